@@ -1,0 +1,43 @@
+"""The brokerage web application: create_app builds it."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from brokerage import config as config_module
+from brokerage.config import ROOT
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_mapping(config_module.load(config))
+
+    from brokerage import cli, database, errors, security, templating
+    from brokerage.extensions import csrf, db, limiter, login_manager, migrate
+
+    database.configure(app)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    templating.configure(app)
+    security.configure(app)
+
+    # Importing a domain's views attaches its routes to its blueprint.
+    from brokerage.accounts import views as accounts
+    from brokerage.main import views as main
+    from brokerage.notifications import views as notifications
+    from brokerage.organisations import views as organisations
+
+    for domain in (main, accounts, organisations, notifications):
+        app.register_blueprint(domain.bp)
+
+    errors.register(app)
+    cli.register(app)
+    return app

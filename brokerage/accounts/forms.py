@@ -1,0 +1,97 @@
+"""Account forms: what people type, checked before any service sees it."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
+from wtforms import EmailField, PasswordField, StringField, SubmitField
+from wtforms.validators import Email, InputRequired, Length, ValidationError
+
+from brokerage.accounts.services import password_problem
+
+
+def _email_field(label: str = "Email address") -> EmailField:
+    return EmailField(
+        label,
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter your email address"),
+            Length(max=254, message="Email address must be 254 characters or fewer"),
+            Email(
+                message="Enter an email address in the correct format, like name@example.com",
+                check_deliverability=False,
+            ),
+        ],
+    )
+
+
+class NewPasswordMixin:
+    def validate_password(self, field):
+        email = getattr(getattr(self, "email", None), "data", None)
+        problem = password_problem(field.data or "", email)
+        if problem:
+            raise ValidationError(problem)
+
+
+class SignUpForm(NewPasswordMixin, FlaskForm):
+    name = StringField(
+        "Full name",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter your full name"),
+            Length(max=120, message="Full name must be 120 characters or fewer"),
+        ],
+    )
+    email = _email_field()
+    password = PasswordField(
+        "Create a password",
+        widget=GovPasswordInput(),
+        description="At least 10 characters. Three random words together are easy to "
+        "remember and hard to guess.",
+        validators=[InputRequired(message="Enter a password")],
+    )
+    submit = SubmitField("Create account", widget=GovSubmitInput())
+
+
+class SignInForm(FlaskForm):
+    email = _email_field()
+    password = PasswordField(
+        "Password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired(message="Enter your password")],
+    )
+    submit = SubmitField("Sign in", widget=GovSubmitInput())
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = _email_field()
+    submit = SubmitField("Send reset link", widget=GovSubmitInput())
+
+
+class ResetPasswordForm(NewPasswordMixin, FlaskForm):
+    password = PasswordField(
+        "New password",
+        widget=GovPasswordInput(),
+        description="At least 10 characters.",
+        validators=[InputRequired(message="Enter a new password")],
+    )
+    submit = SubmitField("Save new password", widget=GovSubmitInput())
+
+
+class ChangePasswordForm(NewPasswordMixin, FlaskForm):
+    current_password = PasswordField(
+        "Current password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired(message="Enter your current password")],
+    )
+    password = PasswordField(
+        "New password",
+        widget=GovPasswordInput(),
+        description="At least 10 characters.",
+        validators=[InputRequired(message="Enter a new password")],
+    )
+    submit = SubmitField("Change password", widget=GovSubmitInput())
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: carries only the CSRF token."""

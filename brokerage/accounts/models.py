@@ -1,0 +1,58 @@
+"""People who sign in: charity staff, CSR leads and the programme team."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from brokerage.columns import TimestampMixin, UTCDateTime
+from brokerage.extensions import db
+
+if TYPE_CHECKING:
+    from brokerage.organisations.models import Membership
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class User(UserMixin, TimestampMixin, db.Model):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Stored lower-cased so look-ups and the unique index agree.
+    email: Mapped[str] = mapped_column(String(254), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(120), nullable=False)
+    password_hash: Mapped[str] = mapped_column(String(256), nullable=False)
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    is_team: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    # Changes whenever the password does, which signs out every other session
+    # and spends any password-reset link issued before.
+    session_token: Mapped[str] = mapped_column(
+        String(64), default=new_session_token, nullable=False
+    )
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user", foreign_keys="Membership.user_id"
+    )
+
+    @property
+    def is_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"

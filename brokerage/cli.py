@@ -1,0 +1,71 @@
+"""Flask commands: create-team-member, seed-demo, send-emails."""
+
+from __future__ import annotations
+
+import time
+
+import click
+from flask import Flask, current_app
+
+from brokerage.accounts import services as accounts
+from brokerage.demo import DEMO_PASSWORD, seed_demo
+from brokerage.errors import DomainError
+from brokerage.extensions import db
+from brokerage.notifications.services import SMTPSender, send_due
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("create-team-member")
+    @click.argument("email")
+    @click.option("--name", help="Full name, for a new account.")
+    @click.option(
+        "--password",
+        envvar="TEAM_MEMBER_PASSWORD",
+        help="Password for a new account (or TEAM_MEMBER_PASSWORD); asked for if not given.",
+    )
+    def create_team_member(email: str, name: str | None, password: str | None) -> None:
+        """Make EMAIL a member of the programme team, creating the account if needed."""
+        existing = accounts.find_user_by_email(email)
+        if existing is None:
+            name = name or click.prompt("Full name")
+            password = password or click.prompt(
+                "Password", hide_input=True, confirmation_prompt=True
+            )
+        try:
+            user, created = accounts.create_team_member(email, name, password)
+        except DomainError as exc:
+            raise click.ClickException(str(exc)) from None
+        db.session.commit()
+        click.echo(
+            f"{'Created' if created else 'Promoted'} team member {user.name} <{user.email}>."
+        )
+
+    @app.cli.command("seed-demo")
+    def seed_demo_command() -> None:
+        """Load the demo organisations and people (safe to run again)."""
+        if current_app.config["APP_ENV"] == "production":
+            raise click.ClickException("The demo data is not for production.")
+        # Emails written while seeding need links: build them against BASE_URL.
+        with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+            people = seed_demo()
+            db.session.commit()
+        click.echo("")
+        click.echo(f"Demo sign-ins (password for each: {DEMO_PASSWORD}):")
+        for role, email in people:
+            click.echo(f"  {role:<34} {email}")
+        click.echo("")
+
+    @app.cli.command("send-emails")
+    @click.option("--once", is_flag=True, help="Send what is due, then stop.")
+    @click.option("--interval", default=10.0, show_default=True, help="Seconds between rounds.")
+    def send_emails(once: bool, interval: float) -> None:
+        """The outbox worker: send due emails over SMTP, retrying failures with back-off."""
+        sender = SMTPSender.from_config(current_app.config)
+        while True:
+            sent, failed = send_due(sender)
+            db.session.remove()
+            if sent or failed:
+                click.echo(f"sent {sent}, failed {failed}")
+            if once:
+                return
+            time.sleep(interval)

@@ -1,0 +1,161 @@
+"""Settings, read from the environment and nowhere else."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+
+ENVIRONMENTS = ("development", "testing", "production")
+
+
+class ConfigError(RuntimeError):
+    """Raised at start-up when the environment cannot make a safe configuration."""
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, value: str | None, default: int) -> int:
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, not {value!r}") from exc
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str
+    meaning: str
+
+
+# The documented settings. README's configuration table is written from this list.
+SETTINGS = (
+    Setting("APP_ENV", "production", "development, testing or production"),
+    Setting("SECRET_KEY", "(required in production)", "signs sessions, tokens and CSRF"),
+    Setting(
+        "DATABASE_URL",
+        "sqlite:///instance/brokerage.db",
+        "SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db",
+    ),
+    Setting("SERVER_NAME", "(unset)", "Flask's SERVER_NAME; leave unset behind a proxy"),
+    Setting(
+        "BASE_URL", "http://127.0.0.1:5000", "site address for links in emails written by commands"
+    ),
+    Setting("PREFERRED_URL_SCHEME", "https (http in development)", "scheme for links in emails"),
+    Setting("MAIL_SERVER", "localhost", "SMTP host for the email worker"),
+    Setting("MAIL_PORT", "25", "SMTP port"),
+    Setting("MAIL_USERNAME", "(unset)", "SMTP user, if the server needs one"),
+    Setting("MAIL_PASSWORD", "(unset)", "SMTP password"),
+    Setting("MAIL_USE_TLS", "false", "STARTTLS after connecting"),
+    Setting("MAIL_USE_SSL", "false", "connect with implicit TLS"),
+    Setting("MAIL_DEFAULT_SENDER", "no-reply@localhost", "From address of every email"),
+    Setting("MAIL_MAX_ATTEMPTS", "8", "tries before an email is marked failed"),
+    Setting(
+        "OUTBOX_VIEW",
+        "true in development, false otherwise",
+        "lets the team read the email outbox in the browser",
+    ),
+    Setting(
+        "RATELIMIT_STORAGE_URI", "memory://", "Flask-Limiter storage, e.g. redis://127.0.0.1:6379"
+    ),
+    Setting("RATELIMIT_ENABLED", "true", "turn rate limits off (never in production)"),
+    Setting("SESSION_COOKIE_SECURE", "true (false in development)", "send cookies over HTTPS only"),
+)
+
+
+def _database_url(env: str) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if env == "testing":
+        url = os.environ.get("TEST_DATABASE_URL") or url
+    if url:
+        # Hosting platforms often hand out postgres:// URLs; SQLAlchemy wants the driver named.
+        if url.startswith("postgres://"):
+            url = "postgresql+psycopg://" + url.removeprefix("postgres://")
+        elif url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+        return url
+    if env == "testing":
+        return "sqlite:///" + str(INSTANCE / "test.db")
+    return "sqlite:///" + str(INSTANCE / "brokerage.db")
+
+
+def load(overrides: dict | None = None) -> dict:
+    """Build the Flask config mapping from the environment, then apply overrides."""
+    env = os.environ.get("APP_ENV", "production").strip().lower()
+    if overrides and "APP_ENV" in overrides:
+        env = overrides["APP_ENV"]
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"APP_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
+    production = env == "production"
+    development = env == "development"
+
+    secret = os.environ.get("SECRET_KEY", "")
+    if not secret:
+        if production:
+            raise ConfigError(
+                "SECRET_KEY must be set in production: a long random string, "
+                'e.g. python -c "import secrets; print(secrets.token_hex(32))"'
+            )
+        secret = f"insecure-{env}-key-do-not-use-in-production"
+
+    config = {
+        "APP_ENV": env,
+        "SECRET_KEY": secret,
+        "SQLALCHEMY_DATABASE_URI": _database_url(env),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SERVICE_NAME": "Digital Inclusion Leeds",
+        "SERVICE_EMAIL": os.environ.get("SERVICE_EMAIL", "digital.inclusion@example.org"),
+        "TESTING": env == "testing",
+        "SERVER_NAME": os.environ.get("SERVER_NAME") or None,
+        "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
+        "PREFERRED_URL_SCHEME": os.environ.get(
+            "PREFERRED_URL_SCHEME", "http" if development else "https"
+        ),
+        # Cookies: HttpOnly and SameSite=Lax always, Secure wherever HTTPS is expected.
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool(os.environ.get("SESSION_COOKIE_SECURE"), production),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _bool(os.environ.get("SESSION_COOKIE_SECURE"), production),
+        "PERMANENT_SESSION_LIFETIME": 60 * 60 * 12,
+        "WTF_CSRF_TIME_LIMIT": 60 * 60 * 4,
+        # Tokens sent by email.
+        "EMAIL_VERIFY_MAX_AGE": 60 * 60 * 48,
+        "PASSWORD_RESET_MAX_AGE": 60 * 60,
+        "INVITATION_MAX_AGE_DAYS": 14,
+        # Email.
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", "localhost"),
+        "MAIL_PORT": _int("MAIL_PORT", os.environ.get("MAIL_PORT"), 25),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_USE_TLS": _bool(os.environ.get("MAIL_USE_TLS"), False),
+        "MAIL_USE_SSL": _bool(os.environ.get("MAIL_USE_SSL"), False),
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "no-reply@localhost"),
+        "MAIL_MAX_ATTEMPTS": _int("MAIL_MAX_ATTEMPTS", os.environ.get("MAIL_MAX_ATTEMPTS"), 8),
+        "MAIL_TIMEOUT": 20,
+        "OUTBOX_VIEW": _bool(os.environ.get("OUTBOX_VIEW"), not production),
+        # Rate limits on the doors people knock on.
+        "RATELIMIT_ENABLED": _bool(os.environ.get("RATELIMIT_ENABLED"), True),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_SIGN_IN": "10 per minute;60 per hour",
+        "RATELIMIT_SIGN_UP": "5 per minute;30 per hour",
+        "RATELIMIT_PASSWORD_RESET": "5 per minute;30 per hour",
+        "HSTS": production,
+        # scrypt in production; a cheaper, still salted hash keeps the test suite quick.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000" if env == "testing" else "scrypt",
+    }
+    if overrides:
+        config.update(overrides)
+    return config

@@ -1,0 +1,74 @@
+"""Domain errors, and the error pages every failure ends on."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """A move the business rules refuse; its message is safe to show the user."""
+
+    status_code = 400
+
+
+class IllegalTransition(DomainError):
+    status_code = 409
+
+
+class NotAllowed(DomainError):
+    status_code = 403
+
+
+class Conflict(DomainError):
+    status_code = 409
+
+
+TITLES = {
+    400: "Something was wrong with that request",
+    403: "You do not have access to this page",
+    404: "Page not found",
+    405: "That action is not available here",
+    409: "That could not be done",
+    429: "Too many attempts",
+    500: "Sorry, there is a problem with the service",
+}
+
+
+def _render(code: int, message: str | None = None):
+    template = f"errors/{code}.html" if code in (403, 404, 429, 500) else "errors/generic.html"
+    return (
+        render_template(template, code=code, title=TITLES.get(code, TITLES[400]), message=message),
+        code,
+    )
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        return _render(exc.status_code, str(exc))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        return _render(
+            400,
+            "The form had expired or was sent from another site. Go back, refresh the page "
+            "and try again.",
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        code = exc.code or 500
+        if code >= 500:
+            return _render(500)
+        return _render(code)
+
+    @app.errorhandler(Exception)
+    def unhandled(exc: Exception):
+        log.exception("Unhandled error")
+        return _render(500)

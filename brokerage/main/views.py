@@ -1,0 +1,46 @@
+"""The home page, the accessibility statement, the privacy notice and a health check."""
+
+from __future__ import annotations
+
+from flask import render_template
+from flask_login import current_user
+from sqlalchemy import text
+
+from brokerage.extensions import db
+from brokerage.main import bp
+from brokerage.organisations import services as organisations
+from brokerage.organisations.models import OrganisationStatus
+from brokerage.permissions import Action, require
+
+
+@bp.route("/")
+@require(Action.PUBLIC)
+def home():
+    memberships = (
+        organisations.memberships_of(current_user) if current_user.is_authenticated else []
+    )
+    waiting = (
+        organisations.status_counts()[OrganisationStatus.PENDING]
+        if current_user.is_authenticated and current_user.is_team
+        else None
+    )
+    return render_template("main/home.html", memberships=memberships, waiting=waiting)
+
+
+@bp.route("/accessibility")
+@require(Action.PUBLIC)
+def accessibility():
+    return render_template("main/accessibility.html")
+
+
+@bp.route("/privacy")
+@require(Action.PUBLIC)
+def privacy():
+    return render_template("main/privacy.html")
+
+
+@bp.route("/healthz")
+@require(Action.PUBLIC)
+def healthz():
+    db.session.execute(text("SELECT 1"))
+    return {"status": "ok"}

@@ -1,0 +1,43 @@
+"""The email outbox: written in the same transaction as the change it reports."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from brokerage.columns import UTCDateTime, str_enum, utcnow
+from brokerage.extensions import db
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"  # gave up after MAIL_MAX_ATTEMPTS; kept for the team to see
+
+    @property
+    def tag_colour(self) -> str:
+        return {"pending": "yellow", "sent": "green", "failed": "red"}[self.value]
+
+
+class OutboxEmail(db.Model):
+    __tablename__ = "outbox_email"
+    __table_args__ = (Index("ix_outbox_email_status_next_attempt_at", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    to_address: Mapped[str] = mapped_column(String(254), nullable=False)
+    subject: Mapped[str] = mapped_column(String(200), nullable=False)
+    body_text: Mapped[str] = mapped_column(Text, nullable=False)
+    body_html: Mapped[str | None] = mapped_column(Text)
+    # What kind of message this is (e.g. "verify_email"), for the team and for tests.
+    template: Mapped[str] = mapped_column(String(64), nullable=False)
+    status: Mapped[OutboxStatus] = mapped_column(
+        str_enum(OutboxStatus), nullable=False, default=OutboxStatus.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

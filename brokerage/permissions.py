@@ -1,0 +1,137 @@
+"""Who may do what: one vocabulary of actions, one rule per action, deny by default.
+
+Every view declares its action with @require(...). A view that does not is
+refused by `enforce_declared_access` before it runs, so forgetting the check
+cannot open a page. Views that act on an object load it first (404 if it does
+not exist), then the rule is checked against it, then the view runs:
+load -> check -> act.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import abort, current_app, redirect, request, url_for
+from flask_login import current_user
+
+from brokerage.organisations.models import (
+    Membership,
+    MembershipRole,
+    MembershipStatus,
+    Organisation,
+    OrganisationStatus,
+)
+
+
+class Action(enum.StrEnum):
+    PUBLIC = "public"  # anyone, signed in or not
+    ACCOUNT = "account:self"  # any signed-in person, about themselves
+    VERIFIED = "account:verified"  # signed in with a verified email address
+    ORGANISATION_SEE = "organisation:see"  # the public profile of a verified organisation
+    ORGANISATION_MEMBER = "organisation:member"  # inside view: status, history, members
+    ORGANISATION_MANAGE = "organisation:manage"  # owner: edit, invite, answer join requests
+    ORGANISATION_JOIN = "organisation:join"  # ask to join a verified organisation
+    TEAM = "team:manage"  # the programme team's screens
+    TEAM_OUTBOX = "team:outbox"  # read the email outbox in the browser (not in production)
+
+
+def _signed_in(user) -> bool:
+    return bool(user and user.is_authenticated)
+
+
+def _membership(user, org: Organisation) -> Membership | None:
+    if not _signed_in(user):
+        return None
+    for membership in org.memberships:
+        if membership.user_id == user.id and membership.status is MembershipStatus.ACTIVE:
+            return membership
+    return None
+
+
+def is_member(user, org: Organisation) -> bool:
+    return _membership(user, org) is not None
+
+
+def is_owner(user, org: Organisation) -> bool:
+    membership = _membership(user, org)
+    return membership is not None and membership.role is MembershipRole.OWNER
+
+
+def _is_team(user) -> bool:
+    return _signed_in(user) and user.is_team
+
+
+RULES: dict[Action, Callable[[Any, Any], bool]] = {
+    Action.PUBLIC: lambda user, obj: True,
+    Action.ACCOUNT: lambda user, obj: _signed_in(user),
+    Action.VERIFIED: lambda user, obj: _signed_in(user) and user.is_verified,
+    Action.ORGANISATION_SEE: lambda user, obj: (
+        _is_team(user)
+        or is_member(user, obj)
+        or (_signed_in(user) and obj.status is OrganisationStatus.APPROVED)
+    ),
+    Action.ORGANISATION_MEMBER: lambda user, obj: _is_team(user) or is_member(user, obj),
+    Action.ORGANISATION_MANAGE: lambda user, obj: is_owner(user, obj),
+    Action.ORGANISATION_JOIN: lambda user, obj: (
+        _signed_in(user)
+        and user.is_verified
+        and obj.status is OrganisationStatus.APPROVED
+        and not is_member(user, obj)
+    ),
+    Action.TEAM: lambda user, obj: _is_team(user),
+    Action.TEAM_OUTBOX: lambda user, obj: _is_team(user) and current_app.config["OUTBOX_VIEW"],
+}
+
+
+def can(user, action: Action, obj: Any = None) -> bool:
+    """True when `user` may do `action` (to `obj`). Unknown actions are refused."""
+    rule = RULES.get(action)
+    if rule is None:
+        return False
+    return bool(rule(user, obj))
+
+
+def deny():
+    """Send a visitor to sign in; tell a signed-in person they have no access."""
+    if not _signed_in(current_user):
+        return redirect(url_for("accounts.sign_in", next=request.full_path.rstrip("?")))
+    abort(403)
+
+
+def require(action: Action, load: Callable[[dict], Any] | None = None):
+    """Declare a view's action. With `load`, the object is loaded from the URL
+    arguments (it pops the ones it uses and 404s if missing), checked, and
+    passed to the view as its first argument."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            obj = load(kwargs) if load is not None else None
+            if not can(current_user, action, obj):
+                return deny()
+            if load is not None:
+                return view(obj, *args, **kwargs)
+            return view(*args, **kwargs)
+
+        wrapped.access_action = action
+        return wrapped
+
+    return decorator
+
+
+# Endpoints served by Flask itself rather than by our views.
+BUILTIN_PUBLIC_ENDPOINTS = frozenset({"static"})
+
+
+def enforce_declared_access() -> None:
+    """before_request hook: refuse any view that did not declare its action."""
+    endpoint = request.endpoint
+    if endpoint is None or endpoint in BUILTIN_PUBLIC_ENDPOINTS:
+        return
+    view = current_app.view_functions.get(endpoint)
+    if getattr(view, "access_action", None) is None:
+        current_app.logger.error("View %s declares no access action; refused.", endpoint)
+        abort(403)
