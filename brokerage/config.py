@@ -119,7 +119,7 @@ def load(overrides: dict | None = None) -> dict:
         "SERVER_NAME": os.environ.get("SERVER_NAME") or None,
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
         "PREFERRED_URL_SCHEME": os.environ.get(
-            "PREFERRED_URL_SCHEME", "http" if development else "https"
+            "PREFERRED_URL_SCHEME", "https" if production else "http"
         ),
         # Cookies: HttpOnly and SameSite=Lax always, Secure wherever HTTPS is expected.
         "SESSION_COOKIE_HTTPONLY": True,

@@ -14,6 +14,7 @@ def _email_field(label: str = "Email address") -> EmailField:
     return EmailField(
         label,
         widget=GovTextInput(),
+        filters=[strip],
         validators=[
             InputRequired(message="Enter your email address"),
             Length(max=254, message="Email address must be 254 characters or fewer"),
@@ -23,6 +24,10 @@ def _email_field(label: str = "Email address") -> EmailField:
             ),
         ],
     )
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
 
 
 class NewPasswordMixin:
@@ -37,6 +42,7 @@ class SignUpForm(NewPasswordMixin, FlaskForm):
     name = StringField(
         "Full name",
         widget=GovTextInput(),
+        filters=[strip],
         validators=[
             InputRequired(message="Enter your full name"),
             Length(max=120, message="Full name must be 120 characters or fewer"),

@@ -23,6 +23,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, Email, InputRequired, Length, Optional, ValidationError
 
+from brokerage.accounts.forms import strip
 from brokerage.errors import DomainError
 from brokerage.organisations import services
 from brokerage.organisations.models import (
@@ -42,6 +43,7 @@ class OrganisationForm(FlaskForm):
     name = StringField(
         "Organisation name",
         widget=GovTextInput(),
+        filters=[strip],
         validators=[
             InputRequired(message="Enter the organisation's name"),
             Length(max=160, message="Name must be 160 characters or fewer"),
@@ -56,6 +58,7 @@ class OrganisationForm(FlaskForm):
     registration_number = StringField(
         "Registration number",
         widget=GovTextInput(),
+        filters=[strip],
         description="Leave blank if it is not registered. Charity: 6 or 7 digits (England and "
         "Wales), SC0 and 5 digits (Scotland), NIC and 6 digits (Northern Ireland). Company: "
         "8 characters, like 01234567 or SC123456.",
@@ -64,6 +67,7 @@ class OrganisationForm(FlaskForm):
     address_line_1 = StringField(
         "Address line 1",
         widget=GovTextInput(),
+        filters=[strip],
         validators=[
             InputRequired(message="Enter the first line of the address"),
             Length(max=160, message="Address line 1 must be 160 characters or fewer"),
@@ -72,11 +76,13 @@ class OrganisationForm(FlaskForm):
     address_line_2 = StringField(
         "Address line 2 (optional)",
         widget=GovTextInput(),
+        filters=[strip],
         validators=[Length(max=160, message="Address line 2 must be 160 characters or fewer")],
     )
     town = StringField(
         "Town or city",
         widget=GovTextInput(),
+        filters=[strip],
         default="Leeds",
         validators=[
             InputRequired(message="Enter the town or city"),
@@ -86,6 +92,7 @@ class OrganisationForm(FlaskForm):
     postcode = StringField(
         "Postcode",
         widget=GovTextInput(),
+        filters=[strip],
         validators=[InputRequired(message="Enter the postcode")],
     )
     wards = SelectMultipleField(
@@ -114,6 +121,7 @@ class OrganisationForm(FlaskForm):
     website = URLField(
         "Website (optional)",
         widget=GovTextInput(),
+        filters=[strip],
         validators=[
             Optional(),
             Length(max=300, message="Website must be 300 characters or fewer"),
@@ -236,6 +244,7 @@ class InviteForm(FlaskForm):
     email = EmailField(
         "Colleague's email address",
         widget=GovTextInput(),
+        filters=[strip],
         validators=[
             InputRequired(message="Enter your colleague's email address"),
             Length(max=254, message="Email address must be 254 characters or fewer"),

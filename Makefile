@@ -1,0 +1,65 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := APP_ENV=development $(BIN)/flask --app brokerage
+CHROMIUM_PATH ?= /usr/bin/chromium
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint fmt install dev chromium assets worker db-upgrade clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
+
+$(VENV)/.installed: pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed ## Create .venv and install the app
+
+dev: $(VENV)/.dev-installed ## Install the app with test and lint tools
+
+run: install ## Migrate, load demo data and serve on http://127.0.0.1:5000
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+worker: install ## Send queued emails over SMTP (settings from the environment)
+	$(FLASK) send-emails
+
+db-upgrade: install ## Apply migrations to DATABASE_URL (or instance/brokerage.db)
+	$(FLASK) db upgrade
+
+chromium: ## Install Debian's Chromium for the browser tests, when possible
+	@if [ -x "$(CHROMIUM_PATH)" ]; then \
+		echo "Chromium: $(CHROMIUM_PATH)"; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+		|| echo "Could not install Chromium: browser tests will fail under CI, skip otherwise."; \
+	else \
+		echo "Chromium not found at $(CHROMIUM_PATH): install it (e.g. apt-get install chromium) for the browser tests."; \
+	fi
+
+lint: dev ## ruff check and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: dev ## Format and fix what ruff can
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: dev chromium lint ## Lint, then the whole suite (browser tests included)
+	$(BIN)/pytest
+
+assets: ## Rebuild static/ from GOV.UK Frontend Sass (needs Node and npm)
+	npm ci --no-audit --no-fund
+	npm run build
+
+clean: ## Remove the virtualenv and local databases
+	rm -rf $(VENV) instance/*.db instance/*.db-*

@@ -1,0 +1,131 @@
+"""Test set-up: one app and one real database per run, built by the Alembic migrations.
+
+The database is SQLite (a file under pytest's temporary folder) unless
+TEST_DATABASE_URL names another, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test.
+Each test starts with the reference data only (wards, beneficiary groups): every
+other table is emptied after each test, so tests that use the live server in a
+thread see the same database through a separate connection, as in production.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, inspect, text
+
+from brokerage import create_app
+from brokerage.extensions import db, limiter
+from tests import factories
+
+# Tables the migrations fill with reference data: kept between tests.
+REFERENCE_TABLES = {"ward", "beneficiary_group", "alembic_version"}
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
+
+
+def _reset_postgres_schema(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose requests run in a fresh context, as real requests do.
+
+    Flask reuses an app context that is already pushed, which would share `g`
+    (and so the signed-in user) and the database session between the test and
+    the request, hiding a view that forgets to commit. Running each request
+    in an empty contextvars.Context gives it its own app context and session.
+    """
+
+    def open(self, *args, **kwargs):
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        # The request committed through its own session: see its changes here.
+        db.session.expire_all()
+        return response
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    url = _database_url(tmp_path_factory)
+    if url.startswith("postgresql"):
+        _reset_postgres_schema(url)
+    app = create_app(
+        {
+            "APP_ENV": "testing",
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SERVER_NAME": None,
+            "OUTBOX_VIEW": True,
+        }
+    )
+    app.test_client_class = IsolatedClient
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        upgrade()
+        db.session.remove()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def _empty_tables(app) -> None:
+    with app.app_context():
+        db.session.remove()
+        engine = db.engine
+        names = [
+            t.name
+            for t in reversed(db.metadata.sorted_tables)
+            if t.name not in REFERENCE_TABLES and inspect(engine).has_table(t.name)
+        ]
+        with engine.begin() as conn:
+            if engine.dialect.name == "postgresql":
+                conn.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
+            else:
+                for name in names:
+                    conn.execute(text(f'DELETE FROM "{name}"'))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_state(app):
+    """Each test runs inside a request context (services build links with url_for)
+    and leaves an empty database and fresh rate limits behind."""
+    limiter.reset()
+    with app.test_request_context(base_url="http://localhost"):
+        yield
+        db.session.remove()
+    _empty_tables(app)
+
+
+@pytest.fixture
+def client(app) -> IsolatedClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def login(client):
+    """Sign `user` in on the test client, as the sign-in page would."""
+
+    def sign_in(user):
+        with client.session_transaction() as session:
+            session["_user_id"] = user.get_id()
+            session["_fresh"] = True
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
+def make():
+    """Factories that write committed rows: see tests/factories.py."""
+    return factories
