@@ -97,7 +97,6 @@ def load(overrides: dict | None = None) -> dict:
     if env not in ENVIRONMENTS:
         raise ConfigError(f"APP_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
     production = env == "production"
-    development = env == "development"
 
     secret = os.environ.get("SECRET_KEY", "")
     if not secret:
