@@ -69,6 +69,11 @@ SETTINGS = (
         "RATELIMIT_STORAGE_URI", "memory://", "Flask-Limiter storage, e.g. redis://127.0.0.1:6379"
     ),
     Setting("RATELIMIT_ENABLED", "true", "turn rate limits off (never in production)"),
+    Setting(
+        "TRUSTED_PROXIES",
+        "0",
+        "how many proxies in front set X-Forwarded-For/-Proto (1 behind one HTTPS proxy)",
+    ),
     Setting("SESSION_COOKIE_SECURE", "true (false in development)", "send cookies over HTTPS only"),
 )
 
@@ -99,6 +104,9 @@ def load(overrides: dict | None = None) -> dict:
     production = env == "production"
 
     secret = os.environ.get("SECRET_KEY", "")
+    if overrides and overrides.get("SECRET_KEY"):
+        # A key passed to create_app (e.g. by a test or a WSGI wrapper) counts as set.
+        secret = overrides["SECRET_KEY"]
     if not secret:
         if production:
             raise ConfigError(
@@ -152,6 +160,7 @@ def load(overrides: dict | None = None) -> dict:
         "RATELIMIT_SIGN_UP": "5 per minute;30 per hour",
         "RATELIMIT_PASSWORD_RESET": "5 per minute;30 per hour",
         "HSTS": production,
+        "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", os.environ.get("TRUSTED_PROXIES"), 0),
         # scrypt in production; a cheaper, still salted hash keeps the test suite quick.
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000" if env == "testing" else "scrypt",
     }

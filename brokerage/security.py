@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, Response
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from brokerage.permissions import enforce_declared_access
 
@@ -24,6 +25,10 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 def configure(app: Flask) -> None:
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies:
+        # Behind a proxy: rate limits need the visitor's address, cookies the real scheme.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     app.before_request(enforce_declared_access)
 
     @app.after_request
