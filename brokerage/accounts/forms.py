@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
 from wtforms import EmailField, PasswordField, StringField, SubmitField
-from wtforms.validators import Email, InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
 
 from brokerage.accounts.services import password_problem
 
@@ -31,8 +31,11 @@ def strip(value):
 
 
 class NewPasswordMixin:
+    # Forms without an email field are given the account's address by the view.
+    account_email: str | None = None
+
     def validate_password(self, field):
-        email = getattr(getattr(self, "email", None), "data", None)
+        email = getattr(getattr(self, "email", None), "data", None) or self.account_email
         problem = password_problem(field.data or "", email)
         if problem:
             raise ValidationError(problem)
@@ -44,7 +47,8 @@ class SignUpForm(NewPasswordMixin, FlaskForm):
         widget=GovTextInput(),
         filters=[strip],
         validators=[
-            InputRequired(message="Enter your full name"),
+            # DataRequired checks after the strip filter: a name of spaces is no name.
+            DataRequired(message="Enter your full name"),
             Length(max=120, message="Full name must be 120 characters or fewer"),
         ],
     )

@@ -127,6 +127,7 @@ def reset_password(token: str):
     except services.TokenInvalid:
         return render_template("accounts/link_problem.html", expired=False, purpose="reset"), 400
     form = ResetPasswordForm()
+    form.account_email = user.email
     if form.validate_on_submit():
         user = services.reset_password(token, form.password.data)
         db.session.commit()
@@ -140,6 +141,7 @@ def reset_password(token: str):
 @require(Action.ACCOUNT)
 def change_password():
     form = ChangePasswordForm()
+    form.account_email = current_user.email
     if form.validate_on_submit():
         try:
             services.change_password(current_user, form.current_password.data, form.password.data)
