@@ -21,7 +21,15 @@ from wtforms import (
     URLField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import URL, Email, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import (
+    URL,
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    Optional,
+    ValidationError,
+)
 
 from brokerage.accounts.forms import strip
 from brokerage.errors import DomainError
@@ -35,6 +43,8 @@ from brokerage.organisations.models import (
 
 
 class OrganisationForm(FlaskForm):
+    # Text fields use DataRequired, not InputRequired: InputRequired looks at what was
+    # posted before the strip filter, so a name of spaces would be saved as "".
     org_type = RadioField(
         "What type of organisation is it?",
         widget=GovRadioInput(),
@@ -45,7 +55,7 @@ class OrganisationForm(FlaskForm):
         widget=GovTextInput(),
         filters=[strip],
         validators=[
-            InputRequired(message="Enter the organisation's name"),
+            DataRequired(message="Enter the organisation's name"),
             Length(max=160, message="Name must be 160 characters or fewer"),
         ],
     )
@@ -69,7 +79,7 @@ class OrganisationForm(FlaskForm):
         widget=GovTextInput(),
         filters=[strip],
         validators=[
-            InputRequired(message="Enter the first line of the address"),
+            DataRequired(message="Enter the first line of the address"),
             Length(max=160, message="Address line 1 must be 160 characters or fewer"),
         ],
     )
@@ -85,7 +95,7 @@ class OrganisationForm(FlaskForm):
         filters=[strip],
         default="Leeds",
         validators=[
-            InputRequired(message="Enter the town or city"),
+            DataRequired(message="Enter the town or city"),
             Length(max=80, message="Town or city must be 80 characters or fewer"),
         ],
     )
@@ -93,7 +103,7 @@ class OrganisationForm(FlaskForm):
         "Postcode",
         widget=GovTextInput(),
         filters=[strip],
-        validators=[InputRequired(message="Enter the postcode")],
+        validators=[DataRequired(message="Enter the postcode")],
     )
     wards = SelectMultipleField(
         "Which parts of Leeds do you serve?",
@@ -114,7 +124,7 @@ class OrganisationForm(FlaskForm):
         widget=GovCharacterCount(),
         description="A few sentences about your work and the people you work with.",
         validators=[
-            InputRequired(message="Describe what the organisation does"),
+            DataRequired(message="Describe what the organisation does"),
             Length(max=2000, message="Description must be 2,000 characters or fewer"),
         ],
     )

@@ -101,7 +101,9 @@ def normalise_registration_number(scheme: RegistrationScheme, raw: str | None) -
     if not value:
         raise DomainError(f"Enter the registration number: {REGISTRATION_HINTS[scheme]}")
     ok = False
-    if scheme is RegistrationScheme.CHARITY_EW:
+    if not value.isascii():
+        pass  # \d and str.isdigit() also match other scripts' digits, which no register uses
+    elif scheme is RegistrationScheme.CHARITY_EW:
         ok = re.fullmatch(r"\d{6,7}", value) is not None
     elif scheme is RegistrationScheme.CHARITY_SC:
         ok = re.fullmatch(r"SC0\d{5}", value) is not None
@@ -125,7 +127,7 @@ def normalise_registration_number(scheme: RegistrationScheme, raw: str | None) -
     return value
 
 
-_POSTCODE = re.compile(r"([A-Z]{1,2}\d[A-Z\d]?|GIR) ?(\d[A-Z]{2})")
+_POSTCODE = re.compile(r"([A-Z]{1,2}\d[A-Z\d]?|GIR) ?(\d[A-Z]{2})", re.ASCII)
 
 
 def normalise_postcode(raw: str | None) -> str:
