@@ -47,6 +47,8 @@ class OrganisationForm(FlaskForm):
     # posted before the strip filter, so a name of spaces would be saved as "".
     org_type = RadioField(
         "What type of organisation is it?",
+        invalid_value_message="Choose the type of organisation from the list",
+        invalid_choice_message="Choose the type of organisation from the list",
         widget=GovRadioInput(),
         validators=[InputRequired(message="Choose the type of organisation")],
     )
@@ -61,6 +63,8 @@ class OrganisationForm(FlaskForm):
     )
     registration_scheme = RadioField(
         "Who is it registered with?",
+        invalid_value_message="Choose who it is registered with from the list",
+        invalid_choice_message="Choose who it is registered with from the list",
         widget=GovRadioInput(),
         choices=[SelectChoice(s.value, s.label) for s in RegistrationScheme],
         validators=[InputRequired(message="Choose who it is registered with, or not registered")],
@@ -107,6 +111,8 @@ class OrganisationForm(FlaskForm):
     )
     wards = SelectMultipleField(
         "Which parts of Leeds do you serve?",
+        invalid_value_message="Choose Leeds-wide or the wards you serve from the list",
+        invalid_choice_message="Choose Leeds-wide or the wards you serve from the list",
         widget=GovCheckboxesInput(),
         description="Choose Leeds-wide, or each ward you work in.",
         coerce=int,
@@ -114,6 +120,8 @@ class OrganisationForm(FlaskForm):
     )
     beneficiary_groups = SelectMultipleField(
         "Who does your work help?",
+        invalid_value_message="Choose who your work helps from the list",
+        invalid_choice_message="Choose who your work helps from the list",
         widget=GovCheckboxesInput(),
         description="Choose all that apply.",
         coerce=int,
@@ -214,6 +222,8 @@ class OrganisationForm(FlaskForm):
 class DecisionForm(FlaskForm):
     decision = RadioField(
         "Your decision",
+        invalid_value_message="Choose approve, ask for more information, or reject",
+        invalid_choice_message="Choose approve, ask for more information, or reject",
         widget=GovRadioInput(),
         choices=[
             SelectChoice(OrganisationAction.APPROVE.value, "Approve: the organisation is verified"),

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from brokerage.accounts.forms import ActionForm
 from brokerage.columns import utcnow
-from brokerage.errors import DomainError
+from brokerage.errors import DomainError, IllegalTransition
 from brokerage.extensions import db
 from brokerage.organisations import bp, services
 from brokerage.organisations.forms import (
@@ -268,6 +268,10 @@ def review(org: Organisation):
         action = OrganisationAction(form.decision.data)
         try:
             services.decide_organisation(org, current_user, action, form.reason.data)
+        except IllegalTransition as exc:
+            # Usually another team member decided first: show where it stands now.
+            flash(f"{exc} It is now '{org.status.label.lower()}'.", "info")
+            return redirect(url_for("organisations.review", org_id=org.id))
         except DomainError as exc:
             form.decision.errors.append(str(exc))
         else:

@@ -13,19 +13,21 @@ from sqlalchemy import func, select
 from brokerage.columns import utcnow
 from brokerage.extensions import db
 from brokerage.notifications.models import OutboxEmail
+from brokerage.organisations import services as organisations_services
 from brokerage.organisations.models import (
     Invitation,
     Membership,
     MembershipRole,
     MembershipStatus,
     Organisation,
+    OrganisationAction,
     OrganisationEvent,
     OrganisationKind,
     OrganisationStatus,
     OrganisationType,
     RegistrationScheme,
 )
-from tests.helpers import emails_to, link_in, submit
+from tests.helpers import csrf_token, emails_to, link_in, submit
 
 # --- Reading pages ---------------------------------------------------------------------------
 
@@ -584,10 +586,14 @@ REGISTRATION_ERRORS = [
     ({"name": "   "}, "name", "Enter the organisation's name"),
     ({"name": "x" * 161}, "name", "Name must be 160 characters or fewer"),
     ({"org_type": None}, "org_type", "Choose the type of organisation"),
-    ({"org_type": "nonsense"}, "org_type", "Not a valid choice"),
-    ({"org_type": "private_limited"}, "org_type", "Not a valid choice"),
+    ({"org_type": "nonsense"}, "org_type", "Choose the type of organisation from the list"),
+    ({"org_type": "private_limited"}, "org_type", "Choose the type of organisation from the list"),
     ({"registration_scheme": None}, "registration_scheme", "Choose who it is registered with"),
-    ({"registration_scheme": "nonsense"}, "registration_scheme", "Not a valid choice"),
+    (
+        {"registration_scheme": "nonsense"},
+        "registration_scheme",
+        "Choose who it is registered with from the list",
+    ),
     ({"registration_number": "12345"}, "registration_number", "6 or 7 digits, like 1234567"),
     ({"registration_number": ""}, "registration_number", "Enter the registration number"),
     (
@@ -611,11 +617,19 @@ REGISTRATION_ERRORS = [
     ({"postcode": ""}, "postcode", "Enter the postcode"),
     ({"postcode": "LS1"}, "postcode", "Enter a real postcode, like LS1 1UR"),
     ({"wards": None}, "wards", "Choose Leeds-wide or the wards you serve"),
-    ({"wards": ["99999"]}, "wards", "not a valid choice"),
-    ({"wards": ["abc"]}, "wards", "could not be coerced"),
+    ({"wards": ["99999"]}, "wards", "Choose Leeds-wide or the wards you serve from the list"),
+    ({"wards": ["abc"]}, "wards", "Choose Leeds-wide or the wards you serve from the list"),
     ({"beneficiary_groups": None}, "beneficiary_groups", "Choose who your work helps"),
-    ({"beneficiary_groups": ["99999"]}, "beneficiary_groups", "not a valid choice"),
-    ({"beneficiary_groups": ["abc"]}, "beneficiary_groups", "could not be coerced"),
+    (
+        {"beneficiary_groups": ["99999"]},
+        "beneficiary_groups",
+        "Choose who your work helps from the list",
+    ),
+    (
+        {"beneficiary_groups": ["abc"]},
+        "beneficiary_groups",
+        "Choose who your work helps from the list",
+    ),
     ({"description": ""}, "description", "Describe what the organisation does"),
     ({"description": " \r\n "}, "description", "Describe what the organisation does"),
     (
@@ -673,7 +687,7 @@ def test_a_community_type_is_refused_on_the_company_form(client, login, make):
         client, "/organisations/new/company", company_form(make, org_type="registered_charity")
     )
     assert response.status_code == 200
-    assert "Not a valid choice" in field_errors(response)["org_type"]
+    assert "Choose the type of organisation from the list" in field_errors(response)["org_type"]
     assert count(Organisation) == 0
 
 
@@ -696,9 +710,9 @@ def test_an_unknown_kind_of_organisation_is_not_found(client, login, make):
     ("overrides", "field", "message"),
     [
         ({"postcode": "not a postcode"}, "postcode", "Enter a real postcode"),
-        ({"wards": ["abc"]}, "wards", "could not be coerced"),
-        ({"wards": ["99999"]}, "wards", "not a valid choice"),
-        ({"org_type": "nonsense"}, "org_type", "Not a valid choice"),
+        ({"wards": ["abc"]}, "wards", "Choose Leeds-wide or the wards you serve from the list"),
+        ({"wards": ["99999"]}, "wards", "Choose Leeds-wide or the wards you serve from the list"),
+        ({"org_type": "nonsense"}, "org_type", "Choose the type of organisation from the list"),
         ({"name": ""}, "name", "Enter the organisation's name"),
         ({"description": ""}, "description", "Describe what the organisation does"),
     ],
@@ -736,7 +750,7 @@ def test_bad_changes_to_a_verified_organisation_are_refused_too(client, login, m
     assert response.status_code == 200
     errors = field_errors(response)
     assert errors["postcode"] == "Enter a real postcode, like LS1 1UR"
-    assert "could not be coerced" in errors["wards"]
+    assert "Choose Leeds-wide or the wards you serve from the list" in errors["wards"]
     assert "org_type" not in errors  # locked: what was posted is ignored
     db.session.refresh(org)
     assert org.postcode == "LS1 5AB"
@@ -746,9 +760,18 @@ def test_bad_changes_to_a_verified_organisation_are_refused_too(client, login, m
     ("data", "message"),
     [
         ({"reason": "A reason"}, "Choose approve, ask for more information, or reject"),
-        ({"decision": "nonsense", "reason": "A reason"}, "Not a valid choice"),
-        ({"decision": "resubmit", "reason": "A reason"}, "Not a valid choice"),
-        ({"decision": "create", "reason": "A reason"}, "Not a valid choice"),
+        (
+            {"decision": "nonsense", "reason": "A reason"},
+            "Choose approve, ask for more information, or reject",
+        ),
+        (
+            {"decision": "resubmit", "reason": "A reason"},
+            "Choose approve, ask for more information, or reject",
+        ),
+        (
+            {"decision": "create", "reason": "A reason"},
+            "Choose approve, ask for more information, or reject",
+        ),
     ],
 )
 def test_a_decision_that_is_not_one_of_the_choices_is_refused(client, login, make, data, message):
@@ -800,8 +823,9 @@ def test_deciding_again_on_a_verified_organisation_is_refused(client, login, mak
 
     response = submit(client, f"/team/organisations/{org.id}", {"decision": "approve"})
 
-    assert response.status_code == 200
-    assert "cannot be approved" in error_summary(response)[0]
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "cannot be approved" in page
     db.session.refresh(org)
     assert org.status is OrganisationStatus.APPROVED
     assert count(OrganisationEvent) == events_before
@@ -967,3 +991,33 @@ def test_someone_who_has_not_confirmed_their_email_cannot_register(client, login
     login(make.user(verified=False))
     assert client.get("/organisations/new/community").status_code == 403
     assert count(Organisation) == 0
+
+
+def test_a_second_team_member_deciding_late_is_told_what_happened(client, login, make):
+    org = make.organisation(status=OrganisationStatus.PENDING)
+    first, second = make.team_member(name="Ann First"), make.team_member(name="Bob Second")
+    url = f"/team/organisations/{org.id}"
+    login(second)
+    token = csrf_token(client, url)  # Bob opens the review page ...
+    organisations_services.decide_organisation(org, first, OrganisationAction.APPROVE, None)
+    db.session.commit()  # ... while Ann approves it
+    response = client.post(
+        url, data={"csrf_token": token, "decision": "reject", "reason": "Not a charity"}
+    )
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "It is now &#39;verified&#39;" in page or "It is now 'verified'" in page
+    db.session.refresh(org)
+    assert org.status is OrganisationStatus.APPROVED
+    assert [e.action for e in org.events][-1] is OrganisationAction.APPROVE
+
+
+def test_the_approval_email_carries_the_team_note(make):
+    owner = make.user(email="owner-note@example.org")
+    org = make.organisation(owner, status=OrganisationStatus.PENDING)
+    team = make.team_member()
+    organisations_services.decide_organisation(
+        org, team, OrganisationAction.APPROVE, "Welcome aboard: ring us about the ball."
+    )
+    approved = [e for e in emails_to("owner-note@example.org") if "verified" in e.subject]
+    assert approved and "Welcome aboard: ring us about the ball." in approved[-1].body_text
