@@ -10,13 +10,16 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Valid
 from brokerage.accounts.services import password_problem
 
 
-def _email_field(label: str = "Email address") -> EmailField:
+def email_field(
+    label: str = "Email address", missing: str = "Enter your email address"
+) -> EmailField:
+    """An email address field: trimmed, required, and checked for shape."""
     return EmailField(
         label,
         widget=GovTextInput(),
         filters=[strip],
         validators=[
-            InputRequired(message="Enter your email address"),
+            InputRequired(message=missing),
             Length(max=254, message="Email address must be 254 characters or fewer"),
             Email(
                 message="Enter an email address in the correct format, like name@example.com",
@@ -52,7 +55,7 @@ class SignUpForm(NewPasswordMixin, FlaskForm):
             Length(max=120, message="Full name must be 120 characters or fewer"),
         ],
     )
-    email = _email_field()
+    email = email_field()
     password = PasswordField(
         "Create a password",
         widget=GovPasswordInput(),
@@ -64,7 +67,7 @@ class SignUpForm(NewPasswordMixin, FlaskForm):
 
 
 class SignInForm(FlaskForm):
-    email = _email_field()
+    email = email_field()
     password = PasswordField(
         "Password",
         widget=GovPasswordInput(),
@@ -74,7 +77,7 @@ class SignInForm(FlaskForm):
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = _email_field()
+    email = email_field()
     submit = SubmitField("Send reset link", widget=GovSubmitInput())
 
 

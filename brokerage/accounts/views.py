@@ -23,6 +23,11 @@ def _limit(setting: str):
     return limiter.limit(lambda: current_app.config[setting], methods=["POST"])
 
 
+def _link_problem(exc: DomainError, purpose: str):
+    expired = isinstance(exc, services.TokenExpired)
+    return render_template("accounts/link_problem.html", expired=expired, purpose=purpose), 400
+
+
 @bp.route("/sign-up", methods=["GET", "POST"])
 @require(Action.PUBLIC)
 @_limit("RATELIMIT_SIGN_UP")
@@ -50,10 +55,8 @@ def check_email():
 def verify_email(token: str):
     try:
         user = services.verify_email(token)
-    except services.TokenExpired:
-        return render_template("accounts/link_problem.html", expired=True, purpose="verify"), 400
-    except services.TokenInvalid:
-        return render_template("accounts/link_problem.html", expired=False, purpose="verify"), 400
+    except (services.TokenExpired, services.TokenInvalid) as exc:
+        return _link_problem(exc, "verify")
     db.session.commit()
     flash("Your email address is confirmed.", "success")
     if current_user.is_authenticated and current_user.id == user.id:
@@ -122,10 +125,8 @@ def forgot_password():
 def reset_password(token: str):
     try:
         user = services.user_for_reset_token(token)
-    except services.TokenExpired:
-        return render_template("accounts/link_problem.html", expired=True, purpose="reset"), 400
-    except services.TokenInvalid:
-        return render_template("accounts/link_problem.html", expired=False, purpose="reset"), 400
+    except (services.TokenExpired, services.TokenInvalid) as exc:
+        return _link_problem(exc, "reset")
     form = ResetPasswordForm()
     form.account_email = user.email
     if form.validate_on_submit():

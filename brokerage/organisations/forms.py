@@ -12,7 +12,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import (
-    EmailField,
     RadioField,
     SelectMultipleField,
     StringField,
@@ -24,14 +23,13 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     URL,
     DataRequired,
-    Email,
     InputRequired,
     Length,
     Optional,
     ValidationError,
 )
 
-from brokerage.accounts.forms import strip
+from brokerage.accounts.forms import email_field, strip
 from brokerage.errors import DomainError
 from brokerage.organisations import services
 from brokerage.organisations.models import (
@@ -261,17 +259,5 @@ class JoinRequestForm(FlaskForm):
 
 
 class InviteForm(FlaskForm):
-    email = EmailField(
-        "Colleague's email address",
-        widget=GovTextInput(),
-        filters=[strip],
-        validators=[
-            InputRequired(message="Enter your colleague's email address"),
-            Length(max=254, message="Email address must be 254 characters or fewer"),
-            Email(
-                message="Enter an email address in the correct format, like name@example.com",
-                check_deliverability=False,
-            ),
-        ],
-    )
+    email = email_field("Colleague's email address", "Enter your colleague's email address")
     submit = SubmitField("Send invitation", widget=GovSubmitInput())

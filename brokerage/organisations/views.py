@@ -118,18 +118,23 @@ def resubmit(org: Organisation):
     return redirect(url_for("organisations.show", org_id=org.id))
 
 
-@bp.route("/organisations/<int:org_id>/members")
-@require(Action.ORGANISATION_MEMBER, load=load_organisation)
-def members(org: Organisation):
+def _members_page(org: Organisation, invite_form: InviteForm, status: int = 200):
     manage = can(current_user, Action.ORGANISATION_MANAGE, org)
-    return render_template(
+    page = render_template(
         "organisations/members.html",
         org=org,
         manage=manage,
-        invite_form=InviteForm(),
+        invite_form=invite_form,
         action_form=ActionForm(),
         invitations=services.open_invitations(org) if manage else [],
     )
+    return page, status
+
+
+@bp.route("/organisations/<int:org_id>/members")
+@require(Action.ORGANISATION_MEMBER, load=load_organisation)
+def members(org: Organisation):
+    return _members_page(org, InviteForm())
 
 
 @bp.route("/organisations/<int:org_id>/members/invite", methods=["POST"])
@@ -145,17 +150,7 @@ def invite(org: Organisation):
             db.session.commit()
             flash(f"We have emailed an invitation to {form.email.data.strip()}.", "success")
             return redirect(url_for("organisations.members", org_id=org.id))
-    return (
-        render_template(
-            "organisations/members.html",
-            org=org,
-            manage=True,
-            invite_form=form,
-            action_form=ActionForm(),
-            invitations=services.open_invitations(org),
-        ),
-        400,
-    )
+    return _members_page(org, form, 400)
 
 
 @bp.route("/organisations/<int:org_id>/members/<int:membership_id>", methods=["POST"])
