@@ -3,7 +3,10 @@
 from brokerage.accounts.models import User
 from brokerage.columns import TimestampMixin, UTCDateTime, utcnow
 from brokerage.extensions import Base, db
+from brokerage.listings.models import DeviceType, ListingEvent, Skill
+from brokerage.needs.models import Need
 from brokerage.notifications.models import OutboxEmail
+from brokerage.offers.models import Offer
 from brokerage.organisations.models import (
     BeneficiaryGroup,
     Invitation,
@@ -16,11 +19,16 @@ from brokerage.organisations.models import (
 __all__ = [
     "Base",
     "BeneficiaryGroup",
+    "DeviceType",
     "Invitation",
+    "ListingEvent",
     "Membership",
+    "Need",
+    "Offer",
     "Organisation",
     "OrganisationEvent",
     "OutboxEmail",
+    "Skill",
     "TimestampMixin",
     "UTCDateTime",
     "User",
@@ -28,3 +36,7 @@ __all__ = [
     "db",
     "utcnow",
 ]
+
+
+def register() -> None:
+    """Called by create_app: importing this module has put every table in db.metadata."""

@@ -21,7 +21,7 @@ from brokerage.extensions import db, limiter
 from tests import factories
 
 # Tables the migrations fill with reference data: kept between tests.
-REFERENCE_TABLES = {"ward", "beneficiary_group", "alembic_version"}
+REFERENCE_TABLES = {"ward", "beneficiary_group", "skill", "device_type", "alembic_version"}
 
 
 def _database_url(tmp_path_factory) -> str:

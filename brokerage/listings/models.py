@@ -1,0 +1,296 @@
+"""What needs and offers share: kinds, the one lifecycle, taxonomies and history.
+
+A *listing* is a need (asked by a community organisation) or an offer (given
+by a company). Both move through the same statuses by the same transition
+table, are moderated by the same flow, and keep their history in one table.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from brokerage.accounts.models import User
+from brokerage.columns import UTCDateTime, str_enum, utcnow
+from brokerage.errors import IllegalTransition
+from brokerage.extensions import db
+
+
+class ListingSide(enum.StrEnum):
+    NEED = "need"
+    OFFER = "offer"
+
+
+class ListingKind(enum.StrEnum):
+    VOLUNTEERING = "volunteering"
+    EQUIPMENT = "equipment"
+    SPONSORSHIP = "sponsorship"
+
+    @property
+    def label(self) -> str:
+        return {
+            "volunteering": "Skilled volunteering",
+            "equipment": "Equipment",
+            "sponsorship": "Sponsorship or funding",
+        }[self.value]
+
+
+class LocationMode(enum.StrEnum):
+    ON_SITE = "on_site"
+    REMOTE = "remote"
+    EITHER = "either"
+
+    @property
+    def label(self) -> str:
+        return {"on_site": "On site", "remote": "Remote", "either": "On site or remote"}[self.value]
+
+
+class Safeguarding(enum.StrEnum):
+    NONE = "none"
+    CHILDREN = "children"
+    ADULTS = "vulnerable_adults"
+    BOTH = "both"
+
+    @property
+    def label(self) -> str:
+        return {
+            "none": "No regulated activity",
+            "children": "Regulated activity with children",
+            "vulnerable_adults": "Regulated activity with vulnerable adults",
+            "both": "Regulated activity with children and vulnerable adults",
+        }[self.value]
+
+
+class Condition(enum.StrEnum):
+    NEW = "new"
+    REFURBISHED = "refurbished"
+    USED = "used"
+    ANY = "any"
+
+    @property
+    def label(self) -> str:
+        return {
+            "new": "New",
+            "refurbished": "Refurbished",
+            "used": "Used, in working order",
+            "any": "Any condition, if it works",
+        }[self.value]
+
+
+class WipeMethod(enum.StrEnum):
+    NIST = "nist_800_88"
+    ENCRYPTED_RESET = "encrypted_reset"
+
+    @property
+    def label(self) -> str:
+        return {
+            "nist_800_88": "Certified erasure software (NIST 800-88)",
+            "encrypted_reset": "Encrypted, then factory reset",
+        }[self.value]
+
+
+class ListingStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    CHANGES_REQUESTED = "changes_requested"
+    PUBLISHED = "published"
+    PARTLY_MET = "partly_met"
+    MET = "met"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
+
+    @property
+    def label(self) -> str:
+        return {
+            "draft": "Draft",
+            "submitted": "Waiting for review",
+            "changes_requested": "Changes requested",
+            "published": "Published",
+            "partly_met": "Partly met",
+            "met": "Met",
+            "rejected": "Not accepted",
+            "withdrawn": "Withdrawn",
+            "expired": "Expired",
+        }[self.value]
+
+    @property
+    def tag_colour(self) -> str:
+        return {
+            "draft": "grey",
+            "submitted": "yellow",
+            "changes_requested": "orange",
+            "published": "green",
+            "partly_met": "turquoise",
+            "met": "blue",
+            "rejected": "red",
+            "withdrawn": "grey",
+            "expired": "grey",
+        }[self.value]
+
+    @property
+    def is_open(self) -> bool:
+        """Publicly listed and still wanting (or able to give) something."""
+        return self in OPEN_STATUSES
+
+
+OPEN_STATUSES = frozenset({ListingStatus.PUBLISHED, ListingStatus.PARTLY_MET})
+
+
+class ListingAction(enum.StrEnum):
+    CREATE = "create"
+    SUBMIT = "submit"
+    PUBLISH = "publish"
+    REQUEST_CHANGES = "request_changes"
+    REJECT = "reject"
+    WITHDRAW = "withdraw"
+    EXPIRE = "expire"
+    EDIT_PUBLISHED = "edit_published"
+    PARTLY_MEET = "partly_meet"
+    MEET = "meet"
+    REOPEN = "reopen"
+
+    @property
+    def past_tense(self) -> str:
+        return {
+            "create": "Saved as a draft",
+            "submit": "Sent for review",
+            "publish": "Published",
+            "request_changes": "Changes requested",
+            "reject": "Not accepted",
+            "withdraw": "Withdrawn",
+            "expire": "Expired",
+            "edit_published": "Changed, and sent back for review",
+            "partly_meet": "Partly met",
+            "meet": "Met",
+            "reopen": "Open again",
+        }[self.value]
+
+
+_S, _A = ListingStatus, ListingAction
+_LIVE = (_S.DRAFT, _S.SUBMITTED, _S.CHANGES_REQUESTED, _S.PUBLISHED, _S.PARTLY_MET)
+
+# The only moves a need or an offer can make.
+LISTING_TRANSITIONS: dict[tuple[ListingStatus, ListingAction], ListingStatus] = {
+    (_S.DRAFT, _A.SUBMIT): _S.SUBMITTED,
+    (_S.CHANGES_REQUESTED, _A.SUBMIT): _S.SUBMITTED,
+    (_S.SUBMITTED, _A.PUBLISH): _S.PUBLISHED,
+    (_S.SUBMITTED, _A.REQUEST_CHANGES): _S.CHANGES_REQUESTED,
+    (_S.SUBMITTED, _A.REJECT): _S.REJECTED,
+    (_S.PUBLISHED, _A.EDIT_PUBLISHED): _S.SUBMITTED,
+    (_S.PARTLY_MET, _A.EDIT_PUBLISHED): _S.SUBMITTED,
+    (_S.PUBLISHED, _A.PARTLY_MEET): _S.PARTLY_MET,
+    (_S.PUBLISHED, _A.MEET): _S.MET,
+    (_S.PARTLY_MET, _A.MEET): _S.MET,
+    (_S.PARTLY_MET, _A.REOPEN): _S.PUBLISHED,
+    (_S.MET, _A.REOPEN): _S.PUBLISHED,
+    **{(status, _A.WITHDRAW): _S.WITHDRAWN for status in _LIVE},
+    **{(status, _A.EXPIRE): _S.EXPIRED for status in _LIVE},
+}
+
+
+def next_listing_status(current: ListingStatus, action: ListingAction) -> ListingStatus:
+    """The status after `action`, or IllegalTransition if the move is not allowed."""
+    try:
+        return LISTING_TRANSITIONS[(current, action)]
+    except KeyError:
+        raise IllegalTransition(
+            f"Something that is '{current.label.lower()}' cannot be {action.past_tense.lower()}."
+        ) from None
+
+
+class Skill(db.Model):
+    """The shared skills taxonomy: data the team extends."""
+
+    __tablename__ = "skill"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(120), nullable=False)
+    position: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+
+
+class DeviceType(db.Model):
+    """Kinds of equipment (laptop, tablet, SIM/data ...): data the team extends."""
+
+    __tablename__ = "device_type"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(120), nullable=False)
+    position: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+
+
+class ListingEvent(db.Model):
+    """One line of a need's or an offer's history: who moved it, when, and why."""
+
+    __tablename__ = "listing_event"
+    __table_args__ = (
+        CheckConstraint("(need_id IS NULL) <> (offer_id IS NULL)", name="one_listing"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    need_id: Mapped[int | None] = mapped_column(
+        ForeignKey("need.id", ondelete="CASCADE"), index=True
+    )
+    offer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("offer.id", ondelete="CASCADE"), index=True
+    )
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    action: Mapped[ListingAction] = mapped_column(str_enum(ListingAction), nullable=False)
+    from_status: Mapped[ListingStatus | None] = mapped_column(str_enum(ListingStatus))
+    to_status: Mapped[ListingStatus] = mapped_column(str_enum(ListingStatus), nullable=False)
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+    actor: Mapped[User | None] = relationship()
+
+
+class ListingMixin:
+    """Columns every need and offer has. Kind-specific columns are nullable and
+    required by the services for their kind only."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[ListingKind] = mapped_column(str_enum(ListingKind), nullable=False, index=True)
+    title: Mapped[str] = mapped_column(String(160), nullable=False)
+    description: Mapped[str] = mapped_column(Text, nullable=False)
+    status: Mapped[ListingStatus] = mapped_column(
+        str_enum(ListingStatus), nullable=False, default=ListingStatus.DRAFT
+    )
+    # Volunteering: how many people, for how many hours each, where.
+    volunteers: Mapped[int | None] = mapped_column(Integer)
+    hours_per_volunteer: Mapped[int | None] = mapped_column(Integer)
+    location_mode: Mapped[LocationMode | None] = mapped_column(str_enum(LocationMode), index=True)
+    # Equipment: what, how many, in what state.
+    device_type_id: Mapped[int | None] = mapped_column(ForeignKey("device_type.id"), index=True)
+    quantity: Mapped[int | None] = mapped_column(Integer)
+    condition: Mapped[Condition | None] = mapped_column(str_enum(Condition))
+    # Sponsorship, in pence.
+    amount_pence: Mapped[int | None] = mapped_column(Integer)
+    # Moderation
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    review_comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status.is_open
+
+    @property
+    def total_hours(self) -> int | None:
+        if self.volunteers is None or self.hours_per_volunteer is None:
+            return None
+        return self.volunteers * self.hours_per_volunteer
+
+
+def is_past(day: date | None, today: date) -> bool:
+    return day is not None and day < today

@@ -1,0 +1,297 @@
+"""The one lifecycle and moderation flow of needs and offers, and the rules for their details.
+
+Every function takes a Need or an Offer: the rules are written once here, and
+needs/services.py and offers/services.py only add what is particular to them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from flask import url_for
+from sqlalchemy import select
+
+from brokerage.accounts.models import User
+from brokerage.columns import utcnow
+from brokerage.errors import DomainError, NotAllowed
+from brokerage.extensions import db
+from brokerage.listings.models import (
+    LISTING_TRANSITIONS,
+    Condition,
+    DeviceType,
+    ListingAction,
+    ListingEvent,
+    ListingKind,
+    ListingSide,
+    ListingStatus,
+    LocationMode,
+    Skill,
+    next_listing_status,
+)
+from brokerage.needs.models import Need
+from brokerage.notifications.services import queue_email
+from brokerage.offers.models import Offer
+from brokerage.organisations.models import BeneficiaryGroup, OrganisationStatus, Ward
+from brokerage.templating import LONDON
+
+Listing = Need | Offer
+
+# Statuses the poster can send for review from.
+SUBMITTABLE = frozenset({s for (s, a) in LISTING_TRANSITIONS if a is ListingAction.SUBMIT})
+
+# Statuses a listing can expire from: whatever is still live.
+EXPIRABLE = sorted({s for (s, a) in LISTING_TRANSITIONS if a is ListingAction.EXPIRE})
+
+# Sanity limits: big enough for any real request, small enough to catch a typo.
+MAX_VOLUNTEERS = 500
+MAX_HOURS = 2000
+MAX_QUANTITY = 10_000
+MAX_AMOUNT_PENCE = 10_000_000 * 100
+
+
+def today_in_leeds(now: datetime | None = None) -> date:
+    return (now or utcnow()).astimezone(LONDON).date()
+
+
+@dataclass
+class ListingDetails:
+    """What a poster says, as plain values. Fields that do not belong to the
+    kind are ignored (and cleared on the listing)."""
+
+    kind: ListingKind
+    title: str
+    description: str
+    ward_ids: list[int] = field(default_factory=list)
+    beneficiary_group_ids: list[int] = field(default_factory=list)
+    skill_ids: list[int] = field(default_factory=list)
+    volunteers: int | None = None
+    hours_per_volunteer: int | None = None
+    location_mode: LocationMode | None = None
+    device_type_id: int | None = None
+    quantity: int | None = None
+    condition: Condition | None = None
+    amount_pence: int | None = None
+
+
+def _rows(model, ids: list[int], message: str, *, required: bool = True) -> list:
+    ids = sorted(set(ids))
+    if not ids:
+        if required:
+            raise DomainError(message)
+        return []
+    rows = list(db.session.scalars(select(model).where(model.id.in_(ids))))
+    if len(rows) != len(ids):
+        raise DomainError(message)
+    return rows
+
+
+def _whole(value: int | None, what: str, low: int, high: int) -> int:
+    if value is None:
+        raise DomainError(f"Enter {what}")
+    if value < low:
+        raise DomainError(f"{what[0].upper()}{what[1:]} must be {low} or more")
+    if value > high:
+        raise DomainError(f"{what[0].upper()}{what[1:]} must be {high:,} or fewer")
+    return value
+
+
+def apply_details(listing: Listing, details: ListingDetails) -> None:
+    """Check and copy the details every listing has; clear what does not fit its kind."""
+    title = details.title.strip()
+    if not title:
+        raise DomainError("Enter a title")
+    if not details.description.strip():
+        raise DomainError(
+            "Describe what is needed"
+            if listing.side is ListingSide.NEED
+            else "Describe what you can give"
+        )
+    wards = _rows(Ward, details.ward_ids, "Choose Leeds-wide or the wards")
+    if any(w.is_citywide for w in wards) and len(wards) > 1:
+        raise DomainError("Choose Leeds-wide or particular wards, not both")
+    groups = _rows(BeneficiaryGroup, details.beneficiary_group_ids, "Choose who it will help")
+
+    listing.kind = details.kind
+    listing.title = title
+    listing.description = details.description.strip()
+    listing.wards = wards
+    listing.beneficiary_groups = groups
+    listing.skills = []
+    listing.volunteers = listing.hours_per_volunteer = listing.location_mode = None
+    listing.device_type = None
+    listing.quantity = listing.condition = listing.amount_pence = None
+
+    if details.kind is ListingKind.VOLUNTEERING:
+        listing.skills = _rows(Skill, details.skill_ids, "Choose the skills")
+        listing.volunteers = _whole(
+            details.volunteers, "the number of volunteers", 1, MAX_VOLUNTEERS
+        )
+        listing.hours_per_volunteer = _whole(
+            details.hours_per_volunteer, "the hours for each volunteer", 1, MAX_HOURS
+        )
+        if details.location_mode is None:
+            raise DomainError("Choose on site, remote or either")
+        listing.location_mode = details.location_mode
+    elif details.kind is ListingKind.EQUIPMENT:
+        device = db.session.get(DeviceType, details.device_type_id or 0)
+        if device is None:
+            raise DomainError("Choose the type of device")
+        listing.device_type = device
+        listing.quantity = _whole(details.quantity, "how many", 1, MAX_QUANTITY)
+        if details.condition is None:
+            raise DomainError("Choose the condition")
+        listing.condition = details.condition
+    elif details.kind is ListingKind.SPONSORSHIP:
+        listing.amount_pence = _whole(details.amount_pence, "the amount", 100, MAX_AMOUNT_PENCE)
+
+
+def check_poster(listing: Listing, user: User) -> None:
+    """Only members of a verified organisation of the right kind post."""
+    org = listing.organisation
+    if org.status is not OrganisationStatus.APPROVED:
+        raise NotAllowed(f"{org.name} must be verified by the programme team first")
+
+
+def record(
+    listing: Listing,
+    action: ListingAction,
+    actor: User | None,
+    comment: str | None = None,
+    now: datetime | None = None,
+) -> ListingEvent:
+    """Move the listing by `action` (or refuse) and write the history line."""
+    before = listing.status if action is not ListingAction.CREATE else None
+    if action is not ListingAction.CREATE:
+        listing.status = next_listing_status(listing.status, action)
+    now = now or utcnow()
+    if listing.status is ListingStatus.SUBMITTED:
+        listing.submitted_at = now
+    if action is ListingAction.PUBLISH:
+        listing.published_at = now
+    event = ListingEvent(
+        action=action,
+        actor=actor,
+        from_status=before,
+        to_status=listing.status,
+        comment=comment,
+        created_at=now,
+    )
+    listing.events.append(event)
+    return event
+
+
+def submit(listing: Listing, actor: User) -> None:
+    """Send a draft (or a listing the team asked to change) for review."""
+    if listing.closes_on < today_in_leeds():
+        raise DomainError("The closing date has passed: change it before you send it for review")
+    record(listing, ListingAction.SUBMIT, actor)
+    listing.review_comment = None
+    db.session.flush()
+
+
+def withdraw(listing: Listing, actor: User) -> None:
+    record(listing, ListingAction.WITHDRAW, actor)
+    db.session.flush()
+
+
+# What may be edited, and what an edit does to the status.
+EDITABLE = {
+    ListingStatus.DRAFT: None,
+    ListingStatus.CHANGES_REQUESTED: None,
+    ListingStatus.SUBMITTED: None,
+    # Nobody changes a published item's substance without it going back to review.
+    ListingStatus.PUBLISHED: ListingAction.EDIT_PUBLISHED,
+    ListingStatus.PARTLY_MET: ListingAction.EDIT_PUBLISHED,
+}
+
+
+def edit_outcome(listing: Listing) -> ListingAction | None:
+    if listing.status not in EDITABLE:
+        raise NotAllowed(f"Something that is '{listing.status.label.lower()}' cannot be changed")
+    return EDITABLE[listing.status]
+
+
+def after_edit(listing: Listing, actor: User) -> None:
+    action = edit_outcome(listing)
+    if action is not None:
+        record(listing, action, actor)
+    db.session.flush()
+
+
+MODERATION = {
+    ListingAction.PUBLISH: ("listing_published", "{title} is published"),
+    ListingAction.REQUEST_CHANGES: ("listing_changes_requested", "Please change {title}"),
+    ListingAction.REJECT: ("listing_rejected", "{title} was not accepted"),
+}
+
+
+def moderate(
+    listing: Listing, team_member: User, action: ListingAction, comment: str | None
+) -> None:
+    """The team publishes, asks for changes (with a comment) or rejects (with a reason)."""
+    if not team_member.is_team:
+        raise NotAllowed("Only the programme team reviews needs and offers")
+    if action not in MODERATION:
+        raise DomainError("Choose publish, ask for changes, or reject")
+    comment = (comment or "").strip() or None
+    if action is ListingAction.REQUEST_CHANGES and not comment:
+        raise DomainError("Enter what needs to change")
+    if action is ListingAction.REJECT and not comment:
+        raise DomainError("Enter the reason for not accepting it")
+    if action is ListingAction.PUBLISH and listing.closes_on < today_in_leeds():
+        raise DomainError("Its closing date has passed: ask for changes instead")
+    record(listing, action, team_member, comment)
+    listing.review_comment = comment
+    template, subject = MODERATION[action]
+    link = url_for(f"{listing.side.value}s.show", item_id=listing.id, _external=True)
+    for person in _people_to_tell(listing):
+        queue_email(
+            person.email,
+            template,
+            subject.format(title=listing.title),
+            user=person,
+            listing=listing,
+            comment=comment,
+            link=link,
+        )
+    db.session.flush()
+
+
+def _people_to_tell(listing: Listing) -> list[User]:
+    people = {listing.created_by.id: listing.created_by}
+    for owner in listing.organisation.owners:
+        people.setdefault(owner.id, owner)
+    return list(people.values())
+
+
+def review_queue() -> list[Listing]:
+    """Needs and offers waiting for the team, the longest-waiting first."""
+    waiting: list[Listing] = []
+    for model in (Need, Offer):
+        waiting.extend(
+            db.session.scalars(
+                select(model)
+                .where(model.status == ListingStatus.SUBMITTED)
+                .order_by(model.submitted_at)
+            )
+        )
+    return sorted(waiting, key=lambda item: (item.submitted_at, item.side.value, item.id))
+
+
+def expire_overdue(now: datetime | None = None) -> int:
+    """Expire every live listing whose closing date has passed. Returns how many."""
+    today = today_in_leeds(now)
+    count = 0
+    for model, closes in ((Need, Need.deadline), (Offer, Offer.available_until)):
+        overdue = db.session.scalars(
+            select(model).where(
+                closes < today,
+                model.status.in_(EXPIRABLE),
+            )
+        )
+        for listing in overdue:
+            record(listing, ListingAction.EXPIRE, None, now=now)
+            count += 1
+    db.session.flush()
+    return count

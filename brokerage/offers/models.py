@@ -1,0 +1,77 @@
+"""Offers: what a company gives: skilled volunteers, equipment or sponsorship."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from brokerage.accounts.models import User
+from brokerage.columns import str_enum
+from brokerage.extensions import db
+from brokerage.listings.models import (
+    DeviceType,
+    ListingEvent,
+    ListingMixin,
+    ListingSide,
+    Skill,
+    WipeMethod,
+)
+from brokerage.organisations.models import BeneficiaryGroup, Organisation, Ward
+
+
+def _link_table(name: str, other: str) -> Table:
+    return Table(
+        f"offer_{name}",
+        db.metadata,
+        Column("offer_id", ForeignKey("offer.id", ondelete="CASCADE"), primary_key=True),
+        Column(f"{name}_id", ForeignKey(f"{other}.id"), primary_key=True, index=True),
+    )
+
+
+offer_skill = _link_table("skill", "skill")
+offer_ward = _link_table("ward", "ward")
+offer_beneficiary_group = _link_table("beneficiary_group", "beneficiary_group")
+
+
+class Offer(ListingMixin, db.Model):
+    __tablename__ = "offer"
+    __table_args__ = (
+        Index("ix_offer_status_published_at", "status", "published_at"),
+        Index("ix_offer_status_available_until", "status", "available_until"),
+        Index("ix_offer_status_submitted_at", "status", "submitted_at"),
+    )
+    side = ListingSide.OFFER
+
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id"), nullable=False, index=True
+    )
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False)
+    # The availability window; after available_until the offer expires.
+    available_from: Mapped[date | None] = mapped_column(Date)
+    available_until: Mapped[date] = mapped_column(Date, nullable=False)
+    # Equipment: how data is wiped, and whether a certificate per serial number comes with it.
+    wipe_method: Mapped[WipeMethod | None] = mapped_column(str_enum(WipeMethod))
+    certificate_per_serial: Mapped[bool | None] = mapped_column(Boolean)
+
+    organisation: Mapped[Organisation] = relationship()
+    created_by: Mapped[User] = relationship()
+    device_type: Mapped[DeviceType | None] = relationship()
+    skills: Mapped[list[Skill]] = relationship(secondary=offer_skill, order_by=Skill.position)
+    wards: Mapped[list[Ward]] = relationship(secondary=offer_ward, order_by=Ward.position)
+    beneficiary_groups: Mapped[list[BeneficiaryGroup]] = relationship(
+        secondary=offer_beneficiary_group, order_by=BeneficiaryGroup.position
+    )
+    events: Mapped[list[ListingEvent]] = relationship(
+        order_by=ListingEvent.id,
+        cascade="all, delete-orphan",
+        foreign_keys=[ListingEvent.offer_id],
+    )
+
+    @property
+    def closes_on(self) -> date:
+        return self.available_until
+
+    def __repr__(self) -> str:
+        return f"<Offer {self.id} {self.kind.value} {self.status.value}>"
