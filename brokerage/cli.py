@@ -8,9 +8,11 @@ import click
 from flask import Flask, current_app
 
 from brokerage.accounts import services as accounts
+from brokerage.database import refresh_statistics
 from brokerage.demo import DEMO_PASSWORD, seed_demo
 from brokerage.errors import DomainError
 from brokerage.extensions import db
+from brokerage.listings.services import expire_overdue
 from brokerage.notifications.services import SMTPSender, send_due
 
 
@@ -54,6 +56,19 @@ def register(app: Flask) -> None:
         for role, email in people:
             click.echo(f"  {role:<34} {email}")
         click.echo("")
+
+    @app.cli.command("expire-listings")
+    def expire_listings() -> None:
+        """Close needs and offers whose closing date has passed (run it daily, e.g. from cron).
+
+        Lists and searches already hide them from the day after their date; this
+        records the change in each one's history. On SQLite it also refreshes the
+        planner's statistics."""
+        count = expire_overdue()
+        db.session.commit()
+        refresh_statistics()
+        db.session.commit()
+        click.echo(f"Expired {count} past their closing date.")
 
     @app.cli.command("send-emails")
     @click.option("--once", is_flag=True, help="Send what is due, then stop.")

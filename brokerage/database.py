@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
+
+from brokerage.extensions import db
 
 
 def configure(app: Flask) -> None:
@@ -27,3 +29,10 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+
+def refresh_statistics() -> None:
+    """Let SQLite's planner know the tables' sizes: without statistics it sorts every
+    listing to show a page of 20. PostgreSQL's autovacuum keeps its own."""
+    if db.engine.dialect.name == "sqlite":
+        db.session.execute(text("ANALYZE"))

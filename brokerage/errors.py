@@ -8,6 +8,8 @@ from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from brokerage.extensions import db
+
 log = logging.getLogger(__name__)
 
 
@@ -51,6 +53,7 @@ def _render(code: int, message: str | None = None):
 def register(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
+        db.session.rollback()  # a refused move leaves nothing half-done
         return _render(exc.status_code, str(exc))
 
     @app.errorhandler(CSRFError)
@@ -65,10 +68,13 @@ def register(app: Flask) -> None:
     def http_error(exc: HTTPException):
         code = exc.code or 500
         if code >= 500:
+            db.session.rollback()
             return _render(500)
         return _render(code)
 
     @app.errorhandler(Exception)
     def unhandled(exc: Exception):
         log.exception("Unhandled error")
+        # The session may be mid-failure; the error page must still render.
+        db.session.rollback()
         return _render(500)

@@ -17,12 +17,19 @@ from typing import Any
 from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
+from brokerage.listings.models import ListingStatus
 from brokerage.organisations.models import (
     Membership,
     MembershipRole,
     MembershipStatus,
     Organisation,
+    OrganisationKind,
     OrganisationStatus,
+)
+
+# A listing that has been public stays readable (with its status) after it closes.
+PUBLIC_LISTING_STATUSES = frozenset(
+    {ListingStatus.PUBLISHED, ListingStatus.PARTLY_MET, ListingStatus.MET}
 )
 
 
@@ -34,6 +41,13 @@ class Action(enum.StrEnum):
     ORGANISATION_MEMBER = "organisation:member"  # inside view: status, history, members
     ORGANISATION_MANAGE = "organisation:manage"  # owner: edit, invite, answer join requests
     ORGANISATION_JOIN = "organisation:join"  # ask to join a verified organisation
+    NEED_POST = "need:post"  # member of a verified community organisation (obj: organisation)
+    NEED_SEE = "need:see"  # a published need: anyone; otherwise its organisation and the team
+    NEED_MANAGE = "need:manage"  # members of the need's organisation: edit, submit, withdraw
+    OFFER_POST = "offer:post"  # member of a verified company (obj: organisation)
+    OFFER_BROWSE = "offer:browse"  # members of any verified organisation, and the team
+    OFFER_SEE = "offer:see"  # a published offer: browsers; otherwise its company and the team
+    OFFER_MANAGE = "offer:manage"  # members of the offer's company
     TEAM = "team:manage"  # the programme team's screens
     TEAM_OUTBOX = "team:outbox"  # read the email outbox in the browser (not in production)
 
@@ -64,6 +78,28 @@ def _is_team(user) -> bool:
     return _signed_in(user) and user.is_team
 
 
+def _may_post(user, org: Organisation, kind: OrganisationKind) -> bool:
+    return (
+        org.kind is kind
+        and org.status is OrganisationStatus.APPROVED
+        and is_member(user, org)
+        and user.is_verified
+    )
+
+
+def _was_public(listing) -> bool:
+    return listing.status in PUBLIC_LISTING_STATUSES or (
+        listing.status is ListingStatus.EXPIRED and listing.published_at is not None
+    )
+
+
+def _in_verified_organisation(user) -> bool:
+    return _signed_in(user) and any(
+        m.status is MembershipStatus.ACTIVE and m.organisation.status is OrganisationStatus.APPROVED
+        for m in user.memberships
+    )
+
+
 RULES: dict[Action, Callable[[Any, Any], bool]] = {
     Action.PUBLIC: lambda user, obj: True,
     Action.ACCOUNT: lambda user, obj: _signed_in(user),
@@ -81,6 +117,19 @@ RULES: dict[Action, Callable[[Any, Any], bool]] = {
         and obj.status is OrganisationStatus.APPROVED
         and not is_member(user, obj)
     ),
+    Action.NEED_POST: lambda user, obj: _may_post(user, obj, OrganisationKind.COMMUNITY),
+    Action.NEED_SEE: lambda user, obj: (
+        _was_public(obj) or _is_team(user) or is_member(user, obj.organisation)
+    ),
+    Action.NEED_MANAGE: lambda user, obj: is_member(user, obj.organisation),
+    Action.OFFER_POST: lambda user, obj: _may_post(user, obj, OrganisationKind.COMPANY),
+    Action.OFFER_BROWSE: lambda user, obj: _is_team(user) or _in_verified_organisation(user),
+    Action.OFFER_SEE: lambda user, obj: (
+        _is_team(user)
+        or is_member(user, obj.organisation)
+        or (_was_public(obj) and _in_verified_organisation(user))
+    ),
+    Action.OFFER_MANAGE: lambda user, obj: is_member(user, obj.organisation),
     Action.TEAM: lambda user, obj: _is_team(user),
     Action.TEAM_OUTBOX: lambda user, obj: _is_team(user) and current_app.config["OUTBOX_VIEW"],
 }

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 from govuk_frontend_wtf.main import WTFormsHelpers
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 
 from brokerage.columns import utcnow
@@ -65,7 +66,9 @@ def error_summary(form) -> dict:
     items = []
     for field in form:
         if field.errors:
-            items.append({"text": field.errors[0], "href": f"#{field.id}"})
+            # A date's first box is its day: that is where the link must land.
+            target = f"{field.name}-day" if isinstance(field.widget, GovDateInput) else field.id
+            items.append({"text": field.errors[0], "href": f"#{target}"})
     items.extend({"text": message} for message in getattr(form, "form_errors", []))
     return {"titleText": "There is a problem", "errorList": items}
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask import url_for
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from brokerage.accounts.models import User
 from brokerage.columns import utcnow
@@ -283,10 +283,10 @@ def expire_overdue(now: datetime | None = None) -> int:
     """Expire every live listing whose closing date has passed. Returns how many."""
     today = today_in_leeds(now)
     count = 0
-    for model, closes in ((Need, Need.deadline), (Offer, Offer.available_until)):
+    for model in (Need, Offer):
         overdue = db.session.scalars(
             select(model).where(
-                closes < today,
+                model.closes_on_column() < today,
                 model.status.in_(EXPIRABLE),
             )
         )
@@ -295,3 +295,64 @@ def expire_overdue(now: datetime | None = None) -> int:
             count += 1
     db.session.flush()
     return count
+
+
+def listings_of(model, org) -> list[Listing]:
+    """Everything an organisation has posted on one side, most recently changed first."""
+    return list(
+        db.session.scalars(
+            select(model)
+            .where(model.organisation_id == org.id)
+            .order_by(model.updated_at.desc(), model.id.desc())
+            .limit(500)
+        )
+    )
+
+
+# The team's vocabularies: skills, device types and beneficiary groups are data.
+VOCABULARIES = {"skills": Skill, "devices": DeviceType, "groups": BeneficiaryGroup}
+
+
+def vocabulary(name: str):
+    model = VOCABULARIES.get(name)
+    if model is None:
+        raise DomainError("There is no such list")
+    return model
+
+
+def _slugify(name: str) -> str:
+    out = "".join(ch if ch.isalnum() else "-" for ch in name.lower())
+    return "-".join(part for part in out.split("-") if part)[:60] or "term"
+
+
+def add_term(vocab: str, name: str, team_member: User):
+    """Add a skill, device type or beneficiary group; names are unique in their list."""
+    if not team_member.is_team:
+        raise NotAllowed("Only the programme team changes the lists")
+    model = vocabulary(vocab)
+    name = " ".join(name.split())
+    if not name:
+        raise DomainError("Enter a name")
+    if db.session.scalar(select(model.id).where(func.lower(model.name) == name.lower())):
+        raise DomainError(f"{name} is already in the list")
+    slug, n = _slugify(name), 1
+    while db.session.scalar(select(model.id).where(model.slug == slug)):
+        n += 1
+        slug = f"{_slugify(name)}-{n}"
+    position = (db.session.scalar(select(func.max(model.position))) or 0) + 1
+    term = model(slug=slug, name=name, position=position, active=True)
+    db.session.add(term)
+    db.session.flush()
+    return term
+
+
+def toggle_term(vocab: str, term_id: int, team_member: User):
+    """Hide a term from new posts (existing posts keep it), or show it again."""
+    if not team_member.is_team:
+        raise NotAllowed("Only the programme team changes the lists")
+    term = db.session.get(vocabulary(vocab), term_id)
+    if term is None:
+        raise DomainError("There is no such item in the list")
+    term.active = not term.active
+    db.session.flush()
+    return term

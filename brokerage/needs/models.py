@@ -76,5 +76,18 @@ class Need(ListingMixin, db.Model):
     def closes_on(self) -> date:
         return self.deadline
 
+    @classmethod
+    def link_tables(cls) -> dict[str, Table]:
+        return {
+            "skill": need_skill,
+            "ward": need_ward,
+            "beneficiary_group": need_beneficiary_group,
+        }
+
+    @classmethod
+    def closes_on_column(cls):
+        """The column holding the last day it is open, for queries."""
+        return cls.deadline
+
     def __repr__(self) -> str:
         return f"<Need {self.id} {self.kind.value} {self.status.value}>"

@@ -9,7 +9,7 @@ from brokerage.accounts.models import User
 from brokerage.errors import DomainError, NotAllowed
 from brokerage.extensions import db
 from brokerage.listings import services as listings
-from brokerage.listings.models import ListingAction, ListingKind, Safeguarding
+from brokerage.listings.models import ListingAction, ListingKind, ListingStatus, Safeguarding
 from brokerage.needs.models import Need
 from brokerage.organisations.models import Organisation, OrganisationKind
 
@@ -58,7 +58,7 @@ def create_need(org: Organisation, author: User, details: NeedDetails, *, submit
     """A member of a verified community organisation drafts (and may submit) a need."""
     if org.kind is not OrganisationKind.COMMUNITY:
         raise NotAllowed("Only community organisations post needs")
-    need = Need(organisation=org, created_by=author)
+    need = Need(organisation=org, created_by=author, status=ListingStatus.DRAFT)
     listings.check_poster(need, author)
     _apply(need, details)
     db.session.add(need)

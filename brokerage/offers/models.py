@@ -73,5 +73,18 @@ class Offer(ListingMixin, db.Model):
     def closes_on(self) -> date:
         return self.available_until
 
+    @classmethod
+    def link_tables(cls) -> dict[str, Table]:
+        return {
+            "skill": offer_skill,
+            "ward": offer_ward,
+            "beneficiary_group": offer_beneficiary_group,
+        }
+
+    @classmethod
+    def closes_on_column(cls):
+        """The column holding the last day it is open, for queries."""
+        return cls.available_until
+
     def __repr__(self) -> str:
         return f"<Offer {self.id} {self.kind.value} {self.status.value}>"

@@ -9,7 +9,13 @@ from brokerage.accounts.models import User
 from brokerage.errors import DomainError, NotAllowed
 from brokerage.extensions import db
 from brokerage.listings import services as listings
-from brokerage.listings.models import Condition, ListingAction, ListingKind, WipeMethod
+from brokerage.listings.models import (
+    Condition,
+    ListingAction,
+    ListingKind,
+    ListingStatus,
+    WipeMethod,
+)
 from brokerage.offers.models import Offer
 from brokerage.organisations.models import Organisation, OrganisationKind
 
@@ -43,7 +49,7 @@ def create_offer(org: Organisation, author: User, details: OfferDetails, *, subm
     """A member of a verified company drafts (and may submit) an offer."""
     if org.kind is not OrganisationKind.COMPANY:
         raise NotAllowed("Only companies post offers")
-    offer = Offer(organisation=org, created_by=author)
+    offer = Offer(organisation=org, created_by=author, status=ListingStatus.DRAFT)
     listings.check_poster(offer, author)
     _apply(offer, details)
     db.session.add(offer)

@@ -1,0 +1,319 @@
+"""Pages for needs and offers, written once: `register` adds them to the needs and
+offers blueprints with that side's model, form, services and permissions. The
+team's review queue and vocabularies live on this package's own blueprint."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from brokerage.accounts.forms import ActionForm
+from brokerage.errors import DomainError, IllegalTransition
+from brokerage.extensions import db
+from brokerage.listings import search, services
+from brokerage.listings.forms import ListingForm, ReviewForm, TermForm
+from brokerage.listings.models import ListingAction, ListingKind, ListingSide
+from brokerage.organisations.models import Organisation
+from brokerage.permissions import Action, can, require
+
+bp = Blueprint("listings", __name__)
+
+
+@dataclass(frozen=True)
+class Side:
+    """Everything that differs between needs and offers, for the shared pages."""
+
+    side: ListingSide
+    model: type
+    form: type[ListingForm]
+    create: Callable
+    update: Callable
+    browse: Action
+    see: Action
+    manage: Action
+    post: Action
+
+    @property
+    def noun(self) -> str:
+        return self.side.value
+
+    @property
+    def endpoint(self) -> str:
+        return f"{self.side.value}s"
+
+
+def form_data(listing) -> dict:
+    """A listing's values as the form's fields expect them."""
+    data = {
+        "title": listing.title,
+        "description": listing.description,
+        "wards": [w.id for w in listing.wards],
+        "beneficiary_groups": [g.id for g in listing.beneficiary_groups],
+        "skills": [s.id for s in listing.skills],
+        "volunteers": listing.volunteers,
+        "hours_per_volunteer": listing.hours_per_volunteer,
+        "location_mode": listing.location_mode.value if listing.location_mode else None,
+        "device_type": listing.device_type_id,
+        "quantity": listing.quantity,
+        "condition": listing.condition.value if listing.condition else None,
+        "amount": listing.amount_pence,
+    }
+    for name in (
+        "deadline",
+        "starts_on",
+        "ends_on",
+        "minimum_spec",
+        "purpose",
+        "pays_for",
+        "available_from",
+        "available_until",
+    ):
+        if hasattr(listing, name):
+            data[name] = getattr(listing, name)
+    for name in ("safeguarding", "wipe_method"):
+        value = getattr(listing, name, None)
+        data[name] = value.value if value else None
+    if getattr(listing, "certificate_per_serial", None) is not None:
+        data["certificate_per_serial"] = "yes" if listing.certificate_per_serial else "no"
+    return data
+
+
+def _kind(value: str) -> ListingKind:
+    try:
+        return ListingKind(value)
+    except ValueError:
+        abort(404)
+
+
+def register(blueprint: Blueprint, side: Side) -> None:
+    """Add the pages of one side (needs or offers) to its blueprint."""
+    n = side.noun
+
+    def load_item(kwargs: dict):
+        return db.get_or_404(side.model, kwargs.pop("item_id"))
+
+    def load_organisation(kwargs: dict) -> Organisation:
+        return db.get_or_404(Organisation, kwargs.pop("org_id"))
+
+    def show_url(item) -> str:
+        return url_for(f"{side.endpoint}.show", item_id=item.id)
+
+    @blueprint.route(f"/{n}s")
+    @require(side.browse)
+    def index():
+        filters = search.Filters.from_args(request.args)
+        page = search.open_listings(side.model, filters, services.today_in_leeds())
+        return render_template(
+            "listings/index.html",
+            side=side,
+            filters=filters,
+            page=page,
+            options=search.filter_options(search.filter_choices()),
+            sort_choices=search.SORTS,
+        )
+
+    @blueprint.route(f"/{n}s/<int:item_id>")
+    @require(side.see, load=load_item)
+    def show(item):
+        manage = can(current_user, side.manage, item)
+        return render_template(
+            "listings/show.html",
+            side=side,
+            item=item,
+            manage=manage,
+            # Who did what, and the team's comments, are for the poster and the team.
+            inside=manage or can(current_user, Action.TEAM),
+            action_form=ActionForm(),
+            today=services.today_in_leeds(),
+        )
+
+    @blueprint.route(f"/organisations/<int:org_id>/{n}s")
+    @require(Action.ORGANISATION_MEMBER, load=load_organisation)
+    def for_organisation(org: Organisation):
+        return render_template(
+            "listings/for_organisation.html",
+            side=side,
+            org=org,
+            items=services.listings_of(side.model, org),
+            may_post=can(current_user, side.post, org),
+        )
+
+    @blueprint.route(f"/organisations/<int:org_id>/{n}s/new")
+    @require(side.post, load=load_organisation)
+    def choose_kind(org: Organisation):
+        return render_template("listings/choose_kind.html", side=side, org=org)
+
+    @blueprint.route(f"/organisations/<int:org_id>/{n}s/new/<kind>", methods=["GET", "POST"])
+    @require(side.post, load=load_organisation)
+    def create(org: Organisation, kind: str):
+        kind = _kind(kind)
+        form = side.form(kind)
+        if form.validate_on_submit():
+            try:
+                item = side.create(org, current_user, form.details(), submit=form.wants_review)
+            except DomainError as exc:
+                form.form_errors.append(str(exc))
+            else:
+                db.session.commit()
+                flash(
+                    "Sent to the programme team for review. We will email you."
+                    if form.wants_review
+                    else "Saved as a draft. Send it for review when it is ready.",
+                    "success",
+                )
+                return redirect(show_url(item))
+        return render_template(
+            "listings/form.html", side=side, org=org, kind=kind, form=form, item=None
+        )
+
+    @blueprint.route(f"/{n}s/<int:item_id>/edit", methods=["GET", "POST"])
+    @require(side.manage, load=load_item)
+    def edit(item):
+        try:
+            goes_back = services.edit_outcome(item) is not None
+        except DomainError:
+            abort(404)
+        form = side.form(item.kind, data=form_data(item) if request.method == "GET" else None)
+        if form.validate_on_submit():
+            try:
+                side.update(item, current_user, form.details(), submit=form.wants_review)
+            except DomainError as exc:
+                form.form_errors.append(str(exc))
+            else:
+                db.session.commit()
+                flash(
+                    "Your changes are saved and sent back to the programme team for review."
+                    if goes_back or form.wants_review
+                    else "Your changes are saved.",
+                    "success",
+                )
+                return redirect(show_url(item))
+        return render_template(
+            "listings/form.html",
+            side=side,
+            org=item.organisation,
+            kind=item.kind,
+            form=form,
+            item=item,
+            goes_back=goes_back,
+        )
+
+    @blueprint.route(f"/{n}s/<int:item_id>/submit", methods=["POST"])
+    @require(side.manage, load=load_item)
+    def submit(item):
+        if ActionForm().validate_on_submit():
+            services.submit(item, current_user)
+            db.session.commit()
+            flash("Sent to the programme team for review. We will email you.", "success")
+        return redirect(show_url(item))
+
+    @blueprint.route(f"/{n}s/<int:item_id>/withdraw", methods=["POST"])
+    @require(side.manage, load=load_item)
+    def withdraw(item):
+        if ActionForm().validate_on_submit():
+            services.withdraw(item, current_user)
+            db.session.commit()
+            flash(f"The {n} is withdrawn.", "success")
+        return redirect(show_url(item))
+
+    @blueprint.route(f"/team/{n}s/<int:item_id>", methods=["GET", "POST"])
+    @require(Action.TEAM, load=load_item)
+    def review(item):
+        form = ReviewForm()
+        if form.validate_on_submit():
+            action = ListingAction(form.decision.data)
+            try:
+                services.moderate(item, current_user, action, form.comment.data)
+            except IllegalTransition as exc:
+                flash(f"{exc} It is now '{item.status.label.lower()}'.", "info")
+                return redirect(url_for(f"{side.endpoint}.review", item_id=item.id))
+            except DomainError as exc:
+                form.decision.errors.append(str(exc))
+            else:
+                db.session.commit()
+                flash(
+                    f"{item.title}: {action.past_tense.lower()}. The poster is emailed.", "success"
+                )
+                return redirect(url_for("listings.queue"))
+        return render_template(
+            "listings/manage/review.html",
+            side=side,
+            item=item,
+            form=form,
+            today=services.today_in_leeds(),
+        )
+
+
+# --- The programme team ------------------------------------------------------
+
+
+@bp.route("/team/reviews")
+@require(Action.TEAM)
+def queue():
+    return render_template("listings/manage/queue.html", waiting=services.review_queue())
+
+
+@bp.route("/team/lists")
+@require(Action.TEAM)
+def vocabularies():
+    return render_template(
+        "listings/manage/vocabularies.html",
+        vocabularies=_vocabularies(),
+        forms={name: TermForm(prefix=name) for name in services.VOCABULARIES},
+        action_form=ActionForm(),
+    )
+
+
+def _vocabularies() -> dict[str, list]:
+    return {
+        name: list(db.session.scalars(select(model).order_by(model.position)))
+        for name, model in services.VOCABULARIES.items()
+    }
+
+
+@bp.route("/team/lists/<vocab>", methods=["POST"])
+@require(Action.TEAM)
+def add_term(vocab: str):
+    if vocab not in services.VOCABULARIES:
+        abort(404)
+    forms = {name: TermForm(prefix=name) for name in services.VOCABULARIES}
+    form = forms[vocab]
+    if form.validate_on_submit():
+        try:
+            term = services.add_term(vocab, form.name.data, current_user)
+        except DomainError as exc:
+            form.name.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(f"{term.name} is added.", "success")
+            return redirect(url_for("listings.vocabularies"))
+    page = render_template(
+        "listings/manage/vocabularies.html",
+        vocabularies=_vocabularies(),
+        forms=forms,
+        action_form=ActionForm(),
+        form=form,
+    )
+    return page, 400
+
+
+@bp.route("/team/lists/<vocab>/<int:term_id>", methods=["POST"])
+@require(Action.TEAM)
+def toggle_term(vocab: str, term_id: int):
+    if vocab not in services.VOCABULARIES:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        try:
+            term = services.toggle_term(vocab, term_id, current_user)
+        except DomainError:
+            abort(404)
+        db.session.commit()
+        flash(
+            f"{term.name} is {'shown again' if term.active else 'hidden from new posts'}.",
+            "success",
+        )
+    return redirect(url_for("listings.vocabularies"))

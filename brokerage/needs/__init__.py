@@ -1,0 +1,5 @@
+"""Needs: what community organisations ask the tech sector for."""
+
+from flask import Blueprint
+
+bp = Blueprint("needs", __name__)
