@@ -88,12 +88,11 @@ def _empty_tables(app) -> None:
             for t in reversed(db.metadata.sorted_tables)
             if t.name not in REFERENCE_TABLES and inspect(engine).has_table(t.name)
         ]
+        # DELETE, child tables first, is several times quicker than TRUNCATE on
+        # PostgreSQL for tables this small (TRUNCATE rewrites every table).
         with engine.begin() as conn:
-            if engine.dialect.name == "postgresql":
-                conn.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
-            else:
-                for name in names:
-                    conn.execute(text(f'DELETE FROM "{name}"'))
+            for name in names:
+                conn.execute(text(f'DELETE FROM "{name}"'))
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,1 @@
+"""Browser tests: the real pages in Chromium, served by a live server, checked with axe."""

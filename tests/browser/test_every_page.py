@@ -1,0 +1,187 @@
+"""axe (and the console) on every page of the app, each form's error state, and the
+403, 404 and 429 pages.
+
+The pages come from the permission matrix: every GET endpoint is opened as a role
+that may see it, in the world that the matrix tests use.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from brokerage.accounts import services as accounts
+from brokerage.extensions import db
+from tests.factories import PASSWORD
+from tests.helpers import emails_to, link_in
+from tests.test_permissions import MATRIX, ROLES, World, fresh_world
+
+pytestmark = pytest.mark.browser
+
+GET_ENDPOINTS = [endpoint for endpoint, methods in MATRIX.items() if "GET" in methods]
+
+# Answers that are not HTML pages, so have nothing for axe to read.
+NOT_PAGES = {"main.healthz"}
+
+
+def _role_for(endpoint: str) -> str:
+    """The first role, in the matrix's order, that may open the page."""
+    return next(role for role in ROLES if role in MATRIX[endpoint]["GET"])
+
+
+@pytest.fixture
+def world(make) -> World:
+    return fresh_world(make)
+
+
+# Signed-in browser state (the session cookie) per user. The world comes back with the
+# same ids and session tokens in every test, so one sign-in through the page serves all.
+_SIGNED_IN: dict[str, dict] = {}
+
+
+@pytest.fixture
+def open_as(new_context, world, sign_in):
+    """Open `url` in a new browser context, signed in as `role`; return the page and response."""
+
+    def open_page(role: str, url: str):
+        if role == "anonymous":
+            context = new_context()
+        else:
+            user = world.user(role)
+            if user.get_id() not in _SIGNED_IN:
+                first = new_context()
+                sign_in(first.new_page(), user.email, check=False)
+                _SIGNED_IN[user.get_id()] = first.storage_state()
+                first.close()
+            context = new_context(storage_state=_SIGNED_IN[user.get_id()])
+        page = context.new_page()
+        return page, page.goto(url)
+
+    return open_page
+
+
+# The same pages as other people see them, where that changes what is on the page.
+OTHER_VIEWS = [
+    ("main.home", "owner"),  # signed in, with organisations
+    ("main.home", "team"),  # the count of organisations waiting for the team
+    ("accounts.account", "unverified"),  # the banner and the send-the-link-again form
+    ("organisations.index", "unverified"),
+    ("organisations.show", "other"),  # the public profile, with "Ask to join"
+    ("organisations.invitation", "other"),  # the invited person, signed in: "Accept"
+]
+
+VIEWS = [pytest.param(endpoint, _role_for(endpoint), id=endpoint) for endpoint in GET_ENDPOINTS]
+VIEWS += [
+    pytest.param(endpoint, role, id=f"{endpoint}-as-{role}") for endpoint, role in OTHER_VIEWS
+]
+
+
+@pytest.mark.parametrize(("endpoint", "role"), VIEWS)
+def test_every_page(endpoint, role, open_as, world, check_page):
+    assert role in MATRIX[endpoint]["GET"]
+    url = world.url(endpoint)
+    page, response = open_as(role, url)
+    assert response.status not in (403, 429) and response.status < 500, (role, url, response.status)
+    assert "/account/sign-in" not in page.url or endpoint == "accounts.sign_in", page.url
+    if endpoint in NOT_PAGES:
+        assert response.headers["content-type"].startswith("application/json")
+        return
+    check_page(page)
+
+
+# Pages with a form whose error state the test shows: endpoint -> (role, button, fill).
+# `fill(page)` puts the form into a state that fails validation; None submits it empty.
+def _clear_details(page):
+    for label in ("Address line 1", "Postcode"):
+        page.get_by_label(label, exact=True).fill("")
+
+
+def _too_long_message(page):
+    page.get_by_label("Message to the owner (optional)").fill("x" * 1001)
+
+
+FORMS = {
+    "accounts.sign_up": ("anonymous", "Create account", None),
+    "accounts.sign_in": ("anonymous", "Sign in", None),
+    "accounts.forgot_password": ("anonymous", "Send reset link", None),
+    "accounts.change_password": ("owner", "Change password", None),
+    "organisations.create": ("owner", "Register", None),
+    "organisations.edit": ("owner", "Save changes", _clear_details),
+    # The message is optional: the only way to get it wrong is to write too much.
+    "organisations.join": ("other", "Ask to join", _too_long_message),
+    # The invite form lives on the members page and posts to organisations.invite.
+    "organisations.members": ("owner", "Send invitation", None),
+    "organisations.review": ("team", "Save decision", None),
+}
+
+
+@pytest.mark.parametrize("endpoint", list(FORMS))
+def test_every_form_error_state(endpoint, open_as, world, check_page):
+    role, button, fill = FORMS[endpoint]
+    assert role in MATRIX[endpoint]["GET"]
+    page, _ = open_as(role, world.url(endpoint))
+    if fill:
+        fill(page)
+    page.get_by_role("button", name=button, exact=True).click()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_be_visible()
+    expect(summary).to_contain_text("There is a problem")
+    assert page.title().startswith("Error: "), page.title()
+    check_page(page)
+
+
+def test_reset_password_page_and_its_error_state(page, world, check_page):
+    """The reset form only shows for a good link: make one as the forgot-password page would."""
+    owner = world.user("owner")
+    accounts.request_password_reset(owner.email)
+    db.session.commit()
+    (email,) = [e for e in emails_to(owner.email) if e.template == "reset_password"]
+    page.goto(link_in(email))
+    expect(page.get_by_label("New password")).to_be_visible()
+    check_page(page)
+    page.get_by_role("button", name="Save new password").click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    check_page(page)
+
+
+def test_the_403_page(open_as, world, check_page):
+    page, response = open_as("other", f"/organisations/{world.org_a}/members")
+    assert response.status == 403
+    expect(page.get_by_role("heading", level=1)).to_have_text("You do not have access to this page")
+    check_page(page)
+
+
+def test_the_404_page(page, check_page):
+    response = page.goto("/no-such-page")
+    assert response.status == 404
+    expect(page.get_by_role("heading", level=1)).to_have_text("Page not found")
+    check_page(page)
+
+
+def test_the_429_page(page, world, check_page):
+    """Sign-in allows 10 tries a minute: the 11th gets the too-many-attempts page."""
+    page.goto("/account/sign-in")
+    token = page.locator("input[name=csrf_token]").input_value()
+    form = {"csrf_token": token, "email": world.user("owner").email, "password": "wrong" + PASSWORD}
+    for _ in range(10):
+        assert page.request.post("/account/sign-in", form=form).status == 200
+    page.get_by_label("Email address").fill(form["email"])
+    page.get_by_label("Password", exact=True).fill(form["password"])
+    with page.expect_response(re.compile(r"/account/sign-in$")) as answer:
+        page.get_by_role("button", name="Sign in", exact=True).click()
+    assert answer.value.status == 429
+    expect(page.get_by_role("heading", level=1)).to_have_text("Too many attempts")
+    check_page(page)
+
+
+def test_check_page_catches_what_the_content_security_policy_refuses(page, check_page):
+    """The console check is what finds inline script or style: prove it does."""
+    page.goto("/accessibility")
+    page.evaluate(
+        """document.querySelector("main").insertAdjacentHTML(
+            "beforeend", '<p class="govuk-body" style="color: #0b0c0c">Inline style</p>')"""
+    )
+    with pytest.raises(AssertionError, match="Content Security Policy"):
+        check_page(page)

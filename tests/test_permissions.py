@@ -1,0 +1,360 @@
+"""The permission matrix: who may use every endpoint, for GET and for POST.
+
+Every route in the app must appear in MATRIX, and nothing else may: adding a
+view without deciding who may use it fails `test_every_endpoint_is_in_the_matrix`.
+Each cell (endpoint, method, role) is its own test, run against a fresh world:
+
+- anonymous: not signed in
+- owner: owner of organisation A (approved, community)
+- member: a member of A who is not its owner
+- other: owner of organisation B (approved, company), verified
+- unverified: signed in, email address not confirmed, no organisation
+- team: a programme team member
+
+Allowed means the access rule let the request through: the answer is neither a 403
+nor a redirect to the sign-in page (and `permissions.deny` was not called). Denied
+means `deny` was called and answered a 403 for a signed-in person, or a redirect to
+/account/sign-in?next=<the page> for a visitor. The few allowed cells where a business
+rule then refuses with a 403 of its own are listed, with its message, in
+REFUSED_BY_BUSINESS_RULE. CSRF is switched off for the run so that POSTs reach the check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from flask import current_app, url_for
+from sqlalchemy import select, text
+
+from brokerage import permissions
+from brokerage.accounts.models import User
+from brokerage.extensions import db
+from brokerage.organisations import services as organisations
+from brokerage.organisations.models import OrganisationKind, OrganisationStatus
+from tests.conftest import REFERENCE_TABLES
+from tests.helpers import emails_to, link_in
+
+ROLES = ("anonymous", "owner", "member", "other", "unverified", "team")
+
+EVERYONE = frozenset(ROLES)
+SIGNED_IN = EVERYONE - {"anonymous"}
+VERIFIED = SIGNED_IN - {"unverified"}
+OWNER = frozenset({"owner"})
+INSIDE_A = frozenset({"owner", "member", "team"})
+TEAM = frozenset({"team"})
+# May ask to join A: verified and not already a member (the team included).
+MAY_JOIN_A = frozenset({"other", "team"})
+
+# endpoint -> {method: roles allowed}. GET and, where the route accepts it, POST.
+MATRIX: dict[str, dict[str, frozenset[str]]] = {
+    # The public pages.
+    "main.home": {"GET": EVERYONE},
+    "main.accessibility": {"GET": EVERYONE},
+    "main.privacy": {"GET": EVERYONE},
+    "main.healthz": {"GET": EVERYONE},
+    # Accounts. Sign-in and sign-up answer a signed-in person with a redirect home.
+    "accounts.sign_up": {"GET": EVERYONE, "POST": EVERYONE},
+    "accounts.check_email": {"GET": EVERYONE},
+    "accounts.verify_email": {"GET": EVERYONE},
+    "accounts.resend_verification": {"POST": SIGNED_IN},
+    "accounts.sign_in": {"GET": EVERYONE, "POST": EVERYONE},
+    "accounts.sign_out": {"POST": SIGNED_IN},
+    "accounts.forgot_password": {"GET": EVERYONE, "POST": EVERYONE},
+    "accounts.reset_password": {"GET": EVERYONE, "POST": EVERYONE},
+    "accounts.change_password": {"GET": SIGNED_IN, "POST": SIGNED_IN},
+    "accounts.account": {"GET": SIGNED_IN},
+    # Organisations.
+    "organisations.index": {"GET": SIGNED_IN},
+    "organisations.choose_kind": {"GET": VERIFIED},
+    "organisations.create": {"GET": VERIFIED, "POST": VERIFIED},
+    # A is approved, so anyone signed in may see its public profile.
+    "organisations.show": {"GET": SIGNED_IN},
+    "organisations.edit": {"GET": OWNER, "POST": OWNER},
+    "organisations.resubmit": {"POST": OWNER},
+    "organisations.members": {"GET": INSIDE_A},
+    "organisations.invite": {"POST": OWNER},
+    "organisations.answer_request": {"POST": OWNER},
+    "organisations.find": {"GET": VERIFIED},
+    "organisations.join": {"GET": MAY_JOIN_A, "POST": MAY_JOIN_A},
+    "organisations.invitation": {"GET": EVERYONE},
+    "organisations.accept_invitation": {"POST": SIGNED_IN},
+    # The programme team's screens, reviewing the pending organisation P.
+    "organisations.queue": {"GET": TEAM},
+    "organisations.team_list": {"GET": TEAM},
+    "organisations.review": {"GET": TEAM, "POST": TEAM},
+    # The outbox in the browser: the team, and only while OUTBOX_VIEW is on.
+    "notifications.outbox": {"GET": TEAM},
+    "notifications.email": {"GET": TEAM},
+}
+
+# Which organisation an endpoint's org_id names; A unless listed.
+ORGANISATION_FOR = {"organisations.review": "P"}
+
+# Cells the access rule lets through but a business rule then refuses with its own
+# 403 and message: the invitation is addressed to `other`, so only `other` may accept it.
+REFUSED_BY_BUSINESS_RULE = {
+    ("organisations.accept_invitation", "POST", role): "This invitation was sent to"
+    for role in ("owner", "member", "unverified", "team")
+}
+
+# The access rule's own refusal, as the 403 page words it.
+DENIED_TEXT = "This page belongs to another organisation, or to the programme team."
+
+GARBAGE_TOKEN = "not-a-real-token"
+
+CELLS = [
+    pytest.param(endpoint, method, role, id=f"{endpoint}-{method}-{role}")
+    for endpoint, methods in MATRIX.items()
+    for method in methods
+    for role in ROLES
+]
+
+
+@dataclass(frozen=True)
+class World:
+    """The ids of everything a cell needs; the rows themselves are in the database."""
+
+    user_ids: dict[str, int]
+    org_a: int
+    org_b: int
+    org_p: int
+    p_owner: int
+    join_request: int
+    invitation_token: str
+    email_id: int
+
+    def user(self, role: str) -> User:
+        return db.session.get(User, self.user_ids[role])
+
+    def url(self, endpoint: str) -> str:
+        rule = next(current_app.url_map.iter_rules(endpoint))
+        values = {}
+        if "org_id" in rule.arguments:
+            which = ORGANISATION_FOR.get(endpoint, "A")
+            values["org_id"] = self.org_a if which == "A" else self.org_p
+        if "membership_id" in rule.arguments:
+            values["membership_id"] = self.join_request
+        if "token" in rule.arguments:
+            values["token"] = (
+                self.invitation_token
+                if endpoint.startswith("organisations.")
+                # Verify and reset links are public: a bad one gets a friendly 400 page.
+                else GARBAGE_TOKEN
+            )
+        if "email_id" in rule.arguments:
+            values["email_id"] = self.email_id
+        if "kind" in rule.arguments:
+            values["kind"] = OrganisationKind.COMMUNITY.value
+        unknown = rule.arguments - values.keys()
+        assert not unknown, f"World.url cannot fill {sorted(unknown)} for {endpoint}: teach it"
+        return url_for(endpoint, **values)
+
+
+def _build_world(make) -> World:
+    """Everything made through the real services and factories."""
+    owner = make.user(name="Olive Owner")
+    org_a = make.organisation(owner, kind=OrganisationKind.COMMUNITY, name="Armley Digital")
+    member = make.member(org_a, make.user(name="Mo Member"))
+    other = make.user(name="Otto Other")
+    org_b = make.organisation(other, kind=OrganisationKind.COMPANY, name="Bytes Ltd")
+    p_owner = make.user(name="Pat Pending")
+    org_p = make.organisation(p_owner, status=OrganisationStatus.PENDING, name="Pending Place")
+    joiner = make.user(name="Jo Joiner")
+    join_request = organisations.request_to_join(org_a, joiner, "I volunteer on Tuesdays.")
+    invitation = organisations.invite(org_a, owner, other.email)
+    unverified = make.user(name="Una Unverified", verified=False)
+    team = make.team_member(name="Tam Team")
+    db.session.commit()
+    (email,) = [e for e in emails_to(other.email) if e.template == "invitation"]
+    link = link_in(email)
+    assert link.startswith("/invitations/")
+    token = link.removeprefix("/invitations/")
+    assert organisations.find_invitation(token) == invitation
+    assert org_a.status is org_b.status is OrganisationStatus.APPROVED
+    return World(
+        user_ids={
+            "owner": owner.id,
+            "member": member.id,
+            "other": other.id,
+            "unverified": unverified.id,
+            "team": team.id,
+        },
+        org_a=org_a.id,
+        org_b=org_b.id,
+        org_p=org_p.id,
+        p_owner=p_owner.id,
+        join_request=join_request.id,
+        invitation_token=token,
+        email_id=email.id,
+    )
+
+
+# The world is built once through the services, its rows kept, and written back
+# for each test (the database is emptied after every test): the same fresh world
+# each time, at a fraction of the cost of building it again.
+_SAVED: dict = {}
+
+
+def _world_tables():
+    return [t for t in db.metadata.sorted_tables if t.name not in REFERENCE_TABLES]
+
+
+def _save(world: World) -> None:
+    rows = {
+        t.name: [dict(r._mapping) for r in db.session.execute(select(t))] for t in _world_tables()
+    }
+    _SAVED.update(world=world, rows=rows)
+
+
+def _restore() -> World:
+    with db.engine.begin() as conn:
+        for table in _world_tables():
+            rows = _SAVED["rows"][table.name]
+            if not rows:
+                continue
+            conn.execute(table.insert(), rows)
+            if conn.dialect.name == "postgresql" and "id" in table.c:
+                # Rows came back with their ids: move the sequence past them.
+                conn.execute(
+                    text("SELECT setval(pg_get_serial_sequence(:name, 'id'), :top)"),
+                    {"name": table.name, "top": max(row["id"] for row in rows)},
+                )
+    return _SAVED["world"]
+
+
+def fresh_world(make) -> World:
+    """The world, freshly in the database: built the first time, restored after."""
+    if not _SAVED:
+        built = _build_world(make)
+        _save(built)
+        return built
+    return _restore()
+
+
+@pytest.fixture
+def world(make) -> World:
+    return fresh_world(make)
+
+
+def test_every_endpoint_is_in_the_matrix(app):
+    routes: dict[str, set[str]] = {}
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in permissions.BUILTIN_PUBLIC_ENDPOINTS:
+            continue
+        routes.setdefault(rule.endpoint, set()).update(rule.methods & {"GET", "POST"})
+    missing = sorted(set(routes) - set(MATRIX))
+    assert not missing, f"Add these endpoints to MATRIX in {__file__}: {missing}"
+    gone = sorted(set(MATRIX) - set(routes))
+    assert not gone, f"MATRIX names endpoints that no longer exist: {gone}"
+    for endpoint, methods in routes.items():
+        assert set(MATRIX[endpoint]) == methods, f"{endpoint} answers {sorted(methods)}"
+
+
+def test_every_view_declares_an_access_action(app):
+    for endpoint, view in app.view_functions.items():
+        if endpoint in permissions.BUILTIN_PUBLIC_ENDPOINTS:
+            continue
+        assert isinstance(getattr(view, "access_action", None), permissions.Action), endpoint
+
+
+@pytest.mark.parametrize(("endpoint", "method", "role"), CELLS)
+def test_permission_matrix(app, client, login, world, monkeypatch, endpoint, method, role):
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
+    refusals = []
+    real_deny = permissions.deny
+
+    def spy_deny():
+        refusals.append(endpoint)
+        return real_deny()
+
+    monkeypatch.setattr(permissions, "deny", spy_deny)
+    if role != "anonymous":
+        login(world.user(role))
+    url = world.url(endpoint)
+
+    response = client.open(url, method=method)
+
+    location = urlsplit(response.headers.get("Location", ""))
+    to_sign_in = response.status_code == 302 and location.path == "/account/sign-in"
+    body = response.get_data(as_text=True)
+    where = f"{role} {method} {url} -> {response.status_code} {response.headers.get('Location')}"
+    if role in MATRIX[endpoint][method]:
+        assert not refusals, f"refused by the access rule: {where}"
+        assert not to_sign_in, f"sent to sign in: {where}"
+        expected_refusal = REFUSED_BY_BUSINESS_RULE.get((endpoint, method, role))
+        if expected_refusal:
+            assert response.status_code == 403, where
+            assert expected_refusal in body, where
+        else:
+            assert response.status_code != 403, where
+            assert response.status_code < 500, where
+    elif role == "anonymous":
+        assert refusals, f"not refused by the access rule: {where}"
+        assert to_sign_in, f"not sent to sign in: {where}"
+        assert parse_qs(location.query) == {"next": [url]}, where
+    else:
+        assert refusals, f"not refused by the access rule: {where}"
+        assert response.status_code == 403, where
+        assert DENIED_TEXT in body, where
+
+
+def test_a_view_without_an_access_action_is_refused(app, client, monkeypatch):
+    """Deny by default: a view that declares no action never runs."""
+    calls = []
+
+    def undeclared():
+        calls.append(1)
+        return "should never be served"
+
+    monkeypatch.setitem(app.view_functions, "main.privacy", undeclared)
+    response = client.get("/privacy")
+    assert response.status_code == 403
+    assert calls == []
+    monkeypatch.undo()
+    assert client.get("/privacy").status_code == 200
+
+
+def test_the_team_outbox_is_closed_when_outbox_view_is_off(app, client, login, world, monkeypatch):
+    login(world.user("team"))
+    assert client.get("/team/outbox/").status_code == 200
+    monkeypatch.setitem(app.config, "OUTBOX_VIEW", False)
+    assert client.get("/team/outbox/").status_code == 403
+    assert client.get(f"/team/outbox/{world.email_id}").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("role", "allowed"),
+    [
+        ("anonymous", False),
+        ("p_owner", True),
+        ("owner", False),
+        ("member", False),
+        ("other", False),
+        ("unverified", False),
+        ("team", True),
+    ],
+)
+def test_a_pending_organisation_is_seen_only_by_its_members_and_the_team(
+    client, login, world, role, allowed
+):
+    if role == "p_owner":
+        login(db.session.get(User, world.p_owner))
+    elif role != "anonymous":
+        login(world.user(role))
+    response = client.get(f"/organisations/{world.org_p}")
+    if allowed:
+        assert response.status_code == 200
+    elif role == "anonymous":
+        assert response.status_code == 302
+        assert urlsplit(response.headers["Location"]).path == "/account/sign-in"
+    else:
+        assert response.status_code == 403
+
+
+def test_a_missing_object_is_404_before_the_access_check(client, login, world):
+    """load -> check -> act: a missing organisation is 'not found' for everyone signed in."""
+    login(world.user("other"))
+    assert client.get("/organisations/999999/members").status_code == 404
+    assert client.get("/team/outbox/999999").status_code == 404
