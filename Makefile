@@ -30,8 +30,8 @@ run: install ## Migrate, load demo data and serve on http://127.0.0.1:5000
 	$(FLASK) seed-demo
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-worker: install ## Send queued emails over SMTP (settings from the environment)
-	$(FLASK) send-emails
+worker: install ## Background worker: send queued emails, close listings past their date
+	$(FLASK) worker
 
 db-upgrade: install ## Apply migrations to DATABASE_URL (or instance/brokerage.db)
 	$(FLASK) db upgrade

@@ -32,11 +32,14 @@ def create_app(config: dict | None = None) -> Flask:
 
     # Importing a domain's views attaches its routes to its blueprint.
     from brokerage.accounts import views as accounts
+    from brokerage.listings import views as listings
     from brokerage.main import views as main
+    from brokerage.needs import views as needs
     from brokerage.notifications import views as notifications
+    from brokerage.offers import views as offers
     from brokerage.organisations import views as organisations
 
-    for domain in (main, accounts, organisations, notifications):
+    for domain in (main, accounts, organisations, needs, offers, listings, notifications):
         app.register_blueprint(domain.bp)
 
     errors.register(app)

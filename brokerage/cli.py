@@ -70,6 +70,33 @@ def register(app: Flask) -> None:
         db.session.commit()
         click.echo(f"Expired {count} past their closing date.")
 
+    @app.cli.command("worker")
+    @click.option("--interval", default=10.0, show_default=True, help="Seconds between rounds.")
+    @click.option("--rounds", default=0, help="Stop after this many rounds (0: run for ever).")
+    def worker(interval: float, rounds: int) -> None:
+        """The one background process: sends due emails every round, and closes
+        needs and offers past their date once an hour."""
+        sender = SMTPSender.from_config(current_app.config)
+        last_expiry: float | None = None
+        done = 0
+        while True:
+            sent, failed = send_due(sender)
+            if sent or failed:
+                click.echo(f"sent {sent}, failed {failed}")
+            if last_expiry is None or time.monotonic() - last_expiry >= 3600:
+                expired = expire_overdue()
+                db.session.commit()
+                refresh_statistics()
+                db.session.commit()
+                last_expiry = time.monotonic()
+                if expired:
+                    click.echo(f"expired {expired}")
+            db.session.remove()
+            done += 1
+            if rounds and done >= rounds:
+                return
+            time.sleep(interval)
+
     @app.cli.command("send-emails")
     @click.option("--once", is_flag=True, help="Send what is due, then stop.")
     @click.option("--interval", default=10.0, show_default=True, help="Seconds between rounds.")

@@ -6,12 +6,30 @@ so running it twice changes nothing.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from brokerage.accounts.models import User
 from brokerage.accounts.services import find_user_by_email, hash_password
 from brokerage.columns import utcnow
 from brokerage.extensions import db
+from brokerage.listings import services as listings
+from brokerage.listings.models import (
+    Condition,
+    DeviceType,
+    ListingAction,
+    ListingKind,
+    LocationMode,
+    Safeguarding,
+    Skill,
+    WipeMethod,
+)
+from brokerage.listings.services import today_in_leeds
+from brokerage.needs.models import Need
+from brokerage.needs.services import NeedDetails, create_need
+from brokerage.offers.models import Offer
+from brokerage.offers.services import OfferDetails, create_offer
 from brokerage.organisations import services as organisations
 from brokerage.organisations.models import (
     BeneficiaryGroup,
@@ -94,6 +112,112 @@ ORGANISATIONS = [
 ]
 
 
+# A year of realistic needs and offers, spread across wards and kinds. Dates are
+# relative to the day the demo is loaded so they stay open.
+NEEDS = [
+    dict(
+        org="Harehills Community Tech Hub",
+        kind="volunteering",
+        title="Digital champions for Saturday drop-ins",
+        description="Our Saturday drop-in helps 30 to 40 people a week with phones, the NHS App and Universal Credit journals. We need patient volunteers who can sit with people one to one.",
+        skills=["digital-skills-teaching-and-digital-champions", "it-support"],
+        volunteers=4,
+        hours_per_volunteer=12,
+        location_mode="on_site",
+        safeguarding="vulnerable_adults",
+        wards=["gipton-and-harehills"],
+        groups=["older-people", "people-who-speak-little-english"],
+        days=60,
+        publish=True,
+    ),
+    dict(
+        org="Harehills Community Tech Hub",
+        kind="equipment",
+        title="Laptops for our job club",
+        description="Job seekers book a laptop for an hour to write CVs and apply for work. Ours are ten years old.",
+        device="laptop",
+        quantity=25,
+        condition="refurbished",
+        purpose="Job searching, CVs and online applications",
+        minimum_spec="8 GB memory, webcam, a working battery",
+        wards=["gipton-and-harehills", "burmantofts-and-richmond-hill"],
+        groups=["jobseekers", "people-on-low-incomes"],
+        days=45,
+        publish=True,
+    ),
+    dict(
+        org="Harehills Community Tech Hub",
+        kind="sponsorship",
+        title="A year of mobile data for our tablet lending scheme",
+        description="We lend tablets to older residents for twelve weeks at a time. Most have no broadband at home.",
+        amount_pence=240000,
+        pays_for="Twelve months of data SIMs for 20 lending tablets",
+        wards=["gipton-and-harehills"],
+        groups=["older-people"],
+        days=90,
+        publish=True,
+    ),
+    dict(
+        org="Harehills Community Tech Hub",
+        kind="volunteering",
+        title="Help moving our bookings to Microsoft 365",
+        description="We want to move room bookings and shared files from a single laptop to Microsoft 365 for charities.",
+        skills=["cloud-and-microsoft-365-administration"],
+        volunteers=1,
+        hours_per_volunteer=10,
+        location_mode="either",
+        safeguarding="none",
+        wards=["gipton-and-harehills"],
+        groups=["people-on-low-incomes"],
+        days=30,
+        publish=False,
+    ),
+]
+
+OFFERS = [
+    dict(
+        org="Aire Valley Software Ltd",
+        kind="volunteering",
+        title="Web developers for a charity website sprint",
+        description="Two of our developers can give two days each to rebuild or fix a small charity's website.",
+        skills=["web-development", "ux-and-accessibility"],
+        volunteers=2,
+        hours_per_volunteer=14,
+        location_mode="remote",
+        wards=["leeds-wide"],
+        groups=["young-people"],
+        days=120,
+        publish=True,
+    ),
+    dict(
+        org="Aire Valley Software Ltd",
+        kind="equipment",
+        title="40 refurbished ThinkPad laptops",
+        description="Three-year-old ThinkPad T14s from our refresh, with chargers. Wiped with certified software.",
+        device="laptop",
+        quantity=40,
+        condition="refurbished",
+        wipe_method="nist_800_88",
+        certificate=True,
+        wards=["leeds-wide"],
+        groups=["people-on-low-incomes", "jobseekers"],
+        days=75,
+        publish=True,
+    ),
+    dict(
+        org="Aire Valley Software Ltd",
+        kind="sponsorship",
+        title="Sponsorship for digital inclusion projects",
+        description="Our charity committee has a budget for digital inclusion work in Leeds this year.",
+        amount_pence=500000,
+        wards=["leeds-wide"],
+        groups=["older-people", "young-people"],
+        days=150,
+        publish=True,
+    ),
+]
+
+
 def _by_slug(model, slugs: list[str]) -> list[int]:
     return list(db.session.scalars(select(model.id).where(model.slug.in_(slugs))))
 
@@ -131,4 +255,58 @@ def seed_demo() -> list[tuple[str, str]]:
                 org, team_member, OrganisationAction.APPROVE, "Checked against the register."
             )
     db.session.flush()
+    _seed_listings(users, team_member)
     return [(role, email) for role, email, _name, _team in PEOPLE]
+
+
+def _seed_listings(users: dict[str, User], team_member: User) -> None:
+    today = today_in_leeds()
+    for specs, model, create, details_class, closes in (
+        (NEEDS, Need, create_need, NeedDetails, "deadline"),
+        (OFFERS, Offer, create_offer, OfferDetails, "available_until"),
+    ):
+        for spec in specs:
+            if db.session.scalar(select(model.id).where(model.title == spec["title"])):
+                continue
+            org = db.session.scalars(
+                select(Organisation).where(Organisation.name == spec["org"])
+            ).one()
+            author = org.owners[0]
+            kind = ListingKind(spec["kind"])
+            values = dict(
+                kind=kind,
+                title=spec["title"],
+                description=spec["description"],
+                ward_ids=_by_slug(Ward, spec["wards"]),
+                beneficiary_group_ids=_by_slug(BeneficiaryGroup, spec["groups"]),
+                skill_ids=_by_slug(Skill, spec.get("skills", [])),
+                volunteers=spec.get("volunteers"),
+                hours_per_volunteer=spec.get("hours_per_volunteer"),
+                location_mode=LocationMode(spec["location_mode"])
+                if "location_mode" in spec
+                else None,
+                device_type_id=(_by_slug(DeviceType, [spec["device"]]) or [None])[0]
+                if "device" in spec
+                else None,
+                quantity=spec.get("quantity"),
+                condition=Condition(spec["condition"]) if "condition" in spec else None,
+                amount_pence=spec.get("amount_pence"),
+                **{closes: today + timedelta(days=spec["days"])},
+            )
+            if model is Need:
+                values.update(
+                    safeguarding=Safeguarding(spec["safeguarding"])
+                    if "safeguarding" in spec
+                    else None,
+                    minimum_spec=spec.get("minimum_spec"),
+                    purpose=spec.get("purpose"),
+                    pays_for=spec.get("pays_for"),
+                )
+            else:
+                values.update(
+                    wipe_method=WipeMethod(spec["wipe_method"]) if "wipe_method" in spec else None,
+                    certificate_per_serial=spec.get("certificate"),
+                )
+            item = create(org, author, details_class(**values), submit=True)
+            if spec["publish"]:
+                listings.moderate(item, team_member, ListingAction.PUBLISH, None)

@@ -11,6 +11,10 @@ Each cell (endpoint, method, role) is its own test, run against a fresh world:
 - unverified: signed in, email address not confirmed, no organisation
 - team: a programme team member
 
+Needs belong to A and offers to B. Each side has a published item, a draft and one
+waiting for review (submitted): the cells use the draft (the team's review pages the
+submitted one), and the published ones are checked by their own tests below.
+
 Allowed means the access rule let the request through: the answer is neither a 403
 nor a redirect to the sign-in page (and `permissions.deny` was not called). Denied
 means `deny` was called and answered a 403 for a signed-in person, or a redirect to
@@ -26,15 +30,17 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask import current_app, url_for
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 
 from brokerage import permissions
 from brokerage.accounts.models import User
 from brokerage.extensions import db
+from brokerage.listings.models import ListingKind, ListingStatus, Skill
 from brokerage.organisations import services as organisations
 from brokerage.organisations.models import OrganisationKind, OrganisationStatus
 from tests.conftest import REFERENCE_TABLES
 from tests.helpers import emails_to, link_in
+from tests.listings import factories as listings_make
 
 ROLES = ("anonymous", "owner", "member", "other", "unverified", "team")
 
@@ -46,6 +52,12 @@ INSIDE_A = frozenset({"owner", "member", "team"})
 TEAM = frozenset({"team"})
 # May ask to join A: verified and not already a member (the team included).
 MAY_JOIN_A = frozenset({"other", "team"})
+# A's members (who post and manage its needs), and B's (its offers).
+MEMBERS_A = frozenset({"owner", "member"})
+MEMBERS_B = frozenset({"other"})
+INSIDE_B = frozenset({"other", "team"})
+# Offers are for members of verified organisations, and the team.
+OFFER_BROWSERS = frozenset({"owner", "member", "other", "team"})
 
 # endpoint -> {method: roles allowed}. GET and, where the route accepts it, POST.
 MATRIX: dict[str, dict[str, frozenset[str]]] = {
@@ -84,13 +96,47 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "organisations.queue": {"GET": TEAM},
     "organisations.team_list": {"GET": TEAM},
     "organisations.review": {"GET": TEAM, "POST": TEAM},
+    # Needs, of A: anyone finds published needs; the draft is A's and the team's.
+    "needs.index": {"GET": EVERYONE},
+    "needs.show": {"GET": INSIDE_A},
+    "needs.for_organisation": {"GET": INSIDE_A},
+    "needs.choose_kind": {"GET": MEMBERS_A},
+    "needs.create": {"GET": MEMBERS_A, "POST": MEMBERS_A},
+    "needs.edit": {"GET": MEMBERS_A, "POST": MEMBERS_A},
+    "needs.submit": {"POST": MEMBERS_A},
+    "needs.withdraw": {"POST": MEMBERS_A},
+    "needs.review": {"GET": TEAM, "POST": TEAM},
+    # Offers, of B: for verified organisations; the draft is B's and the team's.
+    "offers.index": {"GET": OFFER_BROWSERS},
+    "offers.show": {"GET": INSIDE_B},
+    "offers.for_organisation": {"GET": INSIDE_B},
+    "offers.choose_kind": {"GET": MEMBERS_B},
+    "offers.create": {"GET": MEMBERS_B, "POST": MEMBERS_B},
+    "offers.edit": {"GET": MEMBERS_B, "POST": MEMBERS_B},
+    "offers.submit": {"POST": MEMBERS_B},
+    "offers.withdraw": {"POST": MEMBERS_B},
+    "offers.review": {"GET": TEAM, "POST": TEAM},
+    # The team's review queue and its lists of skills, devices and groups.
+    "listings.queue": {"GET": TEAM},
+    "listings.vocabularies": {"GET": TEAM},
+    "listings.add_term": {"POST": TEAM},
+    "listings.toggle_term": {"POST": TEAM},
     # The outbox in the browser: the team, and only while OUTBOX_VIEW is on.
     "notifications.outbox": {"GET": TEAM},
     "notifications.email": {"GET": TEAM},
 }
 
-# Which organisation an endpoint's org_id names; A unless listed.
-ORGANISATION_FOR = {"organisations.review": "P"}
+# Which organisation an endpoint's org_id names; A unless listed (offers are B's).
+ORGANISATION_FOR = {
+    "organisations.review": "P",
+    "offers.for_organisation": "B",
+    "offers.choose_kind": "B",
+    "offers.create": "B",
+}
+
+# Which of a side's items an endpoint's item_id names: the draft unless listed. The
+# draft may be changed, sent for review and withdrawn, so no business rule refuses.
+ITEM_FOR = {"needs.review": "submitted", "offers.review": "submitted"}
 
 # Cells the access rule lets through but a business rule then refuses with its own
 # 403 and message: the invitation is addressed to `other`, so only `other` may accept it.
@@ -124,6 +170,11 @@ class World:
     join_request: int
     invitation_token: str
     email_id: int
+    # status -> id, for A's needs and B's offers
+    needs: dict[str, int]
+    offers: dict[str, int]
+    # A skill the team's hide/show button toggles (put back after each test).
+    skill_id: int
 
     def user(self, role: str) -> User:
         return db.session.get(User, self.user_ids[role])
@@ -133,7 +184,14 @@ class World:
         values = {}
         if "org_id" in rule.arguments:
             which = ORGANISATION_FOR.get(endpoint, "A")
-            values["org_id"] = self.org_a if which == "A" else self.org_p
+            values["org_id"] = {"A": self.org_a, "B": self.org_b, "P": self.org_p}[which]
+        if "item_id" in rule.arguments:
+            items = self.offers if endpoint.startswith("offers.") else self.needs
+            values["item_id"] = items[ITEM_FOR.get(endpoint, "draft")]
+        if "vocab" in rule.arguments:
+            values["vocab"] = "skills"
+        if "term_id" in rule.arguments:
+            values["term_id"] = self.skill_id
         if "membership_id" in rule.arguments:
             values["membership_id"] = self.join_request
         if "token" in rule.arguments:
@@ -146,7 +204,11 @@ class World:
         if "email_id" in rule.arguments:
             values["email_id"] = self.email_id
         if "kind" in rule.arguments:
-            values["kind"] = OrganisationKind.COMMUNITY.value
+            values["kind"] = (
+                OrganisationKind.COMMUNITY.value
+                if endpoint.startswith("organisations.")
+                else ListingKind.VOLUNTEERING.value
+            )
         unknown = rule.arguments - values.keys()
         assert not unknown, f"World.url cannot fill {sorted(unknown)} for {endpoint}: teach it"
         return url_for(endpoint, **values)
@@ -166,6 +228,21 @@ def _build_world(make) -> World:
     invitation = organisations.invite(org_a, owner, other.email)
     unverified = make.user(name="Una Unverified", verified=False)
     team = make.team_member(name="Tam Team")
+    statuses = {
+        "published": ListingStatus.PUBLISHED,
+        "draft": ListingStatus.DRAFT,
+        "submitted": ListingStatus.SUBMITTED,
+    }
+    needs = {
+        name: listings_make.need(org_a, status=status, title=f"Armley {name} need").id
+        for name, status in statuses.items()
+    }
+    offers = {
+        name: listings_make.offer(org_b, status=status, title=f"Bytes {name} offer").id
+        for name, status in statuses.items()
+    }
+    skill = listings_make.skill()
+    assert skill.active
     db.session.commit()
     (email,) = [e for e in emails_to(other.email) if e.template == "invitation"]
     link = link_in(email)
@@ -188,6 +265,9 @@ def _build_world(make) -> World:
         join_request=join_request.id,
         invitation_token=token,
         email_id=email.id,
+        needs=needs,
+        offers=offers,
+        skill_id=skill.id,
     )
 
 
@@ -238,6 +318,12 @@ def world(make) -> World:
     return fresh_world(make)
 
 
+def _show_skill_again(world: World) -> None:
+    """Skills are reference data, kept between tests: undo the team's hide button."""
+    db.session.execute(update(Skill).where(Skill.id == world.skill_id).values(active=True))
+    db.session.commit()
+
+
 def test_every_endpoint_is_in_the_matrix(app):
     routes: dict[str, set[str]] = {}
     for rule in app.url_map.iter_rules():
@@ -275,6 +361,8 @@ def test_permission_matrix(app, client, login, world, monkeypatch, endpoint, met
     url = world.url(endpoint)
 
     response = client.open(url, method=method)
+    if endpoint == "listings.toggle_term":
+        _show_skill_again(world)
 
     location = urlsplit(response.headers.get("Location", ""))
     to_sign_in = response.status_code == 302 and location.path == "/account/sign-in"
@@ -358,3 +446,42 @@ def test_a_missing_object_is_404_before_the_access_check(client, login, world):
     login(world.user("other"))
     assert client.get("/organisations/999999/members").status_code == 404
     assert client.get("/team/outbox/999999").status_code == 404
+
+
+def _open_as(client, login, world, role, url):
+    if role != "anonymous":
+        login(world.user(role))
+    return client.get(url)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_published_need_is_seen_by_everyone(client, login, world, role):
+    response = _open_as(client, login, world, role, f"/needs/{world.needs['published']}")
+    assert response.status_code == 200
+    assert "Armley published need" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("role", "allowed"),
+    [
+        ("anonymous", False),
+        ("owner", True),
+        ("member", True),
+        ("other", True),
+        ("unverified", False),
+        ("team", True),
+    ],
+)
+def test_a_published_offer_is_seen_by_verified_organisations_and_the_team(
+    client, login, world, role, allowed
+):
+    url = f"/offers/{world.offers['published']}"
+    response = _open_as(client, login, world, role, url)
+    if allowed:
+        assert response.status_code == 200
+        assert "Bytes published offer" in response.get_data(as_text=True)
+    elif role == "anonymous":
+        assert response.status_code == 302
+        assert urlsplit(response.headers["Location"]).path == "/account/sign-in"
+    else:
+        assert response.status_code == 403

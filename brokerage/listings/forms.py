@@ -30,6 +30,13 @@ from brokerage.listings.models import (
     WipeMethod,
 )
 from brokerage.listings.search import filter_choices
+from brokerage.listings.services import (
+    MAX_AMOUNT_PENCE,
+    MAX_HOURS,
+    MAX_QUANTITY,
+    MAX_VOLUNTEERS,
+    today_in_leeds,
+)
 from brokerage.needs.services import NeedDetails
 from brokerage.offers.services import OfferDetails
 from brokerage.organisations import services as organisations
@@ -40,20 +47,31 @@ class WholeNumberField(StringField):
 
     widget = GovTextInput()
 
-    def __init__(self, label=None, validators=None, *, missing: str | None = None, **kwargs):
+    def __init__(
+        self,
+        label=None,
+        validators=None,
+        *,
+        missing: str | None = None,
+        maximum: int | None = None,
+        **kwargs,
+    ):
         super().__init__(label, validators, filters=[strip], **kwargs)
         self.missing = missing  # the message when left empty; None when optional
+        self.maximum = maximum
 
     def process_formdata(self, valuelist):
         self.raw_data = valuelist
         text = (valuelist[0] if valuelist else "").replace(",", "").strip()
+        self.not_whole = False
         if not text:
             self.data = None
         elif text.isascii() and text.isdigit():
             self.data = int(text)
         else:
             self.data = None
-            raise ValueError(f"{self.label.text} must be a whole number, like 12")
+            # Told in pre_validate: a form may relabel the field after reading the data.
+            self.not_whole = True
 
     def _value(self):
         if self.raw_data:
@@ -61,8 +79,14 @@ class WholeNumberField(StringField):
         return "" if self.data is None else str(self.data)
 
     def pre_validate(self, form):
+        if getattr(self, "not_whole", False):
+            raise ValidationError(f"{self.label.text} must be a whole number, like 12")
         if self.data is None and not self.process_errors and self.missing:
             raise ValidationError(self.missing)
+        if self.data is not None and self.data < 1:
+            raise ValidationError(f"{self.label.text} must be 1 or more")
+        if self.data is not None and self.maximum and self.data > self.maximum:
+            raise ValidationError(f"{self.label.text} must be {self.maximum:,} or fewer")
 
 
 class PoundsField(StringField):
@@ -105,20 +129,24 @@ class DayField(Field):
             raise ValidationError(self.missing)
 
     def process_formdata(self, valuelist):
-        self.raw_data = list(valuelist) + [""] * (3 - len(valuelist))
-        parts = [p.strip() for p in self.raw_data[:3]]
+        # Exactly three boxes: the widget unpacks three values when the form is shown again.
+        self.raw_data = [*valuelist, "", "", ""][:3]
+        parts = [p.strip() for p in self.raw_data]
+        what = self.label.text.removesuffix(" (optional)")
+        self.data = None
         if not any(parts):
-            self.data = None
             return
         if not all(parts):
-            self.data = None
-            raise ValueError(f"{self.label.text} must include a day, month and year")
+            raise ValueError(f"{what} must include a day, month and year")
+        if not all(p.isascii() and p.isdigit() for p in parts):
+            raise ValueError(f"{what} must be a real date")
+        if len(parts[2]) != 4:
+            raise ValueError(f"{what} must have a year of 4 numbers, like 2027")
         try:
             day, month, year = (int(p) for p in parts)
             self.data = date(year, month, day)
         except ValueError:
-            self.data = None
-            raise ValueError(f"{self.label.text} must be a real date") from None
+            raise ValueError(f"{what} must be a real date") from None
 
     def _value(self):
         return ""
@@ -161,9 +189,13 @@ class ListingForm(FlaskForm):
         invalid_choice_message="Choose skills from the list",
         validators=[InputRequired(message="Choose the skills")],
     )
-    volunteers = WholeNumberField("How many volunteers", missing="Enter how many volunteers")
+    volunteers = WholeNumberField(
+        "How many volunteers", missing="Enter how many volunteers", maximum=MAX_VOLUNTEERS
+    )
     hours_per_volunteer = WholeNumberField(
-        "Hours for each volunteer", missing="Enter the hours for each volunteer"
+        "Hours for each volunteer",
+        missing="Enter the hours for each volunteer",
+        maximum=MAX_HOURS,
     )
     location_mode = RadioField(
         "Where will the work happen?",
@@ -182,7 +214,7 @@ class ListingForm(FlaskForm):
         invalid_choice_message="Choose the type of device from the list",
         validators=[InputRequired(message="Choose the type of device")],
     )
-    quantity = WholeNumberField("How many", missing="Enter how many")
+    quantity = WholeNumberField("How many", missing="Enter how many", maximum=MAX_QUANTITY)
     condition = RadioField(
         "Condition",
         widget=GovRadioInput(),
@@ -195,6 +227,13 @@ class ListingForm(FlaskForm):
         "Amount in pounds",
         validators=[InputRequired(message="Enter the amount in pounds")],
     )
+
+    def validate_amount(self, field):
+        if field.data is not None and field.data < 100:
+            raise ValidationError("The amount must be £1 or more")
+        if field.data is not None and field.data > MAX_AMOUNT_PENCE:
+            raise ValidationError(f"The amount must be £{MAX_AMOUNT_PENCE // 100:,} or less")
+
     wards = SelectMultipleField(
         "Which parts of Leeds?",
         widget=GovCheckboxesInput(),
@@ -336,6 +375,10 @@ class NeedForm(ListingForm):
         if kind is ListingKind.SPONSORSHIP:
             self.amount.label.text = "How much do you need, in pounds?"
 
+    def validate_deadline(self, field):
+        if self.send.data and field.data and field.data < today_in_leeds():
+            raise ValidationError("The date it is needed by must be today or in the future")
+
     def validate_ends_on(self, field):
         if field.data and self.starts_on.data and field.data < self.starts_on.data:
             raise ValidationError("The end date must be on or after the start date")
@@ -390,11 +433,15 @@ class OfferForm(ListingForm):
         self.description.label.text = "What can you give?"
         if kind is ListingKind.VOLUNTEERING:
             self.volunteers.label.text = "How many people"
+            self.volunteers.missing = "Enter how many people"
             self.hours_per_volunteer.label.text = "Hours each person can give"
+            self.hours_per_volunteer.missing = "Enter the hours each person can give"
         if kind is ListingKind.SPONSORSHIP:
             self.amount.label.text = "Budget, in pounds"
 
     def validate_available_until(self, field):
+        if self.send.data and field.data and field.data < today_in_leeds():
+            raise ValidationError("Available until must be today or in the future")
         start = self.available_from.data
         if field.data and start and field.data < start:
             raise ValidationError("Available until must be on or after available from")

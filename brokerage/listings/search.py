@@ -1,7 +1,8 @@
 """Finding open needs and offers: filters kept in the URL, one page at a time.
 
-The list page costs the same number of queries whatever the data size: one
-count, one page of rows, and one query per eager-loaded collection.
+The list page costs the same few queries whatever the data size: one count, one
+page of rows (with their organisation and device), one query per eager-loaded
+collection (skills, wards), and one for all the filter drop-downs.
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import cache
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, literal, or_, select, union_all
+from sqlalchemy.orm import joinedload, selectinload
 
 from brokerage.extensions import db
 from brokerage.listings.models import (
@@ -59,7 +61,7 @@ class Filters:
             closing_within=closing if closing in CLOSING_WITHIN else None,
             q=" ".join(args.get("q", "").split())[:100],
             sort=sort if sort in SORTS else "newest",
-            page=max(1, min(int(page), 10_000)) if page.isdigit() else 1,
+            page=_page(page),
         )
 
     def args(self, **changes) -> dict[str, str]:
@@ -84,6 +86,16 @@ class Filters:
         return bool(self.args(sort="newest", page=1))
 
 
+def _page(text: str) -> int:
+    """A page number from 1 to 10,000. Only ASCII digits count ("²".isdigit() is true
+    but int() refuses it), and a very long number is not parsed (int() refuses over
+    4,300 digits): both would otherwise end in a server error."""
+    if not (text.isascii() and text.isdigit()):
+        return 1
+    digits = text.lstrip("0")
+    return max(1, min(int(digits or "0"), 10_000)) if len(digits) <= 5 else 10_000
+
+
 def _slug(value: str | None) -> str | None:
     value = (value or "").strip().lower()
     return value[:64] if value and all(ch.isalnum() or ch == "-" for ch in value) else None
@@ -96,6 +108,16 @@ class Page:
     page: int
     pages: int
 
+    def numbers(self) -> list[int | None]:
+        """The page numbers to link to: the first, the last and two either side of
+        this one, with None for a gap (an ellipsis) three away from this one. Only
+        those few are looked at, however many pages there are."""
+        near = range(max(1, self.page - 3), min(self.pages, self.page + 3) + 1)
+        return [
+            n if n in (1, self.pages) or abs(n - self.page) <= 2 else None
+            for n in sorted({1, self.pages, *near})
+        ]
+
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -103,31 +125,38 @@ def _escape_like(text: str) -> str:
 
 def _linked(model, link_name: str, target, condition):
     """`model.id IN (ids linked to a matching target)`: one subquery evaluated once,
-    rather than a correlated EXISTS per row (much cheaper for counts)."""
+    rather than a correlated EXISTS per row (much cheaper for counts). The link table
+    is joined to the target, so that SQLite reads it through its index on the target's
+    id rather than scanning it all."""
     link = model.link_tables()[link_name]
     key, target_key = link.c[f"{model.__tablename__}_id"], link.c[f"{link_name}_id"]
-    return model.id.in_(select(key).where(target_key.in_(select(target.id).where(condition))))
+    return model.id.in_(select(key).join(target, target.id == target_key).where(condition))
 
 
 def open_listings(model, filters: Filters, today: date) -> Page:
     """One page of open listings of `model` (Need or Offer) matching `filters`."""
     closes = model.closes_on_column()
-    conditions = [model.status.in_(OPEN_STATUSES), closes >= today]
+    # What is open, and when it closes: an index alone answers these.
+    dates = [model.status.in_(OPEN_STATUSES), closes >= today]
+    if filters.closing_within:
+        dates.append(closes <= today + timedelta(days=int(filters.closing_within)))
+    # The other filters need each listing's row (or its links).
+    others = []
     if filters.kind:
-        conditions.append(model.kind == filters.kind)
+        others.append(model.kind == filters.kind)
     if filters.skill:
-        conditions.append(_linked(model, "skill", Skill, Skill.slug == filters.skill))
+        others.append(_linked(model, "skill", Skill, Skill.slug == filters.skill))
     if filters.device:
-        conditions.append(
-            model.device_type_id.in_(select(DeviceType.id).where(DeviceType.slug == filters.device))
-        )
+        # Slugs are unique: `=` (one id, or none) lets SQLite use the device index.
+        device = select(DeviceType.id).where(DeviceType.slug == filters.device)
+        others.append(model.device_type_id == device.scalar_subquery())
     if filters.ward:
         # Leeds-wide listings serve every ward.
-        conditions.append(
+        others.append(
             _linked(model, "ward", Ward, or_(Ward.slug == filters.ward, Ward.is_citywide.is_(True)))
         )
     if filters.group:
-        conditions.append(
+        others.append(
             _linked(
                 model,
                 "beneficiary_group",
@@ -136,49 +165,67 @@ def open_listings(model, filters: Filters, today: date) -> Page:
             )
         )
     if filters.remote:
-        conditions.append(model.location_mode.in_([LocationMode.REMOTE, LocationMode.EITHER]))
-    if filters.closing_within:
-        conditions.append(closes <= today + timedelta(days=int(filters.closing_within)))
+        others.append(model.location_mode.in_([LocationMode.REMOTE, LocationMode.EITHER]))
     for word in filters.q.split()[:8]:
         pattern = f"%{_escape_like(word)}%"
-        conditions.append(
+        others.append(
             or_(
                 model.title.ilike(pattern, escape="\\"),
                 model.description.ilike(pattern, escape="\\"),
             )
         )
-
-    total = db.session.scalar(select(func.count(model.id)).where(*conditions)) or 0
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    page = min(filters.page, pages)
+    conditions = dates + others
     order = (
         (closes.asc(), model.id.asc())
         if filters.sort == "closing"
         else (model.published_at.desc(), model.id.desc())
     )
-    # Choose the page's ids from narrow rows first, then load just those rows:
-    # sorting thousands of full rows (descriptions and all) is what makes lists slow.
-    ids = list(
-        db.session.scalars(
-            select(model.id)
-            .where(*conditions)
-            .order_by(*order)
-            .limit(PAGE_SIZE)
-            .offset((page - 1) * PAGE_SIZE)
-        )
+
+    # SQLite reads every matching row to count them, and again to sort them for the
+    # page: when the filters need the rows, one query does both, counting the matches
+    # as it sorts them. (Dates alone are counted from an index, and PostgreSQL stops
+    # reading at the page's last row, so there a count and then the page is cheaper.)
+    if others and db.engine.dialect.name == "sqlite":
+        items, total = _page_of(model, conditions, order, filters.page, count=True)
+        if items or filters.page == 1:
+            return Page(items, total, filters.page, max(1, math.ceil(total / PAGE_SIZE)))
+        # A page too far: count, and show the last page instead.
+
+    total = db.session.scalar(select(func.count(model.id)).where(*conditions)) or 0
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    page = min(filters.page, pages)
+    items, _ = _page_of(model, conditions, order, page)
+    return Page(items=items, total=total, page=page, pages=pages)
+
+
+def _page_of(model, conditions, order, page: int, count: bool = False) -> tuple[list, int]:
+    """The listings on page `page`, fully loaded, and (with `count`) how many match.
+
+    The page's ids are chosen from narrow rows first (a subquery), then just those rows
+    are joined: sorting thousands of full rows (descriptions and all) is what makes
+    lists slow. The organisation and device come in the same query; the skills and
+    wards in one query each, whatever the page's size."""
+    columns = [model.id, func.count().over().label("total")] if count else [model.id]
+    chosen = (
+        select(*columns)
+        .where(*conditions)
+        .order_by(*order)
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+        .subquery()
     )
-    rows = db.session.scalars(
-        select(model)
-        .where(model.id.in_(ids))
+    rows = db.session.execute(
+        select(model, *([chosen.c.total] if count else []))
+        .join(chosen, model.id == chosen.c.id)
         .options(
-            selectinload(model.organisation),
+            joinedload(model.organisation, innerjoin=True),
+            joinedload(model.device_type),
             selectinload(model.wards),
             selectinload(model.skills),
-            selectinload(model.device_type),
         )
-    )
-    by_id = {row.id: row for row in rows}
-    return Page(items=[by_id[i] for i in ids], total=total, page=page, pages=pages)
+        .order_by(*order)
+    ).all()
+    return [row[0] for row in rows], (rows[0][1] if count and rows else 0)
 
 
 @dataclass
@@ -206,13 +253,49 @@ def filter_choices() -> Choices:
     )
 
 
-def filter_options(choices: Choices) -> dict[str, list[tuple[str, str]]]:
-    """(value, text) pairs for each filter's drop-down."""
+def filter_options(choices: Choices | None = None) -> dict[str, list[tuple[str, str]]]:
+    """(value, text) pairs for each filter's drop-down: from `choices`, or else read
+    in one query (the same terms, in the same order, as `filter_choices`)."""
+    if choices is not None:
+        taxonomies = {
+            "skill": [(s.slug, s.name) for s in choices.skills],
+            "device": [(d.slug, d.name) for d in choices.devices],
+            "ward": [(w.slug, w.name) for w in choices.wards],
+            "group": [(g.slug, g.name) for g in choices.groups],
+        }
+    else:
+        taxonomies = {name: [] for name, _, _ in _TAXONOMIES}
+        for number, slug, text in db.session.execute(_taxonomies()):
+            taxonomies[_TAXONOMIES[number][0]].append((slug, text))
     return {
         "kind": [(k.value, k.label) for k in ListingKind],
-        "skill": [(s.slug, s.name) for s in choices.skills],
-        "device": [(d.slug, d.name) for d in choices.devices],
-        "ward": [(w.slug, w.name) for w in choices.wards],
-        "group": [(g.slug, g.name) for g in choices.groups],
+        **taxonomies,
         "closing": list(CLOSING_WITHIN.items()),
     }
+
+
+# The taxonomies offered as filters, and which of their terms are: the same as
+# `filter_choices` (Leeds-wide is not a ward to filter by: it matches every ward).
+_TAXONOMIES = (
+    ("skill", Skill, Skill.active.is_(True)),
+    ("device", DeviceType, DeviceType.active.is_(True)),
+    ("ward", Ward, Ward.is_citywide.is_(False)),
+    ("group", BeneficiaryGroup, BeneficiaryGroup.active.is_(True)),
+)
+
+
+@cache
+def _taxonomies():
+    """(taxonomy number, slug, name) of every term offered, in each list's order. The
+    statement (not its results) is built once: it is the same for every page."""
+    terms = union_all(
+        *(
+            select(
+                literal(number).label("taxonomy"), model.slug, model.name, model.position, model.id
+            ).where(shown)
+            for number, (_, model, shown) in enumerate(_TAXONOMIES)
+        )
+    ).subquery()
+    return select(terms.c.taxonomy, terms.c.slug, terms.c.name).order_by(
+        terms.c.taxonomy, terms.c.position, terms.c.id
+    )

@@ -143,7 +143,14 @@ def apply_details(listing: Listing, details: ListingDetails) -> None:
             raise DomainError("Choose the condition")
         listing.condition = details.condition
     elif details.kind is ListingKind.SPONSORSHIP:
-        listing.amount_pence = _whole(details.amount_pence, "the amount", 100, MAX_AMOUNT_PENCE)
+        amount = details.amount_pence
+        if amount is None:
+            raise DomainError("Enter the amount")
+        if amount < 100:
+            raise DomainError("The amount must be £1 or more")
+        if amount > MAX_AMOUNT_PENCE:
+            raise DomainError(f"The amount must be £{MAX_AMOUNT_PENCE // 100:,} or less")
+        listing.amount_pence = amount
 
 
 def check_poster(listing: Listing, user: User) -> None:
@@ -151,6 +158,8 @@ def check_poster(listing: Listing, user: User) -> None:
     org = listing.organisation
     if org.status is not OrganisationStatus.APPROVED:
         raise NotAllowed(f"{org.name} must be verified by the programme team first")
+    if not any(m.user_id == user.id for m in org.active_memberships):
+        raise NotAllowed(f"Only members of {org.name} post for it")
 
 
 def record(

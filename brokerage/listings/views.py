@@ -112,7 +112,7 @@ def register(blueprint: Blueprint, side: Side) -> None:
             side=side,
             filters=filters,
             page=page,
-            options=search.filter_options(search.filter_choices()),
+            options=search.filter_options(),
             sort_choices=search.SORTS,
         )
 
@@ -206,9 +206,14 @@ def register(blueprint: Blueprint, side: Side) -> None:
     @require(side.manage, load=load_item)
     def submit(item):
         if ActionForm().validate_on_submit():
-            services.submit(item, current_user)
-            db.session.commit()
-            flash("Sent to the programme team for review. We will email you.", "success")
+            try:
+                services.submit(item, current_user)
+            except DomainError as exc:
+                # Usually a closing date that has passed: say so where it can be changed.
+                flash(str(exc), "info")
+            else:
+                db.session.commit()
+                flash("Sent to the programme team for review. We will email you.", "success")
         return redirect(show_url(item))
 
     @blueprint.route(f"/{n}s/<int:item_id>/withdraw", methods=["POST"])

@@ -1,0 +1,86 @@
+"""The one background worker: it sends due email and closes listings past their date."""
+
+from __future__ import annotations
+
+import contextvars
+import socket
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from brokerage.extensions import db
+from brokerage.listings.models import (
+    ListingAction,
+    ListingKind,
+    ListingStatus,
+    LocationMode,
+    Safeguarding,
+    Skill,
+)
+from brokerage.listings.services import moderate, today_in_leeds
+from brokerage.needs.models import Need
+from brokerage.needs.services import NeedDetails, create_need
+from brokerage.notifications.models import OutboxEmail, OutboxStatus
+from brokerage.notifications.services import queue_email
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _published_need(make) -> Need:
+    owner = make.user()
+    org = make.organisation(owner)
+    skill = db.session.scalars(select(Skill)).first()
+    need = create_need(
+        org,
+        owner,
+        NeedDetails(
+            kind=ListingKind.VOLUNTEERING,
+            title="Help at our drop-in",
+            description="Volunteers to help people use their phones.",
+            ward_ids=[make.ward("armley").id],
+            beneficiary_group_ids=[make.group("older-people").id],
+            skill_ids=[skill.id],
+            volunteers=2,
+            hours_per_volunteer=3,
+            location_mode=LocationMode.ON_SITE,
+            safeguarding=Safeguarding.NONE,
+            deadline=today_in_leeds() + timedelta(days=10),
+        ),
+        submit=True,
+    )
+    moderate(need, make.team_member(), ListingAction.PUBLISH, None)
+    db.session.commit()
+    return need
+
+
+def test_one_round_tries_the_email_and_expires_what_is_overdue(app, make):
+    need = _published_need(make)
+    # Its date passes (as if time went by).
+    need.deadline = today_in_leeds() - timedelta(days=1)
+    queue_email("someone@example.org", "password_changed", "Test", user=need.created_by, reset="x")
+    db.session.commit()
+    need_id = need.id
+
+    saved = dict(app.config)
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=_closed_port(), MAIL_TIMEOUT=2)
+    try:
+        runner = app.test_cli_runner()
+        result = contextvars.Context().run(runner.invoke, args=["worker", "--rounds", "1"])
+    finally:
+        app.config.clear()
+        app.config.update(saved)
+
+    assert result.exit_code == 0, result.output
+    assert "expired 1" in result.output
+    db.session.expire_all()
+    need = db.session.get(Need, need_id)
+    assert need.status is ListingStatus.EXPIRED
+    assert need.events[-1].action is ListingAction.EXPIRE and need.events[-1].actor is None
+    # The mail server is down: the email waits for a later round, with the reason.
+    email = db.session.scalars(select(OutboxEmail).where(OutboxEmail.subject == "Test")).one()
+    assert email.status is OutboxStatus.PENDING
+    assert email.attempts == 1 and email.last_error
