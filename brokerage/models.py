@@ -1,11 +1,19 @@
 """Base, TimestampMixin and every domain's models, so metadata (and Alembic) sees all tables."""
 
 from brokerage.accounts.models import User
+from brokerage.brokering.models import (
+    Feedback,
+    HelpOffer,
+    Match,
+    MatchEvent,
+    MatchMessage,
+    TeamNote,
+)
 from brokerage.columns import TimestampMixin, UTCDateTime, utcnow
 from brokerage.extensions import Base, db
 from brokerage.listings.models import DeviceType, ListingEvent, Skill
 from brokerage.needs.models import Need
-from brokerage.notifications.models import OutboxEmail
+from brokerage.notifications.models import Notice, OutboxEmail
 from brokerage.offers.models import Offer
 from brokerage.organisations.models import (
     BeneficiaryGroup,
@@ -20,15 +28,22 @@ __all__ = [
     "Base",
     "BeneficiaryGroup",
     "DeviceType",
+    "Feedback",
+    "HelpOffer",
     "Invitation",
     "ListingEvent",
+    "Match",
+    "MatchEvent",
+    "MatchMessage",
     "Membership",
     "Need",
+    "Notice",
     "Offer",
     "Organisation",
     "OrganisationEvent",
     "OutboxEmail",
     "Skill",
+    "TeamNote",
     "TimestampMixin",
     "UTCDateTime",
     "User",

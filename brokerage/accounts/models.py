@@ -38,6 +38,8 @@ class User(UserMixin, TimestampMixin, db.Model):
         String(64), default=new_session_token, nullable=False
     )
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When they last opened their notices: newer ones are "new since your last visit".
+    notices_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", foreign_keys="Membership.user_id"

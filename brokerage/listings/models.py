@@ -10,7 +10,17 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from brokerage.accounts.models import User
@@ -272,6 +282,16 @@ class ListingMixin:
     condition: Mapped[Condition | None] = mapped_column(str_enum(Condition))
     # Sponsorship, in pence.
     amount_pence: Mapped[int | None] = mapped_column(Integer)
+    # What matches hold of it (proposed, agreed or delivered), in the same units:
+    # changed only by brokering's conditional UPDATE, which refuses to go past the whole.
+    held_volunteers: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, server_default="0"
+    )
+    held_hours: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    held_quantity: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, server_default="0"
+    )
+    held_pence: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
     # Moderation
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
@@ -290,6 +310,38 @@ class ListingMixin:
         if self.volunteers is None or self.hours_per_volunteer is None:
             return None
         return self.volunteers * self.hours_per_volunteer
+
+    @property
+    def remaining_volunteers(self) -> int | None:
+        return None if self.volunteers is None else self.volunteers - self.held_volunteers
+
+    @property
+    def remaining_hours(self) -> int | None:
+        total = self.total_hours
+        return None if total is None else total - self.held_hours
+
+    @property
+    def remaining_quantity(self) -> int | None:
+        return None if self.quantity is None else self.quantity - self.held_quantity
+
+    @property
+    def remaining_pence(self) -> int | None:
+        return None if self.amount_pence is None else self.amount_pence - self.held_pence
+
+
+def link_table(side: ListingSide, name: str, other: str) -> Table:
+    """A need's or an offer's link to a taxonomy (skills, wards, beneficiary groups).
+
+    Besides the primary key (listing, term), an index (term, listing) lets the
+    filters "listings with this ward" read their ids from the index alone."""
+    listing = side.value
+    return Table(
+        f"{listing}_{name}",
+        db.metadata,
+        Column(f"{listing}_id", ForeignKey(f"{listing}.id", ondelete="CASCADE"), primary_key=True),
+        Column(f"{name}_id", ForeignKey(f"{other}.id"), primary_key=True),
+        Index(f"ix_{listing}_{name}_{name}_id_{listing}_id", f"{name}_id", f"{listing}_id"),
+    )
 
 
 def is_past(day: date | None, today: date) -> bool:

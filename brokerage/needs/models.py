@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Column, Date, ForeignKey, Index, Table, Text
+from sqlalchemy import Date, ForeignKey, Index, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from brokerage.accounts.models import User
@@ -17,22 +17,13 @@ from brokerage.listings.models import (
     ListingSide,
     Safeguarding,
     Skill,
+    link_table,
 )
 from brokerage.organisations.models import BeneficiaryGroup, Organisation, Ward
 
-
-def _link_table(name: str, other: str) -> Table:
-    return Table(
-        f"need_{name}",
-        db.metadata,
-        Column("need_id", ForeignKey("need.id", ondelete="CASCADE"), primary_key=True),
-        Column(f"{name}_id", ForeignKey(f"{other}.id"), primary_key=True, index=True),
-    )
-
-
-need_skill = _link_table("skill", "skill")
-need_ward = _link_table("ward", "ward")
-need_beneficiary_group = _link_table("beneficiary_group", "beneficiary_group")
+need_skill = link_table(ListingSide.NEED, "skill", "skill")
+need_ward = link_table(ListingSide.NEED, "ward", "ward")
+need_beneficiary_group = link_table(ListingSide.NEED, "beneficiary_group", "beneficiary_group")
 
 
 class Need(ListingMixin, db.Model):

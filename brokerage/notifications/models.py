@@ -1,11 +1,11 @@
-"""The email outbox: written in the same transaction as the change it reports."""
+"""The email outbox (written in the transaction of the change it reports); in-app notices."""
 
 from __future__ import annotations
 
 import enum
 from datetime import datetime
 
-from sqlalchemy import Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from brokerage.columns import UTCDateTime, str_enum, utcnow
@@ -41,3 +41,18 @@ class OutboxEmail(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Notice(db.Model):
+    """An in-app notice for one person: what changed, and where to look."""
+
+    __tablename__ = "notice"
+    __table_args__ = (Index("ix_notice_user_id_created_at", "user_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False
+    )
+    message: Mapped[str] = mapped_column(String(300), nullable=False)
+    path: Mapped[str] = mapped_column(String(300), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)

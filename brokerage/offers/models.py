@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Table
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from brokerage.accounts.models import User
@@ -17,22 +17,13 @@ from brokerage.listings.models import (
     ListingSide,
     Skill,
     WipeMethod,
+    link_table,
 )
 from brokerage.organisations.models import BeneficiaryGroup, Organisation, Ward
 
-
-def _link_table(name: str, other: str) -> Table:
-    return Table(
-        f"offer_{name}",
-        db.metadata,
-        Column("offer_id", ForeignKey("offer.id", ondelete="CASCADE"), primary_key=True),
-        Column(f"{name}_id", ForeignKey(f"{other}.id"), primary_key=True, index=True),
-    )
-
-
-offer_skill = _link_table("skill", "skill")
-offer_ward = _link_table("ward", "ward")
-offer_beneficiary_group = _link_table("beneficiary_group", "beneficiary_group")
+offer_skill = link_table(ListingSide.OFFER, "skill", "skill")
+offer_ward = link_table(ListingSide.OFFER, "ward", "ward")
+offer_beneficiary_group = link_table(ListingSide.OFFER, "beneficiary_group", "beneficiary_group")
 
 
 class Offer(ListingMixin, db.Model):
