@@ -32,6 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     # Importing a domain's views attaches its routes to its blueprint.
     from brokerage.accounts import views as accounts
+    from brokerage.brokering import views as brokering
     from brokerage.listings import views as listings
     from brokerage.main import views as main
     from brokerage.needs import views as needs
@@ -39,8 +40,10 @@ def create_app(config: dict | None = None) -> Flask:
     from brokerage.offers import views as offers
     from brokerage.organisations import views as organisations
 
-    for domain in (main, accounts, organisations, needs, offers, listings, notifications):
+    domains = (main, accounts, organisations, needs, offers, listings, brokering, notifications)
+    for domain in domains:
         app.register_blueprint(domain.bp)
+    brokering.register_globals(app)
 
     errors.register(app)
     cli.register(app)

@@ -61,6 +61,11 @@ SETTINGS = (
     Setting("MAIL_DEFAULT_SENDER", "no-reply@localhost", "From address of every email"),
     Setting("MAIL_MAX_ATTEMPTS", "8", "tries before an email is marked failed"),
     Setting(
+        "PROPOSAL_FLAG_WORKING_DAYS",
+        "5",
+        "working days a proposed match may wait for answers before the team is warned",
+    ),
+    Setting(
         "OUTBOX_VIEW",
         "true in development, false otherwise",
         "lets the team read the email outbox in the browser",
@@ -150,6 +155,9 @@ def load(overrides: dict | None = None) -> dict:
         "MAIL_USE_SSL": _bool(os.environ.get("MAIL_USE_SSL"), False),
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "no-reply@localhost"),
         "MAIL_MAX_ATTEMPTS": _int("MAIL_MAX_ATTEMPTS", os.environ.get("MAIL_MAX_ATTEMPTS"), 8),
+        "PROPOSAL_FLAG_WORKING_DAYS": _int(
+            "PROPOSAL_FLAG_WORKING_DAYS", os.environ.get("PROPOSAL_FLAG_WORKING_DAYS"), 5
+        ),
         "MAIL_TIMEOUT": 20,
         "OUTBOX_VIEW": _bool(os.environ.get("OUTBOX_VIEW"), not production),
         # Rate limits on the doors people knock on.

@@ -48,6 +48,10 @@ class Action(enum.StrEnum):
     OFFER_BROWSE = "offer:browse"  # members of any verified organisation, and the team
     OFFER_SEE = "offer:see"  # a published offer: browsers; otherwise its company and the team
     OFFER_MANAGE = "offer:manage"  # members of the offer's company
+    HELP_OFFER = "need:help"  # a member of a verified company, on an open need
+    MATCH_SEE = "match:see"  # the team and both organisations' members: page, conversation
+    MATCH_PARTY = "match:party"  # the two organisations' members: answer, feedback
+    MATCH_CONFIRM = "match:confirm"  # the need's organisation: confirm what was delivered
     TEAM = "team:manage"  # the programme team's screens
     TEAM_OUTBOX = "team:outbox"  # read the email outbox in the browser (not in production)
 
@@ -100,6 +104,10 @@ def _in_verified_organisation(user) -> bool:
     )
 
 
+def _is_party(user, match) -> bool:
+    return is_member(user, match.need.organisation) or is_member(user, match.offer.organisation)
+
+
 RULES: dict[Action, Callable[[Any, Any], bool]] = {
     Action.PUBLIC: lambda user, obj: True,
     Action.ACCOUNT: lambda user, obj: _signed_in(user),
@@ -130,6 +138,20 @@ RULES: dict[Action, Callable[[Any, Any], bool]] = {
         or (_was_public(obj) and _in_verified_organisation(user))
     ),
     Action.OFFER_MANAGE: lambda user, obj: is_member(user, obj.organisation),
+    Action.HELP_OFFER: lambda user, obj: (
+        obj.status.is_open
+        and _signed_in(user)
+        and user.is_verified
+        and any(
+            m.status is MembershipStatus.ACTIVE
+            and m.organisation.kind is OrganisationKind.COMPANY
+            and m.organisation.status is OrganisationStatus.APPROVED
+            for m in user.memberships
+        )
+    ),
+    Action.MATCH_SEE: lambda user, obj: _is_team(user) or _is_party(user, obj),
+    Action.MATCH_PARTY: lambda user, obj: _is_party(user, obj),
+    Action.MATCH_CONFIRM: lambda user, obj: is_member(user, obj.need.organisation),
     Action.TEAM: lambda user, obj: _is_team(user),
     Action.TEAM_OUTBOX: lambda user, obj: _is_team(user) and current_app.config["OUTBOX_VIEW"],
 }

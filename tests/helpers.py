@@ -1,8 +1,10 @@
-"""Helpers for view tests: post forms with their CSRF token, read the outbox."""
+"""Helpers for view tests: post forms with their CSRF token, read the outbox, and read
+pages the way a person does (the text of the main part, errors beside fields, tables)."""
 
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 
 from sqlalchemy import select
 
@@ -39,3 +41,88 @@ def link_in(email: OutboxEmail) -> str:
     match = re.search(r"https?://[^/\s]+(/\S*)", email.body_text)
     assert match, f"no link in email {email.subject!r}"
     return match.group(1)
+
+
+# --- Reading pages ---------------------------------------------------------------------------
+
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source"}
+
+
+class _Elements(HTMLParser):
+    """The text of each element for which `wanted(tag, attrs)` is true, with its attributes."""
+
+    def __init__(self, wanted):
+        super().__init__()
+        self.wanted = wanted
+        self.open: list[tuple[str, list[str] | None]] = []
+        self.found: list[tuple[dict, list[str]]] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in _VOID:
+            return
+        attrs = {k: v or "" for k, v in attrs}
+        buffer = [] if self.wanted(tag, attrs) else None
+        if buffer is not None:
+            self.found.append((attrs, buffer))
+        self.open.append((tag, buffer))
+
+    def handle_endtag(self, tag):
+        while self.open:
+            if self.open.pop()[0] == tag:
+                break
+
+    def handle_data(self, data):
+        for _, buffer in self.open:
+            if buffer is not None:
+                buffer.append(data)
+
+
+def elements(html: str, wanted) -> list[tuple[dict, str]]:
+    parser = _Elements(wanted)
+    parser.feed(html)
+    return [(attrs, " ".join("".join(parts).split())) for attrs, parts in parser.found]
+
+
+def main_html(response) -> str:
+    [html] = re.findall(r"<main.*?</main>", response.get_data(as_text=True), flags=re.S)
+    return html
+
+
+def _with_class(css_class: str):
+    return lambda tag, a: css_class in a.get("class", "").split()
+
+
+def texts(response, css_class: str) -> list[str]:
+    """The visible text of each element with `css_class` in the main content."""
+    return [text for _, text in elements(main_html(response), _with_class(css_class))]
+
+
+def page_text(response) -> str:
+    [(_, text)] = elements(main_html(response), lambda tag, a: tag == "main")
+    return text
+
+
+def field_errors(response) -> dict[str, str]:
+    """Each error message shown beside a field, by the field's id."""
+    return {
+        attrs.get("id", "").removesuffix("-error"): text.removeprefix("Error: ")
+        for attrs, text in elements(main_html(response), _with_class("govuk-error-message"))
+    }
+
+
+def error_summary(response) -> str:
+    [summary] = texts(response, "govuk-error-summary__list")
+    return summary
+
+
+def table_rows(response) -> list[list[str]]:
+    """The body rows of every table on the page, as lists of cell text."""
+    rows = []
+    for body in re.findall(r"<tbody.*?</tbody>", main_html(response), flags=re.S):
+        for row in re.findall(r"<tr.*?</tr>", body, flags=re.S):
+            rows.append([text for _, text in elements(row, lambda tag, a: tag in {"td", "th"})])
+    return rows
+
+
+def flashes(response) -> str:
+    return " ".join(texts(response, "govuk-notification-banner__content"))

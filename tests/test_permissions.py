@@ -34,8 +34,11 @@ from sqlalchemy import select, text, update
 
 from brokerage import permissions
 from brokerage.accounts.models import User
+from brokerage.brokering import services as brokering
 from brokerage.extensions import db
 from brokerage.listings.models import ListingKind, ListingStatus, Skill
+from brokerage.needs.models import Need
+from brokerage.offers.models import Offer
 from brokerage.organisations import services as organisations
 from brokerage.organisations.models import OrganisationKind, OrganisationStatus
 from tests.conftest import REFERENCE_TABLES
@@ -58,6 +61,9 @@ MEMBERS_B = frozenset({"other"})
 INSIDE_B = frozenset({"other", "team"})
 # Offers are for members of verified organisations, and the team.
 OFFER_BROWSERS = frozenset({"owner", "member", "other", "team"})
+# The match between A's published need and B's published offer: both organisations.
+PARTIES = frozenset({"owner", "member", "other"})
+PARTIES_AND_TEAM = PARTIES | TEAM
 
 # endpoint -> {method: roles allowed}. GET and, where the route accepts it, POST.
 MATRIX: dict[str, dict[str, frozenset[str]]] = {
@@ -121,6 +127,26 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "listings.vocabularies": {"GET": TEAM},
     "listings.add_term": {"POST": TEAM},
     "listings.toggle_term": {"POST": TEAM},
+    # Brokering: the team's queue, suggestions and proposals; the match between A's
+    # published need and B's published offer is for both organisations and the team
+    # (the team's notes for the team only); only A confirms delivery; "we can help"
+    # is for members of a verified company (B); everyone has their matches and notices.
+    "brokering.queue": {"GET": TEAM},
+    "brokering.answer_help": {"POST": TEAM},
+    "brokering.suggest_for_need": {"GET": TEAM},
+    "brokering.suggest_for_offer": {"GET": TEAM},
+    "brokering.propose": {"GET": TEAM, "POST": TEAM},
+    "brokering.match": {"GET": PARTIES_AND_TEAM},
+    "brokering.answer": {"POST": PARTIES},
+    "brokering.start": {"POST": PARTIES_AND_TEAM},
+    "brokering.message": {"POST": PARTIES_AND_TEAM},
+    "brokering.note": {"POST": TEAM},
+    "brokering.feedback": {"POST": PARTIES},
+    "brokering.complete": {"GET": MEMBERS_A, "POST": MEMBERS_A},
+    "brokering.cancel": {"GET": PARTIES_AND_TEAM, "POST": PARTIES_AND_TEAM},
+    "brokering.offer_help": {"GET": MEMBERS_B, "POST": MEMBERS_B},
+    "brokering.mine": {"GET": SIGNED_IN},
+    "brokering.notice_list": {"GET": SIGNED_IN},
     # The outbox in the browser: the team, and only while OUTBOX_VIEW is on.
     "notifications.outbox": {"GET": TEAM},
     "notifications.email": {"GET": TEAM},
@@ -136,7 +162,14 @@ ORGANISATION_FOR = {
 
 # Which of a side's items an endpoint's item_id names: the draft unless listed. The
 # draft may be changed, sent for review and withdrawn, so no business rule refuses.
-ITEM_FOR = {"needs.review": "submitted", "offers.review": "submitted"}
+ITEM_FOR = {
+    "needs.review": "submitted",
+    "offers.review": "submitted",
+    # Suggestions and help are for published listings.
+    "brokering.suggest_for_need": "published",
+    "brokering.suggest_for_offer": "published",
+    "brokering.offer_help": "published",
+}
 
 # Cells the access rule lets through but a business rule then refuses with its own
 # 403 and message: the invitation is addressed to `other`, so only `other` may accept it.
@@ -175,6 +208,10 @@ class World:
     offers: dict[str, int]
     # A skill the team's hide/show button toggles (put back after each test).
     skill_id: int
+    # The match proposed between A's published need and B's published offer, and a
+    # company's "we can help" on that need.
+    match_id: int
+    help_id: int
 
     def user(self, role: str) -> User:
         return db.session.get(User, self.user_ids[role])
@@ -186,7 +223,8 @@ class World:
             which = ORGANISATION_FOR.get(endpoint, "A")
             values["org_id"] = {"A": self.org_a, "B": self.org_b, "P": self.org_p}[which]
         if "item_id" in rule.arguments:
-            items = self.offers if endpoint.startswith("offers.") else self.needs
+            offers = endpoint.startswith("offers.") or endpoint == "brokering.suggest_for_offer"
+            items = self.offers if offers else self.needs
             values["item_id"] = items[ITEM_FOR.get(endpoint, "draft")]
         if "vocab" in rule.arguments:
             values["vocab"] = "skills"
@@ -203,6 +241,12 @@ class World:
             )
         if "email_id" in rule.arguments:
             values["email_id"] = self.email_id
+        if "match_id" in rule.arguments:
+            values["match_id"] = self.match_id
+        if "help_id" in rule.arguments:
+            values["help_id"] = self.help_id
+        if endpoint == "brokering.propose":
+            values.update(need=self.needs["published"], offer=self.offers["published"])
         if "kind" in rule.arguments:
             values["kind"] = (
                 OrganisationKind.COMMUNITY.value
@@ -243,6 +287,13 @@ def _build_world(make) -> World:
     }
     skill = listings_make.skill()
     assert skill.active
+    published_need = db.session.get(Need, needs["published"])
+    published_offer = db.session.get(Offer, offers["published"])
+    match = brokering.propose(published_need, published_offer, brokering.Allocation(1, 2), team)
+    helper = make.organisation(make.user(), kind=OrganisationKind.COMPANY, name="Helpers Ltd")
+    help_offer = brokering.offer_help(
+        published_need, helper.owners[0], helper, "We have two people free in May."
+    )
     db.session.commit()
     (email,) = [e for e in emails_to(other.email) if e.template == "invitation"]
     link = link_in(email)
@@ -268,6 +319,8 @@ def _build_world(make) -> World:
         needs=needs,
         offers=offers,
         skill_id=skill.id,
+        match_id=match.id,
+        help_id=help_offer.id,
     )
 
 

@@ -151,6 +151,23 @@ def apply_details(listing: Listing, details: ListingDetails) -> None:
         if amount > MAX_AMOUNT_PENCE:
             raise DomainError(f"The amount must be £{MAX_AMOUNT_PENCE // 100:,} or less")
         listing.amount_pence = amount
+    _keep_what_is_held(listing)
+
+
+def _keep_what_is_held(listing: Listing) -> None:
+    """An edit cannot take away what matches already hold (proposed or agreed)."""
+    held = {
+        "volunteers": (listing.held_volunteers, listing.volunteers),
+        "hours in all": (listing.held_hours, listing.total_hours),
+        "devices": (listing.held_quantity, listing.quantity),
+        "pence": (listing.held_pence, listing.amount_pence),
+    }
+    for what, (taken, whole) in held.items():
+        if taken and (whole or 0) < taken:
+            if whole is None:
+                raise DomainError("Matches already hold part of it: its kind cannot change")
+            amount = f"£{taken / 100:,.2f}" if what == "pence" else f"{taken} {what}"
+            raise DomainError(f"Matches already hold {amount}: it cannot be less than that")
 
 
 def check_poster(listing: Listing, user: User) -> None:

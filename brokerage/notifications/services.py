@@ -10,12 +10,12 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Protocol
 
-from flask import current_app, render_template
-from sqlalchemy import select
+from flask import current_app, has_request_context, render_template, request
+from sqlalchemy import func, select
 
 from brokerage.columns import utcnow
 from brokerage.extensions import db
-from brokerage.notifications.models import OutboxEmail, OutboxStatus
+from brokerage.notifications.models import Notice, OutboxEmail, OutboxStatus
 
 log = logging.getLogger(__name__)
 
@@ -151,3 +151,51 @@ def send_due(sender: Sender, now: datetime | None = None, limit: int = 100) -> t
             failed += 1
         db.session.commit()
     return sent, failed
+
+
+# In-app notices: a line for each person, shown on their notices page and counted
+# in the navigation until they look.
+
+
+def notify(people, text: str, path: str, email: tuple[str, str] | None = None, **context):
+    """Tell each of `people` (once each) in the app and, with `email` = (template,
+    subject), by email through the outbox. Runs in the caller's transaction."""
+    seen: set[int] = set()
+    for person in people:
+        if person is None or person.id in seen or not person.active:
+            continue
+        seen.add(person.id)
+        db.session.add(Notice(user_id=person.id, message=text[:300], path=path[:300]))
+        if email is not None:
+            template, subject = email
+            site = request.host_url if has_request_context() else current_app.config["BASE_URL"]
+            link = site.rstrip("/") + path
+            queue_email(person.email, template, subject, user=person, link=link, **context)
+    db.session.flush()
+
+
+def notices_for(user, limit: int = 50) -> list[Notice]:
+    return list(
+        db.session.scalars(
+            select(Notice)
+            .where(Notice.user_id == user.id)
+            .order_by(Notice.created_at.desc(), Notice.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def unseen_count(user) -> int:
+    """How many notices arrived since the person last opened their notices."""
+    stmt = select(func.count(Notice.id)).where(Notice.user_id == user.id)
+    if user.notices_seen_at is not None:
+        stmt = stmt.where(Notice.created_at > user.notices_seen_at)
+    return db.session.scalar(stmt) or 0
+
+
+def mark_seen(user, now: datetime | None = None) -> datetime | None:
+    """Record this visit; returns the previous one, so the page can mark what is new."""
+    previous = user.notices_seen_at
+    user.notices_seen_at = now or utcnow()
+    db.session.flush()
+    return previous

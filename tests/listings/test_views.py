@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextvars
 import re
 from datetime import date, timedelta
-from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import func, select
@@ -36,105 +35,35 @@ from brokerage.organisations.models import (
     OrganisationStatus,
     Ward,
 )
-from tests.helpers import csrf_token, emails_to, link_in, submit
+from tests.helpers import (
+    csrf_token,
+    elements,
+    emails_to,
+    error_summary,
+    field_errors,
+    flashes,
+    link_in,
+    main_html,
+    page_text,
+    submit,
+    table_rows,
+    texts,
+)
 from tests.listings import factories as listings_make
 
 KINDS = ["volunteering", "equipment", "sponsorship"]
 SIDES = {"need": Need, "offer": Offer}
-
-# --- Reading pages ---------------------------------------------------------------------------
-
-_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source"}
-
-
-class _Elements(HTMLParser):
-    """The text of each element for which `wanted(tag, attrs)` is true, with its attributes."""
-
-    def __init__(self, wanted):
-        super().__init__()
-        self.wanted = wanted
-        self.open: list[tuple[str, list[str] | None]] = []
-        self.found: list[tuple[dict, list[str]]] = []
-
-    def handle_starttag(self, tag, attrs):
-        if tag in _VOID:
-            return
-        attrs = {k: v or "" for k, v in attrs}
-        buffer = [] if self.wanted(tag, attrs) else None
-        if buffer is not None:
-            self.found.append((attrs, buffer))
-        self.open.append((tag, buffer))
-
-    def handle_endtag(self, tag):
-        while self.open:
-            if self.open.pop()[0] == tag:
-                break
-
-    def handle_data(self, data):
-        for _, buffer in self.open:
-            if buffer is not None:
-                buffer.append(data)
-
-
-def _elements(html: str, wanted) -> list[tuple[dict, str]]:
-    parser = _Elements(wanted)
-    parser.feed(html)
-    return [(attrs, " ".join("".join(parts).split())) for attrs, parts in parser.found]
-
-
-def _main(response) -> str:
-    [html] = re.findall(r"<main.*?</main>", response.get_data(as_text=True), flags=re.S)
-    return html
-
-
-def _with_class(css_class: str):
-    return lambda tag, a: css_class in a.get("class", "").split()
-
-
-def texts(response, css_class: str) -> list[str]:
-    """The visible text of each element with `css_class` in the main content."""
-    return [text for _, text in _elements(_main(response), _with_class(css_class))]
-
-
-def page_text(response) -> str:
-    [(_, text)] = _elements(_main(response), lambda tag, a: tag == "main")
-    return text
-
-
-def field_errors(response) -> dict[str, str]:
-    """Each error message shown beside a field, by the field's id."""
-    return {
-        attrs.get("id", "").removesuffix("-error"): text.removeprefix("Error: ")
-        for attrs, text in _elements(_main(response), _with_class("govuk-error-message"))
-    }
-
-
-def error_summary(response) -> str:
-    [summary] = texts(response, "govuk-error-summary__list")
-    return summary
-
-
-def table_rows(response) -> list[list[str]]:
-    """The body rows of every table on the page, as lists of cell text."""
-    rows = []
-    for body in re.findall(r"<tbody.*?</tbody>", _main(response), flags=re.S):
-        for row in re.findall(r"<tr.*?</tr>", body, flags=re.S):
-            rows.append([text for _, text in _elements(row, lambda tag, a: tag in {"td", "th"})])
-    return rows
 
 
 def titles_listed(response) -> list[str]:
     """The titles in a list of open needs or offers."""
     return [
         text
-        for _, text in _elements(
-            _main(response), lambda tag, a: tag == "h3" and "govuk-heading-s" in a.get("class", "")
+        for _, text in elements(
+            main_html(response),
+            lambda tag, a: tag == "h3" and "govuk-heading-s" in a.get("class", ""),
         )
     ]
-
-
-def flashes(response) -> str:
-    return " ".join(texts(response, "govuk-notification-banner__content"))
 
 
 def count(model) -> int:
@@ -471,7 +400,7 @@ def test_a_charity_member_sends_a_need_the_team_questions_it_and_then_publishes_
     assert [row[1:] for row in table_rows(public)] == [[what] for what, _, _ in steps]
     for hidden in ("Priya Shah", "Sam Aziz", "Please say which weeks", "Who", "Comment"):
         assert hidden not in page_text(public)
-    assert "Still open:" in page_text(public)
+    assert "Still needed:" in page_text(public)
     outsider = make.member(make.organisation())
     login(outsider)
     assert "Priya Shah" not in page_text(client.get(f"/needs/{need.id}"))

@@ -1,0 +1,402 @@
+"""Pages for brokering: the team's queue and suggestions, proposals, the match page
+(answers, conversation, notes, delivery, feedback), "we can help", My matches and
+notices. Views are thin: the rules are in services.py."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from brokerage.accounts.forms import ActionForm
+from brokerage.brokering import services
+from brokerage.brokering.forms import (
+    AnswerForm,
+    CancelForm,
+    DeliveryForm,
+    FeedbackForm,
+    HelpAnswerForm,
+    HelpForm,
+    MessageForm,
+    NoteForm,
+    ProposeForm,
+)
+from brokerage.brokering.models import HelpOffer, HelpOfferStatus, Match, MatchStatus
+from brokerage.errors import Conflict, DomainError, IllegalTransition
+from brokerage.extensions import db
+from brokerage.listings.models import ListingKind, ListingSide, ListingStatus
+from brokerage.listings.services import today_in_leeds
+from brokerage.matching import suggestions
+from brokerage.matching.scoring import WEIGHTS
+from brokerage.needs.models import Need
+from brokerage.notifications import services as notices
+from brokerage.offers.models import Offer
+from brokerage.permissions import Action, can, require
+
+bp = Blueprint("brokering", __name__)
+
+
+def load_match(kwargs: dict) -> Match:
+    return db.get_or_404(Match, kwargs.pop("match_id"))
+
+
+def load_need(kwargs: dict) -> Need:
+    return db.get_or_404(Need, kwargs.pop("item_id"))
+
+
+def load_help(kwargs: dict) -> HelpOffer:
+    return db.get_or_404(HelpOffer, kwargs.pop("help_id"))
+
+
+def _match_url(match: Match, anchor: str = "") -> str:
+    return url_for("brokering.match", match_id=match.id) + anchor
+
+
+# --- The programme team ------------------------------------------------------------
+
+
+@bp.route("/team/brokering")
+@require(Action.TEAM)
+def queue():
+    waiting, helps = services.brokering_queue()
+    return render_template(
+        "brokering/queue.html",
+        waiting=waiting,
+        helps=helps,
+        flag_days=services.flag_days(),
+        forms={h.id: HelpAnswerForm(prefix=f"help-{h.id}") for h in helps},
+    )
+
+
+@bp.route("/team/help/<int:help_id>", methods=["POST"])
+@require(Action.TEAM, load=load_help)
+def answer_help(help_offer: HelpOffer):
+    form = HelpAnswerForm(prefix=f"help-{help_offer.id}")
+    if form.validate_on_submit():
+        try:
+            services.close_help_offer(help_offer, current_user, form.answer.data)
+        except Conflict as exc:
+            flash(str(exc), "info")
+            return redirect(url_for("brokering.queue"))
+        db.session.commit()
+        flash(f"Your answer is sent to {help_offer.organisation.name}.", "success")
+        return redirect(url_for("brokering.queue"))
+    waiting, helps = services.brokering_queue()
+    forms = {h.id: HelpAnswerForm(prefix=f"help-{h.id}") for h in helps}
+    forms[help_offer.id] = form
+    page = render_template(
+        "brokering/queue.html",
+        waiting=waiting,
+        helps=helps,
+        flag_days=services.flag_days(),
+        forms=forms,
+        form=form,
+    )
+    return page, 400
+
+
+def load_offer(kwargs: dict) -> Offer:
+    return db.get_or_404(Offer, kwargs.pop("item_id"))
+
+
+@bp.route("/team/needs/<int:item_id>/suggestions")
+@require(Action.TEAM, load=load_need)
+def suggest_for_need(need: Need):
+    today = today_in_leeds()
+    return render_template(
+        "brokering/suggestions.html",
+        item=need,
+        side=ListingSide.NEED,
+        suggestions=suggestions.offers_for_need(db.session, need, today),
+        weights=WEIGHTS,
+    )
+
+
+@bp.route("/team/offers/<int:item_id>/suggestions")
+@require(Action.TEAM, load=load_offer)
+def suggest_for_offer(offer: Offer):
+    today = today_in_leeds()
+    return render_template(
+        "brokering/suggestions.html",
+        item=offer,
+        side=ListingSide.OFFER,
+        suggestions=suggestions.needs_for_offer(db.session, offer, today),
+        weights=WEIGHTS,
+    )
+
+
+def _pair() -> tuple[Need, Offer, HelpOffer | None]:
+    """The need and offer named in the query string (404 if either is missing)."""
+    need = db.get_or_404(Need, request.args.get("need", type=int) or 0)
+    offer = db.get_or_404(Offer, request.args.get("offer", type=int) or 0)
+    help_id = request.args.get("help", type=int)
+    help_offer = db.session.get(HelpOffer, help_id) if help_id else None
+    if help_offer is not None and (
+        help_offer.need_id != need.id or help_offer.status is not HelpOfferStatus.NEW
+    ):
+        help_offer = None
+    return need, offer, help_offer
+
+
+@bp.route("/team/matches/new", methods=["GET", "POST"])
+@require(Action.TEAM)
+def propose():
+    need, offer, help_offer = _pair()
+    suggestion = services.suggested_allocation(need, offer)
+    form = ProposeForm(data=suggestion if request.method == "GET" else None)
+    kinds = {need.kind, offer.kind}
+    if form.validate_on_submit():
+        try:
+            match = services.propose(
+                need, offer, form.allocation(), current_user, form.note.data, help_offer
+            )
+        except services.FieldError as exc:
+            getattr(form, exc.field).errors.append(str(exc))
+        except DomainError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash("The match is proposed. Both organisations are asked to answer.", "success")
+            return redirect(_match_url(match))
+    status = 400 if request.method == "POST" else 200
+    page = render_template(
+        "brokering/propose.html",
+        need=need,
+        offer=offer,
+        help_offer=help_offer,
+        form=form,
+        kinds=kinds,
+        Kind=ListingKind,
+        compatible=services.compatible(need.kind, offer.kind),
+    )
+    return page, status
+
+
+# --- The match page ------------------------------------------------------------------
+
+
+def _render_match(match: Match, status: int = 200, **forms):
+    side = services.side_of(current_user, match)
+    team = bool(current_user.is_team)
+    defaults = {
+        "answer_form": AnswerForm(prefix="answer"),
+        "message_form": MessageForm(prefix="message"),
+        "note_form": NoteForm(prefix="note"),
+        "feedback_form": FeedbackForm(prefix="feedback"),
+    }
+    defaults.update(forms)
+    if forms:  # the form with errors, for the page's error summary
+        defaults["form"] = next(iter(forms.values()))
+    page = render_template(
+        "brokering/match.html",
+        match=match,
+        side=side,
+        team=team,
+        next_action=services.next_action(match, side),
+        action_form=ActionForm(),
+        Status=MatchStatus,
+        Side=ListingSide,
+        Kind=ListingKind,
+        **defaults,
+    )
+    return page, status
+
+
+@bp.route("/matches/<int:match_id>")
+@require(Action.MATCH_SEE, load=load_match)
+def match(match: Match):
+    return _render_match(match)
+
+
+@bp.route("/matches/<int:match_id>/answer", methods=["POST"])
+@require(Action.MATCH_PARTY, load=load_match)
+def answer(match: Match):
+    form = AnswerForm(prefix="answer")
+    if form.validate_on_submit():
+        accept = form.answer.data == "accept"
+        try:
+            services.answer(match, current_user, accept, form.reason.data)
+        except (Conflict, IllegalTransition) as exc:
+            flash(str(exc), "info")
+            return redirect(_match_url(match))
+        except DomainError as exc:
+            form.reason.errors.append(str(exc))
+        else:
+            db.session.commit()
+            if not accept:
+                flash("You declined the match. The team and the other organisation are told.")
+            elif match.status is MatchStatus.AGREED:
+                flash("Both organisations have accepted: the match is agreed.", "success")
+            else:
+                flash("You accepted. We are waiting for the other organisation.", "success")
+            return redirect(_match_url(match))
+    return _render_match(match, 400, answer_form=form)
+
+
+@bp.route("/matches/<int:match_id>/start", methods=["POST"])
+@require(Action.MATCH_SEE, load=load_match)
+def start(match: Match):
+    if ActionForm().validate_on_submit():
+        try:
+            services.start(match, current_user)
+        except DomainError as exc:
+            flash(str(exc), "info")
+        else:
+            db.session.commit()
+            flash("The match is marked as in progress.", "success")
+    return redirect(_match_url(match))
+
+
+@bp.route("/matches/<int:match_id>/messages", methods=["POST"])
+@require(Action.MATCH_SEE, load=load_match)
+def message(match: Match):
+    form = MessageForm(prefix="message")
+    if form.validate_on_submit():
+        services.post_message(match, current_user, form.body.data)
+        db.session.commit()
+        flash("Your message is sent.", "success")
+        return redirect(_match_url(match, "#conversation"))
+    return _render_match(match, 400, message_form=form)
+
+
+@bp.route("/matches/<int:match_id>/notes", methods=["POST"])
+@require(Action.TEAM, load=load_match)
+def note(match: Match):
+    form = NoteForm(prefix="note")
+    if form.validate_on_submit():
+        services.add_note(match, current_user, form.body.data)
+        db.session.commit()
+        flash("Your note is saved. Only the team sees it.", "success")
+        return redirect(_match_url(match, "#team-notes"))
+    return _render_match(match, 400, note_form=form)
+
+
+@bp.route("/matches/<int:match_id>/feedback", methods=["POST"])
+@require(Action.MATCH_PARTY, load=load_match)
+def feedback(match: Match):
+    form = FeedbackForm(prefix="feedback")
+    if form.validate_on_submit():
+        try:
+            services.leave_feedback(match, current_user, form.rating.data, form.comment.data)
+        except Conflict as exc:
+            flash(str(exc), "info")
+            return redirect(_match_url(match))
+        db.session.commit()
+        flash("Thank you: your feedback is sent to the programme team.", "success")
+        return redirect(_match_url(match))
+    return _render_match(match, 400, feedback_form=form)
+
+
+@bp.route("/matches/<int:match_id>/complete", methods=["GET", "POST"])
+@require(Action.MATCH_CONFIRM, load=load_match)
+def complete(match: Match):
+    if match.status not in {MatchStatus.AGREED, MatchStatus.IN_PROGRESS}:
+        flash(f"This match is '{match.status.label.lower()}': there is no delivery to confirm.")
+        return redirect(_match_url(match))
+    form = DeliveryForm(data=services.expected_delivery(match) if request.method == "GET" else None)
+    kinds = services.kinds_in(match)
+    if form.validate_on_submit():
+        try:
+            services.complete(match, current_user, form.delivery())
+        except services.FieldError as exc:
+            getattr(form, exc.field).errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash("Thank you: the delivery is confirmed. Please leave feedback.", "success")
+            return redirect(_match_url(match, "#feedback"))
+    page = render_template(
+        "brokering/complete.html", match=match, form=form, kinds=kinds, Kind=ListingKind
+    )
+    return page, 400 if request.method == "POST" else 200
+
+
+@bp.route("/matches/<int:match_id>/cancel", methods=["GET", "POST"])
+@require(Action.MATCH_SEE, load=load_match)
+def cancel(match: Match):
+    if match.status not in services.CANCELLABLE:
+        flash(f"This match is '{match.status.label.lower()}': it cannot be cancelled.")
+        return redirect(_match_url(match))
+    form = CancelForm()
+    if form.validate_on_submit():
+        try:
+            services.cancel(match, current_user, form.reason.data)
+        except DomainError as exc:
+            form.reason.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash("The match is cancelled. What it held is open again.", "success")
+            return redirect(_match_url(match))
+    page = render_template("brokering/cancel.html", match=match, form=form)
+    return page, 400 if request.method == "POST" else 200
+
+
+# --- "We can help" --------------------------------------------------------------------
+
+
+@bp.route("/needs/<int:item_id>/help", methods=["GET", "POST"])
+@require(Action.HELP_OFFER, load=load_need)
+def offer_help(need: Need):
+    companies = services.companies_of(current_user)
+    form = HelpForm()
+    form.company.choices = [(c.id, c.name) for c in companies]
+    offers = services.open_offers_of(companies)
+    form.offer.choices = [(0, "Not one in particular")] + [
+        (o.id, f"{o.title} ({o.organisation.name})") for o in offers
+    ]
+    if form.validate_on_submit():
+        company = next(c for c in companies if c.id == form.company.data)
+        offer = next((o for o in offers if o.id == form.offer.data), None)
+        try:
+            services.offer_help(need, current_user, company, form.message.data, offer)
+        except Conflict as exc:
+            flash(str(exc), "info")
+            return redirect(url_for("needs.show", item_id=need.id))
+        except DomainError as exc:
+            form.offer.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash("Thank you: the programme team is told and will be in touch.", "success")
+            return redirect(url_for("needs.show", item_id=need.id))
+    page = render_template("brokering/help.html", need=need, form=form)
+    return page, 400 if request.method == "POST" else 200
+
+
+# --- Everyone's own -----------------------------------------------------------------
+
+
+@bp.route("/matches")
+@require(Action.ACCOUNT)
+def mine():
+    return render_template("brokering/mine.html", rows=services.my_matches(current_user))
+
+
+@bp.route("/notices")
+@require(Action.ACCOUNT)
+def notice_list():
+    items = notices.notices_for(current_user)
+    previous = notices.mark_seen(current_user)
+    db.session.commit()
+    return render_template("brokering/notices.html", items=items, previous=previous)
+
+
+def listing_panel(listing) -> dict:
+    """What a need's or offer's page shows about its matches, for this person."""
+    return {
+        "matches": services.visible_matches(current_user, listing),
+        "in_proposals": services.held_in_proposals(listing)
+        if listing.status in {ListingStatus.PUBLISHED, ListingStatus.PARTLY_MET}
+        else 0,
+        "may_help": listing.side is ListingSide.NEED
+        and can(current_user, Action.HELP_OFFER, listing),
+        "team": bool(current_user.is_authenticated and current_user.is_team),
+        "today": today_in_leeds(),
+    }
+
+
+def unseen_notices() -> int:
+    if not current_user.is_authenticated:
+        return 0
+    return notices.unseen_count(current_user)
+
+
+def register_globals(app) -> None:
+    app.jinja_env.globals.update(match_panel=listing_panel, unseen_notices=unseen_notices)

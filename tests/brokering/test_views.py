@@ -1,0 +1,256 @@
+"""Brokering through the pages: the team proposes from suggestions, both organisations
+answer, talk, the charity confirms delivery and both leave feedback; the decline path;
+"we can help"; what each person may see; bad input on every form."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from brokerage.brokering.models import Feedback, HelpOffer, Match, MatchMessage, MatchStatus
+from brokerage.extensions import db
+from brokerage.listings.models import ListingKind, ListingStatus
+from brokerage.organisations.models import OrganisationKind
+from tests.brokering import factories as brokering_make
+from tests.helpers import emails_to, field_errors, flashes, link_in, page_text, submit, table_rows
+from tests.listings import factories as listings_make
+
+EQUIPMENT = ListingKind.EQUIPMENT
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_the_whole_journey_through_the_pages(client, login, make):
+    need = listings_make.need(kind=EQUIPMENT, quantity=25, title="Laptops for the job club")
+    offer = listings_make.offer(kind=EQUIPMENT, quantity=20, title="Twenty refurbished laptops")
+    charity, company = need.organisation.owners[0], offer.organisation.owners[0]
+    team = listings_make.team_member()
+
+    # The team finds the offer among the need's suggestions, with its reasons.
+    login(team)
+    page = client.get(f"/team/needs/{need.id}/suggestions")
+    text = page_text(page)
+    assert "Twenty refurbished laptops" in text
+    assert "covers 20 of 25 laptops" in text
+    propose_url = f"/team/matches/new?need={need.id}&offer={offer.id}"
+    assert propose_url.replace("&", "&amp;") in page.get_data(as_text=True)
+    # The form starts from the suggestion: all twenty.
+    assert 'value="20"' in client.get(propose_url).get_data(as_text=True)
+
+    response = submit(client, propose_url, {"quantity": "21"})
+    assert response.status_code == 400
+    assert field_errors(response) == {"quantity": "Only 20 devices remain on the offer"}
+    assert count(Match) == 0
+
+    response = submit(client, propose_url, {"quantity": "12", "note": "Collect on a Monday"})
+    assert response.status_code == 302
+    match = db.session.scalars(select(Match)).one()
+    match_url = f"/matches/{match.id}"
+    assert response.headers["Location"] == match_url
+
+    # Both organisations hear of it, by email and in the app.
+    email = [e for e in emails_to(charity.email) if e.template == "match_proposed"][-1]
+    assert link_in(email) == match_url
+    login(charity)
+    assert "Notices (1 new)" in client.get("/matches").get_data(as_text=True)
+    mine = client.get("/matches")
+    assert table_rows(mine)[0][-1] == "Accept or decline"
+    notices = client.get("/notices")
+    assert "Proposed match" in page_text(notices)
+    assert "Notices (1 new)" not in client.get("/matches").get_data(as_text=True)
+
+    # The charity accepts; the company accepts: agreed, and the need is partly met.
+    response = submit(client, f"{match_url}/answer", {"answer-answer": "accept"}, page=match_url)
+    assert "waiting for the other organisation" in flashes(client.get(match_url))
+    login(company)
+    submit(client, f"{match_url}/answer", {"answer-answer": "accept"}, page=match_url)
+    db.session.expire_all()
+    assert match.status is MatchStatus.AGREED
+    assert match.need.status is ListingStatus.PARTLY_MET
+    assert "13 of 25" in page_text(client.get(f"/needs/{need.id}"))
+
+    # They talk; the team's notes stay with the team.
+    submit(client, f"{match_url}/messages", {"message-body": "Monday at 10?"}, page=match_url)
+    login(team)
+    submit(client, f"{match_url}/notes", {"note-body": "Company slow to reply"}, page=match_url)
+    team_page = page_text(client.get(match_url))
+    assert "Monday at 10?" in team_page and "Company slow to reply" in team_page
+    for person in (charity, company):
+        login(person)
+        text = page_text(client.get(match_url))
+        assert "Monday at 10?" in text
+        assert "Company slow to reply" not in text and "Team notes" not in text
+
+    # The charity confirms what arrived, then both leave feedback.
+    login(charity)
+    complete_url = f"{match_url}/complete"
+    response = submit(client, complete_url, {"devices": "", "people_reached": "x"})
+    assert response.status_code == 400
+    assert (
+        field_errors(response)
+        == {
+            "devices": "Enter how many devices you received",
+            "people_reached": "People it reached must be a whole number, like 12",
+        }
+        or field_errors(response)["people_reached"]
+    )
+    assert match.status is MatchStatus.AGREED
+    submit(client, complete_url, {"devices": "12", "people_reached": "30"})
+    db.session.expire_all()
+    assert match.status is MatchStatus.COMPLETED
+    assert (match.delivered_devices, match.people_reached) == (12, 30)
+
+    feedback = {"feedback-rating": "5", "feedback-comment": "All twelve arrived set up"}
+    response = submit(client, f"{match_url}/feedback", {"feedback-rating": "9"}, page=match_url)
+    assert response.status_code == 400
+    assert field_errors(response) == {
+        "feedback-rating": "Choose a rating from 1 to 5",
+        "feedback-comment": "Enter a comment",
+    }
+    submit(client, f"{match_url}/feedback", feedback, page=match_url)
+    login(company)
+    submit(
+        client,
+        f"{match_url}/feedback",
+        {"feedback-rating": "4", "feedback-comment": "Good"},
+        page=match_url,
+    )
+    assert count(Feedback) == 2
+    login(team)
+    assert "All twelve arrived set up" in page_text(client.get(match_url))
+
+
+def test_a_decline_needs_a_reason_and_gives_the_laptops_back(client, login):
+    match = brokering_make.proposed(EQUIPMENT, quantity=4)
+    company = match.offer.organisation.owners[0]
+    login(company)
+    url = f"/matches/{match.id}"
+
+    response = submit(client, f"{url}/answer", {"answer-answer": "decline"}, page=url)
+    assert response.status_code == 400
+    assert field_errors(response) == {"answer-reason": "Enter why you are declining"}
+    assert match.status is MatchStatus.PROPOSED
+
+    submit(
+        client,
+        f"{url}/answer",
+        {"answer-answer": "decline", "answer-reason": "Gone to a school"},
+        page=url,
+    )
+    db.session.expire_all()
+    assert match.status is MatchStatus.DECLINED
+    assert match.offer.held_quantity == 0
+    assert "Gone to a school" in page_text(client.get(url))
+
+
+def test_another_company_sees_nothing_of_a_match(client, login, make):
+    match = brokering_make.proposed()
+    stranger = make.organisation(kind=OrganisationKind.COMPANY).owners[0]
+    login(stranger)
+    url = f"/matches/{match.id}"
+    assert client.get(url).status_code == 403
+    assert (
+        submit(client, f"{url}/messages", {"message-body": "Hi"}, page="/matches").status_code
+        == 403
+    )
+    assert count(MatchMessage) == 0
+    assert "Your organisations have no matches yet" in page_text(client.get("/matches"))
+
+
+def test_a_company_says_we_can_help_and_the_team_sees_it(client, login, make):
+    need = listings_make.need(kind=EQUIPMENT, title="Tablets for the lunch club")
+    offer = listings_make.offer(kind=EQUIPMENT, title="Our spare tablets")
+    company_member = offer.organisation.owners[0]
+    login(company_member)
+    page = client.get(f"/needs/{need.id}")
+    assert "We can help" in page_text(page)
+    url = f"/needs/{need.id}/help"
+
+    response = submit(client, url, {"company": offer.organisation.id, "offer": "0", "message": ""})
+    assert response.status_code == 400
+    assert field_errors(response) == {"message": "Enter a short message for the team"}
+    response = submit(
+        client,
+        url,
+        {"company": offer.organisation.id, "offer": offer.id, "message": "We have 6 tablets"},
+    )
+    assert response.status_code == 302
+    help_offer = db.session.scalars(select(HelpOffer)).one()
+    assert help_offer.offer_id == offer.id
+
+    login(listings_make.team_member())
+    queue = client.get("/team/brokering")
+    assert "We have 6 tablets" in page_text(queue)
+    proposal = f"/team/matches/new?need={need.id}&amp;offer={offer.id}&amp;help={help_offer.id}"
+    assert proposal in queue.get_data(as_text=True)
+
+
+def test_the_team_answers_a_help_offer_without_a_match(client, login, make):
+    need = listings_make.need(kind=EQUIPMENT)
+    company = make.organisation(kind=OrganisationKind.COMPANY)
+    from brokerage.brokering import services
+
+    help_offer = services.offer_help(need, company.owners[0], company, "We could help")
+    db.session.commit()
+    login(listings_make.team_member())
+    url = f"/team/help/{help_offer.id}"
+    response = submit(client, url, {f"help-{help_offer.id}-answer": ""}, page="/team/brokering")
+    assert response.status_code == 400
+    assert field_errors(response) == {
+        f"help-{help_offer.id}-answer": "Enter your answer to the company"
+    }
+    submit(
+        client, url, {f"help-{help_offer.id}-answer": "Met already, thanks"}, page="/team/brokering"
+    )
+    db.session.expire_all()
+    assert help_offer.answer == "Met already, thanks"
+    assert "No company is waiting for an answer" in page_text(client.get("/team/brokering"))
+
+
+@pytest.mark.parametrize(
+    ("data", "errors"),
+    [
+        ({"quantity": ""}, {"quantity": "Enter how many devices, 1 or more"}),
+        ({"quantity": "two"}, {"quantity": "Devices must be a whole number, like 12"}),
+        ({"quantity": "0"}, {"quantity": "Devices must be 1 or more"}),
+        (
+            {"quantity": "3", "note": "x" * 5001},
+            {"note": "The note must be 5,000 characters or fewer"},
+        ),
+    ],
+)
+def test_bad_allocations_are_refused_beside_the_field(client, login, data, errors):
+    need = listings_make.need(kind=EQUIPMENT)
+    offer = listings_make.offer(kind=EQUIPMENT)
+    login(listings_make.team_member())
+    response = submit(client, f"/team/matches/new?need={need.id}&offer={offer.id}", data)
+    assert response.status_code == 400
+    assert field_errors(response) == errors
+    assert count(Match) == 0
+
+
+def test_cancel_needs_a_reason(client, login):
+    match = brokering_make.agreed()
+    login(listings_make.team_member())
+    url = f"/matches/{match.id}/cancel"
+    response = submit(client, url, {"reason": " "})
+    assert response.status_code == 400
+    assert field_errors(response) == {"reason": "Enter why it is cancelled"}
+    submit(client, url, {"reason": "The charity closed"})
+    db.session.expire_all()
+    assert match.status is MatchStatus.CANCELLED
+    assert match.need.status is ListingStatus.PUBLISHED
+
+
+def test_an_empty_message_or_note_is_refused(client, login):
+    match = brokering_make.proposed()
+    login(listings_make.team_member())
+    url = f"/matches/{match.id}"
+    response = submit(client, f"{url}/messages", {"message-body": ""}, page=url)
+    assert response.status_code == 400
+    assert field_errors(response) == {"message-body": "Enter your message"}
+    response = submit(client, f"{url}/notes", {"note-body": ""}, page=url)
+    assert field_errors(response) == {"note-body": "Enter the note"}
+    assert count(MatchMessage) == 0
