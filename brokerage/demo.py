@@ -178,6 +178,20 @@ OFFERS = [
     dict(
         org="Aire Valley Software Ltd",
         kind="volunteering",
+        title="IT support volunteers for community drop-ins",
+        description="Our service desk team can run drop-in sessions helping people with phones, tablets and online accounts.",
+        skills=["it-support", "digital-skills-teaching-and-digital-champions"],
+        volunteers=3,
+        hours_per_volunteer=8,
+        location_mode="on_site",
+        wards=["leeds-wide"],
+        groups=["older-people", "people-on-low-incomes"],
+        days=100,
+        publish=True,
+    ),
+    dict(
+        org="Aire Valley Software Ltd",
+        kind="volunteering",
         title="Web developers for a charity website sprint",
         description="Two of our developers can give two days each to rebuild or fix a small charity's website.",
         skills=["web-development", "ux-and-accessibility"],
@@ -256,6 +270,7 @@ def seed_demo() -> list[tuple[str, str]]:
             )
     db.session.flush()
     _seed_listings(users, team_member)
+    _seed_matches(team_member)
     return [(role, email) for role, email, _name, _team in PEOPLE]
 
 
@@ -310,3 +325,57 @@ def _seed_listings(users: dict[str, User], team_member: User) -> None:
             item = create(org, author, details_class(**values), submit=True)
             if spec["publish"]:
                 listings.moderate(item, team_member, ListingAction.PUBLISH, None)
+
+
+# Matches in each state, so every brokering page has something to show:
+# (need title, offer title, allocation, how far it has gone).
+MATCHES = [
+    (
+        "Digital champions for Saturday drop-ins",
+        "IT support volunteers for community drop-ins",
+        dict(volunteers=2, hours_per_volunteer=8),
+        "completed",
+    ),
+    ("Laptops for our job club", "40 refurbished ThinkPad laptops", dict(quantity=15), "agreed"),
+    (
+        "A year of mobile data for our tablet lending scheme",
+        "Sponsorship for digital inclusion projects",
+        dict(amount_pence=120_000),
+        "half-accepted",
+    ),
+]
+
+
+def _seed_matches(team_member: User) -> None:
+    from brokerage.brokering import services as brokering
+    from brokerage.brokering.models import Match
+
+    for need_title, offer_title, allocation, stage in MATCHES:
+        need = db.session.scalars(select(Need).where(Need.title == need_title)).one()
+        offer = db.session.scalars(select(Offer).where(Offer.title == offer_title)).one()
+        if db.session.scalar(
+            select(Match.id).where(Match.need_id == need.id, Match.offer_id == offer.id)
+        ):
+            continue
+        match = brokering.propose(
+            need,
+            offer,
+            brokering.Allocation(**allocation),
+            team_member,
+            "You both work with older people in east Leeds: a good fit.",
+        )
+        charity, company = need.organisation.owners[0], offer.organisation.owners[0]
+        brokering.answer(match, charity, accept=True)
+        if stage == "half-accepted":
+            continue
+        brokering.answer(match, company, accept=True)
+        brokering.post_message(match, company, "We can bring them to you on a weekday morning.")
+        brokering.post_message(match, charity, "Tuesday mornings suit us best. Thank you!")
+        brokering.add_note(match, team_member, "Both keen. Check in after the first session.")
+        if stage == "completed":
+            brokering.start(match, company)
+            brokering.complete(match, charity, brokering.Delivery(hours=16, people_reached=38))
+            brokering.leave_feedback(
+                match, charity, 5, "Patient, friendly volunteers. People asked when they are back."
+            )
+            brokering.leave_feedback(match, company, 4, "Well organised. Parking was tricky.")
