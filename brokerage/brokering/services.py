@@ -376,6 +376,12 @@ def answer(
         db.session.flush()
         return
 
+    for listing in (match.need, match.offer):
+        if listing.status not in SETTLED_BY_MATCHES:
+            raise Conflict(
+                f"'{listing.title}' is now {listing.status.label.lower()}: this proposal can "
+                "only be declined or cancelled"
+            )
     _set_answer(match, side, user, now)
     if match.accepted_at(other) is None:
         _move(match, MatchAction.ACCEPT, user, side, now=now)

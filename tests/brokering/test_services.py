@@ -337,3 +337,18 @@ def test_an_edit_cannot_ask_for_less_than_matches_hold():
     details = listings_make.need_details(EQUIPMENT, quantity=5)
     with pytest.raises(DomainError, match="Matches already hold 8 devices"):
         update_need(need, need.organisation.owners[0], details, submit=False)
+
+
+def test_a_proposal_for_a_withdrawn_need_cannot_be_accepted_only_declined():
+    from brokerage.listings import services as listings
+
+    match = brokering_make.proposed()
+    charity = match.need.organisation.owners[0]
+    listings.withdraw(match.need, charity)
+    db.session.commit()
+    with pytest.raises(Conflict, match="is now withdrawn"):
+        services.answer(match, match.offer.organisation.owners[0], accept=True)
+    services.answer(match, charity, accept=False, reason="We found laptops elsewhere")
+    db.session.commit()
+    assert match.status is MatchStatus.DECLINED
+    assert match.need.held_quantity == 0
