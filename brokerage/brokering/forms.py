@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 from brokerage.accounts.forms import strip
 from brokerage.brokering.services import Allocation, Delivery
 from brokerage.listings.forms import PoundsField, WholeNumberField
+from brokerage.listings.models import ListingKind
 from brokerage.listings.services import MAX_AMOUNT_PENCE, MAX_HOURS, MAX_QUANTITY, MAX_VOLUNTEERS
 
 
@@ -49,7 +50,22 @@ class ProposeForm(FlaskForm):
     )
     submit = SubmitField("Propose this match", widget=GovSubmitInput())
 
+    def require(self, kinds: set[ListingKind]) -> None:
+        """Ask for the numbers of the kinds involved (the service checks them again)."""
+        self.volunteers.missing = self.hours_per_volunteer.missing = None
+        self.quantity.missing = None
+        if ListingKind.VOLUNTEERING in kinds:
+            self.volunteers.missing = "Enter how many volunteers, 1 or more"
+            self.hours_per_volunteer.missing = "Enter the hours for each volunteer, 1 or more"
+        if ListingKind.EQUIPMENT in kinds:
+            self.quantity.missing = "Enter how many devices, 1 or more"
+        self.amount_missing = (
+            "Enter the amount, £1 or more" if ListingKind.SPONSORSHIP in kinds else None
+        )
+
     def validate_amount(self, field):
+        if field.data is None and not field.errors and getattr(self, "amount_missing", None):
+            raise ValidationError(self.amount_missing)
         if field.data is not None and field.data > MAX_AMOUNT_PENCE:
             raise ValidationError(f"The amount must be £{MAX_AMOUNT_PENCE // 100:,} or less")
 
@@ -100,6 +116,22 @@ class DeliveryForm(FlaskForm):
         description="Roughly is fine: how many people were helped by it.",
     )
     submit = SubmitField("Confirm delivery", widget=GovSubmitInput())
+
+    def require(self, kinds: set[ListingKind]) -> None:
+        """Ask for what the kinds involved deliver (the service checks them again)."""
+        self.hours.missing = (
+            "Enter the hours volunteers gave" if ListingKind.VOLUNTEERING in kinds else None
+        )
+        self.devices.missing = (
+            "Enter how many devices you received" if ListingKind.EQUIPMENT in kinds else None
+        )
+        self.money_missing = (
+            "Enter the money you received" if ListingKind.SPONSORSHIP in kinds else None
+        )
+
+    def validate_money(self, field):
+        if field.data is None and not field.errors and getattr(self, "money_missing", None):
+            raise ValidationError(self.money_missing)
 
     def delivery(self) -> Delivery:
         return Delivery(

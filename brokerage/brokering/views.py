@@ -144,6 +144,7 @@ def propose():
     suggestion = services.suggested_allocation(need, offer)
     form = ProposeForm(data=suggestion if request.method == "GET" else None)
     kinds = {need.kind, offer.kind}
+    form.require(kinds)
     if form.validate_on_submit():
         try:
             match = services.propose(
@@ -210,6 +211,11 @@ def match(match: Match):
 @bp.route("/matches/<int:match_id>/answer", methods=["POST"])
 @require(Action.MATCH_PARTY, load=load_match)
 def answer(match: Match):
+    side = services.side_of(current_user, match)
+    if match.status is not MatchStatus.PROPOSED or match.accepted_at(side) is not None:
+        # A page left open in another tab: there is no question to answer any more.
+        flash(f"This match is '{match.status.label.lower()}': there is nothing to answer.")
+        return redirect(_match_url(match))
     form = AnswerForm(prefix="answer")
     if form.validate_on_submit():
         accept = form.answer.data == "accept"
@@ -273,6 +279,10 @@ def note(match: Match):
 @bp.route("/matches/<int:match_id>/feedback", methods=["POST"])
 @require(Action.MATCH_PARTY, load=load_match)
 def feedback(match: Match):
+    side = services.side_of(current_user, match)
+    if match.status is not MatchStatus.COMPLETED or match.feedback_from(side) is not None:
+        flash("There is no feedback to leave on this match now.")
+        return redirect(_match_url(match))
     form = FeedbackForm(prefix="feedback")
     if form.validate_on_submit():
         try:
@@ -294,6 +304,7 @@ def complete(match: Match):
         return redirect(_match_url(match))
     form = DeliveryForm(data=services.expected_delivery(match) if request.method == "GET" else None)
     kinds = services.kinds_in(match)
+    form.require(kinds)
     if form.validate_on_submit():
         try:
             services.complete(match, current_user, form.delivery())

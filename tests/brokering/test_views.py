@@ -88,14 +88,10 @@ def test_the_whole_journey_through_the_pages(client, login, make):
     complete_url = f"{match_url}/complete"
     response = submit(client, complete_url, {"devices": "", "people_reached": "x"})
     assert response.status_code == 400
-    assert (
-        field_errors(response)
-        == {
-            "devices": "Enter how many devices you received",
-            "people_reached": "People it reached must be a whole number, like 12",
-        }
-        or field_errors(response)["people_reached"]
-    )
+    assert field_errors(response) == {
+        "devices": "Enter how many devices you received",
+        "people_reached": "People it reached must be a whole number, like 12",
+    }
     assert match.status is MatchStatus.AGREED
     submit(client, complete_url, {"devices": "12", "people_reached": "30"})
     db.session.expire_all()
@@ -213,6 +209,7 @@ def test_the_team_answers_a_help_offer_without_a_match(client, login, make):
     ("data", "errors"),
     [
         ({"quantity": ""}, {"quantity": "Enter how many devices, 1 or more"}),
+        ({}, {"quantity": "Enter how many devices, 1 or more"}),
         ({"quantity": "two"}, {"quantity": "Devices must be a whole number, like 12"}),
         ({"quantity": "0"}, {"quantity": "Devices must be 1 or more"}),
         (
@@ -254,3 +251,22 @@ def test_an_empty_message_or_note_is_refused(client, login):
     response = submit(client, f"{url}/notes", {"note-body": ""}, page=url)
     assert field_errors(response) == {"note-body": "Enter the note"}
     assert count(MatchMessage) == 0
+
+
+def test_money_towards_laptops_asks_for_both_numbers_at_once(client, login):
+    need = listings_make.need(kind=EQUIPMENT)
+    offer = listings_make.offer(kind=ListingKind.SPONSORSHIP)
+    login(listings_make.team_member())
+    url = f"/team/matches/new?need={need.id}&offer={offer.id}"
+    page = client.get(url)
+    assert 'name="quantity"' in page.get_data(as_text=True)
+    response = submit(client, url, {"quantity": "", "amount": ""})
+    assert response.status_code == 400
+    assert field_errors(response) == {
+        "quantity": "Enter how many devices, 1 or more",
+        "amount": "Enter the amount, £1 or more",
+    }
+    assert count(Match) == 0
+    submit(client, url, {"quantity": "5", "amount": "1,200"})
+    match = db.session.scalars(select(Match)).one()
+    assert (match.quantity, match.amount_pence) == (5, 120_000)

@@ -5,7 +5,8 @@ The pages come from the permission matrix: every GET endpoint is opened as a rol
 that may see it, in the world that the matrix tests use. Needs and offers add the
 states one address per endpoint cannot show: filtered lists, a second page of
 results, published items as the public or a charity sees them, and the form of
-each kind.
+each kind. Brokering adds the match page in each status as the team and each
+organisation see it, the delivery form, and the empty lists of matches and notices.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import pytest
 from playwright.sync_api import expect
 
 from brokerage.accounts import services as accounts
+from brokerage.brokering import services as brokering
+from brokerage.brokering.models import Match
 from brokerage.extensions import db
 from brokerage.listings import search
 from brokerage.organisations.models import Organisation
@@ -158,6 +161,10 @@ def _clear_title(page):
     page.get_by_label("Title", exact=True).fill("")
 
 
+def _clear_volunteers(page):
+    page.get_by_label("Volunteers", exact=True).fill("")
+
+
 def _add_button(vocab: str):
     """The vocabularies page has an "Add" form under each list."""
 
@@ -189,6 +196,12 @@ FORMS = {
     "needs.review": ("team", "Save decision", None),
     "offers.review": ("team", "Save decision", None),
     "listings.vocabularies": ("team", _add_button("skills"), None),
+    # Brokering: the world's match is proposed. The propose form starts from the
+    # suggestion, so a number is taken out; the queue's answer form is the help offer's.
+    "brokering.propose": ("team", "Propose this match", _clear_volunteers),
+    "brokering.queue": ("team", "Send answer and close", None),
+    "brokering.cancel": ("owner", "Cancel the match", None),
+    "brokering.offer_help": ("other", "Tell the team we can help", None),
 }
 
 
@@ -227,6 +240,140 @@ def test_each_kind_of_listing_form_and_its_error_state(
     check_page(page)
     page.get_by_role("button", name="Send for review", exact=True).click()
     expect(page.locator(".govuk-error-summary")).to_contain_text("There is a problem")
+    assert page.title().startswith("Error: "), page.title()
+    check_page(page)
+
+
+# The world's match, taken on through the services: name -> steps from "proposed".
+def _agree(match: Match, world: World) -> None:
+    brokering.answer(match, world.user("owner"), accept=True)
+    brokering.answer(match, world.user("other"), accept=True)
+
+
+def _start(match: Match, world: World) -> None:
+    _agree(match, world)
+    brokering.start(match, world.user("team"))
+
+
+def _complete(match: Match, world: World) -> None:
+    _agree(match, world)
+    brokering.complete(match, world.user("owner"), brokering.Delivery(hours=2, people_reached=9))
+
+
+def _decline(match: Match, world: World) -> None:
+    brokering.answer(match, world.user("other"), accept=False, reason="No one is free in May.")
+
+
+def _cancel(match: Match, world: World) -> None:
+    _agree(match, world)
+    brokering.cancel(match, world.user("team"), "The charity found volunteers elsewhere.")
+
+
+MATCH_STATES = {
+    "proposed": None,
+    "agreed": _agree,
+    "in_progress": _start,
+    "completed": _complete,
+    "declined": _decline,
+    "cancelled": _cancel,
+}
+
+
+def _match_in(world: World, state: str) -> str:
+    """Take the world's match to `state`; return its address."""
+    match = db.session.get(Match, world.match_id)
+    if MATCH_STATES[state]:
+        MATCH_STATES[state](match, world)
+        db.session.commit()
+    assert match.status.value == state
+    return f"/matches/{match.id}"
+
+
+# name -> (role, the match's state, what the page shows in that state)
+MATCH_PAGES = {
+    f"{state}-as-{role}": (role, state, shows)
+    for state, shows in (
+        ("proposed", "Waiting for answers"),
+        ("agreed", "Mark as in progress"),
+        ("completed", "Feedback"),
+    )
+    for role in ("team", "owner", "other")
+}
+MATCH_PAGES.update(
+    {
+        # In progress the charity's next step is to confirm delivery; a declined or
+        # cancelled match says why.
+        "in_progress-as-owner": ("owner", "in_progress", "Confirm what was delivered"),
+        "declined-as-team": ("team", "declined", "Why it was declined"),
+        "cancelled-as-owner": ("owner", "cancelled", "Why it was cancelled"),
+    }
+)
+
+
+@pytest.mark.parametrize("name", list(MATCH_PAGES))
+def test_the_match_page_in_each_state(name, open_as, world, check_page):
+    role, state, shows = MATCH_PAGES[name]
+    page, response = open_as(role, _match_in(world, state))
+    assert response.status == 200, (name, page.url, response.status)
+    expect(page.locator("main")).to_contain_text(shows)
+    if state == "completed":
+        # The organisations have the feedback form, the team what each said.
+        feedback = page.get_by_role("button", name="Send feedback")
+        expect(feedback).to_have_count(0 if role == "team" else 1)
+    check_page(page)
+
+
+# Brokering pages beyond the matrix's: name -> (role, match state, address, what it shows).
+BROKERING_PAGES = {
+    "complete-form": ("owner", "agreed", "/matches/{match}/complete", "Hours volunteers gave"),
+    "cancel-form-as-team": ("team", "agreed", "/matches/{match}/cancel", "Why is it cancelled?"),
+    "my-matches-empty": ("team", "proposed", "/matches", "no matches yet"),
+    "my-matches-waiting": ("other", "proposed", "/matches", "Accept or decline"),
+    "notices-empty": ("unverified", "proposed", "/notices", "No notices yet"),
+    "notices-new": ("other", "proposed", "/notices", "1 new since your last visit"),
+}
+
+
+@pytest.mark.parametrize("name", list(BROKERING_PAGES))
+def test_brokering_pages(name, open_as, world, check_page):
+    role, state, url, shows = BROKERING_PAGES[name]
+    _match_in(world, state)
+    page, response = open_as(role, url.format(match=world.match_id))
+    assert response.status == 200, (name, page.url, response.status)
+    expect(page.locator("main")).to_contain_text(shows)
+    check_page(page)
+
+
+# The match page's forms, and the delivery form, in their error states:
+# name -> (role, match state, address, button, fill).
+def _choose_decline(page):
+    page.get_by_label("Decline", exact=True).check()
+
+
+def _clear_hours(page):
+    page.get_by_label("Hours volunteers gave in all").fill("")
+
+
+MATCH_FORMS = {
+    "answer": ("owner", "proposed", "", "Send answer", None),
+    "answer-decline-without-reason": ("other", "proposed", "", "Send answer", _choose_decline),
+    "message": ("other", "agreed", "", "Send message", None),
+    "note": ("team", "proposed", "", "Add note", None),
+    "feedback": ("owner", "completed", "", "Send feedback", None),
+    "complete": ("owner", "in_progress", "/complete", "Confirm delivery", _clear_hours),
+}
+
+
+@pytest.mark.parametrize("name", list(MATCH_FORMS))
+def test_the_match_forms_error_states(name, open_as, world, check_page):
+    role, state, suffix, button, fill = MATCH_FORMS[name]
+    page, _ = open_as(role, _match_in(world, state) + suffix)
+    if fill:
+        fill(page)
+    page.get_by_role("button", name=button, exact=True).click()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_be_visible()
+    expect(summary).to_contain_text("There is a problem")
     assert page.title().startswith("Error: "), page.title()
     check_page(page)
 
