@@ -376,6 +376,10 @@ def _seed_matches(team_member: User) -> None:
             brokering.start(match, company)
             brokering.complete(match, charity, brokering.Delivery(hours=16, people_reached=38))
             brokering.leave_feedback(
-                match, charity, 5, "Patient, friendly volunteers. People asked when they are back."
+                match,
+                charity,
+                5,
+                "Patient, friendly volunteers. People asked when they are back.",
+                quote_allowed=True,
             )
             brokering.leave_feedback(match, company, 4, "Well organised. Parking was tricky.")

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
     GovTextArea,
 )
-from wtforms import RadioField, SelectField, SubmitField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
@@ -173,6 +174,10 @@ class FeedbackForm(FlaskForm):
         validators=[InputRequired(message="Choose a rating from 1 to 5")],
     )
     comment = _text("Your comments", "Enter a comment", 2000)
+    quote_allowed = BooleanField(
+        "The company may quote this comment in its impact statement",
+        widget=GovCheckboxInput(),
+    )
     submit = SubmitField("Send feedback", widget=GovSubmitInput())
 
 

@@ -15,6 +15,7 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     SmallInteger,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -320,6 +322,10 @@ class Feedback(db.Model):
     author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False)
     rating: Mapped[int] = mapped_column(SmallInteger, nullable=False)
     comment: Mapped[str] = mapped_column(Text, nullable=False)
+    # The charity's consent to quote the comment in the company's impact statement.
+    quote_allowed: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
     match: Mapped[Match] = relationship(back_populates="feedback")

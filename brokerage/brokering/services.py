@@ -608,7 +608,13 @@ def add_note(match: Match, user: User, body: str) -> TeamNote:
     return note
 
 
-def leave_feedback(match: Match, user: User, rating: int | None, comment: str | None) -> Feedback:
+def leave_feedback(
+    match: Match,
+    user: User,
+    rating: int | None,
+    comment: str | None,
+    quote_allowed: bool = False,
+) -> Feedback:
     """After completion, each side rates the match once (1 to 5) with a comment."""
     side = side_of(user, match)
     if side is None:
@@ -625,6 +631,8 @@ def leave_feedback(match: Match, user: User, rating: int | None, comment: str | 
         author=user,
         rating=rating,
         comment=_text(comment, "Enter a comment"),
+        # Only the charity's words are quoted, in the company's impact statement.
+        quote_allowed=bool(quote_allowed) and side is ListingSide.NEED,
     )
     db.session.add(feedback)
     db.session.flush()

@@ -286,7 +286,13 @@ def feedback(match: Match):
     form = FeedbackForm(prefix="feedback")
     if form.validate_on_submit():
         try:
-            services.leave_feedback(match, current_user, form.rating.data, form.comment.data)
+            services.leave_feedback(
+                match,
+                current_user,
+                form.rating.data,
+                form.comment.data,
+                quote_allowed=form.quote_allowed.data,
+            )
         except Conflict as exc:
             flash(str(exc), "info")
             return redirect(_match_url(match))

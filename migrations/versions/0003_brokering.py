@@ -258,6 +258,7 @@ def upgrade():
         sa.Column("author_id", sa.Integer(), nullable=False),
         sa.Column("rating", sa.SmallInteger(), nullable=False),
         sa.Column("comment", sa.Text(), nullable=False),
+        sa.Column("quote_allowed", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint("rating BETWEEN 1 AND 5", name=op.f("ck_match_feedback_rating_range")),
         sa.ForeignKeyConstraint(

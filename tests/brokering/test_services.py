@@ -352,3 +352,13 @@ def test_a_proposal_for_a_withdrawn_need_cannot_be_accepted_only_declined():
     db.session.commit()
     assert match.status is MatchStatus.DECLINED
     assert match.need.held_quantity == 0
+
+
+def test_only_the_charity_can_let_its_comment_be_quoted():
+    match = brokering_make.completed()
+    charity = match.need.organisation.owners[0]
+    company = match.offer.organisation.owners[0]
+    mine = services.leave_feedback(match, charity, 5, "Life-changing", quote_allowed=True)
+    theirs = services.leave_feedback(match, company, 5, "Lovely people", quote_allowed=True)
+    assert mine.quote_allowed is True
+    assert theirs.quote_allowed is False
