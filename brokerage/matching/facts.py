@@ -55,11 +55,7 @@ class ListingFacts:
     @property
     def ward_ids(self) -> frozenset[int]:
         """The particular wards (the Leeds-wide row is not one: see `citywide`)."""
-        return frozenset(self.local_wards)
-
-    @property
-    def local_wards(self) -> dict[int, str]:
-        return {} if self.citywide else dict(self.wards)
+        return frozenset() if self.citywide else frozenset(self.wards)
 
     @property
     def group_ids(self) -> frozenset[int]:

@@ -1,10 +1,11 @@
 """Reading needs and offers into facts: a fixed number of queries, whatever the count.
 
-Each read is four queries: the listings' own rows (with the organisation's and the
-device type's names joined in), then their skills, wards and beneficiary groups,
-one query per link table, gathered per listing in Python. Plain rows, not ORM
-objects: building 10,000 objects with their collections costs far more than the
-matching itself.
+Each read is five queries: the listings' own rows (with the organisation's and the
+device type's names joined in); the ids in each of the three link tables (skills,
+wards, beneficiary groups) for those listings; and the names and order of the
+terms, one small query for all three lists. They are gathered per listing in
+Python. Plain rows, not ORM objects: building 10,000 objects with their
+collections costs far more than the matching itself.
 
 "Open" is what the public lists show (published or partly met, closing today or
 later) and has something left to give or to meet: nothing else can be suggested.
@@ -15,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import date
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from brokerage.listings.models import (
@@ -24,6 +25,7 @@ from brokerage.listings.models import (
     ListingKind,
     Skill,
 )
+from brokerage.matching.bulk import no_cycle_collection
 from brokerage.matching.facts import NeedFacts, OfferFacts
 from brokerage.needs.models import Need
 from brokerage.offers.models import Offer
@@ -139,30 +141,20 @@ def _could_take(offer: OfferFacts, today: date) -> list:
 
 
 def _read(session: Session, model, conditions: list) -> list:
-    """The facts of the `model` rows meeting `conditions`: one query for the rows and
-    one per link table."""
-    key = f"{model.__tablename__}_id"
-    links = model.link_tables()
-    chosen = select(model.id).where(*conditions)
+    """The facts of the `model` rows meeting `conditions`: one query for the rows, one
+    per link table (ids only), and one for the names of the terms."""
+    with no_cycle_collection():
+        return _read_facts(session, model, conditions)
 
-    def terms(link_name: str, term, *extra):
-        link = links[link_name]
-        listing, term_id = link.c[key], link.c[f"{link_name}_id"]
-        stmt = (
-            select(listing, term.id, term.name, *extra)
-            .join(term, term.id == term_id)
-            .where(listing.in_(chosen))
-            .order_by(term.position, term.id)
-        )
-        return session.execute(stmt).all()
 
-    by_id: dict[int, tuple[dict, dict, dict, list]] = {}
+def _read_facts(session: Session, model, conditions: list) -> list:
+    conn = session.connection()
     dates = (
         (Need.deadline, Need.starts_on, Need.ends_on)
         if model is Need
         else (Offer.available_until, Offer.available_from)
     )
-    rows = session.execute(
+    rows = conn.execute(
         select(
             model.id,
             model.kind,
@@ -186,68 +178,88 @@ def _read(session: Session, model, conditions: list) -> list:
         .where(*conditions)
         .order_by(model.id)
     ).all()
-    for row in rows:
-        by_id[row[0]] = ({}, {}, {}, [False])
-    for listing_id, term_id, name in terms("skill", Skill):
-        by_id[listing_id][0][term_id] = name
-    for listing_id, term_id, name, citywide in terms("ward", Ward, Ward.is_citywide):
-        found = by_id[listing_id]
-        found[1][term_id] = name
-        if citywide:
-            found[3][0] = True
-    for listing_id, term_id, name in terms("beneficiary_group", BeneficiaryGroup):
-        by_id[listing_id][2][term_id] = name
+    if not rows:
+        return []
+
+    # Each listing's terms, in the taxonomy's order: the link rows are sorted here,
+    # by each term's place in its list, rather than joined and sorted in SQL.
+    taxonomy = _taxonomy(conn)
+    chosen = select(model.id).where(*conditions)
+    key = f"{model.__tablename__}_id"
+    found: dict[str, dict[int, dict[int, str]]] = {}
+    for name, link in model.link_tables().items():
+        names, rank = taxonomy[name]
+        pairs = conn.execute(
+            select(link.c[key], link.c[f"{name}_id"]).where(link.c[key].in_(chosen))
+        ).all()
+        pairs.sort(key=lambda pair, rank=rank: rank[pair[1]])
+        terms: dict[int, dict[int, str]] = {}
+        for listing_id, term_id in pairs:
+            if listing_id in terms:
+                terms[listing_id][term_id] = names[term_id]
+            else:
+                terms[listing_id] = {term_id: names[term_id]}
+        found[name] = terms
+    skills, wards, groups = found["skill"], found["ward"], found["beneficiary_group"]
+    citywide = taxonomy["citywide"]
+    empty: dict[int, str] = {}
 
     facts = []
-    make = NeedFacts if model is Need else OfferFacts
     for row in rows:
-        (
-            listing_id,
-            kind,
-            title,
-            organisation_name,
-            mode,
-            device_id,
-            device_name,
-            volunteers,
-            each,
-            quantity,
-            pence,
-            held_volunteers,
-            held_hours,
-            held_quantity,
-            held_pence,
-            *when,
-        ) = row
-        skills, wards, groups, citywide = by_id[listing_id]
-        if model is Need:
-            own = {"deadline": when[0], "starts_on": when[1], "ends_on": when[2]}
-        else:
-            own = {"available_until": when[0], "available_from": when[1]}
-        facts.append(
-            make(
-                id=listing_id,
-                title=title,
-                organisation_name=organisation_name,
-                kind=kind,
-                skills=skills,
-                wards=wards,
-                citywide=citywide[0],
-                groups=groups,
-                location_mode=mode,
-                device_type_id=device_id,
-                device_name=device_name,
-                volunteers=volunteers,
-                hours_per_volunteer=each,
-                quantity=quantity,
-                amount_pence=pence,
-                remaining_volunteers=0 if volunteers is None else volunteers - held_volunteers,
-                remaining_hours=(
-                    0 if volunteers is None or each is None else volunteers * each - held_hours
-                ),
-                remaining_quantity=0 if quantity is None else quantity - held_quantity,
-                remaining_pence=0 if pence is None else pence - held_pence,
-                **own,
-            )
+        listing_id = row[0]
+        volunteers, each, quantity, pence = row[7], row[8], row[9], row[10]
+        listing_wards = wards.get(listing_id, empty)
+        common = dict(
+            id=listing_id,
+            kind=row[1],
+            title=row[2],
+            organisation_name=row[3],
+            skills=skills.get(listing_id, empty),
+            wards=listing_wards,
+            citywide=citywide in listing_wards,
+            groups=groups.get(listing_id, empty),
+            location_mode=row[4],
+            device_type_id=row[5],
+            device_name=row[6],
+            volunteers=volunteers,
+            hours_per_volunteer=each,
+            quantity=quantity,
+            amount_pence=pence,
+            remaining_volunteers=0 if volunteers is None else volunteers - row[11],
+            remaining_hours=(
+                0 if volunteers is None or each is None else volunteers * each - row[12]
+            ),
+            remaining_quantity=0 if quantity is None else quantity - row[13],
+            remaining_pence=0 if pence is None else pence - row[14],
         )
+        if model is Need:
+            facts.append(NeedFacts(deadline=row[15], starts_on=row[16], ends_on=row[17], **common))
+        else:
+            facts.append(OfferFacts(available_until=row[15], available_from=row[16], **common))
     return facts
+
+
+def _taxonomy(conn) -> dict:
+    """For skills, wards and beneficiary groups: each term's name, and its rank in the
+    list's order; and the id of the Leeds-wide row. One query: the lists are short."""
+    lists = {"skill": Skill, "ward": Ward, "beneficiary_group": BeneficiaryGroup}
+    terms = union_all(
+        *(
+            select(literal(name).label("list"), model.id, model.name, model.position)
+            for name, model in lists.items()
+        ),
+        select(literal("citywide"), Ward.id, Ward.name, Ward.position).where(
+            Ward.is_citywide.is_(True)
+        ),
+    ).subquery()
+    result: dict = {name: ({}, {}) for name in lists}
+    result["citywide"] = None
+    rows = conn.execute(select(terms).order_by(terms.c.list, terms.c.position, terms.c.id))
+    for list_name, term_id, name, _ in rows:
+        if list_name == "citywide":
+            result["citywide"] = term_id
+            continue
+        names, rank = result[list_name]
+        names[term_id] = name
+        rank[term_id] = len(rank)
+    return result

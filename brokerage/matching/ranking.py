@@ -4,10 +4,13 @@ the best offers for every need at once.
 Checking 10,000 offers against 10,000 needs one pair at a time in Python takes
 minutes, so the points are computed with numpy, many pairs per operation, by the
 same whole-number arithmetic as `scoring.fit` (a test holds them to the same
-result on random data). Only the few pairs that make a list are then passed to
-`fit`, which writes their reasons and allocation. Pairs are also only compared
-where they can meet at all: a need's own kind (and, for equipment, its device
-type), plus sponsorship offers, which can pay towards anything.
+lists on random data). Only the pairs that make a list are then passed to `fit`,
+which writes their reasons and allocation, and must agree on their points.
+
+Less is computed where less can matter: pairs are only compared where they can
+meet at all (a need's own kind, and for equipment its device type; plus money,
+which can pay towards anything), and money is not scored for a need whose own
+kind already fills its list with scores money could not reach.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from datetime import date
 import numpy as np
 
 from brokerage.listings.models import ListingKind, LocationMode
+from brokerage.matching.bulk import no_cycle_collection
 from brokerage.matching.facts import ListingFacts, NeedFacts, OfferFacts
 from brokerage.matching.scoring import (
     FULL,
@@ -32,17 +36,19 @@ from brokerage.matching.scoring import (
 
 # Pairs scored per numpy operation when ranking every need: big enough that numpy's
 # own overhead per call is small, small enough that the arrays stay in the cache.
-BLOCK_CELLS = 200_000
+BLOCK_CELLS = 30_000
 
 _KINDS = {ListingKind.VOLUNTEERING: 0, ListingKind.EQUIPMENT: 1, ListingKind.SPONSORSHIP: 2}
-_ON_SITE, _REMOTE, _EITHER = 1, 2, 3
-_MODES = {None: 0, LocationMode.ON_SITE: 1, LocationMode.REMOTE: 2, LocationMode.EITHER: 3}
-# Keys sort by points, then by the lower id: points in the high bits, ids below.
+_ON_SITE, _REMOTE, _EITHER = 1, 2, 3  # "remote possible" is _REMOTE and up
+_MODES = {None: 0, LocationMode.ON_SITE: _ON_SITE, LocationMode.REMOTE: _REMOTE}
+_MODES[LocationMode.EITHER] = _EITHER
+# Keys sort by points, then by the lower id: points in the high bits, ids (which are
+# database integers, under 2**31) below.
 _ID_BITS = 32
 _ID_MAX = (1 << _ID_BITS) - 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Suggestion:
     """One offer suggested for one need (from either side), with why and how much."""
 
@@ -63,130 +69,285 @@ class Suggestion:
         return self.fit.allocation
 
 
+class _Pool:
+    """Listings of one side, as numpy columns, to rank listings of the other side
+    against. Building it costs more than one ranking: a page that ranks one listing
+    at a time can keep a pool and reuse it while the listings stay the same (see
+    suggestions.py). Only what could be suggested is kept: open today, something left.
+    """
+
+    def __init__(self, items: Iterable[ListingFacts], today: date, weights: Weights = WEIGHTS):
+        self.today = today
+        self.weights = weights
+        self.items = [i for i in items if i.has_remaining and self._closes(i) >= today]
+        self.terms = _Terms(self.items)
+        self.columns = self._columns()
+        self._rows: dict[tuple[ListingKind, int | None], np.ndarray] = {}
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def rows(self, kind: ListingKind, device: int | None = None) -> np.ndarray:
+        """The positions of the listings of `kind` (with `device`: of that device type)."""
+        key = (kind, device)
+        if key not in self._rows:
+            chosen = self.columns.kind == _KINDS[kind]
+            if device is not None:
+                chosen &= self.columns.device == device
+            self._rows[key] = np.flatnonzero(chosen)
+        return self._rows[key]
+
+    def sharing(self, positions: np.ndarray, skills: frozenset[int]) -> np.ndarray:
+        """Which of the listings at `positions` name at least one of `skills`."""
+        wanted = self.terms.masks(self.terms.skills, [skills], words=len(self.columns.skills))
+        hit = np.zeros(positions.size, dtype=bool)
+        for word, have in zip(wanted, self.columns.skills, strict=True):
+            hit |= (have[positions] & word[0]) != 0
+        return hit
+
+    def _check(self, today: date, weights: Weights) -> None:
+        if today != self.today or weights != self.weights:
+            raise ValueError("this pool was built for another day or other weights")
+
+    @staticmethod
+    def _closes(item) -> date:
+        raise NotImplementedError
+
+    def _columns(self):
+        raise NotImplementedError
+
+
+class NeedPool(_Pool):
+    """Open needs, to rank for one offer at a time (`suggest_needs`)."""
+
+    items: list[NeedFacts]
+    columns: _Needs
+
+    @staticmethod
+    def _closes(item: NeedFacts) -> date:
+        return item.deadline
+
+    def _columns(self) -> _Needs:
+        return _Needs(self.items, self.today, self.terms, self.weights)
+
+
+class OfferPool(_Pool):
+    """Open offers, to rank for one need at a time (`suggest_offers`) or for many."""
+
+    items: list[OfferFacts]
+    columns: _Offers
+
+    @staticmethod
+    def _closes(item: OfferFacts) -> date:
+        return item.available_until
+
+    def _columns(self) -> _Offers:
+        return _Offers(self.items, self.terms, self.weights)
+
+    def towards_bound(self, kind: ListingKind) -> int:
+        """The most points any money here could score towards a need of `kind`: when a
+        need's own kind already fills its list above this, no money offer can enter."""
+        sponsors = self.rows(SPONSORSHIP)
+        if not sponsors.size:
+            return -1
+        w = self.weights
+        best = int(self.columns.towards[sponsors].max())
+        return (w.coverage * best + (w.place + w.timing + w.groups) * FULL) // w.total(kind)
+
+
 def suggest_offers(
     need: NeedFacts,
-    offers: Sequence[OfferFacts],
+    offers: Sequence[OfferFacts] | OfferPool,
     today: date,
     limit: int = 10,
     weights: Weights = WEIGHTS,
 ) -> list[Suggestion]:
-    """The `limit` offers that best fit `need`, best first (equal scores: lower id first)."""
-    # Only offers that can meet this need at all are put into columns: that is most
-    # of the cost for one need.
-    skills = need.skills
-    candidates = [
-        o
-        for o in offers
-        if o.kind is SPONSORSHIP
-        or (
-            o.kind is need.kind
-            and (need.kind is not ListingKind.EQUIPMENT or o.device_type_id == need.device_type_id)
-            and (need.kind is not ListingKind.VOLUNTEERING or any(s in skills for s in o.skills))
+    """The `limit` offers that best fit `need`, best first (equal scores: lower id first).
+    `offers` may be a list of facts or an OfferPool built for `today`."""
+    if not isinstance(offers, OfferPool):
+        # Only offers that can meet this need at all are put into columns: for one
+        # need, building the columns is most of the cost.
+        skills = need.skills
+        offers = OfferPool(
+            (
+                o
+                for o in offers
+                if o.kind is SPONSORSHIP
+                or (
+                    o.kind is need.kind
+                    and (
+                        need.kind is not ListingKind.EQUIPMENT
+                        or o.device_type_id == need.device_type_id
+                    )
+                    and (
+                        need.kind is not ListingKind.VOLUNTEERING
+                        or any(s in skills for s in o.skills)
+                    )
+                )
+            ),
+            today,
+            weights,
         )
-    ]
-    return rank_all_needs([need], candidates, today, limit, weights)[need.id]
+    return rank_all_needs([need], offers, today, limit, weights)[need.id]
 
 
 def suggest_needs(
     offer: OfferFacts,
-    needs: Sequence[NeedFacts],
+    needs: Sequence[NeedFacts] | NeedPool,
     today: date,
     limit: int = 10,
     weights: Weights = WEIGHTS,
 ) -> list[Suggestion]:
     """The `limit` needs `offer` best fits, best first (equal scores: lower id first).
+    `needs` may be a list of facts or a NeedPool built for `today`.
 
     Scored as each need would score the offer: the same points as on the need's own
     list, so the two pages never disagree about a pair."""
-    if limit <= 0 or not offer.has_remaining or offer.available_until < today:
+    if not isinstance(needs, NeedPool):
+        needs = NeedPool(
+            (n for n in needs if n.kind is offer.kind or offer.kind is SPONSORSHIP),
+            today,
+            weights,
+        )
+    needs._check(today, weights)
+    if limit <= 0 or not len(needs) or not offer.has_remaining or offer.available_until < today:
         return []
-    candidates = [
-        n
-        for n in needs
-        if (n.kind is offer.kind or offer.kind is SPONSORSHIP)
-        and n.has_remaining
-        and n.deadline >= today
-    ]
-    if not candidates:
-        return []
-    terms = _Terms(candidates, [offer])
-    need_side = _Needs(candidates, today, terms, weights)
-    offer_side = _Offers([offer], terms, weights)
-    every = np.arange(len(candidates))
-    keys = np.full(len(candidates), -1, dtype=np.int64)
+    one = _Offers([offer], needs.terms, weights).row(np.arange(1))
+    keys, rows = [], []
     for kind in ListingKind:
-        rows = every[need_side.kind == _KINDS[kind]]
-        if not rows.size:
-            continue
-        if offer.kind is kind:
-            points = _SAME[kind](need_side.block(rows), offer_side.row(np.arange(1)), weights)
+        if kind is offer.kind:
+            device = _offer_device(offer) if kind is ListingKind.EQUIPMENT else None
+            chosen, kernel = needs.rows(kind, device), _SAME[kind]
+        elif offer.kind is SPONSORSHIP:
+            chosen, kernel = needs.rows(kind), _towards
         else:
-            points = _towards(need_side.block(rows), offer_side.row(np.arange(1)), weights)
-        keys[rows] = _keys(points[:, 0], need_side.ids[rows])
+            continue
+        if chosen.size:
+            total = weights.total(kind)
+            points = kernel(needs.columns.block(chosen), one, weights, total)[:, 0]
+            keys.append(_keys(points, needs.columns.ids[chosen]))
+            rows.append(chosen)
+    if not keys:
+        return []
+    every_key, every_row = np.concatenate(keys), np.concatenate(rows)
     found = []
-    for index in _best(keys[None, :], limit)[0]:
-        if keys[index] < 0:
+    for index in _best(every_key[None, :], limit)[0].tolist():
+        key = int(every_key[index])
+        if key < 0:
             break
-        need = candidates[index]
-        found.append(Suggestion(need, offer, _explain(need, offer, today, weights, keys[index])))
+        need = needs.items[every_row[index]]
+        found.append(Suggestion(need, offer, _explain(need, offer, today, weights, key)))
     return found
 
 
 def rank_all_needs(
     needs: Sequence[NeedFacts],
-    offers: Sequence[OfferFacts],
+    offers: Sequence[OfferFacts] | OfferPool,
     today: date,
     limit: int = 10,
     weights: Weights = WEIGHTS,
 ) -> dict[int, list[Suggestion]]:
     """Every need's `limit` best offers, by need id: the same lists `suggest_offers`
     gives one need at a time. A need with no suggestion has an empty list."""
+    with no_cycle_collection():
+        return _rank_all_needs(needs, offers, today, limit, weights)
+
+
+def _rank_all_needs(
+    needs: Sequence[NeedFacts],
+    offers: Sequence[OfferFacts] | OfferPool,
+    today: date,
+    limit: int,
+    weights: Weights,
+) -> dict[int, list[Suggestion]]:
+    pool = offers if isinstance(offers, OfferPool) else OfferPool(offers, today, weights)
+    pool._check(today, weights)
     result: dict[int, list[Suggestion]] = {n.id: [] for n in needs}
     needs = [n for n in needs if n.has_remaining and n.deadline >= today]
-    offers = [o for o in offers if o.has_remaining and o.available_until >= today]
-    if limit <= 0 or not needs or not offers:
+    if limit <= 0 or not needs or not len(pool):
         return result
-    terms = _Terms(needs, offers)
-    need_side = _Needs(needs, today, terms, weights)
-    offer_side = _Offers(offers, terms, weights)
-    sponsors = np.flatnonzero(offer_side.kind == _KINDS[SPONSORSHIP])
+    columns = _Needs(needs, today, pool.terms, weights)
+    sponsors = pool.rows(SPONSORSHIP)
+    nothing = sponsors[:0]
 
-    for (kind, device), rows in _groups(needs).items():
-        same = np.flatnonzero(offer_side.kind == _KINDS[kind])
-        if kind is ListingKind.EQUIPMENT:
-            same = same[offer_side.device[same] == device]
-        towards = sponsors if kind is not SPONSORSHIP else sponsors[:0]
-        width = max(1, len(same) + len(towards))
-        step = max(1, BLOCK_CELLS // width)
+    for (kind, device, skills), rows in _groups(needs, pool.terms).items():
+        same = pool.rows(kind, device)
+        if kind is ListingKind.VOLUNTEERING:
+            same = same[pool.sharing(same, skills)]
+        towards = sponsors if kind is not SPONSORSHIP else nothing
+        # The candidates' columns are gathered once for the group, not once a block.
+        same_view, towards_view = pool.columns.row(same), pool.columns.row(towards)
+        bound = pool.towards_bound(kind)
+        step = max(1, BLOCK_CELLS // max(1, len(same) + len(towards)))
         for start in range(0, len(rows), step):
             block = rows[start : start + step]
-            n = need_side.block(block)
-            parts = []
-            for columns, kernel in ((same, _SAME[kind]), (towards, _towards)):
-                if columns.size:
-                    keys = _keys(
-                        kernel(n, offer_side.row(columns), weights), offer_side.ids[columns]
-                    )
-                    best = _best(keys, limit)
-                    parts.append((np.take_along_axis(keys, best, axis=1), columns[best]))
-            if not parts:
-                continue
-            keys = np.concatenate([p[0] for p in parts], axis=1)
-            chosen = np.concatenate([p[1] for p in parts], axis=1)
-            order = _best(keys, limit)
-            keys = np.take_along_axis(keys, order, axis=1)
-            chosen = np.take_along_axis(chosen, order, axis=1)
-            for row, need_index in enumerate(block):
+            keys, chosen = _block(
+                columns.block(block),
+                (same, same_view),
+                (towards, towards_view),
+                bound,
+                weights,
+                kind,
+                limit,
+            )
+            for row, need_index in enumerate(block.tolist()):
                 need = needs[need_index]
                 found = result[need.id]
                 for key, offer_index in zip(keys[row].tolist(), chosen[row].tolist(), strict=True):
                     if key < 0:
                         break
-                    offer = offers[offer_index]
+                    offer = pool.items[offer_index]
                     found.append(
                         Suggestion(need, offer, _explain(need, offer, today, weights, key))
                     )
     return result
+
+
+def _block(
+    needs: _View,
+    same: tuple[np.ndarray, _View],
+    towards: tuple[np.ndarray, _View],
+    bound: int,
+    weights: Weights,
+    kind: ListingKind,
+    limit: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """For a block of needs of one kind, against the offers of their own kind and the
+    money that could go towards them (positions in the pool, and their columns):
+    each need's best keys and offer positions, best first (-1: no more)."""
+    total = weights.total(kind)
+    rows = needs.begins.shape[0]
+    parts = []
+    least = np.full(rows, -1, dtype=np.int64)  # points of each need's last place
+    positions, offers = same
+    if positions.size:
+        keys = _keys(_SAME[kind](needs, offers, weights, total), offers.ids)
+        best = _best(keys, limit)
+        keys = np.take_along_axis(keys, best, axis=1)
+        parts.append((keys, positions[best]))
+        if keys.shape[1] == limit:
+            least = keys[:, -1] >> _ID_BITS
+    positions, offers = towards
+    if positions.size:
+        # Money can only enter a list whose last place scores no more than it could.
+        open_rows = np.flatnonzero(least <= bound)
+        width = min(limit, positions.size)
+        keys = np.full((rows, width), -1, dtype=np.int64)
+        chosen = np.zeros((rows, width), dtype=np.int64)
+        if open_rows.size:
+            found = _keys(_towards(needs.take(open_rows), offers, weights, total), offers.ids)
+            best = _best(found, limit)
+            keys[open_rows] = np.take_along_axis(found, best, axis=1)
+            chosen[open_rows] = positions[best]
+        parts.append((keys, chosen))
+    if not parts:  # nothing of its kind, and no money
+        return np.full((rows, 0), -1, dtype=np.int64), np.zeros((rows, 0), dtype=np.int64)
+    if len(parts) == 1:
+        return parts[0]
+    keys = np.concatenate([p[0] for p in parts], axis=1)
+    chosen = np.concatenate([p[1] for p in parts], axis=1)
+    order = _best(keys, limit)
+    return np.take_along_axis(keys, order, axis=1), np.take_along_axis(chosen, order, axis=1)
 
 
 def _explain(need: NeedFacts, offer: OfferFacts, today: date, weights: Weights, key: int) -> Fit:
@@ -200,15 +361,28 @@ def _explain(need: NeedFacts, offer: OfferFacts, today: date, weights: Weights, 
     return found
 
 
-def _groups(needs: Sequence[NeedFacts]) -> dict[tuple[ListingKind, int], np.ndarray]:
-    """Needs by kind, and equipment needs by device type too: each group is compared
-    with the same candidate offers."""
-    groups: dict[tuple[ListingKind, int], list[int]] = {}
+def _need_device(need: NeedFacts) -> int:
+    return -1 if need.device_type_id is None else need.device_type_id
+
+
+def _offer_device(offer: OfferFacts) -> int:
+    return -2 if offer.device_type_id is None else offer.device_type_id
+
+
+def _groups(
+    needs: Sequence[NeedFacts], terms: _Terms
+) -> dict[tuple[ListingKind, int | None, frozenset[int]], np.ndarray]:
+    """Needs that are compared with the same candidate offers: by kind; equipment by
+    device type too; volunteering by the skills it asks (those any offer has)."""
+    groups: dict[tuple[ListingKind, int | None, frozenset[int]], list[int]] = {}
+    nothing: frozenset[int] = frozenset()
     for index, need in enumerate(needs):
-        device = -1
+        key = (need.kind, None, nothing)
         if need.kind is ListingKind.EQUIPMENT:
-            device = need.device_type_id if need.device_type_id is not None else -1
-        groups.setdefault((need.kind, device), []).append(index)
+            key = (need.kind, _need_device(need), nothing)
+        elif need.kind is ListingKind.VOLUNTEERING:
+            key = (need.kind, None, frozenset(s for s in need.skills if s in terms.skills))
+        groups.setdefault(key, []).append(index)
     return {key: np.array(rows, dtype=np.int64) for key, rows in groups.items()}
 
 
@@ -233,23 +407,26 @@ class _Terms:
     common" is a bitwise AND and a popcount. Taxonomies are data the team extends:
     past 64 terms a mask takes more than one 64-bit word."""
 
-    def __init__(self, *sides: Iterable[ListingFacts]):
+    def __init__(self, items: Iterable[ListingFacts]):
         skills, wards, groups = set(), set(), set()
-        for side in sides:
-            for item in side:
-                skills.update(item.skills)
-                if not item.citywide:
-                    wards.update(item.wards)
-                groups.update(item.groups)
+        for item in items:
+            skills.update(item.skills)
+            if not item.citywide:
+                wards.update(item.wards)
+            groups.update(item.groups)
         self.skills = {term: bit for bit, term in enumerate(sorted(skills))}
         self.wards = {term: bit for bit, term in enumerate(sorted(wards))}
         self.groups = {term: bit for bit, term in enumerate(sorted(groups))}
 
     @staticmethod
-    def masks(bits: Mapping[int, int], terms: Iterable[Iterable[int]]) -> list[np.ndarray]:
-        """One uint64 array per 64 terms: bit b of word w set when term 64w+b is named."""
-        whole = [sum(1 << bits[t] for t in named) for named in terms]
-        words = max(1, (len(bits) + 63) // 64)
+    def masks(
+        bits: Mapping[int, int], terms: Iterable[Iterable[int]], words: int | None = None
+    ) -> list[np.ndarray]:
+        """One uint64 array per 64 terms: bit b of word w set when term 64w+b is named.
+        Terms without a bit (none of the other side names them) cannot be shared."""
+        whole = [sum(1 << bits[t] for t in named if t in bits) for named in terms]
+        if words is None:
+            words = max(1, (len(bits) + 63) // 64)
         word = (1 << 64) - 1
         return [
             np.fromiter(((m >> (64 * w)) & word for m in whole), dtype=np.uint64, count=len(whole))
@@ -263,6 +440,19 @@ def _shared(a: list[np.ndarray], b: list[np.ndarray]) -> np.ndarray:
     for x, y in zip(a[1:], b[1:], strict=True):
         count += np.bitwise_count(x & y)
     return count
+
+
+def _table(weight: int, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The weighted part for "`shared` of a need's `count` terms", looked up rather
+    than divided: `table[row + shared]` is `weight * (FULL * shared // count)`, with
+    `row` each need's start in the table. (Dividing by a different number on each
+    row is the slowest thing numpy does here.)"""
+    width = int(counts.max(initial=0)) + 1
+    shared = np.arange(width)
+    table = np.zeros((width, width), dtype=np.int64)
+    for count in range(1, width):
+        table[count, : count + 1] = weight * (FULL * shared[: count + 1] // count)
+    return table.ravel(), counts * width
 
 
 def _ints(items: Sequence[ListingFacts], value) -> np.ndarray:
@@ -290,7 +480,7 @@ class _Side:
 
     def _view(self, index: np.ndarray, shape) -> _View:
         view = _View()
-        for name in ("mode", "citywide", "volunteers", "hours", "each", "quantity", "pence"):
+        for name in ("ids", "mode", "citywide", "volunteers", "hours", "each", "quantity", "pence"):
             setattr(view, name, getattr(self, name)[index].reshape(shape))
         for name in ("skills", "wards", "groups"):
             setattr(view, name, [w[index].reshape(shape) for w in getattr(self, name)])
@@ -302,22 +492,39 @@ class _Side:
 class _View:
     """Some listings' columns, shaped to broadcast against the other side's."""
 
+    def take(self, rows: np.ndarray) -> _View:
+        """The same columns for some of the rows only."""
+        view = _View()
+        for name, value in vars(self).items():
+            if isinstance(value, list):
+                value = [w[rows] for w in value]
+            elif name not in ("skill_table", "group_table"):
+                value = value[rows]
+            setattr(view, name, value)
+        return view
+
 
 class _Needs(_Side):
-    columns = ("device", "skill_count", "group_count", "begins", "deadline", "total")
+    columns = ("device", "skill_row", "group_row", "begins", "deadline", "window")
 
     def __init__(self, items: Sequence[NeedFacts], today: date, terms: _Terms, weights: Weights):
         super().__init__(items, terms)
-        self.device = _ints(items, lambda i: -1 if i.device_type_id is None else i.device_type_id)
-        self.skill_count = _ints(items, lambda i: max(1, len(i.skills)))
-        self.group_count = _ints(items, lambda i: max(1, len(i.groups)))
+        self.device = _ints(items, _need_device)
+        self.skill_table, self.skill_row = _table(
+            weights.skills, _ints(items, lambda i: len(i.skills))
+        )
+        self.group_table, self.group_row = _table(
+            weights.groups, _ints(items, lambda i: len(i.groups))
+        )
         self.begins = _ints(items, lambda i: i.wanted_from(today).toordinal())
         self.deadline = _ints(items, lambda i: i.deadline.toordinal())
-        self.total = _ints(items, lambda i: weights.total(i.kind))
+        self.window = self.deadline - self.begins + 1
 
     def block(self, index: np.ndarray) -> _View:
         """These needs as a column (one row each)."""
-        return self._view(index, (-1, 1))
+        view = self._view(index, (-1, 1))
+        view.skill_table, view.group_table = self.skill_table, self.group_table
+        return view
 
 
 class _Offers(_Side):
@@ -325,7 +532,7 @@ class _Offers(_Side):
 
     def __init__(self, items: Sequence[OfferFacts], terms: _Terms, weights: Weights):
         super().__init__(items, terms)
-        self.device = _ints(items, lambda i: -2 if i.device_type_id is None else i.device_type_id)
+        self.device = _ints(items, _offer_device)
         self.opens = _ints(items, lambda i: (i.available_from or date.min).toordinal())
         self.until = _ints(items, lambda i: i.available_until.toordinal())
         # What money towards another kind earns for coverage depends on the offer only.
@@ -346,53 +553,75 @@ def _common(n: _View, o: _View, weights: Weights, remote=None):
     opens = np.maximum(n.begins, o.opens)
     closes = np.minimum(n.deadline, o.until)
     meets = closes >= opens
-    timing = FULL * (closes - opens + 1) // (n.deadline - n.begins + 1)
-    place = np.where(n.citywide | o.citywide, weights.leeds_wide_place, 0)
+    closes -= opens
+    closes += 1
+    closes *= FULL
+    closes //= n.window
+    rest = closes
+    rest *= weights.timing
     near = _shared(n.wards, o.wards) > 0
     if remote is not None:
-        near = near | remote
-    place = np.where(near, FULL, place)
-    groups = FULL * _shared(n.groups, o.groups) // n.group_count
-    return meets, weights.place * place + weights.timing * timing + weights.groups * groups
+        near |= remote
+    rest += np.where(
+        near,
+        weights.place * FULL,
+        np.where(n.citywide | o.citywide, weights.place * weights.leeds_wide_place, 0),
+    )
+    rest += n.group_table[n.group_row + _shared(n.groups, o.groups)]
+    return meets, rest
 
 
-def _volunteering(n: _View, o: _View, weights: Weights) -> np.ndarray:
+def _volunteering(n: _View, o: _View, weights: Weights, total: int) -> np.ndarray:
     skills = _shared(n.skills, o.skills)
     apart = ((n.mode == _ON_SITE) & (o.mode == _REMOTE)) | (
         (n.mode == _REMOTE) & (o.mode == _ON_SITE)
     )
     remote = (n.mode >= _REMOTE) & (o.mode >= _REMOTE)
-    meets, rest = _common(n, o, weights, remote)
+    meets, points = _common(n, o, weights, remote)
     people = np.minimum(n.volunteers, o.volunteers)
     hours = np.minimum(n.hours, o.hours)
     each = np.minimum(np.minimum(n.each, o.each), hours // people)
     short = each == 0
     people = np.where(short, hours, people)
-    each = np.where(short, 1, each)
-    coverage = FULL * (people * each) // n.hours
-    points = (
-        weights.skills * (FULL * skills // n.skill_count) + weights.coverage * coverage + rest
-    ) // n.total
+    each[short] = 1
+    people *= each
+    people *= FULL
+    people //= n.hours
+    people *= weights.coverage
+    points += people
+    points += n.skill_table[n.skill_row + skills]
+    points //= total
     return np.where(meets & (skills > 0) & ~apart, points, -1)
 
 
-def _equipment(n: _View, o: _View, weights: Weights) -> np.ndarray:
-    meets, rest = _common(n, o, weights)
-    coverage = FULL * np.minimum(n.quantity, o.quantity) // n.quantity
-    points = (weights.coverage * coverage + rest) // n.total
+def _equipment(n: _View, o: _View, weights: Weights, total: int) -> np.ndarray:
+    meets, points = _common(n, o, weights)
+    coverage = np.minimum(n.quantity, o.quantity)
+    coverage *= FULL
+    coverage //= n.quantity
+    coverage *= weights.coverage
+    points += coverage
+    points //= total
     return np.where(meets & (n.device == o.device), points, -1)
 
 
-def _sponsorship(n: _View, o: _View, weights: Weights) -> np.ndarray:
-    meets, rest = _common(n, o, weights)
-    coverage = FULL * np.minimum(n.pence, o.pence) // n.pence
-    return np.where(meets, (weights.coverage * coverage + rest) // n.total, -1)
+def _sponsorship(n: _View, o: _View, weights: Weights, total: int) -> np.ndarray:
+    meets, points = _common(n, o, weights)
+    coverage = np.minimum(n.pence, o.pence)
+    coverage *= FULL
+    coverage //= n.pence
+    coverage *= weights.coverage
+    points += coverage
+    points //= total
+    return np.where(meets, points, -1)
 
 
-def _towards(n: _View, o: _View, weights: Weights) -> np.ndarray:
+def _towards(n: _View, o: _View, weights: Weights, total: int) -> np.ndarray:
     """Money offered towards a need of another kind."""
-    meets, rest = _common(n, o, weights)
-    return np.where(meets, (weights.coverage * o.towards + rest) // n.total, -1)
+    meets, points = _common(n, o, weights)
+    points += weights.coverage * o.towards
+    points //= total
+    return np.where(meets, points, -1)
 
 
 _SAME = {

@@ -71,6 +71,14 @@ class Weights:
     towards_coverage: int = 5_000  # of FULL: at most half the coverage part
     towards_cap_pence: int = 100_000  # £1,000
 
+    def __post_init__(self):
+        if min(self.skills, self.coverage, self.place, self.timing, self.groups) < 0:
+            raise ValueError("weights cannot be negative")
+        if self.total(EQUIPMENT) <= 0 or self.towards_cap_pence <= 0:
+            raise ValueError("some weight other than skills, and the cap, must be above 0")
+        if not (0 <= self.leeds_wide_place <= FULL and 0 <= self.towards_coverage <= FULL):
+            raise ValueError(f"the Leeds-wide and towards shares run from 0 to {FULL}")
+
     def total(self, need_kind: ListingKind) -> int:
         """What the weights add up to for a need of this kind (the skills part
         counts only for volunteering)."""
@@ -99,7 +107,7 @@ class Allocation:
         return self.volunteers * self.hours_per_volunteer
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Fit:
     """Why an offer suits a need, and what to propose.
 
@@ -203,7 +211,8 @@ def fit(need: NeedFacts, offer: OfferFacts, today: date, weights: Weights = WEIG
         allocation = Allocation(volunteers=people, hours_per_volunteer=each)
         coverage = FULL * (people * each) // need.remaining_hours
         covers = (
-            f"covers {people * each} of {need.remaining_hours} hours"
+            f"covers {people * each} of {need.remaining_hours} "
+            f"{words.plural(need.remaining_hours, 'hour')}"
             f"{_still(need.remaining_hours, need.total_hours)}: "
             f"{people} {words.plural(people, 'volunteer')} for {each} "
             f"{words.plural(each, 'hour')} each"
@@ -227,8 +236,11 @@ def fit(need: NeedFacts, offer: OfferFacts, today: date, weights: Weights = WEIG
         )
 
     # Where.
-    offer_wards = offer.local_wards
-    shared_wards = [name for i, name in need.local_wards.items() if i in offer_wards]
+    shared_wards = (
+        []
+        if need.citywide or offer.citywide
+        else [name for i, name in need.wards.items() if i in offer.wards]
+    )
     if shared_wards:
         place = FULL
         where = f"same {words.plural(len(shared_wards), 'ward')}: {words.listed(shared_wards)}"

@@ -1,49 +1,129 @@
 """What the team's pages call: a need's suggested offers, an offer's suggested needs,
 and every open need's suggestions at once.
 
-Each reads what it needs fresh from the database (no cache): what matches hold
-changes with every proposal, and a suggestion must never offer what is gone.
+Reading 10,000 open offers into facts takes far longer than ranking them for one
+need, so each process keeps the open listings of each side as a pool and reuses
+it while nothing has changed. "Nothing has changed" is checked on every call by
+one aggregate query (how many listings, the highest id, the latest change, the
+total held by matches): any listing added, edited, moved or newly held makes the
+pool be read again. And whatever the pool says, the listings that make the final
+list are read again fresh and scored again before they are shown, so a suggestion
+never offers more than the database says remains at that moment.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from brokerage.matching.facts import NeedFacts, OfferFacts
 from brokerage.matching.loading import (
     facts_for_need,
     facts_for_offer,
     open_need_facts,
     open_offer_facts,
 )
-from brokerage.matching.ranking import Suggestion, rank_all_needs, suggest_needs, suggest_offers
+from brokerage.matching.ranking import (
+    NeedPool,
+    OfferPool,
+    Suggestion,
+    rank_all_needs,
+    suggest_needs,
+    suggest_offers,
+)
+from brokerage.matching.scoring import fit
 from brokerage.needs.models import Need
 from brokerage.offers.models import Offer
 
+# Ranked from the pool beyond the limit, in case some are gone when read again.
+SPARE = 5
+
 
 def offers_for_need(session: Session, need: Need, today: date, limit: int = 10) -> list[Suggestion]:
-    """The offers to suggest on a need's page, best first."""
+    """The offers to suggest on a need's page, best first; none once it is closed."""
     facts = facts_for_need(session, need)
-    if not facts.has_remaining or facts.deadline < today or not need.is_open:
+    if not need.is_open or facts.deadline < today or not facts.has_remaining:
         return []
-    return suggest_offers(facts, open_offer_facts(session, today, for_need=facts), today, limit)
+    ranked = suggest_offers(facts, _pool(session, Offer, today), today, limit + SPARE)
+    fresh = {o.id: o for o in open_offer_facts(session, today, ids=[s.offer.id for s in ranked])}
+    return _again(((facts, fresh.get(s.offer.id)) for s in ranked), today, limit, by_offer=True)
 
 
 def needs_for_offer(
     session: Session, offer: Offer, today: date, limit: int = 10
 ) -> list[Suggestion]:
-    """The needs to suggest on an offer's page, best first."""
+    """The needs to suggest on an offer's page, best first; none once it is closed."""
     facts = facts_for_offer(session, offer)
-    if not facts.has_remaining or facts.available_until < today or not offer.is_open:
+    if not offer.is_open or facts.available_until < today or not facts.has_remaining:
         return []
-    return suggest_needs(facts, open_need_facts(session, today, for_offer=facts), today, limit)
+    ranked = suggest_needs(facts, _pool(session, Need, today), today, limit + SPARE)
+    fresh = {n.id: n for n in open_need_facts(session, today, ids=[s.need.id for s in ranked])}
+    return _again(((fresh.get(s.need.id), facts) for s in ranked), today, limit, by_offer=False)
 
 
 def offers_for_every_need(
     session: Session, today: date, limit: int = 10
 ) -> dict[int, list[Suggestion]]:
-    """Every open need's suggested offers, by need id."""
-    return rank_all_needs(
-        open_need_facts(session, today), open_offer_facts(session, today), today, limit
+    """Every open need's suggested offers, by need id, read fresh."""
+    needs = open_need_facts(session, today)
+    return rank_all_needs(needs, open_offer_facts(session, today), today, limit)
+
+
+def _again(
+    pairs: Iterable[tuple[NeedFacts | None, OfferFacts | None]],
+    today: date,
+    limit: int,
+    *,
+    by_offer: bool,
+) -> list[Suggestion]:
+    """Score the chosen pairs again on fresh facts (None: no longer open), best first."""
+    found = []
+    for need, offer in pairs:
+        if need is None or offer is None:
+            continue
+        scored = fit(need, offer, today)
+        if scored is not None:
+            found.append(Suggestion(need, offer, scored))
+    found.sort(key=lambda s: (-s.fit.points, s.offer.id if by_offer else s.need.id))
+    return found[:limit]
+
+
+@dataclass
+class _Kept:
+    fingerprint: tuple
+    pool: NeedPool | OfferPool
+
+
+# One pool per database and side, in this process.
+_kept: dict[tuple[str, str], _Kept] = {}
+
+
+def _pool(session: Session, model, today: date) -> NeedPool | OfferPool:
+    """The open listings of `model` as a pool: the one kept, if nothing has changed
+    since it was read, else read afresh (and kept)."""
+    key = (session.get_bind().url.render_as_string(hide_password=True), model.__tablename__)
+    fingerprint = (today, *_fingerprint(session, model))
+    kept = _kept.get(key)
+    if kept is not None and kept.fingerprint == fingerprint:
+        return kept.pool
+    if model is Need:
+        pool: NeedPool | OfferPool = NeedPool(open_need_facts(session, today), today)
+    else:
+        pool = OfferPool(open_offer_facts(session, today), today)
+    _kept[key] = _Kept(fingerprint, pool)
+    return pool
+
+
+def _fingerprint(session: Session, model) -> tuple:
+    """What changes when any listing of `model` is added, removed or updated (every
+    update stamps `updated_at`), or when what matches hold of it changes."""
+    held = model.held_volunteers + model.held_hours + model.held_quantity + model.held_pence
+    return tuple(
+        session.execute(
+            select(func.count(), func.max(model.id), func.max(model.updated_at), func.sum(held))
+        ).one()
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from functools import lru_cache
 
 MONTHS = (
     "January",
@@ -51,6 +52,7 @@ def _lower_first(name: str) -> str:
     return name[:1].lower() + name[1:]
 
 
+@lru_cache(maxsize=4096)
 def devices(name: str | None, count: int) -> str:
     """A device type's name for `count` of them: 'laptop', 'laptops', 'SIM cards or
     mobile data'. Device types are data the team adds, so the plural is made by rule:
