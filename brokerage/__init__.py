@@ -39,8 +39,19 @@ def create_app(config: dict | None = None) -> Flask:
     from brokerage.notifications import views as notifications
     from brokerage.offers import views as offers
     from brokerage.organisations import views as organisations
+    from brokerage.ticketing import views as ticketing
 
-    domains = (main, accounts, organisations, needs, offers, listings, brokering, notifications)
+    domains = (
+        main,
+        accounts,
+        organisations,
+        needs,
+        offers,
+        listings,
+        brokering,
+        ticketing,
+        notifications,
+    )
     for domain in domains:
         app.register_blueprint(domain.bp)
     brokering.register_globals(app)

@@ -80,6 +80,19 @@ SETTINGS = (
         "how many proxies in front set X-Forwarded-For/-Proto (1 behind one HTTPS proxy)",
     ),
     Setting("SESSION_COOKIE_SECURE", "true (false in development)", "send cookies over HTTPS only"),
+    Setting(
+        "STRIPE_SECRET_KEY",
+        "(unset: the local stand-in checkout)",
+        "Stripe secret key (sk_test_... or sk_live_...); required in production",
+    ),
+    Setting(
+        "STRIPE_WEBHOOK_SECRET",
+        "(a fixed local secret outside production)",
+        "signing secret of the Stripe webhook endpoint /ball/stripe/webhook",
+    ),
+    Setting("STRIPE_API_BASE", "(Stripe's)", "another API address, e.g. a recording test server"),
+    Setting("BALL_HOLD_MINUTES", "30", "how long seats are held while a buyer pays (30 to 1440)"),
+    Setting("RATELIMIT_CHECKOUT", "10 per minute;60 per hour", "checkouts per visitor"),
 )
 
 
@@ -167,7 +180,15 @@ def load(overrides: dict | None = None) -> dict:
         "RATELIMIT_SIGN_IN": "10 per minute;60 per hour",
         "RATELIMIT_SIGN_UP": "5 per minute;30 per hour",
         "RATELIMIT_PASSWORD_RESET": "5 per minute;30 per hour",
+        "RATELIMIT_CHECKOUT": os.environ.get("RATELIMIT_CHECKOUT", "10 per minute;60 per hour"),
         "HSTS": production,
+        # The ball's payments. Without a secret key the local stand-in checkout is used
+        # (refused in production); its webhooks are signed with a local secret.
+        "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY") or None,
+        "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET")
+        or (None if production else "whsec_local_stand_in_not_secret"),
+        "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE") or None,
+        "BALL_HOLD_MINUTES": _int("BALL_HOLD_MINUTES", os.environ.get("BALL_HOLD_MINUTES"), 30),
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", os.environ.get("TRUSTED_PROXIES"), 0),
         # scrypt in production; a cheaper, still salted hash keeps the test suite quick.
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000" if env == "testing" else "scrypt",

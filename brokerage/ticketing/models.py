@@ -1,0 +1,301 @@
+"""The Digital Charity Ball: the event, ticket types, orders, tickets, check-in, refunds.
+
+Seats are never counted by a stored counter: what is available is derived from
+the paid tickets and the holds that are still live (pending orders whose
+`hold_expires_at` is in the future). Every decision that takes seats first locks
+the ball's row (`ticketing.services._lock_ball`), so two buyers are decided one
+after the other on PostgreSQL and on SQLite alike.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    false,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from brokerage.accounts.models import User
+from brokerage.columns import TimestampMixin, UTCDateTime, str_enum, utcnow
+from brokerage.errors import IllegalTransition
+from brokerage.extensions import db
+
+
+class Ball(TimestampMixin, db.Model):
+    """One year's ball: when and where, when tickets sell, how many seats in all."""
+
+    __tablename__ = "ball"
+    __table_args__ = (CheckConstraint("capacity >= 0", name="capacity_not_negative"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(160), nullable=False)
+    venue: Mapped[str] = mapped_column(String(300), nullable=False)
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    sales_open_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    sales_close_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    capacity: Mapped[int] = mapped_column(Integer, nullable=False)
+    # Guests' names and needs may be changed by buyers until then.
+    guest_changes_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Bumped by every decision that takes seats: the UPDATE is the ball's row lock.
+    lock_version: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, server_default="0"
+    )
+
+    ticket_types: Mapped[list[TicketType]] = relationship(
+        back_populates="ball", order_by="TicketType.position, TicketType.id"
+    )
+
+
+class TicketType(db.Model):
+    """What is on sale: a single seat, a table of 10, a sponsor package ..."""
+
+    __tablename__ = "ticket_type"
+    __table_args__ = (
+        CheckConstraint("price_pence >= 0", name="price_not_negative"),
+        CheckConstraint("seats_per_ticket >= 1", name="seats_positive"),
+        CheckConstraint("quantity >= 0", name="quantity_not_negative"),
+        CheckConstraint("per_order_limit >= 1", name="limit_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ball_id: Mapped[int] = mapped_column(
+        ForeignKey("ball.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    name: Mapped[str] = mapped_column(String(120), nullable=False)
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    price_pence: Mapped[int] = mapped_column(Integer, nullable=False)
+    seats_per_ticket: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    quantity: Mapped[int] = mapped_column(Integer, nullable=False)  # how many of this type
+    per_order_limit: Mapped[int] = mapped_column(Integer, nullable=False, default=10)
+    on_sale_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    on_sale_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Hidden types (sponsor packages) are reachable only with their code.
+    hidden: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    access_code: Mapped[str | None] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+    ball: Mapped[Ball] = relationship(back_populates="ticket_types")
+
+
+class OrderStatus(enum.StrEnum):
+    PENDING = "pending"  # seats held while the buyer pays
+    PAID = "paid"
+    EXPIRED = "expired"  # the hold ran out, or the buyer gave up
+    REFUNDED = "refunded"  # every ticket refunded
+    PARTLY_REFUNDED = "partly_refunded"
+
+    @property
+    def label(self) -> str:
+        return {
+            "pending": "Waiting for payment",
+            "paid": "Paid",
+            "expired": "Not paid",
+            "refunded": "Refunded",
+            "partly_refunded": "Partly refunded",
+        }[self.value]
+
+    @property
+    def tag_colour(self) -> str:
+        return {
+            "pending": "yellow",
+            "paid": "green",
+            "expired": "grey",
+            "refunded": "red",
+            "partly_refunded": "orange",
+        }[self.value]
+
+
+class OrderAction(enum.StrEnum):
+    PAY = "pay"
+    EXPIRE = "expire"
+    REFUND_ALL = "refund_all"
+    REFUND_PART = "refund_part"
+
+
+_O, _A = OrderStatus, OrderAction
+ORDER_TRANSITIONS: dict[tuple[OrderStatus, OrderAction], OrderStatus] = {
+    (_O.PENDING, _A.PAY): _O.PAID,
+    # Paid after the hold expired: the late payment rule decides (services.fulfil).
+    (_O.EXPIRED, _A.PAY): _O.PAID,
+    (_O.PENDING, _A.EXPIRE): _O.EXPIRED,
+    (_O.PAID, _A.REFUND_ALL): _O.REFUNDED,
+    (_O.PARTLY_REFUNDED, _A.REFUND_ALL): _O.REFUNDED,
+    (_O.PAID, _A.REFUND_PART): _O.PARTLY_REFUNDED,
+    (_O.PARTLY_REFUNDED, _A.REFUND_PART): _O.PARTLY_REFUNDED,
+}
+
+
+def next_order_status(current: OrderStatus, action: OrderAction) -> OrderStatus:
+    try:
+        return ORDER_TRANSITIONS[(current, action)]
+    except KeyError:
+        raise IllegalTransition(
+            f"An order that is '{current.label.lower()}' cannot {action.value.replace('_', ' ')}"
+        ) from None
+
+
+class Order(db.Model):
+    """One buyer's purchase, from the hold to payment (and any refunds)."""
+
+    __tablename__ = "ticket_order"
+    __table_args__ = (
+        Index("ix_ticket_order_ball_id_status", "ball_id", "status"),
+        CheckConstraint("donation_pence >= 0", name="donation_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ball_id: Mapped[int] = mapped_column(ForeignKey("ball.id"), nullable=False)
+    # The buyer's key to the order page: unguessable, never an id.
+    token: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    status: Mapped[OrderStatus] = mapped_column(
+        str_enum(OrderStatus), nullable=False, default=OrderStatus.PENDING
+    )
+    buyer_name: Mapped[str] = mapped_column(String(120), nullable=False)
+    buyer_email: Mapped[str] = mapped_column(String(254), nullable=False, index=True)
+    tickets_pence: Mapped[int] = mapped_column(Integer, nullable=False)
+    donation_pence: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # Gift Aid covers the donation only (ticket prices are not eligible).
+    gift_aid: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    gift_aid_address: Mapped[str | None] = mapped_column(Text)
+    gift_aid_postcode: Mapped[str | None] = mapped_column(String(10))
+    seats: Mapped[int] = mapped_column(Integer, nullable=False)
+    hold_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    complimentary: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
+    stripe_session_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    stripe_payment_intent_id: Mapped[str | None] = mapped_column(String(255))
+    checkout_attempt: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paid_pence: Mapped[int | None] = mapped_column(Integer)
+    refunded_pence: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    note: Mapped[str | None] = mapped_column(Text)  # e.g. what the late-payment rule did
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False
+    )
+
+    ball: Mapped[Ball] = relationship()
+    lines: Mapped[list[OrderLine]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id"
+    )
+    tickets: Mapped[list[Ticket]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="Ticket.id"
+    )
+    refunds: Mapped[list[Refund]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="Refund.id"
+    )
+
+    @property
+    def total_pence(self) -> int:
+        return self.tickets_pence + self.donation_pence
+
+
+class OrderLine(db.Model):
+    """So many of one ticket type, at the price of the moment the seats were held."""
+
+    __tablename__ = "ticket_order_line"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(
+        ForeignKey("ticket_order.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    ticket_type_id: Mapped[int] = mapped_column(
+        ForeignKey("ticket_type.id"), nullable=False, index=True
+    )
+    quantity: Mapped[int] = mapped_column(Integer, nullable=False)
+    unit_price_pence: Mapped[int] = mapped_column(Integer, nullable=False)
+    seats_per_ticket: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+    ticket_type: Mapped[TicketType] = relationship()
+
+
+class TicketStatus(enum.StrEnum):
+    VALID = "valid"
+    REVOKED = "revoked"  # refunded
+
+
+class Ticket(db.Model):
+    """One seat: a guest's name and needs, and the code shown as a QR code."""
+
+    __tablename__ = "ticket"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(
+        ForeignKey("ticket_order.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    order_line_id: Mapped[int] = mapped_column(
+        ForeignKey("ticket_order_line.id", ondelete="CASCADE"), nullable=False
+    )
+    ticket_type_id: Mapped[int] = mapped_column(ForeignKey("ticket_type.id"), nullable=False)
+    # 160 random bits, base32: unguessable and easy to type at the door.
+    code: Mapped[str] = mapped_column(String(40), unique=True, nullable=False)
+    status: Mapped[TicketStatus] = mapped_column(
+        str_enum(TicketStatus), nullable=False, default=TicketStatus.VALID
+    )
+    guest_name: Mapped[str | None] = mapped_column(String(120), index=True)
+    dietary: Mapped[str | None] = mapped_column(Text)
+    access_needs: Mapped[str | None] = mapped_column(Text)
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checked_in_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    refund_id: Mapped[int | None] = mapped_column(ForeignKey("ticket_refund.id"))
+
+    order: Mapped[Order] = relationship(back_populates="tickets")
+    ticket_type: Mapped[TicketType] = relationship()
+    checked_in_by: Mapped[User | None] = relationship()
+
+
+class CheckInEvent(db.Model):
+    """Every admission at the door, and every undo: who, when."""
+
+    __tablename__ = "check_in_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("ticket.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    action: Mapped[str] = mapped_column(String(16), nullable=False)  # admit | undo
+    actor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+    actor: Mapped[User] = relationship()
+
+
+class Refund(db.Model):
+    """Money given back through Stripe, for some or all of an order's tickets."""
+
+    __tablename__ = "ticket_refund"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(
+        ForeignKey("ticket_order.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    amount_pence: Mapped[int] = mapped_column(Integer, nullable=False)
+    reason: Mapped[str | None] = mapped_column(Text)
+    stripe_refund_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+    order: Mapped[Order] = relationship(back_populates="refunds")
+
+
+class StripeEvent(db.Model):
+    """Each webhook event handled, by Stripe's id: a replay is recognised and skipped."""
+
+    __tablename__ = "stripe_event"
+
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    type: Mapped[str] = mapped_column(String(120), nullable=False)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)

@@ -1,0 +1,617 @@
+"""The ball's rules: what is on sale, holding seats, fulfilment, refunds, check-in.
+
+Seats are decided one buyer at a time per ball: `_lock_ball` bumps the ball's
+`lock_version` with an UPDATE, which takes the row's lock on PostgreSQL and the
+database's write lock on SQLite, until the transaction ends. Availability is then
+derived from the tickets that are paid and the holds still live, so nothing is
+counted twice and an abandoned hold frees itself when it expires.
+
+`fulfil` is the one way an order becomes paid, called by the webhook and by the
+return page alike: the conditional UPDATE that marks it paid lets exactly one
+caller win, and only the winner issues tickets and queues the email.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app, url_for
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from brokerage.accounts.models import User
+from brokerage.columns import utcnow
+from brokerage.errors import Conflict, DomainError, NotAllowed
+from brokerage.extensions import db
+from brokerage.notifications.services import queue_email
+from brokerage.ticketing import payments
+from brokerage.ticketing.models import (
+    Ball,
+    CheckInEvent,
+    Order,
+    OrderAction,
+    OrderLine,
+    OrderStatus,
+    Refund,
+    StripeEvent,
+    Ticket,
+    TicketStatus,
+    TicketType,
+    next_order_status,
+)
+
+MAX_DONATION_PENCE = 100_000 * 100
+PAID_STATUSES = (OrderStatus.PAID, OrderStatus.PARTLY_REFUNDED)
+
+
+class FieldError(DomainError):
+    """A problem with one field of a form; `field` names it."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def new_ticket_code() -> str:
+    """160 random bits in base32 (32 characters, no padding): unguessable, and easy to
+    read out or type at the door."""
+    return base64.b32encode(secrets.token_bytes(20)).decode().rstrip("=")
+
+
+def normalise_code(text: str) -> str:
+    return re.sub(r"[^A-Z2-7]", "", (text or "").upper())
+
+
+# --- What is available -------------------------------------------------------------
+
+
+def _lock_ball(ball: Ball) -> None:
+    """Take the ball's lock for the rest of the transaction (see the module's docstring)."""
+    db.session.execute(
+        update(Ball).where(Ball.id == ball.id).values(lock_version=Ball.lock_version + 1),
+        execution_options={"synchronize_session": False},
+    )
+
+
+def _live(now: datetime):
+    """Orders whose seats count: paid, or pending with a hold not yet expired."""
+    return or_(
+        Order.status.in_(PAID_STATUSES),
+        (Order.status == OrderStatus.PENDING) & (Order.hold_expires_at > now),
+    )
+
+
+def seats_taken(ball: Ball, now: datetime | None = None) -> int:
+    """Seats sold (valid tickets of paid orders) plus seats held by live holds."""
+    now = now or utcnow()
+    held = db.session.scalar(
+        select(func.coalesce(func.sum(Order.seats), 0)).where(
+            Order.ball_id == ball.id,
+            Order.status == OrderStatus.PENDING,
+            Order.hold_expires_at > now,
+        )
+    )
+    sold = db.session.scalar(
+        select(func.coalesce(func.sum(OrderLine.seats_per_ticket), 0))
+        .select_from(Ticket)
+        .join(OrderLine, OrderLine.id == Ticket.order_line_id)
+        .join(Order, Order.id == Ticket.order_id)
+        .where(
+            Order.ball_id == ball.id,
+            Order.status.in_(PAID_STATUSES),
+            Ticket.status == TicketStatus.VALID,
+        )
+    )
+    return int(held or 0) + int(sold or 0)
+
+
+def tickets_taken(ball: Ball, now: datetime | None = None) -> dict[int, int]:
+    """Tickets of each type sold or held (a table of 10 is one ticket of its type)."""
+    now = now or utcnow()
+    held = db.session.execute(
+        select(OrderLine.ticket_type_id, func.sum(OrderLine.quantity))
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(
+            Order.ball_id == ball.id,
+            Order.status == OrderStatus.PENDING,
+            Order.hold_expires_at > now,
+        )
+        .group_by(OrderLine.ticket_type_id)
+    ).all()
+    # Sold: one ticket of the type per seats_per_ticket valid seats.
+    sold = db.session.execute(
+        select(
+            Ticket.ticket_type_id,
+            func.count(Ticket.id),
+            func.max(OrderLine.seats_per_ticket),
+        )
+        .join(OrderLine, OrderLine.id == Ticket.order_line_id)
+        .join(Order, Order.id == Ticket.order_id)
+        .where(
+            Order.ball_id == ball.id,
+            Order.status.in_(PAID_STATUSES),
+            Ticket.status == TicketStatus.VALID,
+        )
+        .group_by(Ticket.ticket_type_id)
+    ).all()
+    taken: dict[int, int] = {}
+    for type_id, quantity in held:
+        taken[type_id] = taken.get(type_id, 0) + int(quantity)
+    for type_id, seats, per in sold:
+        taken[type_id] = taken.get(type_id, 0) + -(-int(seats) // int(per or 1))
+    return taken
+
+
+@dataclass
+class OnSale:
+    ticket_type: TicketType
+    left: int  # tickets of this type that can still be bought now
+    reason: str | None  # why none can be bought ("Sold out", "On sale from ..."), or None
+
+
+def on_sale(ball: Ball, now: datetime | None = None, code: str | None = None) -> list[OnSale]:
+    """Each visible ticket type with how many can still be bought, for the public page."""
+    now = now or utcnow()
+    free_seats = ball.capacity - seats_taken(ball, now)
+    taken = tickets_taken(ball, now)
+    rows = []
+    for ticket_type in ball.ticket_types:
+        if ticket_type.hidden and not _code_matches(ticket_type, code):
+            continue
+        left = max(0, ticket_type.quantity - taken.get(ticket_type.id, 0))
+        left = min(left, max(0, free_seats) // ticket_type.seats_per_ticket)
+        reason = _not_on_sale(ball, ticket_type, now) or (None if left else "Sold out")
+        rows.append(OnSale(ticket_type, 0 if reason else left, reason))
+    return rows
+
+
+def _code_matches(ticket_type: TicketType, code: str | None) -> bool:
+    return bool(
+        ticket_type.access_code
+        and code
+        and secrets.compare_digest(ticket_type.access_code.strip().upper(), code.strip().upper())
+    )
+
+
+def sales_open(ball: Ball, now: datetime) -> bool:
+    return ball.sales_open_at <= now < ball.sales_close_at
+
+
+def _not_on_sale(ball: Ball, ticket_type: TicketType, now: datetime) -> str | None:
+    from brokerage.templating import format_datetime
+
+    if now < ball.sales_open_at:
+        return f"On sale from {format_datetime(ball.sales_open_at)}"
+    if now >= ball.sales_close_at:
+        return "Sales have closed"
+    if ticket_type.on_sale_from and now < ticket_type.on_sale_from:
+        return f"On sale from {format_datetime(ticket_type.on_sale_from)}"
+    if ticket_type.on_sale_until and now >= ticket_type.on_sale_until:
+        return "No longer on sale"
+    return None
+
+
+# --- Holding seats -------------------------------------------------------------------
+
+
+@dataclass
+class Basket:
+    """What a buyer asks for: ticket type id -> quantity, and the rest of the form."""
+
+    quantities: dict[int, int]
+    buyer_name: str
+    buyer_email: str
+    donation_pence: int = 0
+    gift_aid: bool = False
+    gift_aid_address: str | None = None
+    gift_aid_postcode: str | None = None
+    code: str | None = None
+
+
+def hold(ball: Ball, basket: Basket, now: datetime | None = None) -> Order:
+    """Hold the seats for `hold_minutes` and make a pending order priced on the server.
+    Under the ball's lock, so the check and the hold are one decision."""
+    now = now or utcnow()
+    if not sales_open(ball, now):
+        raise DomainError("Tickets are not on sale now")
+    wanted = {type_id: q for type_id, q in basket.quantities.items() if q}
+    if not wanted:
+        raise FieldError("tickets", "Choose at least one ticket")
+    if basket.donation_pence < 0 or basket.donation_pence > MAX_DONATION_PENCE:
+        raise FieldError("donation", "Enter a donation between £0 and £100,000")
+    if basket.gift_aid and not basket.donation_pence:
+        raise FieldError("gift_aid", "Gift Aid is for a donation: add one, or untick Gift Aid")
+    if basket.gift_aid and not (
+        (basket.gift_aid_address or "").strip() and basket.gift_aid_postcode
+    ):
+        raise FieldError("gift_aid_address", "Enter your home address and postcode for Gift Aid")
+
+    _lock_ball(ball)
+    db.session.refresh(ball)
+    types = {t.id: t for t in ball.ticket_types}
+    taken = tickets_taken(ball, now)
+    free_seats = ball.capacity - seats_taken(ball, now)
+    lines, seats, pence = [], 0, 0
+    for type_id, quantity in sorted(wanted.items()):
+        ticket_type = types.get(type_id)
+        if ticket_type is None or (
+            ticket_type.hidden and not _code_matches(ticket_type, basket.code)
+        ):
+            raise FieldError("tickets", "Choose tickets from the list")
+        reason = _not_on_sale(ball, ticket_type, now)
+        if reason:
+            raise FieldError(f"quantity-{type_id}", f"{ticket_type.name}: {reason.lower()}")
+        if quantity > ticket_type.per_order_limit:
+            raise FieldError(
+                f"quantity-{type_id}",
+                f"You can buy up to {ticket_type.per_order_limit} of {ticket_type.name} at once",
+            )
+        left = ticket_type.quantity - taken.get(type_id, 0)
+        if quantity > left:
+            raise FieldError(
+                f"quantity-{type_id}",
+                f"Only {max(left, 0)} of {ticket_type.name} left"
+                if left > 0
+                else f"{ticket_type.name} is sold out",
+            )
+        seats += quantity * ticket_type.seats_per_ticket
+        pence += quantity * ticket_type.price_pence
+        lines.append(
+            OrderLine(
+                ticket_type_id=type_id,
+                quantity=quantity,
+                unit_price_pence=ticket_type.price_pence,
+                seats_per_ticket=ticket_type.seats_per_ticket,
+            )
+        )
+    if seats > free_seats:
+        raise FieldError(
+            "tickets",
+            f"Only {max(free_seats, 0)} seats are left"
+            if free_seats > 0
+            else "The ball is sold out",
+        )
+    order = Order(
+        ball=ball,
+        token=new_token(),
+        status=OrderStatus.PENDING,
+        buyer_name=basket.buyer_name.strip(),
+        buyer_email=basket.buyer_email.strip().lower(),
+        tickets_pence=pence,
+        donation_pence=basket.donation_pence,
+        gift_aid=basket.gift_aid,
+        gift_aid_address=(basket.gift_aid_address or "").strip() or None
+        if basket.gift_aid
+        else None,
+        gift_aid_postcode=basket.gift_aid_postcode if basket.gift_aid else None,
+        seats=seats,
+        hold_expires_at=now + timedelta(minutes=current_app.config["BALL_HOLD_MINUTES"]),
+        lines=lines,
+    )
+    db.session.add(order)
+    db.session.flush()
+    return order
+
+
+def start_checkout(order: Order) -> str:
+    """Open a Checkout session that expires with the hold; returns where to send the buyer."""
+    if order.status is not OrderStatus.PENDING or order.hold_expires_at <= utcnow():
+        raise Conflict("This order's seats are no longer held: please start again")
+    order.checkout_attempt += 1
+    session = payments.create_checkout_session(
+        order_id=order.id,
+        attempt=order.checkout_attempt,
+        email=order.buyer_email,
+        lines=[
+            (line.ticket_type.name, line.unit_price_pence, line.quantity) for line in order.lines
+        ],
+        donation_pence=order.donation_pence,
+        expires_at=order.hold_expires_at,
+        success_url=url_for("ticketing.returned", token=order.token, _external=True)
+        + "?session_id={CHECKOUT_SESSION_ID}",
+        cancel_url=url_for("ticketing.cancelled", token=order.token, _external=True),
+        stand_in_url=url_for("ticketing.stand_in", session_id="SESSION_ID", _external=True),
+    )
+    order.stripe_session_id = session.id
+    db.session.flush()
+    return session.url
+
+
+# --- Fulfilment ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Payment:
+    """What Stripe says was paid for a Checkout session."""
+
+    session_id: str
+    amount_pence: int
+    currency: str
+    payment_intent_id: str | None
+    paid: bool
+
+
+def payment_from_session(session: dict) -> Payment:
+    return Payment(
+        session_id=session["id"],
+        amount_pence=int(session.get("amount_total") or 0),
+        currency=(session.get("currency") or "").lower(),
+        payment_intent_id=session.get("payment_intent"),
+        paid=session.get("payment_status") == "paid",
+    )
+
+
+def fulfil(payment: Payment, now: datetime | None = None) -> Order | None:
+    """Mark the order paid, issue its tickets and queue the confirmation: once, however
+    many times and however concurrently it is called. Returns the order (None if no
+    order has that session)."""
+    now = now or utcnow()
+    order = db.session.scalar(select(Order).where(Order.stripe_session_id == payment.session_id))
+    if order is None or not payment.paid:
+        return order
+    if payment.currency != payments.CURRENCY or payment.amount_pence != order.total_pence:
+        current_app.logger.error(
+            "Order %s: Stripe says %s %s, the order is %s gbp; not fulfilled",
+            order.id,
+            payment.amount_pence,
+            payment.currency,
+            order.total_pence,
+        )
+        order.note = "Stripe's amount or currency did not match the order: check it by hand"
+        db.session.flush()
+        return order
+
+    late = order.status is OrderStatus.EXPIRED or (
+        order.status is OrderStatus.PENDING and order.hold_expires_at <= now
+    )
+    if late:
+        # The late-payment rule: the money arrived after the hold ran out. Take the
+        # seats again if there are still enough; otherwise refund the whole payment.
+        _lock_ball(order.ball)
+    won = db.session.execute(
+        update(Order)
+        .where(Order.id == order.id, Order.status.in_([OrderStatus.PENDING, OrderStatus.EXPIRED]))
+        .values(status=OrderStatus.PAID, paid_at=now, paid_pence=payment.amount_pence)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(order)
+    if not won:
+        return order  # someone else fulfilled it (or it was already refunded)
+    order.stripe_payment_intent_id = payment.payment_intent_id
+    if late:
+        free = order.ball.capacity - seats_taken(order.ball, now) + 0
+        # seats_taken now counts nothing for this order (its tickets are not issued yet).
+        if order.seats > free:
+            _refund_late(order, now)
+            return order
+        order.note = "Paid after the seats' hold expired; seats were still free, so it stands"
+    _issue_tickets(order)
+    queue_email(
+        order.buyer_email,
+        "ball_confirmation",
+        f"Your tickets for {order.ball.name}",
+        order=order,
+        link=url_for("ticketing.order", token=order.token, _external=True),
+    )
+    db.session.flush()
+    return order
+
+
+def _issue_tickets(order: Order) -> None:
+    for line in order.lines:
+        for _ in range(line.quantity * line.seats_per_ticket):
+            order.tickets.append(
+                Ticket(
+                    code=new_ticket_code(),
+                    order_line_id=line.id,
+                    ticket_type_id=line.ticket_type_id,
+                    status=TicketStatus.VALID,
+                )
+            )
+    db.session.flush()
+
+
+def _refund_late(order: Order, now: datetime) -> None:
+    refund = Refund(
+        order=order, amount_pence=order.paid_pence or 0, reason="Paid too late: sold out"
+    )
+    db.session.add(refund)
+    db.session.flush()
+    refund.stripe_refund_id = payments.refund(
+        payment_intent_id=order.stripe_payment_intent_id,
+        amount_pence=refund.amount_pence,
+        refund_row_id=refund.id,
+    )
+    order.status = next_order_status(order.status, OrderAction.REFUND_ALL)
+    order.refunded_pence = refund.amount_pence
+    order.note = "Paid after the seats' hold expired and the ball had sold out: refunded in full"
+    queue_email(
+        order.buyer_email,
+        "ball_refunded_late",
+        f"Your payment for {order.ball.name} is refunded",
+        order=order,
+    )
+    db.session.flush()
+
+
+def expire(session_id: str, now: datetime | None = None) -> Order | None:
+    """Stripe says the Checkout session expired: the hold ends and its seats are free."""
+    now = now or utcnow()
+    order = db.session.scalar(select(Order).where(Order.stripe_session_id == session_id))
+    if order is None:
+        return None
+    db.session.execute(
+        update(Order)
+        .where(Order.id == order.id, Order.status == OrderStatus.PENDING)
+        .values(status=OrderStatus.EXPIRED, hold_expires_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(order)
+    return order
+
+
+def abandon(order: Order) -> None:
+    """The buyer cancelled at the checkout: let the seats go at once."""
+    expire(order.stripe_session_id, utcnow()) if order.stripe_session_id else None
+    if order.status is OrderStatus.PENDING:
+        order.status = OrderStatus.EXPIRED
+        order.hold_expires_at = utcnow()
+    db.session.flush()
+
+
+# --- Webhooks --------------------------------------------------------------------------
+
+
+def handle_event(event: dict) -> str:
+    """Act on one verified webhook event, once: its id is recorded first, so a replay
+    (or a second delivery racing this one) is recognised. Returns what was done."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(StripeEvent(id=event["id"], type=event.get("type", "")))
+            db.session.flush()
+    except IntegrityError:
+        return "duplicate"
+    kind = event.get("type")
+    obj = (event.get("data") or {}).get("object") or {}
+    if kind in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
+        fulfil(payment_from_session(obj))
+        return "fulfilled"
+    if kind == "checkout.session.expired":
+        expire(obj.get("id", ""))
+        return "expired"
+    if kind == "charge.refunded":
+        record_outside_refund(obj)
+        return "refund recorded"
+    return "ignored"
+
+
+def record_outside_refund(charge: dict) -> None:
+    """A refund made in the Stripe dashboard: record the money; tickets are revoked by
+    the team on the order page (Stripe does not know which seats)."""
+    intent = charge.get("payment_intent")
+    if not intent:
+        return
+    order = db.session.scalar(select(Order).where(Order.stripe_payment_intent_id == intent))
+    if order is None:
+        return
+    refunded = int(charge.get("amount_refunded") or 0)
+    if refunded > order.refunded_pence:
+        order.refunded_pence = refunded
+        full = refunded >= (order.paid_pence or order.total_pence)
+        if full:
+            for ticket in order.tickets:
+                ticket.status = TicketStatus.REVOKED
+        order.status = next_order_status(
+            order.status, OrderAction.REFUND_ALL if full else OrderAction.REFUND_PART
+        )
+        order.note = "Refunded in the Stripe dashboard"
+    db.session.flush()
+
+
+# --- Refunds by the team --------------------------------------------------------------------
+
+
+def refund_tickets(
+    order: Order, ticket_ids: list[int], team_member: User, reason: str | None, amount_pence: int
+) -> Refund:
+    """Refund some (or all) of an order's tickets through Stripe: the tickets are revoked,
+    their seats released, and the buyer emailed."""
+    if not team_member.is_team:
+        raise NotAllowed("Only the programme team refunds")
+    if order.status not in PAID_STATUSES:
+        raise Conflict(f"This order is '{order.status.label.lower()}': nothing to refund")
+    chosen = [
+        t for t in order.tickets if t.id in set(ticket_ids) and t.status is TicketStatus.VALID
+    ]
+    if not chosen:
+        raise FieldError("tickets", "Choose the tickets to refund")
+    left = (order.paid_pence or 0) - order.refunded_pence
+    if amount_pence < 0 or amount_pence > left:
+        raise FieldError("amount", f"Refund between £0 and £{left / 100:,.2f}")
+    refund = Refund(
+        order=order, amount_pence=amount_pence, reason=reason, created_by_id=team_member.id
+    )
+    db.session.add(refund)
+    db.session.flush()
+    if amount_pence and not order.complimentary:
+        refund.stripe_refund_id = payments.refund(
+            payment_intent_id=order.stripe_payment_intent_id,
+            amount_pence=amount_pence,
+            refund_row_id=refund.id,
+        )
+    for ticket in chosen:
+        ticket.status = TicketStatus.REVOKED
+        ticket.refund_id = refund.id
+    order.refunded_pence += amount_pence
+    everything = all(t.status is TicketStatus.REVOKED for t in order.tickets)
+    order.status = next_order_status(
+        order.status, OrderAction.REFUND_ALL if everything else OrderAction.REFUND_PART
+    )
+    queue_email(
+        order.buyer_email,
+        "ball_refund",
+        f"Refund for your {order.ball.name} order",
+        order=order,
+        refund=refund,
+        tickets=chosen,
+        link=url_for("ticketing.order", token=order.token, _external=True),
+    )
+    db.session.flush()
+    return refund
+
+
+# --- Check-in ---------------------------------------------------------------------------
+
+
+@dataclass
+class Admission:
+    outcome: str  # "admitted", "already", "not_valid"
+    ticket: Ticket | None
+    message: str
+
+
+def check_in(code: str, door: User, now: datetime | None = None) -> Admission:
+    """Admit the ticket with `code` once: a second scan (even at the same moment, at
+    another door) is told who admitted it and when."""
+    from brokerage.templating import format_datetime
+
+    now = now or utcnow()
+    ticket = db.session.scalar(select(Ticket).where(Ticket.code == normalise_code(code)))
+    if ticket is None:
+        return Admission("not_valid", None, "Not valid: no ticket has this code")
+    if ticket.status is not TicketStatus.VALID or ticket.order.status not in PAID_STATUSES:
+        return Admission("not_valid", ticket, "Not valid: this ticket was refunded")
+    won = db.session.execute(
+        update(Ticket)
+        .where(Ticket.id == ticket.id, Ticket.checked_in_at.is_(None))
+        .values(checked_in_at=now, checked_in_by_id=door.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(ticket)
+    if not won:
+        who = ticket.checked_in_by.name if ticket.checked_in_by else "someone"
+        return Admission(
+            "already",
+            ticket,
+            f"Already admitted at {format_datetime(ticket.checked_in_at)} by {who}",
+        )
+    db.session.add(CheckInEvent(ticket_id=ticket.id, action="admit", actor_id=door.id))
+    db.session.flush()
+    return Admission("admitted", ticket, f"Admitted: {ticket.guest_name or 'guest'}")
+
+
+def undo_check_in(ticket: Ticket, door: User) -> None:
+    if ticket.checked_in_at is None:
+        raise Conflict("This ticket is not checked in")
+    ticket.checked_in_at = None
+    ticket.checked_in_by_id = None
+    db.session.add(CheckInEvent(ticket_id=ticket.id, action="undo", actor_id=door.id))
+    db.session.flush()

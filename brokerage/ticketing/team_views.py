@@ -1,0 +1,3 @@
+"""The programme team's pages for the ball."""
+
+from __future__ import annotations
