@@ -1,8 +1,8 @@
 """Finding open needs and offers: filters kept in the URL, one page at a time.
 
-The list page costs the same few queries whatever the data size: one count, one
-page of rows (with their organisation and device), one query per eager-loaded
-collection (skills, wards), and one for all the filter drop-downs.
+The list page costs the same three queries whatever the data size: one page of
+rows (with their organisation, device and how many match), one for the page's
+ward and skill names, and one for all the filter drop-downs.
 """
 
 from __future__ import annotations
@@ -13,18 +13,18 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import cache
 
-from sqlalchemy import func, literal, or_, select, union_all
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import bindparam, func, literal, or_, select, union_all
 
 from brokerage.extensions import db
 from brokerage.listings.models import (
     OPEN_STATUSES,
     DeviceType,
     ListingKind,
+    ListingMixin,
     LocationMode,
     Skill,
 )
-from brokerage.organisations.models import BeneficiaryGroup, Ward
+from brokerage.organisations.models import BeneficiaryGroup, Organisation, Ward
 
 PAGE_SIZE = 20
 CLOSING_WITHIN = {"7": "Within a week", "31": "Within a month", "92": "Within 3 months"}
@@ -101,9 +101,35 @@ def _slug(value: str | None) -> str | None:
     return value[:64] if value and all(ch.isalnum() or ch == "-" for ch in value) else None
 
 
+@dataclass(frozen=True, slots=True)
+class ListedItem:
+    """One listing as the list page shows it, and nothing more.
+
+    Read as plain values rather than as Needs or Offers: building twenty ORM objects
+    with their organisation, device, wards and skills was the list page's largest
+    cost. What is worked out from the values follows the models' own rules:
+    `total_hours` is ListingMixin's, and the labels are the enums'."""
+
+    id: int
+    kind: ListingKind
+    title: str
+    organisation_name: str
+    device_name: str | None
+    volunteers: int | None
+    hours_per_volunteer: int | None
+    location_mode: LocationMode | None
+    quantity: int | None
+    amount_pence: int | None
+    closes_on: date
+    ward_names: tuple[str, ...]
+    skill_names: tuple[str, ...]
+
+    total_hours = ListingMixin.total_hours
+
+
 @dataclass
 class Page:
-    items: list
+    items: list[ListedItem]
     total: int
     page: int
     pages: int
@@ -131,6 +157,15 @@ def _linked(model, link_name: str, target, condition):
     link = model.link_tables()[link_name]
     key, target_key = link.c[f"{model.__tablename__}_id"], link.c[f"{link_name}_id"]
     return model.id.in_(select(key).join(target, target.id == target_key).where(condition))
+
+
+def _contains(column, pattern: str):
+    """`column` LIKE `pattern`, whatever the case. SQLite's LIKE ignores case already
+    (of ASCII letters, as its lower() does): ilike, which there lowers every title and
+    description first, made a words search a fifth slower."""
+    if db.engine.dialect.name == "sqlite":
+        return column.like(pattern, escape="\\")
+    return column.ilike(pattern, escape="\\")
 
 
 def open_listings(model, filters: Filters, today: date) -> Page:
@@ -166,48 +201,51 @@ def open_listings(model, filters: Filters, today: date) -> Page:
         )
     if filters.remote:
         others.append(model.location_mode.in_([LocationMode.REMOTE, LocationMode.EITHER]))
+    # Every word searched for, in the title or the description.
+    words = []
     for word in filters.q.split()[:8]:
         pattern = f"%{_escape_like(word)}%"
-        others.append(
-            or_(
-                model.title.ilike(pattern, escape="\\"),
-                model.description.ilike(pattern, escape="\\"),
-            )
-        )
-    conditions = dates + others
+        words.append(or_(_contains(model.title, pattern), _contains(model.description, pattern)))
+    conditions = dates + others + words
     order = (
         (closes.asc(), model.id.asc())
         if filters.sort == "closing"
         else (model.published_at.desc(), model.id.desc())
     )
 
-    # SQLite reads every matching row to count them, and again to sort them for the
-    # page: when the filters need the rows, one query does both, counting the matches
-    # as it sorts them. (Dates alone are counted from an index, and PostgreSQL stops
-    # reading at the page's last row, so there a count and then the page is cheaper.)
-    if others and db.engine.dialect.name == "sqlite":
-        items, total = _page_of(model, conditions, order, filters.page, count=True)
-        if items or filters.page == 1:
-            return Page(items, total, filters.page, max(1, math.ceil(total / PAGE_SIZE)))
-        # A page too far: count, and show the last page instead.
+    # The count comes with the page, in one query, counted one of two ways. While
+    # sorting (a window count): that reads every match, which SQLite does anyway when
+    # the filters need the rows, as a words search makes PostgreSQL do. Or with a
+    # subquery of its own, worked out once: dates alone are counted from an index, and
+    # PostgreSQL can then stop reading at the page's last row.
+    sqlite = db.engine.dialect.name == "sqlite"
+    count_while_sorting = bool(others or words) if sqlite else bool(words)
+    items, total = _page_of(model, conditions, order, filters.page, count_while_sorting)
+    if items or filters.page == 1:
+        return Page(items, total, filters.page, max(1, math.ceil(total / PAGE_SIZE)))
 
+    # A page too far: count, and show the last page instead.
     total = db.session.scalar(select(func.count(model.id)).where(*conditions)) or 0
     pages = max(1, math.ceil(total / PAGE_SIZE))
-    page = min(filters.page, pages)
-    items, _ = _page_of(model, conditions, order, page)
-    return Page(items=items, total=total, page=page, pages=pages)
+    items, _ = _page_of(model, conditions, order, pages, count_while_sorting)
+    return Page(items=items, total=total, page=pages, pages=pages)
 
 
-def _page_of(model, conditions, order, page: int, count: bool = False) -> tuple[list, int]:
-    """The listings on page `page`, fully loaded, and (with `count`) how many match.
+def _page_of(
+    model, conditions, order, page: int, count_while_sorting: bool
+) -> tuple[list[ListedItem], int]:
+    """The listings on page `page`, and how many match in all (0 if the page is empty).
 
     The page's ids are chosen from narrow rows first (a subquery), then just those rows
-    are joined: sorting thousands of full rows (descriptions and all) is what makes
-    lists slow. The organisation and device come in the same query; the skills and
-    wards in one query each, whatever the page's size."""
-    columns = [model.id, func.count().over().label("total")] if count else [model.id]
+    are joined to their organisation and device: sorting thousands of wide rows is what
+    makes lists slow. For how the matches are counted, see `open_listings`."""
+    if count_while_sorting:
+        total = func.count().over()
+    else:
+        # Not correlated with the page's rows: the database works it out once.
+        total = select(func.count(model.id)).where(*conditions).correlate(None).scalar_subquery()
     chosen = (
-        select(*columns)
+        select(model.id, total.label("total"))
         .where(*conditions)
         .order_by(*order)
         .limit(PAGE_SIZE)
@@ -215,17 +253,79 @@ def _page_of(model, conditions, order, page: int, count: bool = False) -> tuple[
         .subquery()
     )
     rows = db.session.execute(
-        select(model, *([chosen.c.total] if count else []))
+        select(*_listed_columns(model), chosen.c.total)
         .join(chosen, model.id == chosen.c.id)
-        .options(
-            joinedload(model.organisation, innerjoin=True),
-            joinedload(model.device_type),
-            selectinload(model.wards),
-            selectinload(model.skills),
-        )
+        .join(Organisation, Organisation.id == model.organisation_id)
+        .outerjoin(DeviceType, DeviceType.id == model.device_type_id)
         .order_by(*order)
     ).all()
-    return [row[0] for row in rows], (rows[0][1] if count and rows else 0)
+    if not rows:
+        return [], 0
+    names = _term_names(model, [row.id for row in rows])
+    items = []
+    for row in rows:
+        values = row._asdict()
+        del values["total"]
+        items.append(
+            ListedItem(
+                **values,
+                ward_names=tuple(names.get(("ward", row.id), ())),
+                skill_names=tuple(names.get(("skill", row.id), ())),
+            )
+        )
+    return items, rows[0].total
+
+
+def _listed_columns(model) -> tuple:
+    """The columns a ListedItem is made of, named as its fields."""
+    return (
+        model.id,
+        model.kind,
+        model.title,
+        Organisation.name.label("organisation_name"),
+        DeviceType.name.label("device_name"),
+        model.volunteers,
+        model.hours_per_volunteer,
+        model.location_mode,
+        model.quantity,
+        model.amount_pence,
+        model.closes_on_column().label("closes_on"),
+    )
+
+
+def _term_names(model, ids: list[int]) -> dict[tuple[str, int], list[str]]:
+    """The names of the wards and skills of the listings `ids`, in each taxonomy's
+    order, keyed by (taxonomy, listing id): one query for the page, whatever its size."""
+    names: dict[tuple[str, int], list[str]] = {}
+    for taxonomy, listing_id, name in db.session.execute(_term_names_of(model), {"ids": ids}):
+        names.setdefault((taxonomy, listing_id), []).append(name)
+    return names
+
+
+@cache
+def _term_names_of(model):
+    """The statement for `_term_names`, built once per model: it is the same for every
+    page but for the ids, and building it took longer than running it."""
+    key = f"{model.__tablename__}_id"
+    ids = bindparam("ids", expanding=True)
+    links = model.link_tables()
+    terms = union_all(
+        *(
+            select(
+                literal(name).label("taxonomy"),
+                links[name].c[key].label("listing_id"),
+                target.name,
+                target.position,
+                target.id,
+            )
+            .join(target, target.id == links[name].c[f"{name}_id"])
+            .where(links[name].c[key].in_(ids))
+            for name, target in (("ward", Ward), ("skill", Skill))
+        )
+    ).subquery()
+    return select(terms.c.taxonomy, terms.c.listing_id, terms.c.name).order_by(
+        terms.c.taxonomy, terms.c.listing_id, terms.c.position, terms.c.id
+    )
 
 
 @dataclass

@@ -301,8 +301,8 @@ def test_twenty_a_page_and_a_page_too_far_shows_the_last(community):
     assert [i.id for i in page(2).items] == ids[20:40]
     assert [i.id for i in third.items] == ids[40:]
     assert (beyond.page, [i.id for i in beyond.items]) == (3, ids[40:])
-    # The items come fully loaded, in the page's order.
-    assert all(item.skills and item.wards for item in first.items)
+    # The items come with their wards and skills, in the page's order.
+    assert all(item.skill_names and item.ward_names for item in first.items)
 
 
 def test_no_results_is_one_empty_page():
@@ -462,3 +462,22 @@ def test_the_list_costs_the_same_queries_for_10_or_1000_items(make, client, logi
 
     assert with_10 == with_1000
     assert with_1000 < 25
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        pytest.param(Filters(), id="dates-only"),
+        pytest.param(Filters(kind=VOL, ward="armley", sort="closing"), id="row-filters"),
+        pytest.param(Filters(q="bulk", page=2), id="words"),
+    ],
+)
+def test_a_page_of_listings_costs_two_queries(community, filters):
+    """One for the page's rows, with their organisation, device and how many match in
+    all; one for the names of their wards and skills."""
+    ids = bulk(Need, community, 45)
+    with counted_statements() as statements:
+        page = open_listings(Need, filters, today())
+    assert page.total == 45 and len(page.items) == PAGE_SIZE
+    assert {item.id for item in page.items} <= set(ids)
+    assert len(statements) == 2, statements

@@ -1232,6 +1232,57 @@ def test_junk_in_the_list_filters_is_ignored(client, make):
     assert titles_listed(client.get("/needs?q=%25")) == []
 
 
+@pytest.mark.parametrize("side", ["need", "offer"])
+def test_each_listed_item_says_who_what_where_and_by_when(client, login, make, side):
+    """The list reads plain values, not the models: each line must still say what the
+    models would, with the wards and skills in their lists' order."""
+    model = SIDES[side]
+    org = make.organisation(
+        kind=OrganisationKind.COMMUNITY if side == "need" else OrganisationKind.COMPANY
+    )
+    if side == "offer":
+        # Offers are for members of verified organisations.
+        login(make.member(make.organisation(kind=OrganisationKind.COMPANY)))
+    factory = listings_make.need if side == "need" else listings_make.offer
+    closes = "deadline" if side == "need" else "available_until"
+    day = listings.today_in_leeds() + timedelta(days=10)
+    skills = [listings_make.skill(s) for s in ("web-development", "it-support")]
+    wards = [make.ward(w) for w in ("pudsey", "armley")]
+    for age, (title, kind, values) in enumerate(
+        (
+            ("Helpers", ListingKind.VOLUNTEERING, dict(volunteers=1, hours_per_volunteer=8)),
+            ("Laptops", ListingKind.EQUIPMENT, dict(quantity=3)),
+            ("Money", ListingKind.SPONSORSHIP, dict(amount_pence=250_050)),
+        )
+    ):
+        item = factory(
+            org,
+            kind,
+            title=title,
+            skill_ids=[s.id for s in skills] if kind is ListingKind.VOLUNTEERING else [],
+            ward_ids=[w.id for w in wards],
+            location_mode=LocationMode.REMOTE if kind is ListingKind.VOLUNTEERING else None,
+            **{closes: day},
+            **values,
+        )
+        # Listed in this order: newest first.
+        item.published_at = utcnow() - timedelta(minutes=age)
+    db.session.commit()
+
+    def in_order(terms) -> str:
+        return ", ".join(t.name for t in sorted(terms, key=lambda t: (t.position, t.id)))
+
+    until = f"{'Needed by' if side == 'need' else 'Available until'} {day.day} {day:%B %Y}"
+    where = f"{in_order(wards)}. {until}."
+    assert texts(client.get(f"/{side}s"), "app-results__item") == [
+        f"Helpers {org.name} · Skilled volunteering "
+        f"1 volunteer \u00d7 8 hours (8 hours): {in_order(skills)} (remote) {where}",
+        f"Laptops {org.name} · Equipment 3 \u00d7 laptop {where}",
+        f"Money {org.name} · Sponsorship or funding £2,500.50 {where}",
+    ]
+    assert count(model) == 3
+
+
 # --- The review form and the lists form -----------------------------------------------------
 
 CHOOSE = "Choose publish, ask for changes, or do not accept"
