@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import func, select
@@ -27,105 +26,21 @@ from brokerage.organisations.models import (
     OrganisationType,
     RegistrationScheme,
 )
-from tests.helpers import csrf_token, emails_to, link_in, submit
-
-# --- Reading pages ---------------------------------------------------------------------------
-
-_VOID = {
-    "area",
-    "base",
-    "br",
-    "col",
-    "embed",
-    "hr",
-    "img",
-    "input",
-    "link",
-    "meta",
-    "source",
-    "wbr",
-}
-
-
-class _Elements(HTMLParser):
-    """The text of each element for which `wanted(tag, attrs)` is true, with its attributes."""
-
-    def __init__(self, wanted):
-        super().__init__()
-        self.wanted = wanted
-        self.open: list[tuple[str, list[str] | None]] = []
-        self.found: list[tuple[dict, list[str]]] = []
-
-    def handle_starttag(self, tag, attrs):
-        if tag in _VOID:
-            return
-        attrs = {k: v or "" for k, v in attrs}
-        buffer = None
-        if self.wanted(tag, attrs):
-            buffer = []
-            self.found.append((attrs, buffer))
-        self.open.append((tag, buffer))
-
-    def handle_endtag(self, tag):
-        while self.open:
-            if self.open.pop()[0] == tag:
-                break
-
-    def handle_data(self, data):
-        for _, buffer in self.open:
-            if buffer is not None:
-                buffer.append(data)
-
-
-def _elements(html: str, wanted) -> list[tuple[dict, str]]:
-    parser = _Elements(wanted)
-    parser.feed(html)
-    return [(attrs, " ".join("".join(parts).split())) for attrs, parts in parser.found]
-
-
-def _main(response) -> str:
-    """The page's main content: not the header, phase banner or footer."""
-    [html] = re.findall(r"<main.*?</main>", response.get_data(as_text=True), flags=re.S)
-    return html
-
-
-def texts(response, css_class: str) -> list[str]:
-    """The visible text of each element with `css_class` in the main content, spaces tidied."""
-    html = _main(response)
-    return [
-        text for _, text in _elements(html, lambda tag, a: css_class in a.get("class", "").split())
-    ]
-
-
-def page_text(response) -> str:
-    [(_, text)] = _elements(_main(response), lambda tag, a: tag == "main")
-    return text
-
-
-def field_errors(response) -> dict[str, str]:
-    """Each error message shown beside a field, by the field's id."""
-    found = _elements(
-        _main(response), lambda tag, a: "govuk-error-message" in a.get("class", "").split()
-    )
-    return {
-        attrs.get("id", "").removesuffix("-error"): text.removeprefix("Error: ")
-        for attrs, text in found
-    }
+from tests import helpers
+from tests.helpers import (
+    csrf_token,
+    emails_to,
+    field_errors,
+    link_in,
+    page_text,
+    submit,
+    table_rows,
+    texts,
+)
 
 
 def error_summary(response) -> list[str]:
-    [summary] = texts(response, "govuk-error-summary__list")
-    return [summary]
-
-
-def table_rows(response) -> list[list[str]]:
-    """The body rows of every table on the page, as lists of cell text."""
-    rows = []
-    for body in re.findall(r"<tbody.*?</tbody>", _main(response), flags=re.S):
-        for row in re.findall(r"<tr.*?</tr>", body, flags=re.S):
-            cells = _elements(row, lambda tag, a: tag in {"td", "th"})
-            rows.append([text for _, text in cells])
-    return rows
+    return [helpers.error_summary(response)]
 
 
 def count(model) -> int:
