@@ -130,6 +130,16 @@ def check_allocation(need: Need, offer: Offer, allocation: Allocation) -> Alloca
     return chosen
 
 
+def _refuse(need: Need, offer: Offer, allocation: Allocation):
+    """Someone else's proposal took what this one wanted, since the form was checked."""
+    problem = _too_much(need, allocation) or _too_much(offer, allocation)
+    raise FieldError(
+        problem[0] if problem else _fields(need, offer)[0],
+        (problem[1] if problem else "The need or the offer changed meanwhile")
+        + ": someone else proposed a match at the same time. Check and try again.",
+    )
+
+
 def _fields(need: Need, offer: Offer) -> list[str]:
     names = {
         ListingKind.VOLUNTEERING: "volunteers",
@@ -293,19 +303,14 @@ def propose(
     if note and len(note) > MAX_TEXT:
         raise DomainError(f"Write {MAX_TEXT:,} characters or fewer")
 
-    # Hold on both sides, or on neither: a refusal rolls back the savepoint.
-    savepoint = db.session.begin_nested()
-    if not (_hold(need, allocation, 1) and _hold(offer, allocation, 1)):
-        savepoint.rollback()
-        db.session.refresh(need)
-        db.session.refresh(offer)
-        problem = _too_much(need, allocation) or _too_much(offer, allocation)
-        raise FieldError(
-            problem[0] if problem else next(iter(_fields(need, offer))),
-            (problem[1] if problem else "The need or the offer changed meanwhile")
-            + ": someone else proposed a match at the same time. Check and try again.",
-        )
-    savepoint.commit()
+    # Hold on both sides, or on neither: if the offer refuses, the need's hold is given
+    # back in the same transaction. (No savepoint: on SQLite one opened before any write
+    # would commit on release.)
+    if not _hold(need, allocation, 1):
+        _refuse(need, offer, allocation)
+    if not _hold(offer, allocation, 1):
+        _hold(need, allocation, -1)
+        _refuse(need, offer, allocation)
 
     match = Match(
         need=need,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import update
 
 from brokerage.brokering import services
 from brokerage.brokering.models import HelpOfferStatus, MatchAction, MatchStatus
@@ -13,6 +14,7 @@ from brokerage.errors import Conflict, DomainError, IllegalTransition, NotAllowe
 from brokerage.extensions import db
 from brokerage.listings.models import ListingKind, ListingStatus
 from brokerage.notifications.models import Notice
+from brokerage.offers.models import Offer
 from brokerage.organisations.models import OrganisationKind
 from tests.brokering import factories as brokering_make
 from tests.helpers import emails_to
@@ -362,3 +364,19 @@ def test_only_the_charity_can_let_its_comment_be_quoted():
     theirs = services.leave_feedback(match, company, 5, "Lovely people", quote_allowed=True)
     assert mine.quote_allowed is True
     assert theirs.quote_allowed is False
+
+
+def test_a_refused_hold_on_the_offer_gives_back_the_need_hold_at_once():
+    need = listings_make.need(kind=EQUIPMENT, quantity=25)
+    offer = listings_make.offer(kind=EQUIPMENT, quantity=10)
+    # Another proposal takes the offer's devices after this one's numbers were checked
+    # against what it had loaded (the UPDATE is the only check that counts).
+    db.session.execute(
+        update(Offer).where(Offer.id == offer.id).values(held_quantity=8),
+        execution_options={"synchronize_session": False},
+    )
+    assert offer.held_quantity == 0
+    with pytest.raises(services.FieldError, match="Only 2 devices remain on the offer"):
+        services.propose(need, offer, services.Allocation(quantity=5), listings_make.team_member())
+    db.session.refresh(need)
+    assert need.held_quantity == 0  # in the same transaction, before any rollback
