@@ -41,9 +41,11 @@ from brokerage.needs.models import Need
 from brokerage.offers.models import Offer
 from brokerage.organisations import services as organisations
 from brokerage.organisations.models import OrganisationKind, OrganisationStatus
+from brokerage.ticketing import services as ball_services
 from tests.conftest import REFERENCE_TABLES
 from tests.helpers import emails_to, link_in
 from tests.listings import factories as listings_make
+from tests.ticketing import factories as ticketing_make
 
 ROLES = ("anonymous", "owner", "member", "other", "unverified", "team")
 
@@ -147,6 +149,30 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "brokering.offer_help": {"GET": MEMBERS_B, "POST": MEMBERS_B},
     "brokering.mine": {"GET": SIGNED_IN},
     "brokering.notice_list": {"GET": SIGNED_IN},
+    # The ball: buyers need no account. Order pages are reached by the order's token,
+    # the stand-in checkout by its session id, Stripe's webhook by its signature.
+    "ticketing.ball": {"GET": EVERYONE, "POST": EVERYONE},
+    "ticketing.stand_in": {"GET": EVERYONE, "POST": EVERYONE},
+    "ticketing.webhook": {"POST": EVERYONE},
+    "ticketing.returned": {"GET": EVERYONE},
+    "ticketing.cancelled": {"GET": EVERYONE},
+    "ticketing.order": {"GET": EVERYONE, "POST": EVERYONE},
+    # The ball, the team's side: set-up, sales, orders, refunds, comps, guests, the door.
+    "ticketing.team_balls": {"GET": TEAM},
+    "ticketing.team_ball_new": {"GET": TEAM, "POST": TEAM},
+    "ticketing.team_ball": {"GET": TEAM},
+    "ticketing.team_ball_edit": {"GET": TEAM, "POST": TEAM},
+    "ticketing.team_type_new": {"GET": TEAM, "POST": TEAM},
+    "ticketing.team_type_edit": {"GET": TEAM, "POST": TEAM},
+    "ticketing.team_orders": {"GET": TEAM},
+    "ticketing.team_orders_csv": {"GET": TEAM},
+    "ticketing.team_order": {"GET": TEAM},
+    "ticketing.team_refund": {"GET": TEAM, "POST": TEAM},
+    "ticketing.team_complimentary": {"GET": TEAM, "POST": TEAM},
+    "ticketing.team_guests": {"GET": TEAM},
+    "ticketing.team_guests_csv": {"GET": TEAM},
+    "ticketing.team_door": {"GET": TEAM, "POST": TEAM},
+    "ticketing.team_undo_check_in": {"POST": TEAM},
     # The outbox in the browser: the team, and only while OUTBOX_VIEW is on.
     "notifications.outbox": {"GET": TEAM},
     "notifications.email": {"GET": TEAM},
@@ -212,6 +238,14 @@ class World:
     # company's "we can help" on that need.
     match_id: int
     help_id: int
+    # The ball on sale, one of its ticket types, a paid order (its token and a ticket)
+    # and a pending order waiting at the stand-in checkout (its session id).
+    ball_id: int
+    ticket_type_id: int
+    order_id: int
+    order_token: str
+    ticket_id: int
+    pending_session_id: str
 
     def user(self, role: str) -> User:
         return db.session.get(User, self.user_ids[role])
@@ -245,6 +279,20 @@ class World:
             values["match_id"] = self.match_id
         if "help_id" in rule.arguments:
             values["help_id"] = self.help_id
+        if "ball_id" in rule.arguments:
+            values["ball_id"] = self.ball_id
+        if "type_id" in rule.arguments:
+            values["type_id"] = self.ticket_type_id
+        if "order_id" in rule.arguments:
+            values["order_id"] = self.order_id
+        if "ticket_id" in rule.arguments:
+            values["ticket_id"] = self.ticket_id
+        if "token" in rule.arguments and endpoint.startswith("ticketing."):
+            values["token"] = self.order_token
+        if "session_id" in rule.arguments:
+            values["session_id"] = self.pending_session_id
+        if endpoint == "ticketing.team_refund":
+            values["all"] = "yes"
         if endpoint == "brokering.propose":
             values.update(need=self.needs["published"], offer=self.offers["published"])
         if "kind" in rule.arguments:
@@ -294,6 +342,17 @@ def _build_world(make) -> World:
     help_offer = brokering.offer_help(
         published_need, helper.owners[0], helper, "We have two people free in May."
     )
+    ball = ticketing_make.ball(capacity=50)
+    basket = ball_services.Basket({ball.ticket_types[0].id: 2}, "Ada Buyer", "ada@example.org")
+    paid = ball_services.hold(ball, basket)
+    ball_services.start_checkout(paid)
+    ball_services.fulfil(
+        ball_services.Payment(
+            paid.stripe_session_id, paid.total_pence, "gbp", "pi_standin_world", True
+        )
+    )
+    pending = ball_services.hold(ball, basket)
+    ball_services.start_checkout(pending)
     db.session.commit()
     (email,) = [e for e in emails_to(other.email) if e.template == "invitation"]
     link = link_in(email)
@@ -321,6 +380,12 @@ def _build_world(make) -> World:
         skill_id=skill.id,
         match_id=match.id,
         help_id=help_offer.id,
+        ball_id=ball.id,
+        ticket_type_id=ball.ticket_types[0].id,
+        order_id=paid.id,
+        order_token=paid.token,
+        ticket_id=paid.tickets[0].id,
+        pending_session_id=pending.stripe_session_id,
     )
 
 

@@ -14,16 +14,23 @@ never charge or refund twice.
 from __future__ import annotations
 
 import json
+import math
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import stripe
 from flask import current_app
 
 CURRENCY = "gbp"
+
+# Stripe accepts a Checkout session's expires_at from 30 minutes to 24 hours after it
+# creates the session, measured on its clock once the request has arrived: keep clear
+# of both edges.
+SESSION_SHORTEST = timedelta(minutes=32)
+SESSION_LONGEST = timedelta(hours=23, minutes=58)
 
 
 class PaymentsError(RuntimeError):
@@ -53,7 +60,8 @@ def uses_stand_in() -> bool:
     return not _config("STRIPE_SECRET_KEY")
 
 
-def _check_stand_in_allowed() -> None:
+def check_stand_in_allowed() -> None:
+    """Raise StandInRefused when the app is configured for production."""
     if current_app.config.get("APP_ENV") == "production":
         raise StandInRefused(
             "The stand-in checkout does not run in production: set STRIPE_SECRET_KEY"
@@ -79,6 +87,15 @@ def client() -> stripe.StripeClient:
     return stripe.StripeClient(_config("STRIPE_SECRET_KEY"), **options)
 
 
+def session_expiry(hold_until: datetime, now: datetime) -> datetime:
+    """When a Checkout session opened `now` for a hold ending at `hold_until` must expire:
+    the hold's end, moved into the window Stripe accepts and up to a whole second (Stripe
+    counts in seconds). The caller makes the hold end then too, so nobody can pay a
+    session whose seats are no longer held."""
+    moment = min(max(hold_until, now + SESSION_SHORTEST), now + SESSION_LONGEST)
+    return datetime.fromtimestamp(math.ceil(moment.timestamp()), UTC)
+
+
 def create_checkout_session(
     *,
     order_id: int,
@@ -94,7 +111,7 @@ def create_checkout_session(
     """A Checkout session for the order: `lines` are (name, unit pence, quantity).
     Prices come from our database, never from the browser."""
     if uses_stand_in():
-        _check_stand_in_allowed()
+        check_stand_in_allowed()
         session_id = f"cs_standin_{secrets.token_urlsafe(18)}"
         return CheckoutSession(session_id, stand_in_url.replace("SESSION_ID", session_id))
     items = [
@@ -151,7 +168,7 @@ def retrieve_session(session_id: str) -> dict | None:
 def refund(*, payment_intent_id: str | None, amount_pence: int, refund_row_id: int) -> str:
     """Refund `amount_pence` of a payment; returns Stripe's refund id."""
     if uses_stand_in() or not payment_intent_id or payment_intent_id.startswith("pi_standin_"):
-        _check_stand_in_allowed()
+        check_stand_in_allowed()
         return f"re_standin_{refund_row_id}_{secrets.token_hex(6)}"
     try:
         result = client().v1.refunds.create(
@@ -180,7 +197,7 @@ def parse_event(payload: bytes, signature: str | None) -> dict:
 def stand_in_event(event_type: str, session: dict) -> tuple[bytes, str]:
     """A webhook body for the stand-in, and its Stripe-Signature header, signed with the
     configured secret exactly as Stripe signs (so it goes through `parse_event`)."""
-    _check_stand_in_allowed()
+    check_stand_in_allowed()
     payload = json.dumps(
         {
             "id": f"evt_standin_{secrets.token_urlsafe(12)}",

@@ -1,3 +1,315 @@
-"""The buyer's pages: no account needed."""
+"""The buyer's pages: no account needed.
+
+The ball page holds the seats and sends the buyer to Stripe Checkout, or, without
+Stripe keys, to the local stand-in checkout. Payment is confirmed by Stripe's signed
+webhook and by the return page, both through `services.fulfil`; the stand-in signs its
+event as Stripe does and hands it to the webhook's own code (`_receive`). The order
+page is reached by the order's unguessable token, never by its id.
+"""
 
 from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+import segno
+from flask import (
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from markupsafe import Markup
+from sqlalchemy import select
+
+from brokerage.columns import utcnow
+from brokerage.errors import Conflict, DomainError, NotAllowed
+from brokerage.extensions import csrf, db, limiter
+from brokerage.permissions import Action, require
+from brokerage.templating import LONDON, format_datetime, london
+from brokerage.ticketing import payments, services
+from brokerage.ticketing.models import Order, OrderStatus, TicketStatus
+from brokerage.ticketing.public_forms import StandInForm, ball_form, guests_form
+from brokerage.ticketing.views import bp
+
+
+def _limit(setting: str):
+    return limiter.limit(lambda: current_app.config[setting], methods=["POST"])
+
+
+def load_order(kwargs: dict) -> Order:
+    """The order named by the token in the URL (404 for any other token)."""
+    token = kwargs.pop("token")
+    order = db.session.scalar(select(Order).where(Order.token == token))
+    if order is None:
+        abort(404)
+    return order
+
+
+# --- Shown on the pages and in the emails ----------------------------------------------
+
+
+@bp.app_template_filter("qr_svg")
+def qr_svg(code: str, title: str) -> Markup:
+    """The ticket code as a QR code, inline SVG (no style attributes, so the page's
+    Content-Security-Policy allows it), named for screen readers by its title."""
+    svg = segno.make_qr(code, error="m").svg_inline(scale=4, title=title)
+    return Markup(svg.replace("<svg ", '<svg role="img" focusable="false" ', 1))  # noqa: S704
+
+
+@bp.app_template_filter("ticket_code")
+def ticket_code(code: str) -> str:
+    """A ticket code in groups of four, easier to read out (check-in ignores spaces)."""
+    return " ".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+@bp.app_template_filter("london_when")
+def london_when(value: datetime | None) -> str:
+    """A time in Leeds's own time; on the days the clocks change, with GMT or BST, since
+    1:30am happens twice in October and not at all in March."""
+    if value is None:
+        return ""
+    local = london(value)
+    midnight = datetime(local.year, local.month, local.day, tzinfo=LONDON)
+    changes = midnight.utcoffset() != (midnight + timedelta(hours=23)).utcoffset()
+    return format_datetime(value) + (f" {local.tzname()}" if changes else "")
+
+
+def _order_view(order: Order, now: datetime) -> str:
+    """What the buyer should understand about the order now."""
+    if order.status is OrderStatus.PENDING and order.hold_expires_at <= now:
+        return "not_paid"
+    return {
+        OrderStatus.PENDING: "waiting",
+        OrderStatus.PAID: "paid",
+        OrderStatus.PARTLY_REFUNDED: "paid",
+        OrderStatus.EXPIRED: "not_paid",
+        OrderStatus.REFUNDED: "refunded",
+    }[order.status]
+
+
+# --- The ball page -------------------------------------------------------------------------
+
+
+@bp.route("/ball", methods=["GET", "POST"])
+@require(Action.PUBLIC)
+@_limit("RATELIMIT_CHECKOUT")
+def ball():
+    now = utcnow()
+    current = services.current_ball(now)
+    if current is None:
+        return render_template("ticketing/no_ball.html")
+    posted = request.method == "POST"
+    code = ((request.form if posted else request.args).get("code") or "").strip()[:64]
+    rows = services.on_sale(current, now, code=code or None)
+    charity = current_app.config["SERVICE_NAME"]
+    form = ball_form(rows, charity) if posted else ball_form(rows, charity, data={"code": code})
+    status = 200
+    if form.validate_on_submit():
+        try:
+            order = services.hold(current, form.basket(), now)
+            checkout_url = services.start_checkout(order)
+        except services.FieldError as exc:
+            db.session.rollback()
+            field = form.field_for(exc.field)
+            (field.errors if field is not None else form.form_errors).append(str(exc))
+        except DomainError as exc:
+            db.session.rollback()
+            form.form_errors.append(str(exc))
+        except (payments.PaymentsError, payments.StandInRefused):
+            db.session.rollback()
+            current_app.logger.exception("The ball's checkout could not start")
+            form.form_errors.append(
+                "We could not start the payment. Nothing was charged and no seats are "
+                "held: try again in a few minutes."
+            )
+            status = 503
+        else:
+            db.session.commit()
+            return redirect(checkout_url, code=303)
+    if posted:
+        status = max(status, 400)
+    unlocked = any(row.ticket_type.hidden for row in rows)
+    return (
+        render_template(
+            "ticketing/ball.html",
+            ball=current,
+            rows=rows,
+            form=form,
+            selling=services.sales_open(current, now) and bool(rows),
+            # Shown while anything is left, and again with the buyer's errors.
+            show_form=any(row.reason is None for row in rows) or posted,
+            opens_later=now < current.sales_open_at,
+            code=code,
+            unlocked=unlocked,
+            hold_minutes=current_app.config["BALL_HOLD_MINUTES"],
+        ),
+        status,
+    )
+
+
+# --- Stripe: the webhook, and the stand-in that plays Stripe without keys ------------------
+
+
+def _receive(payload: bytes, signature: str | None) -> str:
+    """Every webhook event, from Stripe or the stand-in: verified, then acted on once."""
+    return services.handle_event(payments.parse_event(payload, signature))
+
+
+@bp.route("/ball/stripe/webhook", methods=["POST"])
+@csrf.exempt
+@require(Action.PUBLIC)
+def webhook():
+    try:
+        outcome = _receive(request.get_data(), request.headers.get("Stripe-Signature"))
+    except payments.BadSignature as exc:
+        db.session.rollback()
+        current_app.logger.warning("Stripe webhook refused: %s", exc)
+        return jsonify(error="The signature did not check out"), 400
+    except DomainError as exc:
+        # A refused move will be refused again: answer 200 so Stripe stops retrying,
+        # and leave it to the team (the log says what).
+        db.session.rollback()
+        current_app.logger.error("Stripe webhook not applied: %s", exc)
+        return jsonify(received=True, outcome=f"not applied: {exc}")
+    db.session.commit()
+    return jsonify(received=True, outcome=outcome)
+
+
+def _stand_in_session(order: Order) -> dict:
+    """The order's session as Stripe's checkout.session object has it once paid."""
+    return {
+        "id": order.stripe_session_id,
+        "object": "checkout.session",
+        "mode": "payment",
+        "status": "complete",
+        "payment_status": "paid",
+        "amount_total": order.total_pence,
+        "currency": payments.CURRENCY,
+        "customer_email": order.buyer_email,
+        "client_reference_id": str(order.id),
+        "metadata": {"order_id": str(order.id)},
+        "payment_intent": f"pi_standin_{secrets.token_urlsafe(18)}",
+        "livemode": False,
+    }
+
+
+def _returned_url(order: Order) -> str:
+    return url_for("ticketing.returned", token=order.token, session_id=order.stripe_session_id)
+
+
+@bp.route("/ball/checkout/stand-in/<session_id>", methods=["GET", "POST"])
+@require(Action.PUBLIC)
+def stand_in(session_id: str):
+    if not payments.uses_stand_in():
+        abort(404)
+    try:
+        payments.check_stand_in_allowed()
+    except payments.StandInRefused as exc:
+        raise NotAllowed(str(exc)) from None
+    order = db.session.scalar(select(Order).where(Order.stripe_session_id == session_id))
+    if order is None:
+        abort(404)
+    if order.status in services.PAID_STATUSES:
+        return redirect(_returned_url(order), code=303)  # paid already: a second click
+    now = utcnow()
+    payable = order.status is OrderStatus.PENDING and order.hold_expires_at > now
+    form = StandInForm()
+    status = 200
+    if form.validate_on_submit():
+        if form.cancel.data:
+            services.abandon(order)
+            db.session.commit()
+            return redirect(url_for("ticketing.cancelled", token=order.token), code=303)
+        if payable:
+            payload, signature = payments.stand_in_event(
+                "checkout.session.completed", _stand_in_session(order)
+            )
+            _receive(payload, signature)
+            db.session.commit()
+            return redirect(_returned_url(order), code=303)
+        status = 409
+    return render_template(
+        "ticketing/stand_in.html", order=order, form=form, payable=payable
+    ), status
+
+
+# --- After Checkout ------------------------------------------------------------------------
+
+
+@bp.route("/ball/orders/<token>/paid")
+@require(Action.PUBLIC, load=load_order)
+def returned(order: Order):
+    """Stripe's success page: fulfil now if Stripe says it is paid, so the buyer sees
+    the tickets even before the webhook arrives (fulfil runs once whichever is first)."""
+    session_id = request.args.get("session_id", "")
+    waiting = order.status in (OrderStatus.PENDING, OrderStatus.EXPIRED)
+    if waiting and session_id and session_id == order.stripe_session_id:
+        try:
+            session = payments.retrieve_session(session_id)
+            if session and session.get("id") == order.stripe_session_id:
+                services.fulfil(services.payment_from_session(session))
+                db.session.commit()
+        except payments.PaymentsError:
+            db.session.rollback()
+            current_app.logger.exception("Return page: Stripe could not be asked; the webhook will")
+    return render_template(
+        "ticketing/returned.html", order=order, view=_order_view(order, utcnow())
+    )
+
+
+@bp.route("/ball/orders/<token>/cancelled")
+@require(Action.PUBLIC, load=load_order)
+def cancelled(order: Order):
+    """Stripe's cancel page: the buyer gave up, so the seats go back at once."""
+    if order.status is OrderStatus.PENDING:
+        services.abandon(order)
+        db.session.commit()
+    return render_template("ticketing/cancelled.html", order=order)
+
+
+# --- The order page --------------------------------------------------------------------------
+
+
+@bp.route("/ball/orders/<token>", methods=["GET", "POST"])
+@require(Action.PUBLIC, load=load_order)
+def order(order: Order):
+    now = utcnow()
+    numbered = [
+        (number, ticket)
+        for number, ticket in enumerate(order.tickets, start=1)
+        if ticket.status is TicketStatus.VALID
+    ]
+    form = guests_form(numbered)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.name_guests(order, form.details(), now)
+        except Conflict as exc:
+            db.session.rollback()
+            form.form_errors.append(str(exc))
+            status = 409
+        else:
+            db.session.commit()
+            flash("Guest details saved.", "success")
+            return redirect(url_for("ticketing.order", token=order.token))
+    elif request.method == "POST":
+        status = 400
+    until = services.guest_changes_until(order.ball)
+    view = _order_view(order, now)
+    return (
+        render_template(
+            "ticketing/order.html",
+            order=order,
+            form=form,
+            view=view,
+            seats=list(enumerate(order.tickets, start=1)),
+            until=until,
+            editable=view == "paid" and bool(numbered) and now < until,
+        ),
+        status,
+    )

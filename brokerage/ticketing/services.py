@@ -21,6 +21,8 @@ from datetime import datetime, timedelta
 
 from flask import current_app, url_for
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from brokerage.accounts.models import User
@@ -73,6 +75,14 @@ def normalise_code(text: str) -> str:
 # --- What is available -------------------------------------------------------------
 
 
+def current_ball(now: datetime | None = None) -> Ball | None:
+    """The ball on the public page: the next one to start."""
+    now = now or utcnow()
+    return db.session.scalar(
+        select(Ball).where(Ball.starts_at > now).order_by(Ball.starts_at, Ball.id).limit(1)
+    )
+
+
 def _lock_ball(ball: Ball) -> None:
     """Take the ball's lock for the rest of the transaction (see the module's docstring)."""
     db.session.execute(
@@ -99,10 +109,10 @@ def seats_taken(ball: Ball, now: datetime | None = None) -> int:
             Order.hold_expires_at > now,
         )
     )
+    # Each ticket is one seat (a table of 10 is issued as ten tickets).
     sold = db.session.scalar(
-        select(func.coalesce(func.sum(OrderLine.seats_per_ticket), 0))
+        select(func.count(Ticket.id))
         .select_from(Ticket)
-        .join(OrderLine, OrderLine.id == Ticket.order_line_id)
         .join(Order, Order.id == Ticket.order_id)
         .where(
             Order.ball_id == ball.id,
@@ -303,9 +313,13 @@ def hold(ball: Ball, basket: Basket, now: datetime | None = None) -> Order:
 
 def start_checkout(order: Order) -> str:
     """Open a Checkout session that expires with the hold; returns where to send the buyer."""
-    if order.status is not OrderStatus.PENDING or order.hold_expires_at <= utcnow():
+    now = utcnow()
+    if order.status is not OrderStatus.PENDING or order.hold_expires_at <= now:
         raise Conflict("This order's seats are no longer held: please start again")
     order.checkout_attempt += 1
+    # The session ends with the hold, to the second. Stripe's shortest session is 30
+    # minutes from its own clock, so a 30-minute hold is stretched by a minute or two.
+    order.hold_expires_at = payments.session_expiry(order.hold_expires_at, now)
     session = payments.create_checkout_session(
         order_id=order.id,
         attempt=order.checkout_attempt,
@@ -351,8 +365,20 @@ def payment_from_session(session: dict) -> Payment:
 
 def fulfil(payment: Payment, now: datetime | None = None) -> Order | None:
     """Mark the order paid, issue its tickets and queue the confirmation: once, however
-    many times and however concurrently it is called. Returns the order (None if no
-    order has that session)."""
+    many times and however concurrently it is called (the webhook, a replay of it, the
+    return page). Returns the order (None if no order has that session). A payment
+    whose amount or currency is not the order's is not fulfilled: it is logged and
+    noted on the order for the team.
+
+    The late-payment rule: money can arrive after the order's hold ran out (the
+    `checkout.session.expired` event came first, or the buyer paid in the session's
+    last seconds and Stripe told us late). Under the ball's lock the order's seats are
+    then counted again as if it were a new order. If the ball still has the seats (and
+    each ticket type still has the tickets), the payment stands: tickets are issued as
+    usual and the order is noted "paid after the hold expired". If not, the whole
+    payment is refunded through Stripe (its idempotency key comes from the refund row),
+    the order is marked refunded and the buyer is emailed (`ball_refunded_late`). So a
+    late payment never oversells the ball, and no money is kept without seats."""
     now = now or utcnow()
     order = db.session.scalar(select(Order).where(Order.stripe_session_id == payment.session_id))
     if order is None or not payment.paid:
@@ -387,9 +413,15 @@ def fulfil(payment: Payment, now: datetime | None = None) -> Order | None:
         return order  # someone else fulfilled it (or it was already refunded)
     order.stripe_payment_intent_id = payment.payment_intent_id
     if late:
-        free = order.ball.capacity - seats_taken(order.ball, now) + 0
-        # seats_taken now counts nothing for this order (its tickets are not issued yet).
-        if order.seats > free:
+        # seats_taken and tickets_taken count nothing for this order yet: it is paid,
+        # but its tickets are not issued.
+        free = order.ball.capacity - seats_taken(order.ball, now)
+        taken = tickets_taken(order.ball, now)
+        type_sold_out = any(
+            line.quantity > line.ticket_type.quantity - taken.get(line.ticket_type_id, 0)
+            for line in order.lines
+        )
+        if order.seats > free or type_sold_out:
             _refund_late(order, now)
             return order
         order.note = "Paid after the seats' hold expired; seats were still free, so it stands"
@@ -467,17 +499,85 @@ def abandon(order: Order) -> None:
     db.session.flush()
 
 
+# --- Guests -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GuestDetails:
+    """Who sits on one seat, and what they need."""
+
+    name: str | None
+    dietary: str | None
+    access_needs: str | None
+
+
+def guest_changes_until(ball: Ball) -> datetime:
+    """Buyers may name guests and change their needs until the team's cut-off, or until
+    the ball starts if the team set none."""
+    return ball.guest_changes_until or ball.starts_at
+
+
+def name_guests(order: Order, details: dict[int, GuestDetails], now: datetime | None = None) -> int:
+    """The buyer names the guests on their seats (ticket id -> details), before the
+    cut-off. Refunded seats are left as they are. Returns how many seats changed."""
+    from brokerage.templating import format_datetime
+
+    now = now or utcnow()
+    if order.status not in PAID_STATUSES:
+        raise Conflict("Guests can be named once the order is paid")
+    until = guest_changes_until(order.ball)
+    if now >= until:
+        raise Conflict(
+            f"Guest details could be changed until {format_datetime(until)}. "
+            "To change them now, email the programme team."
+        )
+    valid = {t.id: t for t in order.tickets if t.status is TicketStatus.VALID}
+    changed = 0
+    for ticket_id, guest in details.items():
+        ticket = valid.get(ticket_id)
+        if ticket is None:
+            continue
+        values = (guest.name or None, guest.dietary or None, guest.access_needs or None)
+        if values != (ticket.guest_name, ticket.dietary, ticket.access_needs):
+            ticket.guest_name, ticket.dietary, ticket.access_needs = values
+            changed += 1
+    db.session.flush()
+    return changed
+
+
 # --- Webhooks --------------------------------------------------------------------------
+
+
+def _record_event(event_id: str, kind: str) -> bool:
+    """Record a webhook event's id in the caller's transaction; False if it is there
+    already. INSERT ... ON CONFLICT DO NOTHING, not a savepoint: on SQLite a savepoint
+    opened outside a transaction commits when released, so the id would be kept even if
+    handling the event then failed, and Stripe's retry would be taken for a replay. On
+    PostgreSQL a second delivery racing this one waits for this transaction to end."""
+    values = {"id": event_id, "type": kind, "received_at": utcnow()}
+    dialect = db.session.get_bind().dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        recorded = db.session.scalar(
+            insert(StripeEvent)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["id"])
+            .returning(StripeEvent.id)
+        )
+        return recorded is not None
+    try:
+        with db.session.begin_nested():
+            db.session.add(StripeEvent(**values))
+            db.session.flush()
+    except IntegrityError:
+        return False
+    return True
 
 
 def handle_event(event: dict) -> str:
     """Act on one verified webhook event, once: its id is recorded first, so a replay
     (or a second delivery racing this one) is recognised. Returns what was done."""
-    try:
-        with db.session.begin_nested():
-            db.session.add(StripeEvent(id=event["id"], type=event.get("type", "")))
-            db.session.flush()
-    except IntegrityError:
+    if not _record_event(event["id"], event.get("type") or ""):
         return "duplicate"
     kind = event.get("type")
     obj = (event.get("data") or {}).get("object") or {}
@@ -503,7 +603,11 @@ def record_outside_refund(charge: dict) -> None:
     if order is None:
         return
     refunded = int(charge.get("amount_refunded") or 0)
-    if refunded > order.refunded_pence:
+    if refunded > order.refunded_pence and order.status is OrderStatus.REFUNDED:
+        # Every ticket was refunded already (for less than was paid): only the money moves.
+        order.refunded_pence = refunded
+        order.note = "Refunded in the Stripe dashboard"
+    elif refunded > order.refunded_pence:
         order.refunded_pence = refunded
         full = refunded >= (order.paid_pence or order.total_pence)
         if full:

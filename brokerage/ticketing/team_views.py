@@ -1,3 +1,409 @@
-"""The programme team's pages for the ball."""
+"""The programme team's pages for the ball: setting it up, sales, orders and refunds,
+complimentary tickets, the guest list and check-in at the door. Views are thin: the
+rules are in team_services.py and services.py."""
 
 from __future__ import annotations
+
+from dataclasses import asdict
+
+from flask import Response, abort, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from brokerage.accounts.forms import ActionForm
+from brokerage.columns import utcnow
+from brokerage.errors import Conflict, IllegalTransition
+from brokerage.extensions import db
+from brokerage.permissions import Action, require
+from brokerage.ticketing import payments, services, team_services
+from brokerage.ticketing.models import Ball, Order, OrderStatus, Ticket, TicketStatus, TicketType
+from brokerage.ticketing.team_forms import (
+    BallForm,
+    ComplimentaryForm,
+    DoorForm,
+    RefundForm,
+    TicketTypeForm,
+    ball_form_data,
+    ticket_type_form_data,
+)
+from brokerage.ticketing.team_services import DoorAnswer, OrderFilters
+from brokerage.ticketing.views import bp
+
+# The door's last answer, kept in the session for the page the check-in redirects to.
+DOOR_ANSWER = "door_answer"
+# The door page may use the camera (every other page may not: see security.py).
+DOOR_PERMISSIONS = "camera=(self), microphone=(), geolocation=(), payment=()"
+
+
+def load_ball(kwargs: dict) -> Ball:
+    return db.get_or_404(Ball, kwargs.pop("ball_id"))
+
+
+def load_ticket_type(kwargs: dict) -> TicketType:
+    ball_id = kwargs.pop("ball_id")
+    ticket_type = db.get_or_404(TicketType, kwargs.pop("type_id"))
+    if ticket_type.ball_id != ball_id:
+        abort(404)
+    return ticket_type
+
+
+def load_order(kwargs: dict) -> Order:
+    ball_id = kwargs.pop("ball_id")
+    order = team_services.order_for_team(kwargs.pop("order_id"))
+    if order is None or order.ball_id != ball_id:
+        abort(404)
+    return order
+
+
+def load_ticket(kwargs: dict) -> Ticket:
+    ball_id = kwargs.pop("ball_id")
+    ticket = db.get_or_404(Ticket, kwargs.pop("ticket_id"))
+    if ticket.order.ball_id != ball_id:
+        abort(404)
+    return ticket
+
+
+def _page(template: str, **context):
+    """The page, with 400 when it answers a form that was not accepted."""
+    return render_template(template, **context), 400 if request.method == "POST" else 200
+
+
+def _show(form, problems: dict[str, str]) -> None:
+    """Put each problem beside its field (or above the form if it has none)."""
+    for name, message in problems.items():
+        field = getattr(form, name, None)
+        if field is None:
+            form.form_errors.append(message)
+        elif message not in field.errors:
+            field.errors = [*field.errors, message]
+
+
+def _csv(text: str, filename: str) -> Response:
+    # The byte order mark tells Excel the file is UTF-8 (names with accents).
+    response = Response("\ufeff" + text, mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"  # personal data
+    return response
+
+
+def _ball_url(ball: Ball) -> str:
+    return url_for("ticketing.team_ball", ball_id=ball.id)
+
+
+def _order_url(order: Order) -> str:
+    return url_for("ticketing.team_order", ball_id=order.ball_id, order_id=order.id)
+
+
+# --- Setting up the ball ---------------------------------------------------------------
+
+
+@bp.route("/team/ball")
+@require(Action.TEAM)
+def team_balls():
+    return render_template("ticketing/team/balls.html", balls=team_services.all_balls())
+
+
+@bp.route("/team/ball/new", methods=["GET", "POST"])
+@require(Action.TEAM)
+def team_ball_new():
+    form = BallForm()
+    if form.validate_on_submit():
+        try:
+            ball = team_services.create_ball(form.details(), current_user)
+        except team_services.Problems as exc:
+            _show(form, exc.problems)
+        else:
+            db.session.commit()
+            flash(f"{ball.name} is set up. Now add its ticket types.", "success")
+            return redirect(_ball_url(ball))
+    return _page("ticketing/team/ball_form.html", form=form, ball=None, confirming=False)
+
+
+@bp.route("/team/ball/<int:ball_id>")
+@require(Action.TEAM, load=load_ball)
+def team_ball(ball: Ball):
+    return render_template(
+        "ticketing/team/ball.html",
+        ball=ball,
+        sales=team_services.sales(ball),
+        now=utcnow(),
+    )
+
+
+@bp.route("/team/ball/<int:ball_id>/edit", methods=["GET", "POST"])
+@require(Action.TEAM, load=load_ball)
+def team_ball_edit(ball: Ball):
+    form = BallForm(data=ball_form_data(ball) if request.method == "GET" else None)
+    confirming = False
+    if form.validate_on_submit():
+        try:
+            team_services.update_ball(ball, form.details(), current_user, form.confirm.data)
+        except team_services.NeedsConfirmation as exc:
+            _show(form, {exc.field: str(exc)})
+            confirming = True
+        except team_services.Problems as exc:
+            _show(form, exc.problems)
+        else:
+            db.session.commit()
+            flash(f"Your changes to {ball.name} are saved.", "success")
+            return redirect(_ball_url(ball))
+    # End the transaction before showing the form again: a refused change may have
+    # taken the ball's lock (see team_services.update_ball).
+    db.session.rollback()
+    return _page("ticketing/team/ball_form.html", form=form, ball=ball, confirming=confirming)
+
+
+@bp.route("/team/ball/<int:ball_id>/types/new", methods=["GET", "POST"])
+@require(Action.TEAM, load=load_ball)
+def team_type_new(ball: Ball):
+    form = TicketTypeForm()
+    if form.validate_on_submit():
+        try:
+            ticket_type = team_services.add_ticket_type(ball, form.details(), current_user)
+        except team_services.Problems as exc:
+            _show(form, exc.problems)
+        else:
+            db.session.commit()
+            flash(f"{ticket_type.name} is added.", "success")
+            return redirect(_ball_url(ball) + "#ticket-types")
+    return _page(
+        "ticketing/team/type_form.html", form=form, ball=ball, ticket_type=None, confirming=False
+    )
+
+
+@bp.route("/team/ball/<int:ball_id>/types/<int:type_id>/edit", methods=["GET", "POST"])
+@require(Action.TEAM, load=load_ticket_type)
+def team_type_edit(ticket_type: TicketType):
+    ball = ticket_type.ball
+    form = TicketTypeForm(
+        data=ticket_type_form_data(ticket_type) if request.method == "GET" else None
+    )
+    confirming = False
+    if form.validate_on_submit():
+        try:
+            team_services.update_ticket_type(
+                ticket_type, form.details(), current_user, form.confirm.data
+            )
+        except team_services.NeedsConfirmation as exc:
+            _show(form, {exc.field: str(exc)})
+            confirming = True
+        except team_services.Problems as exc:
+            _show(form, exc.problems)
+        else:
+            db.session.commit()
+            flash(f"Your changes to {ticket_type.name} are saved.", "success")
+            return redirect(_ball_url(ball) + "#ticket-types")
+    db.session.rollback()
+    return _page(
+        "ticketing/team/type_form.html",
+        form=form,
+        ball=ball,
+        ticket_type=ticket_type,
+        confirming=confirming,
+    )
+
+
+# --- Orders and refunds ------------------------------------------------------------------
+
+
+@bp.route("/team/ball/<int:ball_id>/orders")
+@require(Action.TEAM, load=load_ball)
+def team_orders(ball: Ball):
+    filters = OrderFilters.from_args(request.args)
+    return render_template(
+        "ticketing/team/orders.html",
+        ball=ball,
+        filters=filters,
+        page=team_services.find_orders(ball, filters),
+        counts=team_services.status_counts(ball),
+        Status=OrderStatus,
+    )
+
+
+@bp.route("/team/ball/<int:ball_id>/orders.csv")
+@require(Action.TEAM, load=load_ball)
+def team_orders_csv(ball: Ball):
+    filters = OrderFilters.from_args(request.args)
+    return _csv(team_services.orders_csv(ball, filters), f"{ball.slug}-orders.csv")
+
+
+@bp.route("/team/ball/<int:ball_id>/orders/<int:order_id>")
+@require(Action.TEAM, load=load_order)
+def team_order(order: Order):
+    return render_template(
+        "ticketing/team/order.html",
+        order=order,
+        ball=order.ball,
+        people=team_services.people(r.created_by_id for r in order.refunds),
+        shares={t.id: team_services.ticket_share(order, t) for t in order.tickets},
+        refundable=order.status in services.PAID_STATUSES,
+        Valid=TicketStatus.VALID,
+    )
+
+
+@bp.route("/team/ball/<int:ball_id>/orders/<int:order_id>/refund", methods=["GET", "POST"])
+@require(Action.TEAM, load=load_order)
+def team_refund(order: Order):
+    if order.status not in services.PAID_STATUSES:
+        flash(f"This order is '{order.status.label.lower()}': there is nothing to refund.")
+        return redirect(_order_url(order))
+    valid = [t for t in order.tickets if t.status is TicketStatus.VALID]
+    if request.method == "GET" and request.args.get("all") == "yes":
+        chosen = valid
+    else:
+        source = request.form if request.method == "POST" else request.args
+        wanted = set(source.getlist("ticket", type=int))
+        chosen = [t for t in valid if t.id in wanted]
+    if not chosen:
+        flash("Choose the tickets to refund.")
+        return redirect(_order_url(order) + "#refund")
+    suggested = team_services.suggested_refund(order, chosen)
+    form = RefundForm(data={"amount": suggested} if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            refund = services.refund_tickets(
+                order, [t.id for t in chosen], current_user, form.reason.data, form.amount.data
+            )
+        except services.FieldError as exc:
+            db.session.rollback()
+            _show(form, {exc.field: str(exc)})
+        except payments.PaymentsError as exc:
+            db.session.rollback()
+            form.form_errors.append(f"Stripe did not make the refund: {exc}")
+        except (Conflict, IllegalTransition) as exc:
+            db.session.rollback()
+            flash(str(exc))
+            return redirect(_order_url(order))
+        else:
+            db.session.commit()
+            seats = len(chosen)
+            flash(
+                f"Refunded £{refund.amount_pence / 100:,.2f}. {seats} seat"
+                f"{'s are' if seats != 1 else ' is'} released and {order.buyer_name} is emailed.",
+                "success",
+            )
+            return redirect(_order_url(order))
+    return _page(
+        "ticketing/team/refund.html",
+        order=order,
+        ball=order.ball,
+        form=form,
+        chosen=chosen,
+        whole=len(chosen) == len(valid),
+        suggested=suggested,
+        left=(order.paid_pence or 0) - order.refunded_pence,
+        shares={t.id: team_services.ticket_share(order, t) for t in chosen},
+    )
+
+
+# --- Complimentary tickets and the guest list ----------------------------------------------
+
+
+@bp.route("/team/ball/<int:ball_id>/complimentary", methods=["GET", "POST"])
+@require(Action.TEAM, load=load_ball)
+def team_complimentary(ball: Ball):
+    if not ball.ticket_types:
+        flash("Add a ticket type first: complimentary tickets are of one of its types.")
+        return redirect(_ball_url(ball))
+    form = ComplimentaryForm()
+    form.ticket_type.choices = [
+        (t.id, f"{t.name} ({t.seats_per_ticket} seat{'s' if t.seats_per_ticket != 1 else ''})")
+        for t in ball.ticket_types
+    ]
+    if form.validate_on_submit():
+        ticket_type = next(t for t in ball.ticket_types if t.id == form.ticket_type.data)
+        try:
+            order = team_services.issue_complimentary(
+                ball,
+                ticket_type,
+                form.quantity.data,
+                form.name.data,
+                form.email.data,
+                current_user,
+                form.reason.data,
+            )
+        except services.FieldError as exc:
+            db.session.rollback()
+            _show(form, {exc.field: str(exc)})
+        else:
+            db.session.commit()
+            flash(
+                f"{order.seats} complimentary seat{'s are' if order.seats != 1 else ' is'} "
+                f"issued. {order.buyer_name} is emailed the tickets.",
+                "success",
+            )
+            return redirect(_order_url(order))
+    return _page("ticketing/team/complimentary.html", ball=ball, form=form)
+
+
+@bp.route("/team/ball/<int:ball_id>/guests")
+@require(Action.TEAM, load=load_ball)
+def team_guests(ball: Ball):
+    counts = team_services.guest_counts(ball)
+    number = team_services.page_number(request.args.get("page", "1"))
+    return render_template(
+        "ticketing/team/guests.html",
+        ball=ball,
+        counts=counts,
+        page=team_services.guest_list(ball, number, total=counts.guests),
+    )
+
+
+@bp.route("/team/ball/<int:ball_id>/guests.csv")
+@require(Action.TEAM, load=load_ball)
+def team_guests_csv(ball: Ball):
+    return _csv(team_services.guests_csv(ball), f"{ball.slug}-guests.csv")
+
+
+# --- The door -----------------------------------------------------------------------------
+
+
+def _remember(ball: Ball, answer: DoorAnswer, code: str | None = None) -> None:
+    session[DOOR_ANSWER] = {**asdict(answer), "ball_id": ball.id, "code": (code or "")[:80]}
+
+
+@bp.route("/team/ball/<int:ball_id>/door", methods=["GET", "POST"])
+@require(Action.TEAM, load=load_ball)
+def team_door(ball: Ball):
+    form = DoorForm()
+    if form.validate_on_submit():
+        answer = team_services.admit(ball, form.code.data, current_user)
+        db.session.commit()
+        # An unknown code is shown again, so that a mistyped letter can be spotted.
+        unknown = answer.outcome == "not_valid" and answer.ticket_id is None
+        _remember(ball, answer, form.code.data if unknown else None)
+        return redirect(url_for("ticketing.team_door", ball_id=ball.id))
+    answer, ticket = None, None
+    if request.method == "GET":
+        answer = session.pop(DOOR_ANSWER, None)
+        if answer and answer.get("ball_id") != ball.id:
+            answer = None
+        if answer and answer.get("ticket_id"):
+            ticket = db.session.get(Ticket, answer["ticket_id"])
+    q = " ".join(request.args.get("q", "").split())[:100]
+    page, status = _page(
+        "ticketing/team/door.html",
+        ball=ball,
+        form=form,
+        answer=answer,
+        ticket=ticket,
+        q=q,
+        results=team_services.find_guests(ball, q),
+    )
+    response = Response(page, status)
+    response.headers["Permissions-Policy"] = DOOR_PERMISSIONS
+    return response
+
+
+@bp.route("/team/ball/<int:ball_id>/door/tickets/<int:ticket_id>/undo", methods=["POST"])
+@require(Action.TEAM, load=load_ticket)
+def team_undo_check_in(ticket: Ticket):
+    ball = ticket.order.ball
+    if ActionForm().validate_on_submit():
+        try:
+            answer = team_services.undo_admission(ticket, current_user)
+        except Conflict as exc:
+            answer = DoorAnswer("note", str(exc), ticket.id)
+        else:
+            db.session.commit()
+        _remember(ball, answer)
+    return redirect(url_for("ticketing.team_door", ball_id=ball.id))

@@ -1,0 +1,62 @@
+"""The Stripe wrapper on its own: the session's expiry inside Stripe's window, webhook
+signatures, and the stand-in's refusal in production."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from brokerage.ticketing import payments
+from tests.ticketing.fake_stripe import WEBHOOK_SECRET, event, signed
+
+NOW = datetime(2026, 11, 20, 19, 0, 0, 250_000, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("hold", "expected"),
+    [
+        # A 30-minute hold is stretched past Stripe's 30-minute minimum ...
+        (NOW + timedelta(minutes=30), NOW + timedelta(minutes=32, seconds=0.75)),
+        # ... a longer one only rounded up to the second Stripe counts in ...
+        (NOW + timedelta(minutes=45), NOW + timedelta(minutes=45, seconds=0.75)),
+        # ... and one past Stripe's 24-hour maximum brought inside it.
+        (NOW + timedelta(hours=30), NOW + timedelta(hours=23, minutes=58, seconds=0.75)),
+    ],
+    ids=["30-minutes", "45-minutes", "30-hours"],
+)
+def test_a_session_expires_inside_stripes_window(hold, expected):
+    assert payments.session_expiry(hold, NOW) == expected
+
+
+def test_webhooks_are_verified_with_the_configured_secret(app, monkeypatch):
+    monkeypatch.setitem(app.config, "STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET)
+    completed = event("checkout.session.completed", {"id": "cs_1"})
+    body, headers = signed(completed)
+    assert payments.parse_event(body.encode(), headers["Stripe-Signature"]) == json.loads(body)
+    with pytest.raises(payments.BadSignature):
+        payments.parse_event(body.encode(), signed(completed, "whsec_other")[1]["Stripe-Signature"])
+    with pytest.raises(payments.BadSignature):
+        payments.parse_event(body.encode(), None)
+    monkeypatch.setitem(app.config, "STRIPE_WEBHOOK_SECRET", None)
+    with pytest.raises(payments.BadSignature, match="No webhook secret"):
+        payments.parse_event(body.encode(), headers["Stripe-Signature"])
+
+
+def test_the_stand_ins_events_pass_the_webhooks_check(app):
+    body, header = payments.stand_in_event("checkout.session.completed", {"id": "cs_standin_1"})
+    parsed = payments.parse_event(body, header)
+    assert parsed["type"] == "checkout.session.completed"
+    assert parsed["data"]["object"]["id"] == "cs_standin_1"
+
+
+def test_the_stand_in_refuses_in_production(app, monkeypatch):
+    monkeypatch.setitem(app.config, "APP_ENV", "production")
+    assert payments.uses_stand_in()
+    with pytest.raises(payments.StandInRefused, match="does not run in production"):
+        payments.check_stand_in_allowed()
+    with pytest.raises(payments.StandInRefused):
+        payments.stand_in_event("checkout.session.completed", {"id": "cs_standin_1"})
+    with pytest.raises(payments.StandInRefused):
+        payments.refund(payment_intent_id="pi_standin_1", amount_pence=100, refund_row_id=1)
