@@ -165,15 +165,23 @@ def retrieve_session(session_id: str) -> dict | None:
         raise PaymentsError(str(exc)) from exc
 
 
-def refund(*, payment_intent_id: str | None, amount_pence: int, refund_row_id: int) -> str:
-    """Refund `amount_pence` of a payment; returns Stripe's refund id."""
+def refund(
+    *,
+    payment_intent_id: str | None,
+    amount_pence: int,
+    refund_row_id: int,
+    idempotency_key: str | None = None,
+) -> str:
+    """Refund `amount_pence` of a payment; returns Stripe's refund id. The key is the
+    refund row's unless the caller names the operation otherwise (a late payment's
+    refund is keyed by its order, so a retried webhook cannot refund it twice)."""
     if uses_stand_in() or not payment_intent_id or payment_intent_id.startswith("pi_standin_"):
         check_stand_in_allowed()
         return f"re_standin_{refund_row_id}_{secrets.token_hex(6)}"
     try:
         result = client().v1.refunds.create(
             params={"payment_intent": payment_intent_id, "amount": amount_pence},
-            options={"idempotency_key": f"refund-row-{refund_row_id}"},
+            options={"idempotency_key": idempotency_key or f"refund-row-{refund_row_id}"},
         )
     except stripe.StripeError as exc:
         raise PaymentsError(str(exc)) from exc

@@ -461,6 +461,8 @@ def _refund_late(order: Order, now: datetime) -> None:
         payment_intent_id=order.stripe_payment_intent_id,
         amount_pence=refund.amount_pence,
         refund_row_id=refund.id,
+        # Keyed by the order: a webhook retried after a lost reply refunds nothing twice.
+        idempotency_key=f"late-payment-refund-order-{order.id}",
     )
     order.status = next_order_status(order.status, OrderAction.REFUND_ALL)
     order.refunded_pence = refund.amount_pence

@@ -184,7 +184,8 @@ def test_a_payment_after_the_expiry_is_refunded_when_the_seats_are_gone(
     assert order.refunded_pence == order.total_pence == 19_000
     [refund] = order.refunds
     [call] = [c for c in fake_stripe.calls if c.path == "/v1/refunds"]
-    assert call.idempotency_key == f"refund-row-{refund.id}"
+    # Keyed by the order: a retried webhook could not refund the payment twice.
+    assert call.idempotency_key == f"late-payment-refund-order-{order.id}"
     assert call.params == {"payment_intent": paid["payment_intent"], "amount": "19000"}
     assert refund.stripe_refund_id == fake_stripe.refunds[0]["id"]
     assert sent("ball_refunded_late") == 1
