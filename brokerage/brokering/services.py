@@ -43,6 +43,7 @@ from brokerage.listings.models import (
 from brokerage.listings.services import record as record_listing
 from brokerage.listings.services import today_in_leeds
 from brokerage.matching import loading, scoring
+from brokerage.money import pounds
 from brokerage.needs.models import Need
 from brokerage.notifications.services import notify
 from brokerage.offers.models import Offer
@@ -836,12 +837,6 @@ def _main_units(listing: Listing, match: Match) -> int:
         ListingKind.EQUIPMENT: match.quantity or 0,
         ListingKind.SPONSORSHIP: match.amount_pence or 0,
     }[listing.kind]
-
-
-def pounds(pence: int | None) -> str:
-    if pence is None:
-        return ""
-    return f"£{pence / 100:,.0f}" if pence % 100 == 0 else f"£{pence / 100:,.2f}"
 
 
 def expected_delivery(match: Match) -> dict:

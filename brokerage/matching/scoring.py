@@ -18,6 +18,7 @@ from datetime import date
 from brokerage.listings.models import ListingKind, LocationMode
 from brokerage.matching import words
 from brokerage.matching.facts import NeedFacts, OfferFacts
+from brokerage.money import pounds
 
 # Each part of the score is first worked out as a share of FULL (10,000 = a perfect
 # fit on that part), then weighted.
@@ -198,7 +199,7 @@ def fit(need: NeedFacts, offer: OfferFacts, today: date, weights: Weights = WEIG
         pence = min(offer.remaining_pence, weights.towards_cap_pence)
         allocation = Allocation(amount_pence=pence)
         coverage = weights.towards_coverage * pence // weights.towards_cap_pence
-        covers = f"could pay towards it: {words.pounds(offer.remaining_pence)} available"
+        covers = f"could pay towards it: {pounds(offer.remaining_pence)} available"
     elif kind is VOLUNTEERING:
         people, each = volunteer_allocation(
             need.remaining_volunteers,
@@ -231,7 +232,7 @@ def fit(need: NeedFacts, offer: OfferFacts, today: date, weights: Weights = WEIG
         allocation = Allocation(amount_pence=pence)
         coverage = FULL * pence // need.remaining_pence
         covers = (
-            f"covers {words.pounds(pence)} of {words.pounds(need.remaining_pence)}"
+            f"covers {pounds(pence)} of {pounds(need.remaining_pence)}"
             f"{_still(need.remaining_pence, need.amount_pence)}"
         )
 

@@ -26,12 +26,6 @@ MONTHS = (
 )
 
 
-def pounds(pence: int) -> str:
-    """£ with thousands separators; pence only when there are some: £2,000 or £2,000.50."""
-    whole, part = divmod(pence, 100)
-    return f"£{whole:,}" if part == 0 else f"£{whole:,}.{part:02d}"
-
-
 def day(value: date) -> str:
     """GOV.UK style, without a leading zero: 3 March 2027."""
     return f"{value.day} {MONTHS[value.month - 1]} {value.year}"

@@ -13,6 +13,7 @@ from brokerage.accounts.forms import ActionForm
 from brokerage.columns import utcnow
 from brokerage.errors import Conflict, IllegalTransition
 from brokerage.extensions import db
+from brokerage.money import pounds
 from brokerage.permissions import Action, require
 from brokerage.ticketing import payments, services, team_services
 from brokerage.ticketing.models import Ball, Order, OrderStatus, Ticket, TicketStatus, TicketType
@@ -277,7 +278,7 @@ def team_refund(order: Order):
             db.session.commit()
             seats = len(chosen)
             flash(
-                f"Refunded £{refund.amount_pence / 100:,.2f}. {seats} seat"
+                f"Refunded {pounds(refund.amount_pence)}. {seats} seat"
                 f"{'s are' if seats != 1 else ' is'} released and {order.buyer_name} is emailed.",
                 "success",
             )

@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from brokerage.matching.words import day, devices, pounds
+from brokerage.matching.words import day, devices
+from brokerage.money import pounds
 
 
 @pytest.mark.parametrize(

@@ -731,7 +731,7 @@ def test_a_partial_then_a_full_refund_through_the_pages(client, team, fake_strip
         page=f"{refund_url}?ticket={first.id}",
     )
     assert response.headers["Location"] == order_url
-    assert "Refunded £95.00. 1 seat is released and Ada Buyer is emailed." in flashes(
+    assert "Refunded £95. 1 seat is released and Ada Buyer is emailed." in flashes(
         client.get(order_url)
     )
     assert first.status is TicketStatus.REVOKED and second.status is TicketStatus.VALID
