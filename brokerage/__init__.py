@@ -33,6 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
     # Importing a domain's views attaches its routes to its blueprint.
     from brokerage.accounts import views as accounts
     from brokerage.brokering import views as brokering
+    from brokerage.impact import views as impact
     from brokerage.listings import views as listings
     from brokerage.main import views as main
     from brokerage.needs import views as needs
@@ -51,6 +52,7 @@ def create_app(config: dict | None = None) -> Flask:
         brokering,
         ticketing,
         notifications,
+        impact,
     )
     for domain in domains:
         app.register_blueprint(domain.bp)

@@ -93,6 +93,16 @@ SETTINGS = (
     Setting("STRIPE_API_BASE", "(Stripe's)", "another API address, e.g. a recording test server"),
     Setting("BALL_HOLD_MINUTES", "30", "how long seats are held while a buyer pays (30 to 1440)"),
     Setting("RATELIMIT_CHECKOUT", "10 per minute;60 per hour", "checkouts per visitor"),
+    Setting(
+        "IMPACT_HOUR_VALUE_LOW_PENCE",
+        "1350",
+        "low value of a volunteer hour, in pence (around the Real Living Wage)",
+    ),
+    Setting(
+        "IMPACT_HOUR_VALUE_HIGH_PENCE",
+        "3000",
+        "high value of a volunteer hour, in pence (a skilled IT professional's time)",
+    ),
 )
 
 
@@ -193,6 +203,18 @@ def load(overrides: dict | None = None) -> dict:
         # scrypt in production; a cheaper, still salted hash keeps the test suite quick.
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000" if env == "testing" else "scrypt",
     }
+    low = _int("IMPACT_HOUR_VALUE_LOW_PENCE", os.environ.get("IMPACT_HOUR_VALUE_LOW_PENCE"), 1350)
+    high = _int(
+        "IMPACT_HOUR_VALUE_HIGH_PENCE", os.environ.get("IMPACT_HOUR_VALUE_HIGH_PENCE"), 3000
+    )
+    if not 0 <= low <= high:
+        raise ConfigError(
+            "IMPACT_HOUR_VALUE_LOW_PENCE and IMPACT_HOUR_VALUE_HIGH_PENCE must be whole "
+            f"numbers of pence, 0 or more, the low one no higher: not {low} and {high}"
+        )
+    # What an hour of volunteering is worth, as a range: the impact pages state the method.
+    config["IMPACT_HOUR_VALUE_LOW_PENCE"] = low
+    config["IMPACT_HOUR_VALUE_HIGH_PENCE"] = high
     if overrides:
         config.update(overrides)
     return config

@@ -173,6 +173,19 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "ticketing.team_guests_csv": {"GET": TEAM},
     "ticketing.team_door": {"GET": TEAM, "POST": TEAM},
     "ticketing.team_undo_check_in": {"POST": TEAM},
+    # The team's lists as CSV (with the page's filters), and every match.
+    "organisations.team_list_csv": {"GET": TEAM},
+    "needs.team_csv": {"GET": TEAM},
+    "offers.team_csv": {"GET": TEAM},
+    "brokering.team_matches": {"GET": TEAM},
+    "brokering.team_matches_csv": {"GET": TEAM},
+    # Impact: the team's dashboard and figures, the public page, and each organisation's
+    # own statement (A's "what you received"; B's statement as CSV).
+    "impact.dashboard": {"GET": TEAM},
+    "impact.team": {"GET": TEAM},
+    "impact.public": {"GET": EVERYONE},
+    "impact.organisation": {"GET": INSIDE_A},
+    "impact.organisation_csv": {"GET": INSIDE_B},
     # The outbox in the browser: the team, and only while OUTBOX_VIEW is on.
     "notifications.outbox": {"GET": TEAM},
     "notifications.email": {"GET": TEAM},
@@ -184,6 +197,7 @@ ORGANISATION_FOR = {
     "offers.for_organisation": "B",
     "offers.choose_kind": "B",
     "offers.create": "B",
+    "impact.organisation_csv": "B",
 }
 
 # Which of a side's items an endpoint's item_id names: the draft unless listed. The

@@ -9,11 +9,14 @@ the same laptop twice, on PostgreSQL or on SQLite.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from flask import current_app, url_for
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import aliased, joinedload
 
 from brokerage.accounts.models import User
 from brokerage.brokering.models import (
@@ -32,19 +35,22 @@ from brokerage.brokering.models import (
 )
 from brokerage.columns import utcnow
 from brokerage.errors import Conflict, DomainError, NotAllowed
+from brokerage.exports import joined, money, stream
 from brokerage.extensions import db
 from brokerage.listings.models import (
     OPEN_STATUSES,
+    DeviceType,
     ListingAction,
     ListingKind,
     ListingSide,
     ListingStatus,
 )
+from brokerage.listings.search import Page, page_number
 from brokerage.listings.services import record as record_listing
 from brokerage.listings.services import today_in_leeds
 from brokerage.matching import loading, scoring
 from brokerage.money import pounds
-from brokerage.needs.models import Need
+from brokerage.needs.models import Need, need_ward
 from brokerage.notifications.services import notify
 from brokerage.offers.models import Offer
 from brokerage.organisations.models import (
@@ -52,6 +58,7 @@ from brokerage.organisations.models import (
     Organisation,
     OrganisationKind,
     OrganisationStatus,
+    Ward,
 )
 from brokerage.permissions import is_member
 from brokerage.templating import LONDON
@@ -808,6 +815,207 @@ def my_matches(user: User) -> list[MyMatch]:
         side = side_of(user, match)
         rows.append(MyMatch(match, side, next_action(match, side)))
     return sorted(rows, key=lambda row: row.action is None)
+
+
+# --- Every match, for the team -------------------------------------------------------
+
+MATCHES_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class MatchFilters:
+    status: MatchStatus | None = None
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> MatchFilters:
+        status = args.get("status", "")
+        return cls(
+            status=MatchStatus(status) if status in {s.value for s in MatchStatus} else None,
+            page=page_number(args.get("page", "1")),
+        )
+
+    def args(self, **changes) -> dict[str, str]:
+        f = replace(self, **changes)
+        values = {
+            "status": f.status.value if f.status else "",
+            "page": str(f.page) if f.page != 1 else "",
+        }
+        return {k: v for k, v in values.items() if v}
+
+    @property
+    def active(self) -> bool:
+        return self.status is not None
+
+    def conditions(self) -> list:
+        return [Match.status == self.status] if self.status else []
+
+
+def find_matches(filters: MatchFilters) -> Page:
+    """One page of the matches of the status chosen (or all), the latest proposed first,
+    with what the list shows of their need and offer: two queries, whatever the page."""
+    conditions = filters.conditions()
+    total = db.session.scalar(select(func.count(Match.id)).where(*conditions)) or 0
+    pages = max(1, math.ceil(total / MATCHES_PER_PAGE))
+    page = min(filters.page, pages)
+    items = list(
+        db.session.scalars(
+            select(Match)
+            .where(*conditions)
+            .order_by(Match.proposed_at.desc(), Match.id.desc())
+            .limit(MATCHES_PER_PAGE)
+            .offset((page - 1) * MATCHES_PER_PAGE)
+            .options(
+                joinedload(Match.need).joinedload(Need.organisation),
+                joinedload(Match.need).joinedload(Need.device_type),
+                joinedload(Match.offer).joinedload(Offer.organisation),
+                joinedload(Match.offer).joinedload(Offer.device_type),
+            )
+        )
+    )
+    return Page(items=items, total=total, page=page, pages=pages)
+
+
+def match_status_counts() -> dict[MatchStatus, int]:
+    counts = dict(
+        db.session.execute(select(Match.status, func.count(Match.id)).group_by(Match.status)).all()
+    )
+    return {status: counts.get(status, 0) for status in MatchStatus}
+
+
+MATCH_COLUMNS = [
+    "Match ID",
+    "Status",
+    "Need ID",
+    "Need",
+    "Need's kind",
+    "Community organisation",
+    "Need's wards",
+    "Offer ID",
+    "Offer",
+    "Offer's kind",
+    "Company",
+    "Volunteers",
+    "Hours each",
+    "Total hours",
+    "Devices",
+    "Device type",
+    "Amount (£)",
+    "Proposed (UK time)",
+    "Proposed by",
+    "Agreed (UK time)",
+    "Started (UK time)",
+    "Closed (UK time)",
+    "Declined by",
+    "Reason for declining or cancelling",
+    "Hours delivered",
+    "Devices delivered",
+    "Delivered (£)",
+    "People reached",
+    "Charity's rating",
+    "Company's rating",
+]
+
+
+def match_rows(filters: MatchFilters) -> Iterator[list]:
+    """Every match of the status chosen (or all), in the list's order, as CSV rows:
+    one query, whatever their number."""
+    community, company = aliased(Organisation), aliased(Organisation)
+
+    def rating(side: ListingSide):
+        return (
+            select(Feedback.rating)
+            .where(Feedback.match_id == Match.id, Feedback.side == side)
+            .scalar_subquery()
+        )
+
+    statement = (
+        select(
+            Match.id,
+            Match.status,
+            Need.id.label("need_id"),
+            Need.title.label("need"),
+            Need.kind.label("need_kind"),
+            community.name.label("community"),
+            joined(
+                select(Ward.name)
+                .join(need_ward, need_ward.c.ward_id == Ward.id)
+                .where(need_ward.c.need_id == Need.id),
+                Ward.position,
+                Need,
+            ).label("wards"),
+            Offer.id.label("offer_id"),
+            Offer.title.label("offer"),
+            Offer.kind.label("offer_kind"),
+            company.name.label("company"),
+            Match.volunteers,
+            Match.hours_per_volunteer,
+            (Match.volunteers * Match.hours_per_volunteer).label("total_hours"),
+            Match.quantity,
+            DeviceType.name.label("device"),
+            Match.amount_pence,
+            Match.proposed_at,
+            User.name.label("proposed_by"),
+            Match.agreed_at,
+            Match.started_at,
+            Match.closed_at,
+            Match.declined_by_side,
+            Match.reason,
+            Match.delivered_hours,
+            Match.delivered_devices,
+            Match.delivered_pence,
+            Match.people_reached,
+            rating(ListingSide.NEED).label("need_rating"),
+            rating(ListingSide.OFFER).label("offer_rating"),
+        )
+        .join(Need, Need.id == Match.need_id)
+        .join(community, community.id == Need.organisation_id)
+        .join(Offer, Offer.id == Match.offer_id)
+        .join(company, company.id == Offer.organisation_id)
+        .join(User, User.id == Match.proposed_by_id)
+        .outerjoin(
+            DeviceType, DeviceType.id == func.coalesce(Need.device_type_id, Offer.device_type_id)
+        )
+        .where(*filters.conditions())
+        .order_by(Match.proposed_at.desc(), Match.id.desc())
+    )
+    return (_match_row(row) for row in stream(statement))
+
+
+def _match_row(row) -> list:
+    declined_by = {ListingSide.NEED: row.community, ListingSide.OFFER: row.company}
+    return [
+        row.id,
+        row.status,
+        row.need_id,
+        row.need,
+        row.need_kind,
+        row.community,
+        row.wards,
+        row.offer_id,
+        row.offer,
+        row.offer_kind,
+        row.company,
+        row.volunteers,
+        row.hours_per_volunteer,
+        row.total_hours,
+        row.quantity,
+        row.device if row.quantity else None,
+        money(row.amount_pence),
+        row.proposed_at,
+        row.proposed_by,
+        row.agreed_at,
+        row.started_at,
+        row.closed_at,
+        declined_by.get(row.declined_by_side),
+        row.reason,
+        row.delivered_hours,
+        row.delivered_devices,
+        money(row.delivered_pence),
+        row.people_reached,
+        row.need_rating,
+        row.offer_rating,
+    ]
 
 
 def matches_for(listing: Listing) -> list[Match]:

@@ -22,6 +22,7 @@ from brokerage.brokering.forms import (
 )
 from brokerage.brokering.models import HelpOffer, HelpOfferStatus, Match, MatchStatus
 from brokerage.errors import Conflict, DomainError, IllegalTransition
+from brokerage.exports import csv_response, dated
 from brokerage.extensions import db
 from brokerage.listings.models import ListingKind, ListingSide, ListingStatus
 from brokerage.listings.services import today_in_leeds
@@ -65,6 +66,26 @@ def queue():
         flag_days=services.flag_days(),
         forms={h.id: HelpAnswerForm(prefix=f"help-{h.id}") for h in helps},
     )
+
+
+@bp.route("/team/matches")
+@require(Action.TEAM)
+def team_matches():
+    filters = services.MatchFilters.from_args(request.args)
+    return render_template(
+        "brokering/matches.html",
+        filters=filters,
+        page=services.find_matches(filters),
+        counts=services.match_status_counts(),
+    )
+
+
+@bp.route("/team/matches.csv")
+@require(Action.TEAM)
+def team_matches_csv():
+    filters = services.MatchFilters.from_args(request.args)
+    name = f"matches-{filters.status.value.replace('_', '-')}" if filters.status else "matches"
+    return csv_response(dated(name), services.MATCH_COLUMNS, services.match_rows(filters))
 
 
 @bp.route("/team/help/<int:help_id>", methods=["POST"])

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from brokerage.accounts.forms import ActionForm
 from brokerage.errors import DomainError, IllegalTransition
+from brokerage.exports import csv_response, dated
 from brokerage.extensions import db
 from brokerage.listings import search, services
 from brokerage.listings.forms import ListingForm, ReviewForm, TermForm
@@ -115,6 +116,16 @@ def register(blueprint: Blueprint, side: Side) -> None:
             options=search.filter_options(),
             sort_choices=search.SORTS,
         )
+
+    @blueprint.route(f"/team/{n}s.csv")
+    @require(Action.TEAM)
+    def team_csv():
+        # Every need (or offer) in any status, or in `status`, with the list's filters.
+        filters = search.Filters.from_args(request.args)
+        status = search.status_filter(request.args.get("status"))
+        name = f"{n}s-{status.replace('_', '-')}" if status else f"{n}s"
+        rows = search.export_rows(side.model, filters, status, services.today_in_leeds())
+        return csv_response(dated(name), search.export_columns(side.model), rows)
 
     @blueprint.route(f"/{n}s/<int:item_id>")
     @require(side.see, load=load_item)

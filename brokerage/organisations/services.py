@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -16,6 +17,7 @@ from brokerage.accounts.models import User
 from brokerage.accounts.services import normalise_email
 from brokerage.columns import utcnow
 from brokerage.errors import Conflict, DomainError, NotAllowed
+from brokerage.exports import joined, stream
 from brokerage.extensions import db
 from brokerage.notifications.services import queue_email
 from brokerage.organisations.models import (
@@ -33,6 +35,8 @@ from brokerage.organisations.models import (
     RegistrationScheme,
     Ward,
     next_status,
+    organisation_beneficiary_group,
+    organisation_ward,
 )
 
 # ---------------------------------------------------------------------------
@@ -346,6 +350,90 @@ def organisations_by_status(status: OrganisationStatus | None) -> list[Organisat
     if status is not None:
         stmt = stmt.where(Organisation.status == status)
     return list(db.session.scalars(stmt))
+
+
+ORGANISATION_COLUMNS = [
+    "Organisation ID",
+    "Name",
+    "Kind",
+    "Type",
+    "Status",
+    "Registered with",
+    "Registration number",
+    "Address line 1",
+    "Address line 2",
+    "Town",
+    "Postcode",
+    "Wards",
+    "Helps",
+    "Website",
+    "Owners",
+    "Owners' emails",
+    "Members",
+    "Registered (UK time)",
+    "Sent for verification (UK time)",
+    "Decided (UK time)",
+]
+
+
+def organisation_rows(status: OrganisationStatus | None) -> Iterator[list]:
+    """Every organisation (of `status`, if given) in the team's list order, as CSV rows:
+    one query, whatever their number."""
+    owners = (
+        select(User.id)
+        .join(Membership, Membership.user_id == User.id)
+        .where(
+            Membership.organisation_id == Organisation.id,
+            Membership.role == MembershipRole.OWNER,
+            Membership.status == MembershipStatus.ACTIVE,
+        )
+    )
+    ward_links, group_links = organisation_ward.c, organisation_beneficiary_group.c
+    statement = select(
+        Organisation.id,
+        Organisation.name,
+        Organisation.kind,
+        Organisation.org_type,
+        Organisation.status,
+        Organisation.registration_scheme,
+        Organisation.registration_number,
+        Organisation.address_line_1,
+        Organisation.address_line_2,
+        Organisation.town,
+        Organisation.postcode,
+        joined(
+            select(Ward.name)
+            .join(organisation_ward, ward_links.ward_id == Ward.id)
+            .where(ward_links.organisation_id == Organisation.id),
+            Ward.position,
+            Organisation,
+        ),
+        joined(
+            select(BeneficiaryGroup.name)
+            .join(
+                organisation_beneficiary_group,
+                group_links.beneficiary_group_id == BeneficiaryGroup.id,
+            )
+            .where(group_links.organisation_id == Organisation.id),
+            BeneficiaryGroup.position,
+            Organisation,
+        ),
+        Organisation.website,
+        joined(owners.with_only_columns(User.name), Membership.id, Organisation, "; "),
+        joined(owners.with_only_columns(User.email), Membership.id, Organisation, "; "),
+        select(func.count(Membership.id))
+        .where(
+            Membership.organisation_id == Organisation.id,
+            Membership.status == MembershipStatus.ACTIVE,
+        )
+        .scalar_subquery(),
+        Organisation.created_at,
+        Organisation.submitted_at,
+        Organisation.decided_at,
+    ).order_by(Organisation.name, Organisation.id)
+    if status is not None:
+        statement = statement.where(Organisation.status == status)
+    return (list(row) for row in stream(statement))
 
 
 def status_counts() -> dict[OrganisationStatus, int]:

@@ -8,6 +8,7 @@ from flask_login import current_user
 from brokerage.accounts.forms import ActionForm
 from brokerage.columns import utcnow
 from brokerage.errors import DomainError, IllegalTransition
+from brokerage.exports import csv_response, dated
 from brokerage.extensions import db
 from brokerage.organisations import bp, services
 from brokerage.organisations.forms import (
@@ -240,18 +241,30 @@ def queue():
     )
 
 
+def _status_filter() -> OrganisationStatus | None:
+    status = request.args.get("status", "")
+    return OrganisationStatus(status) if status in {s.value for s in OrganisationStatus} else None
+
+
 @bp.route("/team/organisations/all")
 @require(Action.TEAM)
 def team_list():
-    status = request.args.get("status", "")
-    status_value = (
-        OrganisationStatus(status) if status in {s.value for s in OrganisationStatus} else None
-    )
+    status = _status_filter()
     return render_template(
         "organisations/manage/list.html",
-        status=status_value,
-        organisations=services.organisations_by_status(status_value),
+        status=status,
+        organisations=services.organisations_by_status(status),
         counts=services.status_counts(),
+    )
+
+
+@bp.route("/team/organisations/all.csv")
+@require(Action.TEAM)
+def team_list_csv():
+    status = _status_filter()
+    name = f"organisations-{status.value.replace('_', '-')}" if status else "organisations"
+    return csv_response(
+        dated(name), services.ORGANISATION_COLUMNS, services.organisation_rows(status)
     )
 
 

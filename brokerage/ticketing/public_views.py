@@ -110,8 +110,12 @@ def ball():
     form = ball_form(rows, charity) if posted else ball_form(rows, charity, data={"code": code})
     status = 200
     if form.validate_on_submit():
+        order = None
         try:
             order = services.hold(current, form.basket(), now)
+            # Commit the hold (and so free the ball's lock) before asking Stripe: no
+            # other buyer waits on Stripe's answer.
+            db.session.commit()
             checkout_url = services.start_checkout(order)
         except services.FieldError as exc:
             db.session.rollback()
@@ -122,6 +126,9 @@ def ball():
             form.form_errors.append(str(exc))
         except (payments.PaymentsError, payments.StandInRefused):
             db.session.rollback()
+            if order is not None:
+                services.forget_unstarted(order)  # the seats go straight back
+                db.session.commit()
             current_app.logger.exception("The ball's checkout could not start")
             form.form_errors.append(
                 "We could not start the payment. Nothing was charged and no seats are "

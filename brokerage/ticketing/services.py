@@ -379,7 +379,6 @@ def fulfil(payment: Payment, now: datetime | None = None) -> Order | None:
     payment is refunded through Stripe (its idempotency key comes from the refund row),
     the order is marked refunded and the buyer is emailed (`ball_refunded_late`). So a
     late payment never oversells the ball, and no money is kept without seats."""
-    now = now or utcnow()
     order = db.session.scalar(select(Order).where(Order.stripe_session_id == payment.session_id))
     if order is None or not payment.paid:
         return order
@@ -395,13 +394,15 @@ def fulfil(payment: Payment, now: datetime | None = None) -> Order | None:
         db.session.flush()
         return order
 
+    # Always under the ball's lock, and "late" decided after taking it: otherwise a
+    # payment that started just before its hold ran out could commit just after, while
+    # another buyer's hold (no longer counting this order) took the same seats.
+    _lock_ball(order.ball)
+    db.session.refresh(order)
+    now = now or utcnow()
     late = order.status is OrderStatus.EXPIRED or (
         order.status is OrderStatus.PENDING and order.hold_expires_at <= now
     )
-    if late:
-        # The late-payment rule: the money arrived after the hold ran out. Take the
-        # seats again if there are still enough; otherwise refund the whole payment.
-        _lock_ball(order.ball)
     won = db.session.execute(
         update(Order)
         .where(Order.id == order.id, Order.status.in_([OrderStatus.PENDING, OrderStatus.EXPIRED]))
@@ -490,6 +491,15 @@ def expire(session_id: str, now: datetime | None = None) -> Order | None:
     )
     db.session.refresh(order)
     return order
+
+
+def forget_unstarted(order: Order) -> None:
+    """The checkout could not even start (Stripe refused or was unreachable): the hold
+    is deleted, as if the buyer had never pressed the button. No money was involved."""
+    order = db.session.merge(order)
+    if order.status is OrderStatus.PENDING and order.stripe_session_id is None:
+        db.session.delete(order)
+        db.session.flush()
 
 
 def abandon(order: Order) -> None:

@@ -9,11 +9,9 @@ decision against the buyers paying at the same moment.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -24,6 +22,7 @@ from sqlalchemy.orm import selectinload
 from brokerage.accounts.models import User
 from brokerage.columns import utcnow
 from brokerage.errors import DomainError, NotAllowed
+from brokerage.exports import money, stream
 from brokerage.extensions import db
 from brokerage.listings.search import Page
 from brokerage.notifications.services import queue_email
@@ -688,13 +687,10 @@ def guest_counts(ball: Ball) -> GuestCounts:
     return GuestCounts(*(int(value or 0) for value in row))
 
 
-def guest_list(ball: Ball, page: int | None = None, total: int | None = None) -> Page:
-    """Every valid ticket of the ball's paid orders, order by order; one page of them,
-    or all of them when `page` is None (for the CSV). `total` saves counting again."""
+def guest_list(ball: Ball, page: int, total: int | None = None) -> Page:
+    """One page of the valid tickets of the ball's paid orders, order by order (the CSV
+    has them all: `guest_rows`). `total` saves counting again."""
     query = _guests_query(ball).order_by(Order.id, Ticket.id)
-    if page is None:
-        rows = _rows(query)
-        return Page(items=rows, total=len(rows), page=1, pages=1)
     if total is None:
         total = guest_counts(ball).guests
     pages = max(1, math.ceil(total / GUESTS_PER_PAGE))
@@ -725,86 +721,77 @@ def find_guests(ball: Ball, q: str) -> list[GuestRow]:
 
 # --- CSV ---------------------------------------------------------------------------------------
 
-# A cell starting with one of these is a formula to a spreadsheet (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+ORDER_COLUMNS = [
+    "Order",
+    "Placed (UK time)",
+    "Status",
+    "Buyer",
+    "Email",
+    "Seats",
+    "Tickets (£)",
+    "Donation (£)",
+    "Gift Aid",
+    "Refunded (£)",
+    "Complimentary",
+    "Note",
+]
 
 
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-def to_csv(header: list[str], rows: Iterable[Iterable]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([_cell(value) for value in row])
-    return out.getvalue()
-
-
-def _pounds(pence: int | None) -> str:
-    return f"{(pence or 0) / 100:.2f}"
-
-
-def _local(moment: datetime | None) -> str:
-    return f"{london(moment):%Y-%m-%d %H:%M}" if moment else ""
-
-
-def orders_csv(ball: Ball, filters: OrderFilters) -> str:
-    orders = db.session.scalars(
-        select(Order).where(*_order_conditions(ball, filters)).order_by(Order.id)
+def order_rows(ball: Ball, filters: OrderFilters) -> Iterator[list]:
+    """Every order matching the search and status (no pages), oldest first, as CSV rows."""
+    statement = (
+        select(
+            Order.id,
+            Order.created_at,
+            Order.status,
+            Order.buyer_name,
+            Order.buyer_email,
+            Order.seats,
+            Order.tickets_pence,
+            Order.donation_pence,
+            Order.gift_aid,
+            Order.refunded_pence,
+            Order.complimentary,
+            Order.note,
+        )
+        .where(*_order_conditions(ball, filters))
+        .order_by(Order.id)
     )
-    header = [
-        "Order",
-        "Placed (UK time)",
-        "Status",
-        "Buyer",
-        "Email",
-        "Seats",
-        "Tickets (£)",
-        "Donation (£)",
-        "Gift Aid",
-        "Refunded (£)",
-        "Complimentary",
-        "Note",
-    ]
-    rows = (
+    return (
         [
             order.id,
-            _local(order.created_at),
-            order.status.label,
+            order.created_at,
+            order.status,
             order.buyer_name,
             order.buyer_email,
             order.seats,
-            _pounds(order.tickets_pence),
-            _pounds(order.donation_pence),
+            money(order.tickets_pence),
+            money(order.donation_pence),
             order.gift_aid,
-            _pounds(order.refunded_pence),
+            money(order.refunded_pence),
             order.complimentary,
             order.note,
         ]
-        for order in orders
+        for order in stream(statement)
     )
-    return to_csv(header, rows)
 
 
-def guests_csv(ball: Ball) -> str:
-    header = [
-        "Guest",
-        "Ticket type",
-        "Buyer",
-        "Buyer's email",
-        "Dietary needs",
-        "Access needs",
-        "Checked in (UK time)",
-        "Order",
-    ]
-    rows = (
+GUEST_COLUMNS = [
+    "Guest",
+    "Ticket type",
+    "Buyer",
+    "Buyer's email",
+    "Dietary needs",
+    "Access needs",
+    "Checked in (UK time)",
+    "Order",
+]
+
+
+def guest_rows(ball: Ball) -> Iterator[list]:
+    """The whole guest list, order by order, as CSV rows."""
+    statement = _guests_query(ball).order_by(Order.id, Ticket.id)
+    return (
         [
             row.guest_name or "Not named yet",
             row.ticket_type,
@@ -812,12 +799,11 @@ def guests_csv(ball: Ball) -> str:
             row.buyer_email,
             row.dietary,
             row.access_needs,
-            _local(row.checked_in_at),
+            row.checked_in_at,
             row.order_id,
         ]
-        for row in guest_list(ball).items
+        for row in (GuestRow(*values) for values in stream(statement))
     )
-    return to_csv(header, rows)
 
 
 # --- At the door ----------------------------------------------------------------------------------

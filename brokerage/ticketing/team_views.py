@@ -12,6 +12,7 @@ from flask_login import current_user
 from brokerage.accounts.forms import ActionForm
 from brokerage.columns import utcnow
 from brokerage.errors import Conflict, IllegalTransition
+from brokerage.exports import csv_response
 from brokerage.extensions import db
 from brokerage.money import pounds
 from brokerage.permissions import Action, require
@@ -76,14 +77,6 @@ def _show(form, problems: dict[str, str]) -> None:
             form.form_errors.append(message)
         elif message not in field.errors:
             field.errors = [*field.errors, message]
-
-
-def _csv(text: str, filename: str) -> Response:
-    # The byte order mark tells Excel the file is UTF-8 (names with accents).
-    response = Response("\ufeff" + text, mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"  # personal data
-    return response
 
 
 def _ball_url(ball: Ball) -> str:
@@ -224,7 +217,8 @@ def team_orders(ball: Ball):
 @require(Action.TEAM, load=load_ball)
 def team_orders_csv(ball: Ball):
     filters = OrderFilters.from_args(request.args)
-    return _csv(team_services.orders_csv(ball, filters), f"{ball.slug}-orders.csv")
+    rows = team_services.order_rows(ball, filters)
+    return csv_response(f"{ball.slug}-orders.csv", team_services.ORDER_COLUMNS, rows)
 
 
 @bp.route("/team/ball/<int:ball_id>/orders/<int:order_id>")
@@ -352,7 +346,9 @@ def team_guests(ball: Ball):
 @bp.route("/team/ball/<int:ball_id>/guests.csv")
 @require(Action.TEAM, load=load_ball)
 def team_guests_csv(ball: Ball):
-    return _csv(team_services.guests_csv(ball), f"{ball.slug}-guests.csv")
+    return csv_response(
+        f"{ball.slug}-guests.csv", team_services.GUEST_COLUMNS, team_services.guest_rows(ball)
+    )
 
 
 # --- The door -----------------------------------------------------------------------------

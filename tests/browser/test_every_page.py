@@ -30,7 +30,15 @@ from tests.test_permissions import MATRIX, ROLES, World, fresh_world
 pytestmark = pytest.mark.browser
 
 # CSV downloads are files, not pages (their content is tested in tests/ticketing).
-DOWNLOADS = {"ticketing.team_orders_csv", "ticketing.team_guests_csv"}
+DOWNLOADS = {
+    "ticketing.team_orders_csv",
+    "ticketing.team_guests_csv",
+    "impact.organisation_csv",
+    "organisations.team_list_csv",
+    "needs.team_csv",
+    "offers.team_csv",
+    "brokering.team_matches_csv",
+}
 GET_ENDPOINTS = [
     endpoint
     for endpoint, methods in MATRIX.items()

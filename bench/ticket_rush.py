@@ -1,0 +1,763 @@
+"""Do 500 buyers rushing for 350 seats buy every seat exactly once, within 10 seconds?
+
+Makes a scratch database (the one BENCH_DATABASE_URL names, whose schema is wiped
+before and after; without it a temporary SQLite file, with a warning, since the goal
+is about PostgreSQL), puts one ball on sale with `--seats` single seats (one per
+order), and serves the app with gunicorn on a free localhost port (`--workers`
+processes of `--threads` threads; 1 thread means sync workers), as in development:
+the stand-in checkout, rate limits off (every buyer comes from 127.0.0.1).
+
+A few warm-up buyers first walk the whole way and cancel at the checkout (a server
+that opens sales has been showing the ball page for a while; their seats go back).
+Then `--buyers` buyers, each a thread with its own requests.Session, start together
+at a barrier and do what a browser does: the ball page, one seat with a name and
+email (the seats are held: 303 to the checkout), the stand-in checkout page, Pay
+(303 to the paid page), then the order page, which must say Paid and show a ticket
+code. A buyer turned away because the seats are gone is a normal outcome
+(`refused`); anything else unexpected is an `error`.
+
+Times: `rush_s` from the barrier to the last buyer done; `holds_per_s` is the seats
+held (answered 303) divided by the hold phase, from the barrier to the last
+successful hold's answer. It prints each step's latency as the buyers saw it and as
+the server timed it (gunicorn's access log; the difference is queueing), where the
+CPU went, how many database sessions waited on a lock (PostgreSQL), the load average
+(other work on the machine slows every figure), and then checks the database: seats
+sold (valid tickets of paid orders) = min(buyers, seats), no ticket type over its
+quantity, every paid order with exactly its tickets, every ticket code unique. The
+exit status is 1 if a check fails. The last line is one JSON object:
+
+    {"buyers": ..., "seats": ..., "sold": ..., "oversold": ..., "rush_s": ...,
+     "holds_per_s": ..., "refused": ..., "errors": ..., "workers": ..., ...}
+
+Goal (the ticketing issue): 500 buyers for 350 seats on PostgreSQL, every seat sold
+exactly once, the rush over in under 10 s on a 2-core machine.
+
+    BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/scratch \\
+        .venv/bin/python bench/ticket_rush.py [--buyers 500] [--seats 350] \\
+        [--workers 4] [--threads 4]
+    .venv/bin/python bench/ticket_rush.py --buyers 50 --seats 30    # SQLite
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urljoin
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import requests
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, func, make_url, select, text
+
+from brokerage import create_app
+from brokerage.columns import utcnow
+from brokerage.extensions import db
+from brokerage.ticketing.models import (
+    Ball,
+    Order,
+    OrderLine,
+    Ticket,
+    TicketStatus,
+    TicketType,
+)
+from brokerage.ticketing.services import PAID_STATUSES
+
+ROOT = Path(__file__).resolve().parent.parent
+
+STEPS = ("ball page", "hold", "checkout page", "pay", "paid page", "order page")
+CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+QUANTITY = re.compile(r'name="(quantity_\d+)"')
+# What the app says when the seats have gone (ball.html and services.hold).
+SOLD_OUT = re.compile(r"sold out|Only \d+ .* left|seats are left")
+# Settings of the caller's environment that would change what is measured.
+UNSET = (
+    "STRIPE_SECRET_KEY",
+    "STRIPE_WEBHOOK_SECRET",
+    "STRIPE_API_BASE",
+    "SERVER_NAME",
+    "PREFERRED_URL_SCHEME",
+    "SESSION_COOKIE_SECURE",
+    "TRUSTED_PROXIES",
+    "BALL_HOLD_MINUTES",
+    "RATELIMIT_STORAGE_URI",
+    "TEST_DATABASE_URL",
+)
+
+
+# This bench's own connections, left out of what the app's sessions are doing.
+BENCH_APPLICATION = "ticket_rush bench"
+
+
+def _bench_engine(url: str):
+    return create_engine(url, connect_args={"application_name": BENCH_APPLICATION})
+
+
+class InUse(RuntimeError):
+    """Someone else is connected to the scratch database."""
+
+
+def _wipe_schema(url: str) -> None:
+    """Empty the schema the URL's connections use (public, unless the URL says
+    otherwise), and nothing else in that database. Refused while anyone else is
+    connected to the database after a few seconds' wait: a test suite or another run
+    using it would lose its tables, and our DROP would queue behind their locks and
+    they behind it."""
+    engine = _bench_engine(url)
+    try:
+        with engine.begin() as conn:
+            for _ in range(50):  # our own closed connections take a moment to go
+                others = conn.scalar(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+                )
+                if not others:
+                    break
+                time.sleep(0.1)
+            else:
+                raise InUse(
+                    f"{others} other session(s) are connected to the database that "
+                    "BENCH_DATABASE_URL names, so its schema is not wiped: give the bench "
+                    "a scratch database of its own, or wait until it is free."
+                )
+            conn.execute(text("SET LOCAL lock_timeout = '10s'"))
+            schema = conn.execute(text("SELECT current_schema()")).scalar_one()
+            name = conn.dialect.identifier_preparer.quote_identifier(schema)
+            conn.execute(text(f"DROP SCHEMA {name} CASCADE"))
+            conn.execute(text(f"CREATE SCHEMA {name}"))
+    finally:
+        engine.dispose()
+
+
+def _load_average() -> str:
+    return " ".join(f"{n:.2f}" for n in os.getloadavg())
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# --- The ball ----------------------------------------------------------------------------
+
+
+def _make_ball(seats: int) -> int:
+    """The only ball: on sale now, `seats` seats, one Single seat ticket type of as
+    many tickets, one per order. Returns its id."""
+    now = utcnow()
+    ball = Ball(
+        slug="bench-ball",
+        name="Digital Charity Ball (bench)",
+        venue="The Queens Hotel, City Square, Leeds LS1 1PJ",
+        description="A benchmark ball.",
+        starts_at=now + timedelta(days=40),
+        sales_open_at=now - timedelta(days=1),
+        sales_close_at=now + timedelta(days=30),
+        capacity=seats,
+        guest_changes_until=now + timedelta(days=33),
+        ticket_types=[
+            TicketType(
+                name="Single seat",
+                description="One seat at a shared table, dinner included.",
+                price_pence=9_500,
+                seats_per_ticket=1,
+                quantity=seats,
+                per_order_limit=1,
+                position=1,
+            )
+        ],
+    )
+    db.session.add(ball)
+    db.session.commit()
+    return ball.id
+
+
+# --- The server --------------------------------------------------------------------------
+
+
+class Server:
+    """gunicorn serving wsgi:app, in its own process group so that it and its workers
+    can be stopped together, whatever happens."""
+
+    def __init__(self, url: str, workers: int, threads: int, folder: str):
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.access_log = os.path.join(folder, "access.log")
+        self.error_log = os.path.join(folder, "gunicorn.log")
+        env = {k: v for k, v in os.environ.items() if k not in UNSET}
+        env.update(
+            APP_ENV="development",
+            DATABASE_URL=url,
+            SECRET_KEY="bench",  # noqa: S106 (a throwaway key for a throwaway database)
+            RATELIMIT_ENABLED="false",
+            OUTBOX_VIEW="false",
+        )
+        beside = Path(sys.executable).with_name("gunicorn")
+        command = [str(beside)] if beside.exists() else [sys.executable, "-m", "gunicorn"]
+        command += [
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            str(workers),
+            "--preload",  # every worker is ready when the first answers
+            "--graceful-timeout",
+            "10",
+            "--access-logfile",
+            self.access_log,
+            # method, path, status, server time in ms, worker
+            "--access-logformat",
+            "%(m)s %(U)s %(s)s %(M)s %(p)s",
+            "--error-logfile",
+            self.error_log,
+        ]
+        if threads > 1:
+            command += ["--worker-class", "gthread", "--threads", str(threads)]
+        command.append("wsgi:app")
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+
+    def wait_until_up(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn stopped at start-up:\n{self._tail()}")
+            try:
+                if requests.get(self.base + "/healthz", timeout=2).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"gunicorn did not answer /healthz in {timeout:.0f} s:\n{self._tail()}")
+
+    def pids(self) -> list[int]:
+        """The master and its workers."""
+        found = [self.process.pid]
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/stat") as stat:
+                        ppid = int(stat.read().rsplit(")", 1)[1].split()[1])
+                except (OSError, IndexError, ValueError):
+                    continue
+                if ppid == self.process.pid:
+                    found.append(int(entry))
+        return found
+
+    def stop(self) -> None:
+        """TERM to the master, which stops its workers (killing them after the graceful
+        timeout); if it has not exited by then, KILL its whole process group. (While the
+        master is not reaped, its id, which is the group's, cannot be anyone else's.)"""
+        if self.process.poll() is not None:
+            return  # it stopped by itself; its workers leave when their parent goes
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+    def _tail(self, lines: int = 20) -> str:
+        try:
+            with open(self.error_log) as log:
+                return "".join(log.readlines()[-lines:])
+        except OSError:
+            return "(no gunicorn log)"
+
+    def server_ms(self) -> dict[str, list[float]]:
+        """Each step's server time (ms) from the access log."""
+        timings: dict[str, list[float]] = defaultdict(list)
+        with open(self.access_log) as log:
+            for line in log:
+                method, path, _status, ms, _pid = line.split()
+                timings[_step(method, path)].append(float(ms))
+        return timings
+
+
+def _step(method: str, path: str) -> str:
+    if path == "/ball":
+        return "ball page" if method == "GET" else "hold"
+    if path.startswith("/ball/checkout/stand-in/"):
+        return "checkout page" if method == "GET" else "pay"
+    if path.endswith("/paid"):
+        return "paid page"  # where the Pay button's 303 leads
+    if path.startswith("/ball/orders/"):
+        return "order page"
+    return path
+
+
+# --- A buyer -----------------------------------------------------------------------------
+
+
+class Refused(Exception):
+    """Turned away because the seats have gone: a normal outcome."""
+
+
+@dataclass
+class Buyer:
+    number: int
+    outcome: str = "not started"  # paid | refused | error
+    problem: str = ""
+    held_at: float | None = None  # when the hold was answered
+    done_at: float | None = None
+    took: dict[str, float] = field(default_factory=dict)  # step -> seconds
+
+    def run(self, base: str, start: threading.Barrier | None, cancel: bool = False) -> None:
+        with requests.Session() as session:
+            if start is not None:
+                start.wait()
+            try:
+                self._buy(session, base, cancel)
+                self.outcome = "paid" if not cancel else "cancelled"
+            except Refused as exc:
+                self.outcome, self.problem = "refused", str(exc)
+            except Exception as exc:  # every failure is counted and reported, not raised
+                self.outcome, self.problem = "error", f"{type(exc).__name__}: {exc}"
+            self.done_at = time.perf_counter()
+
+    def _timed(self, step: str, call, *args, **kwargs) -> requests.Response:
+        started = time.perf_counter()
+        response = call(*args, timeout=120, **kwargs)
+        self.took[step] = self.took.get(step, 0.0) + time.perf_counter() - started
+        return response
+
+    def _buy(self, session: requests.Session, base: str, cancel: bool) -> None:
+        page = self._timed("ball page", session.get, base + "/ball")
+        _expect(page, 200, "the ball page")
+        token, quantity = CSRF.search(page.text), QUANTITY.search(page.text)
+        if token is None or quantity is None:
+            if SOLD_OUT.search(page.text):
+                raise Refused("sold out on the ball page")
+            raise RuntimeError("the ball page has no form")
+        held = self._timed(
+            "hold",
+            session.post,
+            base + "/ball",
+            data={
+                "csrf_token": token.group(1),
+                quantity.group(1): "1",
+                "donation": "",
+                "buyer_name": f"Buyer {self.number}",
+                "buyer_email": f"buyer{self.number}@example.org",
+                "code": "",
+                "submit": "Continue to payment",
+            },
+            allow_redirects=False,
+        )
+        if held.status_code == 400 and SOLD_OUT.search(held.text):
+            raise Refused("sold out when holding")
+        _expect(held, 303, "holding a seat")
+        self.held_at = time.perf_counter()
+        checkout_url = urljoin(held.url, held.headers["Location"])
+
+        checkout = self._timed("checkout page", session.get, checkout_url)
+        _expect(checkout, 200, "the checkout page")
+        token = CSRF.search(checkout.text)
+        if token is None:
+            raise RuntimeError("the checkout page has no form")
+        button = {"cancel": "Cancel"} if cancel else {"pay": "Pay (test)"}
+        paid = self._timed(
+            "pay",
+            session.post,
+            checkout_url,
+            data={"csrf_token": token.group(1), **button},
+            allow_redirects=False,
+        )
+        _expect(paid, 303, "paying")
+        landing = self._timed("paid page", session.get, urljoin(paid.url, paid.headers["Location"]))
+        _expect(landing, 200, "the paid page")
+        if cancel:
+            return
+        if "Payment received" not in landing.text:
+            raise RuntimeError("the paid page does not say Payment received")
+        order_url = landing.url.split("?")[0].removesuffix("/paid")
+        order = self._timed("order page", session.get, order_url)
+        _expect(order, 200, "the order page")
+        if ">Paid</strong>" not in order.text or "Ticket code" not in order.text:
+            raise RuntimeError("the order page does not show a paid order with a ticket")
+
+
+def _expect(response: requests.Response, status: int, what: str) -> None:
+    if response.status_code != status:
+        raise RuntimeError(f"{what}: {response.status_code}, not {status}")
+
+
+# --- Where the time went -----------------------------------------------------------------
+
+
+def _cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """CPU seconds used so far by each of these processes that is still there."""
+    used = {}
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        used[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return used
+
+
+def _machine_busy() -> tuple[float, float]:
+    """(busy, all) CPU seconds of the whole machine since boot."""
+    with open("/proc/stat") as stat:
+        values = [int(v) for v in stat.readline().split()[1:]]
+    idle = values[3] + values[4]  # idle, iowait
+    hz = os.sysconf("SC_CLK_TCK")
+    return (sum(values) - idle) / hz, sum(values) / hz
+
+
+class CpuMeter:
+    """Where the CPU went: the whole machine (others' work too), the app's gunicorn
+    processes, this database's PostgreSQL backends (on PostgreSQL), and these buyers."""
+
+    def __init__(self, server: Server, url: str):
+        self.server = server
+        self.engine = _bench_engine(url) if url.startswith("postgresql") else None
+
+    def _backends(self) -> list[int]:
+        if self.engine is None:
+            return []
+        with self.engine.connect() as conn:
+            return list(
+                conn.scalars(
+                    text(
+                        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                        "AND application_name <> :bench"
+                    ),
+                    {"bench": BENCH_APPLICATION},
+                )
+            )
+
+    def snapshot(self) -> dict:
+        times = os.times()
+        return {
+            "machine": _machine_busy(),
+            "app": _cpu_seconds(self.server.pids()),
+            "database": _cpu_seconds(self._backends()),
+            "buyers": times.user + times.system,
+        }
+
+    def used(self, before: dict, after: dict) -> str:
+        def spent(kind: str) -> float:
+            # A process that ended in between is lost; one that started counts whole.
+            return sum(t - before[kind].get(pid, 0.0) for pid, t in after[kind].items())
+
+        busy = after["machine"][0] - before["machine"][0]
+        capacity = after["machine"][1] - before["machine"][1]
+        database = f"{spent('database'):.1f} s" if self.engine is not None else "-"
+        return (
+            f"machine {busy:.1f} of {capacity:.1f} core-s busy; the app (gunicorn) "
+            f"{spent('app'):.1f} s, its PostgreSQL backends {database}, these buyers "
+            f"(requests) {after['buyers'] - before['buyers']:.1f} s"
+        )
+
+    def close(self) -> None:
+        if self.engine is not None:
+            self.engine.dispose()
+
+
+class LockSampler(threading.Thread):
+    """On PostgreSQL, every 50 ms: how many of the app's database sessions are running
+    a statement, and which statements wait on a lock (holds queue for the ball's row
+    at `UPDATE ball ...`, services._lock_ball)."""
+
+    def __init__(self, url: str):
+        super().__init__(daemon=True)
+        self.engine = _bench_engine(url)
+        self.samples: list[tuple[int, int]] = []  # (running, waiting on a lock)
+        self.waiting: Counter[str] = Counter()  # statement's start -> samples waiting
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        query = text(
+            "SELECT wait_event_type = 'Lock', left(regexp_replace(query, '\\s+', ' ', 'g'), 40) "
+            "FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' "
+            "AND application_name <> :bench"
+        )
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            while not self.stopping.wait(0.05):
+                rows = conn.execute(query, {"bench": BENCH_APPLICATION}).all()
+                locked = [statement for waits, statement in rows if waits]
+                self.samples.append((len(rows), len(locked)))
+                self.waiting.update(locked)
+        self.engine.dispose()
+
+    def finish(self) -> str:
+        self.stopping.set()
+        self.join()
+        busy = [s for s in self.samples if s[0]]
+        if not busy:
+            return f"{len(self.samples)} samples, none busy"
+        top = "; ".join(
+            f"{count / len(busy):.1f} at {statement!r}"
+            for statement, count in self.waiting.most_common(3)
+        )
+        return (
+            f"{len(self.samples)} samples; while any ran, on average "
+            f"{statistics.fmean(s[0] for s in busy):.1f} statements running, "
+            f"{statistics.fmean(s[1] for s in busy):.1f} of them waiting on a lock "
+            f"(at most {max(s[1] for s in busy)}): {top or 'none'}"
+        )
+
+
+def _spread(values: list[float], scale: float = 1.0) -> str:
+    if not values:
+        return "-"
+    ordered = sorted(v * scale for v in values)
+    p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+    return f"median {statistics.median(ordered):7.0f}  p95 {p95:7.0f}  max {ordered[-1]:7.0f}"
+
+
+# --- The checks --------------------------------------------------------------------------
+
+
+def _check(ball_id: int, seats: int) -> dict:
+    """What the database says was sold, and whether anything was sold twice."""
+    paid = Order.status.in_(PAID_STATUSES)
+    sold = db.session.scalar(
+        select(func.count(Ticket.id))
+        .join(Order, Order.id == Ticket.order_id)
+        .where(Order.ball_id == ball_id, paid, Ticket.status == TicketStatus.VALID)
+    )
+    by_type = db.session.execute(
+        select(TicketType.name, TicketType.quantity, func.count(Ticket.id))
+        .join(Ticket, Ticket.ticket_type_id == TicketType.id)
+        .join(Order, Order.id == Ticket.order_id)
+        .where(TicketType.ball_id == ball_id, paid, Ticket.status == TicketStatus.VALID)
+        .group_by(TicketType.id)
+    ).all()
+    over_type = [
+        f"{name}: {count} of {quantity}" for name, quantity, count in by_type if count > quantity
+    ]
+    # Each paid order has exactly as many tickets as its lines' seats.
+    owed = (
+        select(
+            OrderLine.order_id,
+            func.sum(OrderLine.quantity * OrderLine.seats_per_ticket).label("seats"),
+        )
+        .group_by(OrderLine.order_id)
+        .subquery()
+    )
+    issued = (
+        select(Ticket.order_id, func.count(Ticket.id).label("tickets"))
+        .group_by(Ticket.order_id)
+        .subquery()
+    )
+    wrong_orders = db.session.scalar(
+        select(func.count(Order.id))
+        .outerjoin(owed, owed.c.order_id == Order.id)
+        .outerjoin(issued, issued.c.order_id == Order.id)
+        .where(
+            Order.ball_id == ball_id,
+            paid,
+            func.coalesce(owed.c.seats, 0) != func.coalesce(issued.c.tickets, 0),
+        )
+    )
+    codes, distinct = db.session.execute(
+        select(func.count(Ticket.code), func.count(func.distinct(Ticket.code)))
+    ).one()
+    statuses = Counter(
+        dict(
+            db.session.execute(
+                select(Order.status, func.count(Order.id))
+                .where(Order.ball_id == ball_id)
+                .group_by(Order.status)
+            ).all()
+        )
+    )
+    return {
+        "sold": int(sold),
+        "oversold": max(0, int(sold) - seats),
+        "types_over_quantity": over_type,
+        "paid_orders_with_wrong_tickets": int(wrong_orders),
+        "duplicate_codes": int(codes) - int(distinct),
+        "orders": {str(status): count for status, count in statuses.items()},
+    }
+
+
+# --- The run -----------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--buyers", type=int, default=500)
+    parser.add_argument("--seats", type=int, default=350)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument(
+        "--threads", type=int, default=4, help="threads per worker (1: sync workers)"
+    )
+    parser.add_argument(
+        "--warm-up", type=int, default=None, help="buyers who cancel first (default 2 a worker)"
+    )
+    args = parser.parse_args()
+
+    url = os.environ.get("BENCH_DATABASE_URL")
+    if not url:
+        print(
+            "WARNING: BENCH_DATABASE_URL is not set, so this runs on a temporary SQLite file. "
+            "The goal is about PostgreSQL: set BENCH_DATABASE_URL to a scratch PostgreSQL "
+            "database (its schema is wiped) for the figures that count.",
+            file=sys.stderr,
+        )
+    with tempfile.TemporaryDirectory(prefix="bench-ticket-rush-") as folder:
+        if url:
+            try:
+                _wipe_schema(url)
+            except InUse as exc:
+                sys.exit(str(exc))
+        try:
+            results = _run(url or "sqlite:///" + os.path.join(folder, "bench.db"), args, folder)
+        finally:
+            if url:
+                try:
+                    _wipe_schema(url)
+                except InUse as exc:
+                    print(f"WARNING: the bench's tables are left behind. {exc}", file=sys.stderr)
+    print(json.dumps(results))
+    if not results["ok"]:
+        sys.exit(1)
+
+
+def _run(url: str, args: argparse.Namespace, folder: str) -> dict:
+    app = create_app({"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade()
+        ball_id = _make_ball(args.seats)
+        db.session.remove()
+        db.engine.dispose()
+    backend = make_url(url).get_backend_name()
+
+    server = Server(url, args.workers, args.threads, folder)
+    meter = CpuMeter(server, url)
+    sampler = None
+    try:
+        server.wait_until_up()
+        warm_up = args.warm_up if args.warm_up is not None else 2 * args.workers
+        # Two rounds of two buyers a worker, so that every worker has most likely
+        # compiled its templates and opened its database connections.
+        for _ in range(2):
+            extra = [Buyer(-i) for i in range(1, warm_up + 1)]
+            threads = [
+                threading.Thread(target=b.run, args=(server.base, None, True)) for b in extra
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            failed = [b.problem for b in extra if b.outcome != "cancelled"]
+            if failed:
+                raise RuntimeError(f"a warm-up buyer failed: {failed[0]}")
+        open(server.access_log, "w").close()  # gunicorn appends: the rush's lines only
+
+        buyers = [Buyer(i) for i in range(1, args.buyers + 1)]
+        start = threading.Barrier(args.buyers + 1)
+        threads = [
+            threading.Thread(target=b.run, args=(server.base, start), daemon=True) for b in buyers
+        ]
+        for thread in threads:
+            thread.start()
+        if backend == "postgresql":
+            sampler = LockSampler(url)
+            sampler.start()
+        load_before = _load_average()
+        cpu_before = meter.snapshot()
+        start.wait()
+        began = time.perf_counter()
+        for thread in threads:
+            thread.join()
+        rush_s = max(b.done_at for b in buyers) - began
+        cpu = meter.used(cpu_before, meter.snapshot())
+        load_after = _load_average()
+        locks = sampler.finish() if sampler else "(PostgreSQL only)"
+        sampler = None
+        server_ms = server.server_ms()
+    finally:
+        if sampler is not None:
+            sampler.finish()
+        meter.close()
+        server.stop()
+
+    outcomes = Counter(b.outcome for b in buyers)
+    holds = [b.held_at - began for b in buyers if b.held_at is not None]
+    hold_phase = max(holds) if holds else rush_s
+    holds_per_s = len(holds) / hold_phase if hold_phase else 0.0
+    with app.app_context():
+        found = _check(ball_id, args.seats)
+        db.session.remove()
+        db.engine.dispose()
+
+    expected = min(args.buyers, args.seats)
+    problems = []
+    if found["sold"] != expected:
+        problems.append(f"{found['sold']} seats sold, not {expected}")
+    if found["oversold"] or found["types_over_quantity"]:
+        problems.append(f"oversold: {found['oversold']} {found['types_over_quantity']}")
+    if found["paid_orders_with_wrong_tickets"]:
+        problems.append(f"{found['paid_orders_with_wrong_tickets']} paid orders' tickets wrong")
+    if found["duplicate_codes"]:
+        problems.append(f"{found['duplicate_codes']} ticket codes used twice")
+    if outcomes["paid"] != found["sold"]:
+        problems.append(f"{outcomes['paid']} buyers saw their tickets, {found['sold']} sold")
+
+    print(
+        f"{args.buyers} buyers for {args.seats} seats on {backend}, gunicorn "
+        f"{args.workers} workers x {args.threads} thread(s) ({os.cpu_count()} CPUs)"
+    )
+    print(
+        f"rush: {rush_s:.2f} s; {len(holds)} seats held in {hold_phase:.2f} s "
+        f"({holds_per_s:.1f} holds/s); {outcomes['paid']} paid, {outcomes['refused']} "
+        f"refused (sold out), {outcomes['error']} errors"
+    )
+    for problem in Counter(b.problem for b in buyers if b.outcome == "error").most_common(3):
+        print(f"  error x{problem[1]}: {problem[0]}")
+    print("each step, ms: as the buyers saw it | as the server timed it (the rest is queueing)")
+    for step in STEPS:
+        seen = [b.took[step] for b in buyers if step in b.took]
+        print(f"  {step:13} {_spread(seen, 1000)} | {_spread(server_ms.get(step, []))}")
+    print(f"CPU during the rush: {cpu}")
+    print(f"database sessions: {locks}")
+    print(
+        f"database: {found['sold']} seats sold, oversold {found['oversold']}, orders "
+        f"{found['orders']}, {'all checks pass' if not problems else 'PROBLEMS: '}"
+        + "; ".join(problems)
+    )
+    print(f"load average (1, 5, 15 min): {load_before} before, {load_after} after")
+    return {
+        "buyers": args.buyers,
+        "seats": args.seats,
+        "sold": found["sold"],
+        "oversold": found["oversold"],
+        "rush_s": round(rush_s, 2),
+        "holds_per_s": round(holds_per_s, 1),
+        "hold_phase_s": round(hold_phase, 2),
+        "refused": outcomes["refused"],
+        "errors": outcomes["error"],
+        "workers": args.workers,
+        "threads": args.threads,
+        "database": backend,
+        "ok": not problems,
+        "load_average": load_after,
+    }
+
+
+if __name__ == "__main__":
+    main()

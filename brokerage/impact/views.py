@@ -1,0 +1,167 @@
+"""Impact pages: the team's dashboard and impact figures, the public impact page, and an
+organisation's own page (a company's impact statement, or what a community
+organisation received) with its CSV. Every figure comes from figures.py."""
+
+from __future__ import annotations
+
+from flask import render_template, request
+
+from brokerage.columns import utcnow
+from brokerage.exports import csv_response, money
+from brokerage.extensions import db
+from brokerage.impact import bp, charts, figures, forms
+from brokerage.money import pounds
+from brokerage.organisations.models import Organisation, OrganisationKind
+from brokerage.permissions import Action, require
+from brokerage.templating import london
+
+# Where each queue of the dashboard is worked through.
+QUEUE_PAGES = {
+    "organisations": "organisations.queue",
+    "needs": "listings.queue",
+    "offers": "listings.queue",
+    "proposals": "brokering.queue",
+    "help": "brokering.queue",
+}
+
+
+def load_organisation(kwargs: dict) -> Organisation:
+    return db.get_or_404(Organisation, kwargs.pop("org_id"))
+
+
+def _charts(report: figures.Report, measure: str) -> dict[str, charts.Chart]:
+    return {
+        "months": charts.month_chart("chart-months", report.months, measure),
+        "wards": charts.ward_chart("chart-wards", report.wards, measure),
+    }
+
+
+@bp.route("/team/dashboard")
+@require(Action.TEAM)
+def dashboard():
+    return render_template(
+        "impact/dashboard.html",
+        board=figures.dashboard(utcnow()),
+        queue_pages=QUEUE_PAGES,
+    )
+
+
+@bp.route("/team/impact")
+@require(Action.TEAM)
+def team():
+    now = utcnow()
+    form = forms.FilterForm(request.args, forms.choices())
+    measure = forms.measure(request.args)
+    report = figures.report(form.filters, now)
+    return render_template(
+        "impact/team.html",
+        form=form,
+        filters=form.filters,
+        report=report,
+        charts=_charts(report, measure),
+        measure=measure,
+        measures=figures.MEASURES,
+        balls=figures.ball_results(now),
+        pounds=pounds,
+    )
+
+
+@bp.route("/impact")
+@require(Action.PUBLIC)
+def public():
+    """Totals, months and wards of confirmed matches only, and the balls held: no
+    names of people or organisations."""
+    now = utcnow()
+    measure = forms.measure(request.args)
+    report = figures.report(figures.ImpactFilters(), now)
+    return render_template(
+        "impact/public.html",
+        report=report,
+        charts=_charts(report, measure),
+        measure=measure,
+        measures=figures.MEASURES,
+        balls=figures.ball_results(now, held_only=True),
+        pounds=pounds,
+    )
+
+
+def _statement(org: Organisation, form: forms.PeriodForm) -> figures.Statement:
+    if org.kind is OrganisationKind.COMPANY:
+        return figures.company_statement(org, form.start, form.end)
+    return figures.received(org, form.start, form.end)
+
+
+@bp.route("/organisations/<int:org_id>/impact")
+@require(Action.ORGANISATION_MEMBER, load=load_organisation)
+def organisation(org: Organisation):
+    form = forms.PeriodForm(request.args, utcnow())
+    template = (
+        "impact/statement.html" if org.kind is OrganisationKind.COMPANY else "impact/received.html"
+    )
+    return render_template(
+        template,
+        org=org,
+        form=form,
+        statement=_statement(org, form),
+        pounds=pounds,
+    )
+
+
+@bp.route("/organisations/<int:org_id>/impact.csv")
+@require(Action.ORGANISATION_MEMBER, load=load_organisation)
+def organisation_csv(org: Organisation):
+    """The page's figures as a spreadsheet: a row a match, then the totals."""
+    form = forms.PeriodForm(request.args, utcnow())
+    statement = _statement(org, form)
+    company = org.kind is OrganisationKind.COMPANY
+    header = [
+        "Completed on",
+        "Charity" if company else "Company",
+        "Need",
+        "Wards",
+        "Volunteer hours",
+        "Devices",
+        "Money (£)",
+        "People reached",
+    ]
+    if company:
+        header.append("The charity's words")
+    rows = []
+    for m in statement.matches:
+        row = [
+            london(m.completed_at).date(),
+            m.charity if company else m.company,
+            m.need_title,
+            ", ".join(m.wards),
+            m.hours,
+            m.devices,
+            money(m.pence),
+            m.people,
+        ]
+        if company:
+            row.append(m.quote)
+        rows.append(row)
+    total = statement.totals
+    f = total.figures
+    rows.append(
+        [
+            "Total",
+            f"{f.organisations:,} organisation{'s' if f.organisations != 1 else ''} helped",
+            f"{f.matches:,} match{'es' if f.matches != 1 else ''} completed",
+            "",
+            f.hours,
+            f.devices,
+            money(f.pence),
+            f.people,
+        ]
+    )
+    rows.append(
+        [
+            "Value of the volunteer hours",
+            f"{pounds(total.value_low_pence)} to {pounds(total.value_high_pence)}",
+            f"at {pounds(total.rate.low_pence)} to {pounds(total.rate.high_pence)} an hour",
+        ]
+    )
+    name = "impact-statement" if company else "impact-received"
+    filename = f"{name}-{org.id}-{form.start.isoformat()}-to-{form.end.isoformat()}.csv"
+    return csv_response(filename, header, rows)
