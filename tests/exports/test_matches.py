@@ -184,7 +184,7 @@ def test_the_csv_has_every_match_with_its_filter(client, login, matches):
         "Laptop",
         "",
     ]
-    assert completed[18] == listings_make.team_member().name
+    assert completed[18] == match.proposed_by.name
     assert completed[24:] == ["", "3", "", "12", "5", "4"]
     assert agreed[11:14] == ["1", "6", "6"]
     assert cancelled[16] == "500.50" and cancelled[23] == "The event moved."

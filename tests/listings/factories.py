@@ -63,7 +63,9 @@ def device(slug: str = "laptop") -> DeviceType:
 
 def team_member() -> User:
     """A team member already in the database (so one test shares one), or a new one."""
-    existing = db.session.scalars(select(User).where(User.is_team.is_(True)).limit(1)).first()
+    existing = db.session.scalars(
+        select(User).where(User.is_team.is_(True)).order_by(User.id).limit(1)
+    ).first()
     return existing or factories.team_member()
 
 
