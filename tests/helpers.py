@@ -4,9 +4,10 @@ pages the way a person does (the text of the main part, errors beside fields, ta
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from html.parser import HTMLParser
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from brokerage.extensions import db
 from brokerage.notifications.models import OutboxEmail
@@ -139,3 +140,19 @@ def table_rows(response) -> list[list[str]]:
 
 def flashes(response) -> str:
     return " ".join(texts(response, "govuk-notification-banner__content"))
+
+
+@contextmanager
+def counted_statements():
+    """The SQL statements sent while the block runs: for tests that a page's queries
+    do not grow with the data."""
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)

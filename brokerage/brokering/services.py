@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app, url_for
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from brokerage.accounts.models import User
 from brokerage.brokering.models import (
@@ -758,7 +758,10 @@ def brokering_queue(now: datetime | None = None) -> tuple[list[Waiting], list[He
     limit = current_app.config["PROPOSAL_FLAG_WORKING_DAYS"]
     waiting = []
     for match in db.session.scalars(
-        select(Match).where(Match.status == MatchStatus.PROPOSED).order_by(Match.proposed_at)
+        select(Match)
+        .where(Match.status == MatchStatus.PROPOSED)
+        .order_by(Match.proposed_at)
+        .options(*_for_lists())
     ):
         days = working_days_between(match.proposed_at, now)
         waiting_for = [
@@ -797,6 +800,19 @@ def next_action(match: Match, side: ListingSide | None) -> str | None:
     return None
 
 
+def _for_lists():
+    """What the lists of matches show of each (both organisations with their members,
+    device types, feedback), loaded a query per relation rather than per match."""
+    return [
+        selectinload(side).selectinload(model.organisation).selectinload(Organisation.memberships)
+        for side, model in ((Match.need, Need), (Match.offer, Offer))
+    ] + [
+        selectinload(Match.need).selectinload(Need.device_type),
+        selectinload(Match.offer).selectinload(Offer.device_type),
+        selectinload(Match.feedback),
+    ]
+
+
 def my_matches(user: User) -> list[MyMatch]:
     """Every match of the person's organisations: those waiting for them first."""
     org_ids = [m.organisation_id for m in user.memberships if m.status is MembershipStatus.ACTIVE]
@@ -809,6 +825,7 @@ def my_matches(user: User) -> list[MyMatch]:
         .where(or_(Need.organisation_id.in_(org_ids), Offer.organisation_id.in_(org_ids)))
         .order_by(Match.updated_at.desc(), Match.id.desc())
         .limit(500)
+        .options(*_for_lists())
     )
     rows = []
     for match in matches:

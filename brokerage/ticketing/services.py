@@ -434,6 +434,12 @@ def fulfil(payment: Payment, now: datetime | None = None) -> Order | None:
             _refund_late(order, now)
             return order
         order.note = "Paid after the seats' hold expired; seats were still free, so it stands"
+    issue_and_confirm(order)
+    return order
+
+
+def issue_and_confirm(order: Order) -> None:
+    """A paid (or complimentary) order's tickets, one per seat, and its confirmation."""
     _issue_tickets(order)
     queue_email(
         order.buyer_email,
@@ -443,7 +449,6 @@ def fulfil(payment: Payment, now: datetime | None = None) -> Order | None:
         link=url_for("ticketing.order", token=order.token, _external=True),
     )
     db.session.flush()
-    return order
 
 
 def _issue_tickets(order: Order) -> None:

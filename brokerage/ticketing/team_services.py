@@ -15,7 +15,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from flask import url_for
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -24,8 +23,7 @@ from brokerage.columns import utcnow
 from brokerage.errors import DomainError, NotAllowed
 from brokerage.exports import money, stream
 from brokerage.extensions import db
-from brokerage.listings.search import Page
-from brokerage.notifications.services import queue_email
+from brokerage.listings.search import Page, page_number
 from brokerage.templating import format_datetime, london
 from brokerage.ticketing import services
 from brokerage.ticketing.models import (
@@ -451,26 +449,11 @@ def issue_complimentary(
     order.status = next_order_status(order.status, OrderAction.PAY)
     order.paid_at = now
     order.paid_pence = 0
-    services._issue_tickets(order)
-    queue_email(
-        order.buyer_email,
-        "ball_confirmation",
-        f"Your tickets for {ball.name}",
-        order=order,
-        link=url_for("ticketing.order", token=order.token, _external=True),
-    )
-    db.session.flush()
+    services.issue_and_confirm(order)
     return order
 
 
 # --- Orders ---------------------------------------------------------------------------------
-
-
-def page_number(text: str) -> int:
-    """A page number from 1 to 10,000; anything else is page 1."""
-    if not (text.isascii() and text.isdigit()) or len(text) > 5:
-        return 1
-    return max(1, min(int(text), 10_000))
 
 
 @dataclass(frozen=True)

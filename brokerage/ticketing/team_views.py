@@ -14,6 +14,7 @@ from brokerage.columns import utcnow
 from brokerage.errors import Conflict, IllegalTransition
 from brokerage.exports import csv_response
 from brokerage.extensions import db
+from brokerage.listings.search import page_number
 from brokerage.money import pounds
 from brokerage.permissions import Action, require
 from brokerage.ticketing import payments, services, team_services
@@ -334,7 +335,7 @@ def team_complimentary(ball: Ball):
 @require(Action.TEAM, load=load_ball)
 def team_guests(ball: Ball):
     counts = team_services.guest_counts(ball)
-    number = team_services.page_number(request.args.get("page", "1"))
+    number = page_number(request.args.get("page", "1"))
     return render_template(
         "ticketing/team/guests.html",
         ball=ball,

@@ -12,7 +12,16 @@ from brokerage.extensions import db
 from brokerage.listings.models import ListingKind, ListingStatus
 from brokerage.organisations.models import OrganisationKind
 from tests.brokering import factories as brokering_make
-from tests.helpers import emails_to, field_errors, flashes, link_in, page_text, submit, table_rows
+from tests.helpers import (
+    counted_statements,
+    emails_to,
+    field_errors,
+    flashes,
+    link_in,
+    page_text,
+    submit,
+    table_rows,
+)
 from tests.listings import factories as listings_make
 
 EQUIPMENT = ListingKind.EQUIPMENT
@@ -270,3 +279,26 @@ def test_money_towards_laptops_asks_for_both_numbers_at_once(client, login):
     submit(client, url, {"quantity": "5", "amount": "1,200"})
     match = db.session.scalars(select(Match)).one()
     assert (match.quantity, match.amount_pence) == (5, 120_000)
+
+
+def test_my_matches_and_the_queue_cost_the_same_queries_for_one_or_many(client, login):
+    first = brokering_make.proposed()
+    charity_org, company_org = first.need.organisation, first.offer.organisation
+    charity = charity_org.owners[0]
+    team = listings_make.team_member()
+
+    def cost(person, url):
+        login(person)
+        client.get(url)  # warm up
+        with counted_statements() as statements:
+            assert client.get(url).status_code == 200
+        return len(statements)
+
+    few = (cost(charity, "/matches"), cost(team, "/team/brokering"))
+    for _ in range(4):
+        brokering_make.proposed(
+            need=listings_make.need(charity_org, kind=EQUIPMENT),
+            offer=listings_make.offer(company_org, kind=EQUIPMENT),
+        )
+    many = (cost(charity, "/matches"), cost(team, "/team/brokering"))
+    assert many == few

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
-from contextlib import contextmanager
 from urllib.parse import urlsplit
 
-from sqlalchemy import event
-
-from brokerage.extensions import db
+from tests.helpers import counted_statements
 
 
 def body(response) -> str:
@@ -35,20 +32,6 @@ def column(rows: list[list[str]], name: str) -> list[str]:
 
 def filename(response) -> str:
     return response.headers["Content-Disposition"].split('filename="')[1].rstrip('"')
-
-
-@contextmanager
-def counted_statements():
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def statements_for(client, url: str) -> int:

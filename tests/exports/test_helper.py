@@ -12,7 +12,8 @@ from sqlalchemy import select
 from brokerage import exports
 from brokerage.listings.models import ListingStatus
 from brokerage.organisations.models import Organisation
-from tests.exports.reading import counted_statements, read_csv
+from tests.exports.reading import read_csv
+from tests.helpers import counted_statements
 
 
 @pytest.mark.parametrize(

@@ -17,13 +17,12 @@ from tests.brokering import factories as brokering_make
 from tests.exports.reading import (
     body,
     column,
-    counted_statements,
     filename,
     read_csv,
     refused,
     statements_for,
 )
-from tests.helpers import main_html, page_text, table_rows
+from tests.helpers import counted_statements, main_html, page_text, table_rows
 from tests.listings import factories as listings_make
 
 PAGE = "/team/matches"

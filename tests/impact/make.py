@@ -12,10 +12,9 @@ made for the match (see tests/listings/factories.py), unless `need` is given.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy import event, insert, select
+from sqlalchemy import insert, select
 
 from brokerage.brokering import services
 from brokerage.brokering.models import Match
@@ -84,18 +83,3 @@ def copies(match: Match, count: int, **values) -> list[int]:
     db.session.execute(insert(Match), [dict(columns) for _ in range(count)])
     db.session.commit()
     return list(db.session.scalars(select(Match.id).where(Match.need_id == match.need_id)))
-
-
-@contextmanager
-def counted_statements():
-    """The SQL statements sent while the block runs."""
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)

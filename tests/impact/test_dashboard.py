@@ -17,7 +17,8 @@ from brokerage.needs.models import Need
 from brokerage.offers.models import Offer
 from brokerage.organisations.models import Organisation, OrganisationKind, OrganisationStatus
 from tests.brokering import factories as brokering_make
-from tests.impact.make import confirmed, copies, counted_statements
+from tests.helpers import counted_statements
+from tests.impact.make import confirmed, copies
 from tests.listings import factories as listings_make
 
 # Times are set relative to now: the factories date what they make by the clock.

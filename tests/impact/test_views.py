@@ -17,8 +17,15 @@ from brokerage.extensions import db
 from brokerage.organisations.models import Organisation, OrganisationKind, OrganisationStatus
 from tests import factories
 from tests.brokering import factories as brokering_make
-from tests.helpers import elements, error_summary, field_errors, main_html, page_text
-from tests.impact.make import confirmed, copies, counted_statements, feedback
+from tests.helpers import (
+    counted_statements,
+    elements,
+    error_summary,
+    field_errors,
+    main_html,
+    page_text,
+)
+from tests.impact.make import confirmed, copies, feedback
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 

@@ -3,11 +3,10 @@ the filters in the URL, and a list page whose query count does not grow with the
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, insert
+from sqlalchemy import insert
 from werkzeug.datastructures import MultiDict
 
 from brokerage.extensions import db
@@ -23,6 +22,7 @@ from brokerage.needs.models import Need
 from brokerage.offers.models import Offer
 from brokerage.organisations.models import OrganisationKind
 from tests import factories
+from tests.helpers import counted_statements
 from tests.listings import factories as lm
 
 VOL, EQUIP, SPONSOR = ListingKind.VOLUNTEERING, ListingKind.EQUIPMENT, ListingKind.SPONSORSHIP
@@ -413,20 +413,6 @@ def test_junk_in_the_url_still_gives_the_list(client):
 
 
 # --- The list page's queries do not grow with the data ----------------------------------
-
-
-@contextmanager
-def counted_statements():
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def _statements_for(client, url: str, expect: str) -> int:

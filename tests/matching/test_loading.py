@@ -4,11 +4,10 @@ of queries, and never a suggestion of what matches already hold."""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import update
 
 from brokerage.extensions import db
 from brokerage.listings import services as listings
@@ -23,6 +22,7 @@ from brokerage.matching.loading import (
 from brokerage.matching.scoring import Allocation
 from brokerage.matching.suggestions import needs_for_offer, offers_for_every_need, offers_for_need
 from brokerage.organisations.models import OrganisationKind
+from tests.helpers import counted_statements
 from tests.listings import factories as lm
 
 VOL, EQUIP, SPONSOR = ListingKind.VOLUNTEERING, ListingKind.EQUIPMENT, ListingKind.SPONSORSHIP
@@ -60,20 +60,6 @@ def closed_yesterday(item) -> None:
     """Published while it was open; its closing day has since passed."""
     column = "deadline" if item.side.value == "need" else "available_until"
     hold(item, **{column: today() - timedelta(days=1)})
-
-
-@contextmanager
-def counted_statements():
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 # --- Facts --------------------------------------------------------------------------------
