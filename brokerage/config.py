@@ -94,6 +94,12 @@ SETTINGS = (
     Setting("BALL_HOLD_MINUTES", "30", "how long seats are held while a buyer pays (30 to 1440)"),
     Setting("RATELIMIT_CHECKOUT", "10 per minute;60 per hour", "checkouts per visitor"),
     Setting(
+        "BALL_PAGE_CACHE_SECONDS",
+        "1 (0 in tests)",
+        "how long each process reuses the ball page as visitors who are not signed in see it "
+        "(0: never)",
+    ),
+    Setting(
         "IMPACT_HOUR_VALUE_LOW_PENCE",
         "1350",
         "low value of a volunteer hour, in pence (around the Real Living Wage)",
@@ -199,6 +205,11 @@ def load(overrides: dict | None = None) -> dict:
         or (None if production else "whsec_local_stand_in_not_secret"),
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE") or None,
         "BALL_HOLD_MINUTES": _int("BALL_HOLD_MINUTES", os.environ.get("BALL_HOLD_MINUTES"), 30),
+        "BALL_PAGE_CACHE_SECONDS": _int(
+            "BALL_PAGE_CACHE_SECONDS",
+            os.environ.get("BALL_PAGE_CACHE_SECONDS"),
+            0 if env == "testing" else 1,
+        ),
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", os.environ.get("TRUSTED_PROXIES"), 0),
         # scrypt in production; a cheaper, still salted hash keeps the test suite quick.
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000" if env == "testing" else "scrypt",

@@ -9,11 +9,10 @@ page is reached by the order's unguessable token, never by its id.
 
 from __future__ import annotations
 
-import functools
 import secrets
+import time
 from datetime import datetime, timedelta
 
-import segno
 from flask import (
     abort,
     current_app,
@@ -22,18 +21,22 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, undefer
 
 from brokerage.columns import utcnow
 from brokerage.errors import Conflict, DomainError, NotAllowed
 from brokerage.extensions import csrf, db, limiter
 from brokerage.permissions import Action, require
 from brokerage.templating import LONDON, format_datetime, london
-from brokerage.ticketing import payments, services
-from brokerage.ticketing.models import Order, OrderStatus, TicketStatus
+from brokerage.ticketing import payments, qr, services
+from brokerage.ticketing.models import Order, OrderStatus, Ticket, TicketStatus
 from brokerage.ticketing.public_forms import StandInForm, ball_form, guests_form
 from brokerage.ticketing.views import bp
 
@@ -43,9 +46,33 @@ def _limit(setting: str):
 
 
 def load_order(kwargs: dict) -> Order:
-    """The order named by the token in the URL (404 for any other token)."""
+    """The order named by the token in the URL (404 for any other token), with its ball."""
     token = kwargs.pop("token")
-    order = db.session.scalar(select(Order).where(Order.token == token))
+    order = db.session.scalar(
+        select(Order).where(Order.token == token).options(joinedload(Order.ball))
+    )
+    if order is None:
+        abort(404)
+    return order
+
+
+def load_whole_order(kwargs: dict) -> Order:
+    """As `load_order`, with the lines and the tickets the order page shows."""
+    token = kwargs.pop("token")
+    order = (
+        db.session.scalars(
+            select(Order)
+            .where(Order.token == token)
+            .options(
+                *services.order_with_lines(),
+                joinedload(Order.tickets).options(
+                    joinedload(Ticket.ticket_type), undefer(Ticket.qr_svg)
+                ),
+            )
+        )
+        .unique()
+        .first()
+    )
     if order is None:
         abort(404)
     return order
@@ -54,19 +81,10 @@ def load_order(kwargs: dict) -> Order:
 # --- Shown on the pages and in the emails ----------------------------------------------
 
 
-@bp.app_template_filter("qr_svg")
-def qr_svg(code: str, title: str) -> Markup:
-    """The ticket code as a QR code, inline SVG (no style attributes, so the page's
-    Content-Security-Policy allows it), named for screen readers by its title."""
-    return Markup(_qr_svg(code, title))  # noqa: S704  (segno's SVG of our own code)
-
-
-@functools.lru_cache(maxsize=4096)
-def _qr_svg(code: str, title: str) -> str:
-    """Codes never change: each QR code is drawn once per process (it is a tenth of the
-    CPU of a buyer's visit), for the order page and the confirmation email alike."""
-    svg = segno.make_qr(code, error="m").svg_inline(scale=4, title=title)
-    return svg.replace("<svg ", '<svg role="img" focusable="false" ', 1)
+@bp.app_template_filter("qr_code")
+def qr_code(ticket: Ticket, title: str) -> Markup:
+    """The ticket's QR code, inline SVG, named for screen readers by its title."""
+    return qr.titled(ticket.qr_svg, ticket.code, title)
 
 
 @bp.app_template_filter("ticket_code")
@@ -103,10 +121,55 @@ def _order_view(order: Order, now: datetime) -> str:
 # --- The ball page -------------------------------------------------------------------------
 
 
+def _commit_without_expiring() -> None:
+    orm_session = db.session()
+    orm_session.expire_on_commit = False
+    try:
+        orm_session.commit()
+    finally:
+        orm_session.expire_on_commit = True
+
+
+# The ball page as most visitors see it (not signed in, no code, nothing flashed) is
+# the same for everyone but for the form's CSRF token: while tickets go on sale it is
+# asked for hundreds of times a second, so each process keeps it for a moment
+# (BALL_PAGE_CACHE_SECONDS) with the token cut out, and puts each visitor's own token
+# in. Availability on it may be that many seconds old; a hold is always decided afresh
+# under the ball's lock.
+_TOKEN_SLOT = "\x00csrf-token\x00"  # noqa: S105 (where the token goes, not a secret)
+
+
+def _shared_page_wanted() -> bool:
+    return (
+        request.method == "GET"
+        and current_app.config["BALL_PAGE_CACHE_SECONDS"] > 0
+        and not request.args
+        and not current_user.is_authenticated
+        and "_flashes" not in session
+    )
+
+
+def _shared_page() -> str | None:
+    kept = current_app.extensions.get("ball_page")
+    if kept is None or time.monotonic() >= kept[0]:
+        return None
+    return kept[1].replace(_TOKEN_SLOT, generate_csrf())
+
+
+def _keep_shared_page(html: str) -> None:
+    token = generate_csrf()
+    if html.count(token) == 1:  # exactly the form's hidden field
+        expires = time.monotonic() + current_app.config["BALL_PAGE_CACHE_SECONDS"]
+        current_app.extensions["ball_page"] = (expires, html.replace(token, _TOKEN_SLOT))
+
+
 @bp.route("/ball", methods=["GET", "POST"])
 @require(Action.PUBLIC)
 @_limit("RATELIMIT_CHECKOUT")
 def ball():
+    shared = _shared_page_wanted()
+    if shared and (page := _shared_page()) is not None:
+        return page
     now = utcnow()
     current = services.current_ball(now)
     if current is None:
@@ -122,8 +185,9 @@ def ball():
         try:
             order = services.hold(current, form.basket(), now)
             # Commit the hold (and so free the ball's lock) before asking Stripe: no
-            # other buyer waits on Stripe's answer.
-            db.session.commit()
+            # other buyer waits on Stripe's answer. What was just written is still what
+            # the database holds, so it is not read back.
+            _commit_without_expiring()
             checkout_url = services.start_checkout(order)
         except services.FieldError as exc:
             db.session.rollback()
@@ -149,22 +213,22 @@ def ball():
     if posted:
         status = max(status, 400)
     unlocked = any(row.ticket_type.hidden for row in rows)
-    return (
-        render_template(
-            "ticketing/ball.html",
-            ball=current,
-            rows=rows,
-            form=form,
-            selling=services.sales_open(current, now) and bool(rows),
-            # Shown while anything is left, and again with the buyer's errors.
-            show_form=any(row.reason is None for row in rows) or posted,
-            opens_later=now < current.sales_open_at,
-            code=code,
-            unlocked=unlocked,
-            hold_minutes=current_app.config["BALL_HOLD_MINUTES"],
-        ),
-        status,
+    page = render_template(
+        "ticketing/ball.html",
+        ball=current,
+        rows=rows,
+        form=form,
+        selling=services.sales_open(current, now) and bool(rows),
+        # Shown while anything is left, and again with the buyer's errors.
+        show_form=any(row.reason is None for row in rows) or posted,
+        opens_later=now < current.sales_open_at,
+        code=code,
+        unlocked=unlocked,
+        hold_minutes=current_app.config["BALL_HOLD_MINUTES"],
     )
+    if shared and status == 200:
+        _keep_shared_page(page)
+    return page, status
 
 
 # --- Stripe: the webhook, and the stand-in that plays Stripe without keys ------------------
@@ -226,7 +290,7 @@ def stand_in(session_id: str):
         payments.check_stand_in_allowed()
     except payments.StandInRefused as exc:
         raise NotAllowed(str(exc)) from None
-    order = db.session.scalar(select(Order).where(Order.stripe_session_id == session_id))
+    order = services.order_for_session(session_id)
     if order is None:
         abort(404)
     if order.status in services.PAID_STATUSES:
@@ -245,8 +309,9 @@ def stand_in(session_id: str):
                 "checkout.session.completed", _stand_in_session(order)
             )
             _receive(payload, signature)
+            returned_url = _returned_url(order)
             db.session.commit()
-            return redirect(_returned_url(order), code=303)
+            return redirect(returned_url, code=303)
         status = 409
     return render_template(
         "ticketing/stand_in.html", order=order, form=form, payable=payable
@@ -291,7 +356,7 @@ def cancelled(order: Order):
 
 
 @bp.route("/ball/orders/<token>", methods=["GET", "POST"])
-@require(Action.PUBLIC, load=load_order)
+@require(Action.PUBLIC, load=load_whole_order)
 def order(order: Order):
     now = utcnow()
     numbered = [

@@ -14,23 +14,26 @@ caller win, and only the winner issues tickets and queues the email.
 from __future__ import annotations
 
 import base64
+import functools
 import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app, url_for
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, inspect, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from brokerage.accounts.models import User
-from brokerage.columns import utcnow
+from brokerage.columns import UTCDateTime, utcnow
 from brokerage.errors import Conflict, DomainError, NotAllowed
 from brokerage.extensions import db
 from brokerage.notifications.services import queue_email
-from brokerage.ticketing import payments
+from brokerage.ticketing import payments, qr
 from brokerage.ticketing.models import (
     Ball,
     CheckInEvent,
@@ -75,6 +78,27 @@ def normalise_code(text: str) -> str:
     return re.sub(r"[^A-Z2-7]", "", (text or "").upper())
 
 
+def order_with_lines():
+    """Load an order with its ball and its lines' ticket types, which every page and
+    email about it shows, in the same statement (an order has a few lines: joining
+    them costs half what a second statement does)."""
+    return (
+        joinedload(Order.ball),
+        joinedload(Order.lines).joinedload(OrderLine.ticket_type),
+    )
+
+
+def order_for_session(session_id: str) -> Order | None:
+    """The order paid for by this Checkout session, with its ball and lines."""
+    return (
+        db.session.scalars(
+            select(Order).where(Order.stripe_session_id == session_id).options(*order_with_lines())
+        )
+        .unique()
+        .first()
+    )
+
+
 # --- What is available -------------------------------------------------------------
 
 
@@ -87,80 +111,101 @@ def current_ball(now: datetime | None = None) -> Ball | None:
 
 
 def _lock_ball(ball: Ball) -> None:
-    """Take the ball's lock for the rest of the transaction (see the module's docstring)."""
+    """Take the ball's lock for the rest of the transaction (see the module's docstring),
+    and read the ball as it is now: the team may have changed its capacity or sales
+    window while this request was on its way."""
     db.session.execute(
-        update(Ball).where(Ball.id == ball.id).values(lock_version=Ball.lock_version + 1),
-        execution_options={"synchronize_session": False},
+        update(Ball)
+        .where(Ball.id == ball.id)
+        .values(lock_version=Ball.lock_version + 1)
+        .returning(Ball),
+        execution_options={"synchronize_session": False, "populate_existing": True},
     )
 
 
-def _live(now: datetime):
-    """Orders whose seats count: paid, or pending with a hold not yet expired."""
-    return or_(
-        Order.status.in_(PAID_STATUSES),
-        (Order.status == OrderStatus.PENDING) & (Order.hold_expires_at > now),
-    )
+@dataclass
+class Counted:
+    """One ticket type as it is now, with how many of it are sold or held."""
+
+    ticket_type: TicketType
+    tickets: int  # tickets of this type sold or held (a table of 10 is one ticket)
+    seats: int  # the seats those take
 
 
-def seats_taken(ball: Ball, now: datetime | None = None) -> int:
-    """Seats sold (valid tickets of paid orders) plus seats held by live holds."""
-    now = now or utcnow()
-    held = db.session.scalar(
-        select(func.coalesce(func.sum(Order.seats), 0)).where(
-            Order.ball_id == ball.id,
-            Order.status == OrderStatus.PENDING,
-            Order.hold_expires_at > now,
+@functools.cache
+def _counted_statement():
+    """The statement behind `counted_types`, built once: building it costs more than
+    running it, and it runs for every buyer (twice for a hold)."""
+    ball_id, now = bindparam("ball_id"), bindparam("now", type_=UTCDateTime())
+    held = (
+        select(
+            OrderLine.ticket_type_id.label("type_id"),
+            func.sum(OrderLine.quantity).label("tickets"),
+            func.sum(OrderLine.quantity * OrderLine.seats_per_ticket).label("seats"),
         )
-    )
-    # Each ticket is one seat (a table of 10 is issued as ten tickets).
-    sold = db.session.scalar(
-        select(func.count(Ticket.id))
-        .select_from(Ticket)
-        .join(Order, Order.id == Ticket.order_id)
-        .where(
-            Order.ball_id == ball.id,
-            Order.status.in_(PAID_STATUSES),
-            Ticket.status == TicketStatus.VALID,
-        )
-    )
-    return int(held or 0) + int(sold or 0)
-
-
-def tickets_taken(ball: Ball, now: datetime | None = None) -> dict[int, int]:
-    """Tickets of each type sold or held (a table of 10 is one ticket of its type)."""
-    now = now or utcnow()
-    held = db.session.execute(
-        select(OrderLine.ticket_type_id, func.sum(OrderLine.quantity))
         .join(Order, Order.id == OrderLine.order_id)
         .where(
-            Order.ball_id == ball.id,
+            Order.ball_id == ball_id,
             Order.status == OrderStatus.PENDING,
             Order.hold_expires_at > now,
         )
         .group_by(OrderLine.ticket_type_id)
-    ).all()
-    # Sold: one ticket of the type per seats_per_ticket valid seats.
-    sold = db.session.execute(
+        .subquery("held")
+    )
+    # Each ticket is one seat (a table of 10 is issued as ten tickets), so a type's
+    # tickets sold are its seats over the seats each was sold with.
+    sold = (
         select(
-            Ticket.ticket_type_id,
-            func.count(Ticket.id),
-            func.max(OrderLine.seats_per_ticket),
+            Ticket.ticket_type_id.label("type_id"),
+            func.count(Ticket.id).label("seats"),
+            func.max(OrderLine.seats_per_ticket).label("per"),
         )
         .join(OrderLine, OrderLine.id == Ticket.order_line_id)
         .join(Order, Order.id == Ticket.order_id)
         .where(
-            Order.ball_id == ball.id,
+            Order.ball_id == ball_id,
             Order.status.in_(PAID_STATUSES),
             Ticket.status == TicketStatus.VALID,
         )
         .group_by(Ticket.ticket_type_id)
+        .subquery("sold")
+    )
+    return (
+        select(TicketType, held.c.tickets, held.c.seats, sold.c.seats, sold.c.per)
+        .outerjoin(held, held.c.type_id == TicketType.id)
+        .outerjoin(sold, sold.c.type_id == TicketType.id)
+        .where(TicketType.ball_id == ball_id)
+        .order_by(TicketType.position, TicketType.id)
+    )
+
+
+def counted_types(ball: Ball, now: datetime | None = None) -> list[Counted]:
+    """Every ticket type of the ball (read afresh, in page order) with what is sold
+    (valid tickets of paid orders) and held (pending orders whose hold is live), in one
+    statement: this runs under the ball's lock for every buyer's hold."""
+    rows = db.session.execute(
+        _counted_statement(),
+        {"ball_id": ball.id, "now": now or utcnow()},
+        execution_options={"populate_existing": True},
     ).all()
-    taken: dict[int, int] = {}
-    for type_id, quantity in held:
-        taken[type_id] = taken.get(type_id, 0) + int(quantity)
-    for type_id, seats, per in sold:
-        taken[type_id] = taken.get(type_id, 0) + -(-int(seats) // int(per or 1))
-    return taken
+    return [
+        Counted(
+            ticket_type,
+            int(held_tickets or 0) + -(-int(sold_seats or 0) // int(per or 1)),
+            int(held_seats or 0) + int(sold_seats or 0),
+        )
+        for ticket_type, held_tickets, held_seats, sold_seats, per in rows
+    ]
+
+
+def seats_taken(ball: Ball, now: datetime | None = None) -> int:
+    """Seats sold (valid tickets of paid orders) plus seats held by live holds."""
+    return sum(row.seats for row in counted_types(ball, now))
+
+
+def tickets_taken(ball: Ball, now: datetime | None = None) -> dict[int, int]:
+    """Tickets of each type sold or held (a table of 10 is one ticket of its type)."""
+    return {row.ticket_type.id: row.tickets for row in counted_types(ball, now)}
 
 
 @dataclass
@@ -173,13 +218,14 @@ class OnSale:
 def on_sale(ball: Ball, now: datetime | None = None, code: str | None = None) -> list[OnSale]:
     """Each visible ticket type with how many can still be bought, for the public page."""
     now = now or utcnow()
-    free_seats = ball.capacity - seats_taken(ball, now)
-    taken = tickets_taken(ball, now)
+    counted = counted_types(ball, now)
+    free_seats = ball.capacity - sum(row.seats for row in counted)
     rows = []
-    for ticket_type in ball.ticket_types:
+    for row in counted:
+        ticket_type = row.ticket_type
         if ticket_type.hidden and not _code_matches(ticket_type, code):
             continue
-        left = max(0, ticket_type.quantity - taken.get(ticket_type.id, 0))
+        left = max(0, ticket_type.quantity - row.tickets)
         left = min(left, max(0, free_seats) // ticket_type.seats_per_ticket)
         reason = _not_on_sale(ball, ticket_type, now) or (None if left else "Sold out")
         rows.append(OnSale(ticket_type, 0 if reason else left, reason))
@@ -248,10 +294,10 @@ def hold(ball: Ball, basket: Basket, now: datetime | None = None) -> Order:
         raise FieldError("gift_aid_address", "Enter your home address and postcode for Gift Aid")
 
     _lock_ball(ball)
-    db.session.refresh(ball)
-    types = {t.id: t for t in ball.ticket_types}
-    taken = tickets_taken(ball, now)
-    free_seats = ball.capacity - seats_taken(ball, now)
+    counted = counted_types(ball, now)
+    types = {row.ticket_type.id: row.ticket_type for row in counted}
+    taken = {row.ticket_type.id: row.tickets for row in counted}
+    free_seats = ball.capacity - sum(row.seats for row in counted)
     lines, seats, pence = [], 0, 0
     for type_id, quantity in sorted(wanted.items()):
         ticket_type = types.get(type_id)
@@ -279,7 +325,7 @@ def hold(ball: Ball, basket: Basket, now: datetime | None = None) -> Order:
         pence += quantity * ticket_type.price_pence
         lines.append(
             OrderLine(
-                ticket_type_id=type_id,
+                ticket_type=ticket_type,
                 quantity=quantity,
                 unit_price_pence=ticket_type.price_pence,
                 seats_per_ticket=ticket_type.seats_per_ticket,
@@ -382,6 +428,8 @@ def fulfil(payment: Payment, now: datetime | None = None) -> Order | None:
     payment is refunded through Stripe (its idempotency key comes from the refund row),
     the order is marked refunded and the buyer is emailed (`ball_refunded_late`). So a
     late payment never oversells the ball, and no money is kept without seats."""
+    # Its lines and ball are loaded when the email needs them (the stand-in's page has
+    # them already).
     order = db.session.scalar(select(Order).where(Order.stripe_session_id == payment.session_id))
     if order is None or not payment.paid:
         return order
@@ -411,21 +459,31 @@ def fulfil(payment: Payment, now: datetime | None = None) -> Order | None:
     late = order.status is OrderStatus.EXPIRED or (
         order.status is OrderStatus.PENDING and order.hold_expires_at <= now
     )
+    paid = {
+        "status": OrderStatus.PAID,
+        "paid_at": now,
+        "paid_pence": payment.amount_pence,
+        "stripe_payment_intent_id": payment.payment_intent_id,
+    }
     won = db.session.execute(
         update(Order)
         .where(Order.id == order.id, Order.status.in_([OrderStatus.PENDING, OrderStatus.EXPIRED]))
-        .values(status=OrderStatus.PAID, paid_at=now, paid_pence=payment.amount_pence)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.refresh(order)
-    if not won:
+        .values(**paid)
+        .returning(Order.updated_at),
+        execution_options={"synchronize_session": False},
+    ).first()
+    if won is None:
+        db.session.refresh(order)
         return order  # someone else fulfilled it (or it was already refunded)
-    order.stripe_payment_intent_id = payment.payment_intent_id
+    # The order in memory is now what the database holds (its lines and ball stay loaded).
+    for key, value in {**paid, "updated_at": won.updated_at}.items():
+        set_committed_value(order, key, value)
     if late:
-        # seats_taken and tickets_taken count nothing for this order yet: it is paid,
-        # but its tickets are not issued.
-        free = order.ball.capacity - seats_taken(order.ball, now)
-        taken = tickets_taken(order.ball, now)
+        # counted_types counts nothing for this order yet: it is paid, but its tickets
+        # are not issued.
+        counted = counted_types(order.ball, now)
+        free = order.ball.capacity - sum(row.seats for row in counted)
+        taken = {row.ticket_type.id: row.tickets for row in counted}
         type_sold_out = any(
             line.quantity > line.ticket_type.quantity - taken.get(line.ticket_type_id, 0)
             for line in order.lines
@@ -452,11 +510,17 @@ def issue_and_confirm(order: Order) -> None:
 
 
 def _issue_tickets(order: Order) -> None:
+    if "tickets" in inspect(order).unloaded:
+        # Only paid orders have tickets, and this one has just become paid: its list is
+        # empty, so there is nothing to read before adding to it.
+        set_committed_value(order, "tickets", [])
     for line in order.lines:
         for _ in range(line.quantity * line.seats_per_ticket):
+            code = new_ticket_code()
             order.tickets.append(
                 Ticket(
-                    code=new_ticket_code(),
+                    code=code,
+                    qr_svg=qr.draw(code),
                     order_line_id=line.id,
                     ticket_type_id=line.ticket_type_id,
                     status=TicketStatus.VALID,

@@ -130,7 +130,6 @@ def update_ball(ball: Ball, details: BallDetails, team_member: User, confirmed: 
     if problems:
         raise Problems(problems)
     services._lock_ball(ball)
-    db.session.refresh(ball)
     taken = services.seats_taken(ball)
     if details.capacity < taken and details.capacity < ball.capacity and not confirmed:
         raise NeedsConfirmation(
@@ -408,7 +407,6 @@ def issue_complimentary(
     if not 1 <= quantity <= MAX_COMPLIMENTARY:
         raise FieldError("quantity", f"Give between 1 and {MAX_COMPLIMENTARY} at once")
     services._lock_ball(ball)
-    db.session.refresh(ball)
     left = ticket_type.quantity - services.tickets_taken(ball, now).get(ticket_type.id, 0)
     if quantity > left:
         raise FieldError(

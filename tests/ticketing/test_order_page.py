@@ -80,6 +80,41 @@ def test_the_qr_code_reads_back_as_the_ticket_code(client, paid_order):
     assert f'd="{drawn}"' in expected
 
 
+def test_each_ticket_is_drawn_once_when_issued_and_not_again_when_shown(
+    client, paid_order, monkeypatch
+):
+    """The email and the order page show the drawing kept with the ticket: showing the
+    page draws nothing, however often it is visited."""
+    import segno
+
+    from brokerage.ticketing.models import Ticket
+
+    kept = {t.id: t.qr_svg for t in paid_order.tickets}
+    assert all(svg and svg.startswith('<svg role="img"') for svg in kept.values())
+    [email] = [e for e in emails_to("ada@example.org") if e.template == "ball_confirmation"]
+
+    def no_drawing(*args, **kwargs):
+        raise AssertionError("a QR code was drawn while the page was shown")
+
+    monkeypatch.setattr(segno, "make_qr", no_drawing)
+    page = client.get(f"/ball/orders/{paid_order.token}").get_data(as_text=True)
+    for number, ticket in enumerate(paid_order.tickets, start=1):
+        drawing = kept[ticket.id]
+        start = drawing.index(">") + 1
+        shown = f"{drawing[:start]}<title>QR code for seat {number}</title>{drawing[start:]}"
+        assert shown in page and shown in email.body_html
+
+    # A ticket issued before drawings were kept is drawn when shown.
+    monkeypatch.undo()
+    db.session.execute(
+        Ticket.__table__.update().where(Ticket.order_id == paid_order.id).values(qr_svg=None)
+    )
+    db.session.commit()
+    again = client.get(f"/ball/orders/{paid_order.token}").get_data(as_text=True)
+    assert again.count('<svg role="img"') == 2
+    assert re.findall(r' d="[^"]+"', again) == re.findall(r' d="[^"]+"', page)
+
+
 def test_the_buyer_names_the_guests_and_their_needs(client, paid_order):
     first, second = paid_order.tickets
     url = f"/ball/orders/{paid_order.token}"
