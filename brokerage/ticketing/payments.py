@@ -165,6 +165,24 @@ def retrieve_session(session_id: str) -> dict | None:
         raise PaymentsError(str(exc)) from exc
 
 
+def expire_session(session_id: str, *, order_id: int, attempt: int) -> bool:
+    """Close a Checkout session the buyer walked away from, so it can no longer be paid.
+    False if Stripe says it is not open (paid or expired already); PaymentsError if
+    Stripe could not be asked. The stand-in's sessions need nothing: its page takes no
+    payment once the order's hold has ended."""
+    if uses_stand_in():
+        return True
+    try:
+        client().v1.checkout.sessions.expire(
+            session_id, options={"idempotency_key": f"expire-order-{order_id}-attempt-{attempt}"}
+        )
+    except stripe.InvalidRequestError:
+        return False
+    except stripe.StripeError as exc:
+        raise PaymentsError(str(exc)) from exc
+    return True
+
+
 def refund(
     *,
     payment_intent_id: str | None,

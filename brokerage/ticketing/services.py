@@ -580,12 +580,24 @@ def forget_unstarted(order: Order) -> None:
 
 
 def abandon(order: Order) -> None:
-    """The buyer cancelled at the checkout: let the seats go at once."""
+    """The buyer cancelled at the checkout: let the seats go at once, and close the
+    Checkout session so that it cannot be paid later. If Stripe cannot be asked (or the
+    buyer paid in another tab first), a payment that still arrives is decided by the
+    late-payment rule (`fulfil`)."""
     expire(order.stripe_session_id, utcnow()) if order.stripe_session_id else None
     if order.status is OrderStatus.PENDING:
         order.status = OrderStatus.EXPIRED
         order.hold_expires_at = utcnow()
     db.session.flush()
+    if order.stripe_session_id and order.status is OrderStatus.EXPIRED:
+        try:
+            payments.expire_session(
+                order.stripe_session_id, order_id=order.id, attempt=order.checkout_attempt
+            )
+        except payments.PaymentsError:
+            current_app.logger.warning(
+                "Order %s: Stripe could not close its Checkout session", order.id
+            )
 
 
 # --- Guests -----------------------------------------------------------------------------

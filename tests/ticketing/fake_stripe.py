@@ -99,6 +99,21 @@ class FakeStripe(stripe.HTTPClient):
                 missing = {"error": {"type": "invalid_request_error", "code": "resource_missing"}}
                 return json.dumps(missing), 404
             return json.dumps(session), 200
+        found = re.fullmatch(r"/v1/checkout/sessions/([^/]+)/expire", path)
+        if method == "POST" and found and found.group(1) in self.sessions:
+            session = self.sessions[found.group(1)]
+            if session["status"] != "open":
+                # What Stripe answers for a session that is complete or expired already.
+                error = {
+                    "error": {
+                        "type": "invalid_request_error",
+                        "message": 'Only Checkout Sessions with a status in ["open"] '
+                        "can be expired.",
+                    }
+                }
+                return json.dumps(error), 400
+            session.update(status="expired")
+            return json.dumps(session), 200
         if method == "POST" and path == "/v1/refunds":
             return json.dumps(self._create_refund(params)), 200
         return json.dumps({"error": {"type": "invalid_request_error", "message": path}}), 404

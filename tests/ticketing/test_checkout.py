@@ -312,6 +312,41 @@ def test_cancelling_at_stripe_releases_the_seats(client, fake_stripe):
     assert "Payment cancelled" in page_text(page)
     assert services.seats_taken(ball) == 0
     assert latest_order().status is OrderStatus.EXPIRED
+    # ... and the Checkout session is closed, so it cannot be paid later.
+    call = fake_stripe.last(f"/v1/checkout/sessions/{order.stripe_session_id}/expire")
+    assert call.idempotency_key == f"expire-order-{order.id}-attempt-1"
+    assert fake_stripe.sessions[order.stripe_session_id]["status"] == "expired"
+    # Coming back to the page asks Stripe nothing more.
+    client.get(f"/ball/orders/{order.token}/cancelled")
+    assert len([c for c in fake_stripe.calls if c.path.endswith("/expire")]) == 1
+
+
+def test_cancelling_when_stripe_cannot_be_asked_still_releases_the_seats(client, fake_stripe):
+    ball = ticketing_make.ball(capacity=100)
+    checkout(client, {ball.ticket_types[0].id: 2})
+    order = latest_order()
+    fake_stripe.fail_next = 500
+    page = client.get(f"/ball/orders/{order.token}/cancelled")
+    assert page.status_code == 200 and "Payment cancelled" in page_text(page)
+    assert fake_stripe.calls[-1].path.endswith("/expire")
+    assert fake_stripe.sessions[order.stripe_session_id]["status"] == "open"
+    assert services.seats_taken(ball) == 0
+    assert latest_order().status is OrderStatus.EXPIRED
+
+
+def test_cancelling_after_paying_in_another_tab_keeps_the_payment(client, fake_stripe):
+    """Stripe will not close a paid session; its payment is decided as a late one."""
+    ball = ticketing_make.ball(capacity=100)
+    checkout(client, {ball.ticket_types[0].id: 2})
+    order = latest_order()
+    paid = fake_stripe.pay(order.stripe_session_id)
+    page = client.get(f"/ball/orders/{order.token}/cancelled")
+    assert page.status_code == 200
+    assert latest_order().status is OrderStatus.EXPIRED
+    assert post_event(client, event("checkout.session.completed", paid)).status_code == 200
+    order = latest_order()
+    assert order.status is OrderStatus.PAID and len(order.tickets) == 2
+    assert "Paid after the seats' hold expired" in order.note
 
 
 # --- Hidden packages, sold out, not on sale -------------------------------------------------
