@@ -263,7 +263,7 @@ class ListingForm(FlaskForm):
     }
     CONDITIONS: tuple[Condition, ...] = tuple(Condition)
 
-    def __init__(self, kind: ListingKind, *args, **kwargs):
+    def __init__(self, kind: ListingKind, *args, keep=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.kind = kind
         for other, names in self.KIND_FIELDS.items():
@@ -278,6 +278,28 @@ class ListingForm(FlaskForm):
         if kind is ListingKind.EQUIPMENT:
             self.device_type.choices = _choices(choices.devices)
             self.condition.choices = _enum_choices(Condition, self.CONDITIONS)
+        if keep is not None:
+            self._keep_hidden_terms(keep)
+
+    def _keep_hidden_terms(self, listing) -> None:
+        """A post keeps the terms it already has when the team hides them from new posts:
+        on its own edit form they stay choices (saying so), so saving it unchanged keeps
+        them, and unticking one drops it for good."""
+        device = getattr(listing, "device_type", None)
+        for name, terms in (
+            ("skills", getattr(listing, "skills", [])),
+            ("device_type", [device] if device is not None else []),
+            ("beneficiary_groups", listing.beneficiary_groups),
+        ):
+            field = getattr(self, name, None)
+            if field is None:
+                continue
+            offered = {choice.value for choice in field.choices}
+            field.choices.extend(
+                SelectChoice(term.id, f"{term.name} (no longer offered for new posts)")
+                for term in terms
+                if term.id not in offered
+            )
 
     def validate_wards(self, field):
         citywide = {w.id for w in organisations.all_wards() if w.is_citywide}

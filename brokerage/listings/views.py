@@ -188,7 +188,9 @@ def register(blueprint: Blueprint, side: Side) -> None:
             goes_back = services.edit_outcome(item) is not None
         except DomainError:
             abort(404)
-        form = side.form(item.kind, data=form_data(item) if request.method == "GET" else None)
+        form = side.form(
+            item.kind, data=form_data(item) if request.method == "GET" else None, keep=item
+        )
         if form.validate_on_submit():
             try:
                 side.update(item, current_user, form.details(), submit=form.wants_review)

@@ -1642,3 +1642,64 @@ def test_expire_listings_closes_what_is_past_its_date_and_says_how_many(
 
     again = run("expire-listings")
     assert "Expired 0 past their closing date." in again.output
+
+
+def test_editing_a_post_keeps_the_terms_the_team_has_since_hidden(
+    client, login, make, lists_restored
+):
+    """Hidden terms leave new posts' choices; a post that has one keeps it when edited,
+    unless its poster unticks it."""
+    org, _, poster = charity(make)
+    login(poster)
+    need = listings_make.need(org, status=ListingStatus.DRAFT, author=poster)
+    web, support = _id(Skill, "web-development"), _id(Skill, "it-support")
+    older = _id(BeneficiaryGroup, "older-people")
+    post(
+        client,
+        f"/needs/{need.id}/edit",
+        need_form("volunteering", "save_draft", skills=[web, support]),
+    )
+    equipment = listings_make.need(org, ListingKind.EQUIPMENT, ListingStatus.DRAFT, author=poster)
+    laptop = _id(DeviceType, "laptop")
+    post(client, f"/needs/{equipment.id}/edit", need_form("equipment", "save_draft"))
+
+    team = make.team_member()
+    for vocab, term in (("skills", web), ("groups", older), ("devices", laptop)):
+        listings.toggle_term(vocab, int(term), team)
+    db.session.commit()
+
+    label = "(no longer offered for new posts)"
+    page = client.get(f"/needs/{need.id}/edit").get_data(as_text=True)
+    assert f"Web development {label}" in page and f"Older people {label}" in page
+    assert re.search(rf'value="{web}" checked', page) and re.search(
+        rf'value="{older}" checked', page
+    )
+    assert "IT support " + label not in page
+    new = client.get(f"/organisations/{org.id}/needs/new/volunteering")
+    assert new.status_code == 200
+    assert "Web development" not in page_text(new) and "IT support" in page_text(new)
+
+    # Saved as the browser sends it, unchanged: nothing is lost.
+    response = post(
+        client,
+        f"/needs/{need.id}/edit",
+        need_form("volunteering", "save_draft", skills=[web, support]),
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    need = db.session.get(Need, need.id)
+    assert {str(s.id) for s in need.skills} == {web, support}
+    assert {str(g.id) for g in need.beneficiary_groups} == {older}
+    response = post(client, f"/needs/{equipment.id}/edit", need_form("equipment", "save_draft"))
+    assert response.status_code == 302
+    assert str(db.session.get(Need, equipment.id).device_type_id) == laptop
+
+    # Unticked, it is gone, and no longer offered to this post either.
+    post(
+        client, f"/needs/{need.id}/edit", need_form("volunteering", "save_draft", skills=[support])
+    )
+    db.session.expire_all()
+    assert [str(s.id) for s in db.session.get(Need, need.id).skills] == [support]
+    assert f"Web development {label}" not in client.get(f"/needs/{need.id}/edit").get_data(
+        as_text=True
+    )
