@@ -191,9 +191,16 @@ def _row_filters(model, filters: Filters) -> list:
         device = select(DeviceType.id).where(DeviceType.slug == filters.device)
         others.append(model.device_type_id == device.scalar_subquery())
     if filters.ward:
-        # Leeds-wide listings serve every ward.
+        # Leeds-wide listings serve every ward: every real one, so a ward that does not
+        # exist finds nothing, as an unknown skill or group does.
+        real = select(Ward.id).where(Ward.slug == filters.ward, Ward.is_citywide.is_(False))
         others.append(
-            _linked(model, "ward", Ward, or_(Ward.slug == filters.ward, Ward.is_citywide.is_(True)))
+            _linked(
+                model,
+                "ward",
+                Ward,
+                or_(Ward.slug == filters.ward, Ward.is_citywide.is_(True) & real.exists()),
+            )
         )
     if filters.group:
         others.append(

@@ -105,6 +105,9 @@ def test_ward_and_leeds_wide(community, company, make):
     # A listing in two wards is listed once.
     assert sorted(found(ward="pudsey")) == sorted({"Pudsey", "Both", "Everywhere"})
     assert found(ward="kirkstall") == ["Everywhere"]
+    # A ward that does not exist (a mistyped link) finds nothing, not the Leeds-wide ones.
+    assert found(ward="nowhere") == []
+    assert found(Offer, ward="nowhere") == []
     assert found_set(Offer, ward="armley") == {"City offer"}
     assert found_set(Offer, ward="pudsey") == {"City offer", "Pudsey offer"}
     page = open_listings(Need, Filters(ward="armley"), today())
