@@ -47,7 +47,7 @@ from brokerage.listings.models import (
 )
 from brokerage.listings.search import Page, page_number
 from brokerage.listings.services import record as record_listing
-from brokerage.listings.services import today_in_leeds
+from brokerage.listings.services import today_in_leeds, withdraw
 from brokerage.matching import loading, scoring
 from brokerage.money import pounds
 from brokerage.needs.models import Need, need_ward
@@ -579,6 +579,24 @@ def cancel(match: Match, user: User, reason: str | None) -> None:
         match, f"Cancelled: {match.need.title}", "match_cancelled", "Match cancelled", reason=reason
     )
     db.session.flush()
+
+
+def withdraw_listing(listing, actor: User) -> int:
+    """A need or offer withdrawn by its organisation (or the team). Proposals still
+    waiting for answers are cancelled first, giving back what they held, and both
+    organisations and the team are told why; agreed matches go on, since their help is
+    promised. Returns how many proposals were cancelled."""
+    noun = listing.side.value
+    key = Match.need_id if listing.side is ListingSide.NEED else Match.offer_id
+    waiting = db.session.scalars(
+        select(Match)
+        .where(key == listing.id, Match.status == MatchStatus.PROPOSED)
+        .order_by(Match.id)
+    ).all()
+    for match in waiting:
+        cancel(match, actor, f"The {noun} “{listing.title}” was withdrawn.")
+    withdraw(listing, actor)
+    return len(waiting)
 
 
 # --- Conversation, notes, feedback ---------------------------------------------

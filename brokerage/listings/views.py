@@ -12,6 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from brokerage.accounts.forms import ActionForm
+from brokerage.brokering import services as brokering
 from brokerage.errors import DomainError, IllegalTransition
 from brokerage.exports import csv_response, dated
 from brokerage.extensions import db
@@ -233,9 +234,15 @@ def register(blueprint: Blueprint, side: Side) -> None:
     @require(side.manage, load=load_item)
     def withdraw(item):
         if ActionForm().validate_on_submit():
-            services.withdraw(item, current_user)
+            cancelled = brokering.withdraw_listing(item, current_user)
             db.session.commit()
             flash(f"The {n} is withdrawn.", "success")
+            if cancelled:
+                flash(
+                    f"Proposed matches that were waiting for answers are cancelled "
+                    f"({cancelled}): the other organisations and the programme team are told.",
+                    "success",
+                )
         return redirect(show_url(item))
 
     @blueprint.route(f"/team/{n}s/<int:item_id>", methods=["GET", "POST"])

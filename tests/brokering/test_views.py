@@ -302,3 +302,26 @@ def test_my_matches_and_the_queue_cost_the_same_queries_for_one_or_many(client, 
         )
     many = (cost(charity, "/matches"), cost(team, "/team/brokering"))
     assert many == few
+
+
+def test_withdrawing_a_need_cancels_the_proposals_waiting_for_answers(client, login):
+    need = listings_make.need(kind=EQUIPMENT, quantity=20)
+    waiting = brokering_make.proposed(EQUIPMENT, need=need, quantity=4)
+    promised = brokering_make.agreed(EQUIPMENT, need=need, quantity=6)
+    login(need.organisation.owners[0])
+
+    response = submit(client, f"/needs/{need.id}/withdraw", page="/")
+    assert response.status_code == 302
+    shown = flashes(client.get(response.location))
+    assert "The need is withdrawn." in shown
+    assert "Proposed matches that were waiting for answers are cancelled (1)" in shown
+    db.session.expire_all()
+    assert need.status is ListingStatus.WITHDRAWN
+    assert waiting.status is MatchStatus.CANCELLED
+    assert waiting.reason == f"The need “{need.title}” was withdrawn."
+    assert waiting.offer.held_quantity == 0  # the company's laptops are free again
+    # The agreed match goes on: its help is promised.
+    assert promised.status is MatchStatus.AGREED
+    company = waiting.offer.organisation.owners[0]
+    assert [e.subject for e in emails_to(company.email)][-1] == "Match cancelled"
+    assert "was withdrawn" in page_text(client.get(f"/matches/{waiting.id}"))
