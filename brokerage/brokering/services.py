@@ -19,6 +19,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from brokerage.accounts.models import User
+from brokerage.bank_holidays import is_working_day
 from brokerage.brokering.models import (
     AGREED_STATUSES,
     MATCH_TRANSITIONS,
@@ -748,17 +749,14 @@ def close_help_offer(help_offer: HelpOffer, team_member: User, answer_text: str)
 
 
 def working_days_between(start: datetime, end: datetime) -> int:
-    """Working days (Monday to Friday, in Leeds) after `start`'s day up to `end`'s.
-    Bank holidays count as working days: the flag errs on the side of telling the team."""
+    """Working days (Monday to Friday but bank holidays in England and Wales, in Leeds)
+    after `start`'s day up to `end`'s."""
     first, last = start.astimezone(LONDON).date(), end.astimezone(LONDON).date()
-    span = (last - first).days
-    if span <= 0:
-        return 0
-    count = span // 7 * 5
-    for offset in range(span // 7 * 7 + 1, span + 1):
-        if (first + timedelta(days=offset)).weekday() < 5:
-            count += 1
-    return count
+    return sum(
+        1
+        for offset in range(1, (last - first).days + 1)
+        if is_working_day(first + timedelta(days=offset))
+    )
 
 
 @dataclass

@@ -281,6 +281,12 @@ def test_a_proposal_from_a_help_offer_marks_it_handled(make):
         ("2026-11-20 09:00", "2026-11-23 09:00", 1),  # Friday to Monday
         ("2026-11-16 09:00", "2026-11-24 09:00", 6),  # Monday to the next Tuesday
         ("2026-11-21 09:00", "2026-11-22 09:00", 0),  # Saturday to Sunday
+        # Christmas Day (Friday) and Boxing Day's Monday are bank holidays.
+        ("2026-12-24 09:00", "2026-12-29 09:00", 1),
+        # Good Friday and Easter Monday 2027.
+        ("2027-03-25 09:00", "2027-03-30 09:00", 1),
+        # After midnight in Leeds in summer is still the day before in UTC.
+        ("2027-05-28 09:00", "2027-05-31 23:30", 1),
     ],
 )
 def test_working_days_waited(start, end, days):
@@ -380,3 +386,19 @@ def test_a_refused_hold_on_the_offer_gives_back_the_need_hold_at_once():
         services.propose(need, offer, services.Allocation(quantity=5), listings_make.team_member())
     db.session.refresh(need)
     assert need.held_quantity == 0  # in the same transaction, before any rollback
+
+
+@pytest.mark.parametrize(
+    ("year", "holidays"),
+    [
+        # gov.uk's lists for England and Wales (without one-off holidays).
+        (2026, ["01-01", "04-03", "04-06", "05-04", "05-25", "08-31", "12-25", "12-28"]),
+        (2027, ["01-01", "03-26", "03-29", "05-03", "05-31", "08-30", "12-27", "12-28"]),
+        (2028, ["01-03", "04-14", "04-17", "05-01", "05-29", "08-28", "12-25", "12-26"]),
+        (2021, ["01-01", "04-02", "04-05", "05-03", "05-31", "08-30", "12-27", "12-28"]),
+    ],
+)
+def test_bank_holidays_in_england_and_wales(year, holidays):
+    from brokerage.bank_holidays import bank_holidays
+
+    assert sorted(d.strftime("%m-%d") for d in bank_holidays(year)) == holidays
