@@ -1056,20 +1056,21 @@ def matches_for(listing: Listing) -> list[Match]:
     return list(db.session.scalars(select(Match).where(key == listing.id).order_by(Match.id)))
 
 
-def visible_matches(user: User, listing: Listing) -> list[Match]:
-    """The listing's matches this person may see: all for the team, otherwise only
-    those their organisation is part of."""
-    matches = matches_for(listing)
+def visible_matches(
+    user: User, listing: Listing, matches: list[Match] | None = None
+) -> list[Match]:
+    """The listing's matches (`matches`, if read already) this person may see: all for
+    the team, otherwise only those their organisation is part of."""
+    matches = matches_for(listing) if matches is None else matches
     if user.is_authenticated and user.is_team:
         return matches
     return [m for m in matches if side_of(user, m) is not None]
 
 
-def held_in_proposals(listing: Listing) -> int:
+def held_in_proposals(listing: Listing, matches: list[Match] | None = None) -> int:
     """How much of the listing (main unit) waits in proposals not yet answered."""
-    return sum(
-        _main_units(listing, m) for m in matches_for(listing) if m.status is MatchStatus.PROPOSED
-    )
+    matches = matches_for(listing) if matches is None else matches
+    return sum(_main_units(listing, m) for m in matches if m.status is MatchStatus.PROPOSED)
 
 
 def _main_units(listing: Listing, match: Match) -> int:

@@ -418,9 +418,10 @@ def notice_list():
 
 def listing_panel(listing) -> dict:
     """What a need's or offer's page shows about its matches, for this person."""
+    matches = services.matches_for(listing)
     return {
-        "matches": services.visible_matches(current_user, listing),
-        "in_proposals": services.held_in_proposals(listing)
+        "matches": services.visible_matches(current_user, listing, matches),
+        "in_proposals": services.held_in_proposals(listing, matches)
         if listing.status in {ListingStatus.PUBLISHED, ListingStatus.PARTLY_MET}
         else 0,
         "may_help": listing.side is ListingSide.NEED

@@ -4,6 +4,8 @@ answer, talk, the charity confirms delivery and both leave feedback; the decline
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -325,3 +327,14 @@ def test_withdrawing_a_need_cancels_the_proposals_waiting_for_answers(client, lo
     company = waiting.offer.organisation.owners[0]
     assert [e.subject for e in emails_to(company.email)][-1] == "Match cancelled"
     assert "was withdrawn" in page_text(client.get(f"/matches/{waiting.id}"))
+
+
+def test_a_need_page_reads_its_matches_once(client, login):
+    match = brokering_make.proposed(EQUIPMENT, quantity=4)
+    login(match.need.organisation.owners[0])
+    with counted_statements() as statements:
+        page = client.get(f"/needs/{match.need_id}")
+    assert page.status_code == 200
+    assert f'href="/matches/{match.id}"' in page.get_data(as_text=True)
+    reads = [s for s in statements if re.search(r'\bFROM "?match"?\s', s)]
+    assert len(reads) == 1
