@@ -27,19 +27,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from _scratch import load_average, scratch_database
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, event, insert, make_url, select, text
+from sqlalchemy import event, insert, make_url, select, text
 
 from brokerage import create_app
 from brokerage.brokering.models import Match
@@ -51,20 +50,6 @@ from brokerage.organisations.models import BeneficiaryGroup, Organisation, Ward
 
 KINDS = ("volunteering", "equipment", "sponsorship")
 YEARS = 3
-
-
-def _wipe_schema(url: str) -> None:
-    """Empty the schema the URL's connections use (public, unless the URL says
-    otherwise), and nothing else in that database."""
-    engine = create_engine(url)
-    try:
-        with engine.begin() as conn:
-            schema = conn.execute(text("SELECT current_schema()")).scalar_one()
-            name = conn.dialect.identifier_preparer.quote_identifier(schema)
-            conn.execute(text(f"DROP SCHEMA {name} CASCADE"))
-            conn.execute(text(f"CREATE SCHEMA {name}"))
-    finally:
-        engine.dispose()
 
 
 def _insert_ids(model, rows: list[dict]) -> list[int]:
@@ -301,10 +286,6 @@ def _median_ms(client, url: str, requests: int) -> float:
     return round(statistics.median(timings), 1)
 
 
-def _load_average() -> str:
-    return " ".join(f"{n:.2f}" for n in os.getloadavg())
-
-
 def _run(url: str, args: argparse.Namespace, rng: random.Random) -> dict:
     app = create_app(
         {"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False}
@@ -343,10 +324,10 @@ def _run(url: str, args: argparse.Namespace, rng: random.Random) -> dict:
             for _ in range(2):  # warm caches
                 client.get(page)
         queries = {name: _queries(app, client, page) for name, page in pages.items()}
-        load_before = _load_average()
+        load_before = load_average()
         results = {name: _median_ms(client, page, args.requests) for name, page in pages.items()}
         others = {name: _median_ms(client, page, args.requests) for name, page in extra.items()}
-        load_after = _load_average()
+        load_after = load_average()
         for name, page in pages.items():
             print(f"{page}: median {results[name]} ms, {queries[name]} SQL queries")
         for name, page in extra.items():
@@ -374,15 +355,8 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(2026)
 
-    url = os.environ.get("BENCH_DATABASE_URL")
-    with tempfile.TemporaryDirectory(prefix="bench-impact-") as folder:
-        if url:
-            _wipe_schema(url)
-        try:
-            results = _run(url or "sqlite:///" + os.path.join(folder, "bench.db"), args, rng)
-        finally:
-            if url:
-                _wipe_schema(url)
+    with scratch_database("bench-impact-") as (url, _):
+        results = _run(url, args, rng)
     print(json.dumps(results))
 
 

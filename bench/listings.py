@@ -20,19 +20,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from _scratch import load_average, scratch_database
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, event, insert, make_url, select, text
+from sqlalchemy import event, insert, make_url, select, text
 
 from brokerage import create_app
 from brokerage.extensions import db
@@ -71,20 +70,6 @@ WORDS = [
     "training",
     "support",
 ]
-
-
-def _wipe_schema(url: str) -> None:
-    """Empty the schema the URL's connections use (public, unless the URL says
-    otherwise), and nothing else in that database."""
-    engine = create_engine(url)
-    try:
-        with engine.begin() as conn:
-            schema = conn.execute(text("SELECT current_schema()")).scalar_one()
-            name = conn.dialect.identifier_preparer.quote_identifier(schema)
-            conn.execute(text(f"DROP SCHEMA {name} CASCADE"))
-            conn.execute(text(f"CREATE SCHEMA {name}"))
-    finally:
-        engine.dispose()
 
 
 def _load(items: int, rng: random.Random) -> None:
@@ -207,10 +192,6 @@ def _queries(app, client, url: str) -> int:
     return len(statements)
 
 
-def _load_average() -> str:
-    return " ".join(f"{n:.2f}" for n in os.getloadavg())
-
-
 def _median_ms(client, urls: list[str], by_url: dict | None = None) -> float:
     """The median time to answer `urls`; `by_url` collects each URL's timings."""
     timings = []
@@ -231,15 +212,8 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(2026)
 
-    url = os.environ.get("BENCH_DATABASE_URL")
-    with tempfile.TemporaryDirectory(prefix="bench-listings-") as folder:
-        if url:
-            _wipe_schema(url)
-        try:
-            results = _run(url or "sqlite:///" + os.path.join(folder, "bench.db"), args, rng)
-        finally:
-            if url:
-                _wipe_schema(url)
+    with scratch_database("bench-listings-") as (url, _):
+        results = _run(url, args, rng)
     print(json.dumps(results))
 
 
@@ -280,11 +254,11 @@ def _run(url: str, args: argparse.Namespace, rng: random.Random) -> dict:
         item_urls = [f"/needs/{rng.choice(need_ids)}" for _ in range(args.requests)]
         _median_ms(client, list_urls[:10] + item_urls[:10])  # warm caches
         queries = {page: _queries(app, client, page) for page in filtered}
-        load_before = _load_average()
+        load_before = load_average()
         by_url: dict[str, list[float]] = {}
         list_ms = _median_ms(client, list_urls, by_url)
         item_ms = _median_ms(client, item_urls)
-        load_after = _load_average()
+        load_after = load_average()
         for page, count in queries.items():
             median = statistics.median(by_url[page])
             print(f"{page}: median {median:.2f} ms, {count} SQL queries")

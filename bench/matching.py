@@ -34,19 +34,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from _scratch import load_average, scratch_database
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, insert, make_url, select, text
+from sqlalchemy import insert, make_url, select, text
 
 from brokerage import create_app
 from brokerage.extensions import db
@@ -73,20 +72,6 @@ from brokerage.offers.models import (
     offer_ward,
 )
 from brokerage.organisations.models import BeneficiaryGroup, Organisation, Ward
-
-
-def _wipe_schema(url: str) -> None:
-    """Empty the schema the URL's connections use (public, unless the URL says
-    otherwise), and nothing else in that database."""
-    engine = create_engine(url)
-    try:
-        with engine.begin() as conn:
-            schema = conn.execute(text("SELECT current_schema()")).scalar_one()
-            name = conn.dialect.identifier_preparer.quote_identifier(schema)
-            conn.execute(text(f"DROP SCHEMA {name} CASCADE"))
-            conn.execute(text(f"CREATE SCHEMA {name}"))
-    finally:
-        engine.dispose()
 
 
 def _load(items: int, rng: random.Random) -> None:
@@ -218,10 +203,6 @@ def _load(items: int, rng: random.Random) -> None:
     db.session.commit()
 
 
-def _load_average() -> str:
-    return " ".join(f"{n:.2f}" for n in os.getloadavg())
-
-
 def _median_ms(call, items: list) -> tuple[float, list]:
     timings, results = [], []
     for item in items:
@@ -238,15 +219,8 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(2027)
 
-    url = os.environ.get("BENCH_DATABASE_URL")
-    with tempfile.TemporaryDirectory(prefix="bench-matching-") as folder:
-        if url:
-            _wipe_schema(url)
-        try:
-            results = _run(url or "sqlite:///" + os.path.join(folder, "bench.db"), args, rng)
-        finally:
-            if url:
-                _wipe_schema(url)
+    with scratch_database("bench-matching-") as (url, _):
+        results = _run(url, args, rng)
     print(json.dumps(results))
 
 
@@ -294,7 +268,7 @@ def _run(url: str, args: argparse.Namespace, rng: random.Random) -> dict:
                 need_uncached(need)
                 offer_uncached(offer)
 
-            load_before = _load_average()
+            load_before = load_average()
             one_need_ms, found = _median_ms(lambda n: offers_for_need(session, n, today), needs)
             lengths = [len(f) for f in found]
             one_offer_ms, _ = _median_ms(lambda o: needs_for_offer(session, o, today), offers)
@@ -322,7 +296,7 @@ def _run(url: str, args: argparse.Namespace, rng: random.Random) -> dict:
                 parts.append((read, time.perf_counter() - start))
             all_needs_s = round(min(all_runs), 3)
             read_s, rank_s = min(parts, key=sum)
-            load_after = _load_average()
+            load_after = load_average()
 
             suggested = sum(len(s) for s in every.values())
             print(

@@ -55,7 +55,6 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.request
@@ -68,8 +67,9 @@ from urllib.parse import urlencode, urljoin, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from _scratch import BENCH_APPLICATION, bench_engine, load_average, scratch_database
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, func, make_url, select, text
+from sqlalchemy import func, make_url, select, text
 
 from brokerage import create_app
 from brokerage.columns import utcnow
@@ -106,52 +106,6 @@ UNSET = (
 )
 
 
-# This bench's own connections, left out of what the app's sessions are doing.
-BENCH_APPLICATION = "ticket_rush bench"
-
-
-def _bench_engine(url: str):
-    return create_engine(url, connect_args={"application_name": BENCH_APPLICATION})
-
-
-class InUse(RuntimeError):
-    """Someone else is connected to the scratch database."""
-
-
-def _wipe_schema(url: str) -> None:
-    """Empty the schema the URL's connections use (public, unless the URL says
-    otherwise), and nothing else in that database. Refused while anyone else is
-    connected to the database after a few seconds' wait: a test suite or another run
-    using it would lose its tables, and our DROP would queue behind their locks and
-    they behind it."""
-    engine = _bench_engine(url)
-    try:
-        with engine.begin() as conn:
-            for _ in range(50):  # our own closed connections take a moment to go
-                others = conn.scalar(
-                    text(
-                        "SELECT count(*) FROM pg_stat_activity "
-                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                    )
-                )
-                if not others:
-                    break
-                time.sleep(0.1)
-            else:
-                raise InUse(
-                    f"{others} other session(s) are connected to the database that "
-                    "BENCH_DATABASE_URL names, so its schema is not wiped: give the bench "
-                    "a scratch database of its own, or wait until it is free."
-                )
-            conn.execute(text("SET LOCAL lock_timeout = '10s'"))
-            schema = conn.execute(text("SELECT current_schema()")).scalar_one()
-            name = conn.dialect.identifier_preparer.quote_identifier(schema)
-            conn.execute(text(f"DROP SCHEMA {name} CASCADE"))
-            conn.execute(text(f"CREATE SCHEMA {name}"))
-    finally:
-        engine.dispose()
-
-
 def _reference_s() -> float:
     """How quick this machine's CPU is, as one figure: the best of three runs of a fixed
     pure-Python loop (ten million additions), measured before the server starts. The
@@ -165,10 +119,6 @@ def _reference_s() -> float:
             total += i
         best = min(best, time.perf_counter() - started)
     return best
-
-
-def _load_average() -> str:
-    return " ".join(f"{n:.2f}" for n in os.getloadavg())
 
 
 def _enough_open_files(buyers: int) -> None:
@@ -605,7 +555,7 @@ class CpuMeter:
 
     def __init__(self, server: Server, url: str):
         self.server = server
-        self.engine = _bench_engine(url) if url.startswith("postgresql") else None
+        self.engine = bench_engine(url) if url.startswith("postgresql") else None
 
     def _backends(self) -> list[int]:
         if self.engine is None:
@@ -656,7 +606,7 @@ class LockSampler(threading.Thread):
 
     def __init__(self, url: str):
         super().__init__(daemon=True)
-        self.engine = _bench_engine(url)
+        self.engine = bench_engine(url)
         self.samples: list[tuple[int, int]] = []  # (running, waiting on a lock)
         self.waiting: Counter[str] = Counter()  # statement's start -> samples waiting
         self.stopping = threading.Event()
@@ -794,20 +744,8 @@ def main() -> None:
             "database (its schema is wiped) for the figures that count.",
             file=sys.stderr,
         )
-    with tempfile.TemporaryDirectory(prefix="bench-ticket-rush-") as folder:
-        if url:
-            try:
-                _wipe_schema(url)
-            except InUse as exc:
-                sys.exit(str(exc))
-        try:
-            results = _run(url or "sqlite:///" + os.path.join(folder, "bench.db"), args, folder)
-        finally:
-            if url:
-                try:
-                    _wipe_schema(url)
-                except InUse as exc:
-                    print(f"WARNING: the bench's tables are left behind. {exc}", file=sys.stderr)
+    with scratch_database("bench-ticket-rush-") as (url_or_file, folder):
+        results = _run(url_or_file, args, folder)
     print(json.dumps(results))
     if not results["ok"]:
         sys.exit(1)
@@ -844,13 +782,13 @@ def _run(url: str, args: argparse.Namespace, folder: str) -> dict:
         if backend == "postgresql":
             sampler = LockSampler(url)
             sampler.start()
-        load_before = _load_average()
+        load_before = load_average()
         cpu_before = meter.snapshot()
         began = time.perf_counter()
         runner.run(_all_at_once(buyers, server.base))  # no connection is opened before
         rush_s = max(b.done_at for b in buyers) - began
         cpu = meter.used(cpu_before, meter.snapshot())
-        load_after = _load_average()
+        load_after = load_average()
         locks = sampler.finish() if sampler else "(PostgreSQL only)"
         sampler = None
         server_ms = server.server_ms()
