@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
@@ -78,3 +79,13 @@ def register(app: Flask) -> None:
         # The session may be mid-failure; the error page must still render.
         db.session.rollback()
         return _render(500)
+
+
+def transition(table: Mapping, current, action, refused: str):
+    """The status after `action` from `current`, by one of the status machines'
+    transition tables ((status, action) -> status); IllegalTransition, saying
+    `refused`, for any move the table does not have."""
+    try:
+        return table[(current, action)]
+    except KeyError:
+        raise IllegalTransition(refused) from None

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from brokerage.accounts.models import User
 from brokerage.columns import UTCDateTime, str_enum, utcnow
-from brokerage.errors import IllegalTransition
+from brokerage.errors import transition
 from brokerage.extensions import db
 from brokerage.listings.models import ListingSide
 from brokerage.needs.models import Need
@@ -116,12 +116,12 @@ MATCH_TRANSITIONS: dict[tuple[MatchStatus, MatchAction], MatchStatus] = {
 
 def next_match_status(current: MatchStatus, action: MatchAction) -> MatchStatus:
     """The status after `action`, or IllegalTransition if the move is not allowed."""
-    try:
-        return MATCH_TRANSITIONS[(current, action)]
-    except KeyError:
-        raise IllegalTransition(
-            f"A match that is '{current.label.lower()}' cannot be {action.past_tense.lower()}."
-        ) from None
+    return transition(
+        MATCH_TRANSITIONS,
+        current,
+        action,
+        f"A match that is '{current.label.lower()}' cannot be {action.past_tense.lower()}.",
+    )
 
 
 class HelpOfferStatus(enum.StrEnum):

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from brokerage.accounts.models import User
 from brokerage.columns import UTCDateTime, str_enum, utcnow
-from brokerage.errors import IllegalTransition
+from brokerage.errors import transition
 from brokerage.extensions import db
 
 
@@ -204,12 +204,12 @@ LISTING_TRANSITIONS: dict[tuple[ListingStatus, ListingAction], ListingStatus] = 
 
 def next_listing_status(current: ListingStatus, action: ListingAction) -> ListingStatus:
     """The status after `action`, or IllegalTransition if the move is not allowed."""
-    try:
-        return LISTING_TRANSITIONS[(current, action)]
-    except KeyError:
-        raise IllegalTransition(
-            f"Something that is '{current.label.lower()}' cannot be {action.past_tense.lower()}."
-        ) from None
+    return transition(
+        LISTING_TRANSITIONS,
+        current,
+        action,
+        f"Something that is '{current.label.lower()}' cannot be {action.past_tense.lower()}.",
+    )
 
 
 class Skill(db.Model):

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from brokerage.accounts.models import User
 from brokerage.columns import TimestampMixin, UTCDateTime, str_enum, utcnow
-from brokerage.errors import IllegalTransition
+from brokerage.errors import transition
 from brokerage.extensions import db
 
 
@@ -166,13 +166,12 @@ ORGANISATION_TRANSITIONS: dict[
 
 def next_status(current: OrganisationStatus, action: OrganisationAction) -> OrganisationStatus:
     """The status after `action`, or IllegalTransition if the move is not allowed."""
-    try:
-        return ORGANISATION_TRANSITIONS[(current, action)]
-    except KeyError:
-        raise IllegalTransition(
-            f"An organisation that is '{current.label.lower()}' cannot be "
-            f"{action.past_tense.lower()}."
-        ) from None
+    return transition(
+        ORGANISATION_TRANSITIONS,
+        current,
+        action,
+        f"An organisation that is '{current.label.lower()}' cannot be {action.past_tense.lower()}.",
+    )
 
 
 class Ward(db.Model):

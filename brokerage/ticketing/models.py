@@ -26,7 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from brokerage.accounts.models import User
 from brokerage.columns import TimestampMixin, UTCDateTime, str_enum, utcnow
-from brokerage.errors import IllegalTransition
+from brokerage.errors import transition
 from brokerage.extensions import db
 
 
@@ -137,12 +137,12 @@ ORDER_TRANSITIONS: dict[tuple[OrderStatus, OrderAction], OrderStatus] = {
 
 
 def next_order_status(current: OrderStatus, action: OrderAction) -> OrderStatus:
-    try:
-        return ORDER_TRANSITIONS[(current, action)]
-    except KeyError:
-        raise IllegalTransition(
-            f"An order that is '{current.label.lower()}' cannot {action.value.replace('_', ' ')}"
-        ) from None
+    return transition(
+        ORDER_TRANSITIONS,
+        current,
+        action,
+        f"An order that is '{current.label.lower()}' cannot {action.value.replace('_', ' ')}",
+    )
 
 
 class Order(db.Model):
