@@ -10,8 +10,8 @@ page is reached by the order's unguessable token, never by its id.
 from __future__ import annotations
 
 import secrets
-import time
 from datetime import datetime, timedelta
+from time import monotonic
 
 from flask import (
     abort,
@@ -151,7 +151,7 @@ def _shared_page_wanted() -> bool:
 
 def _shared_page() -> str | None:
     kept = current_app.extensions.get("ball_page")
-    if kept is None or time.monotonic() >= kept[0]:
+    if kept is None or monotonic() >= kept[0]:
         return None
     return kept[1].replace(_TOKEN_SLOT, generate_csrf())
 
@@ -159,7 +159,7 @@ def _shared_page() -> str | None:
 def _keep_shared_page(html: str) -> None:
     token = generate_csrf()
     if html.count(token) == 1:  # exactly the form's hidden field
-        expires = time.monotonic() + current_app.config["BALL_PAGE_CACHE_SECONDS"]
+        expires = monotonic() + current_app.config["BALL_PAGE_CACHE_SECONDS"]
         current_app.extensions["ball_page"] = (expires, html.replace(token, _TOKEN_SLOT))
 
 
