@@ -295,6 +295,27 @@ class Refund(db.Model):
     order: Mapped[Order] = relationship(back_populates="refunds")
 
 
+class BallChange(db.Model):
+    """Who set up or changed the ball or one of its ticket types, when, and what
+    changed (each field's old and new value, in words)."""
+
+    __tablename__ = "ball_change"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ball_id: Mapped[int] = mapped_column(
+        ForeignKey("ball.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    ticket_type_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ticket_type.id", ondelete="CASCADE")
+    )
+    actor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False)
+    what: Mapped[str] = mapped_column(String(200), nullable=False)
+    changes: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+    actor: Mapped[User] = relationship()
+
+
 class StripeEvent(db.Model):
     """Each webhook event handled, by Stripe's id: a replay is recognised and skipped."""
 

@@ -24,10 +24,12 @@ from brokerage.errors import DomainError, NotAllowed
 from brokerage.exports import money, stream
 from brokerage.extensions import db
 from brokerage.listings.search import Page, page_number
+from brokerage.money import pounds
 from brokerage.templating import format_datetime, london
 from brokerage.ticketing import services
 from brokerage.ticketing.models import (
     Ball,
+    BallChange,
     Order,
     OrderAction,
     OrderLine,
@@ -62,6 +64,100 @@ class Problems(DomainError):
 
 class NeedsConfirmation(FieldError):
     """A change the team may make, but only once it has seen what it means."""
+
+
+# --- The ball's history ----------------------------------------------------------------
+
+# Each field the team sets, in the words the history uses.
+BALL_FIELDS = (
+    ("name", "Name"),
+    ("venue", "Venue"),
+    ("description", "Description"),
+    ("starts_at", "Starts"),
+    ("sales_open_at", "Sales open"),
+    ("sales_close_at", "Sales close"),
+    ("capacity", "Capacity"),
+    ("guest_changes_until", "Guest details until"),
+)
+TYPE_FIELDS = (
+    ("name", "Name"),
+    ("description", "Description"),
+    ("price_pence", "Price"),
+    ("seats_per_ticket", "Seats per ticket"),
+    ("quantity", "How many for sale"),
+    ("per_order_limit", "Most in one order"),
+    ("on_sale_from", "On sale from"),
+    ("on_sale_until", "On sale until"),
+    ("hidden", "Hidden"),
+    ("access_code", "Access code"),
+)
+
+
+def _said(name: str, value) -> str:
+    if value is None or value == "":
+        return "none"
+    if name == "description":
+        return "(text)"
+    if name == "price_pence":
+        return pounds(value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return format_datetime(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _values(thing, fields) -> dict:
+    return {name: getattr(thing, name) for name, _ in fields}
+
+
+def _record(
+    ball: Ball,
+    actor: User,
+    what: str,
+    fields,
+    before: dict | None,
+    after: dict,
+    ticket_type: TicketType | None = None,
+) -> None:
+    """A line in the ball's history: each field that changed, old and new (on set-up,
+    what it was set to). Nothing is written when nothing changed."""
+    changes = []
+    for name, label in fields:
+        new = after[name]
+        if before is None:
+            if new is not None and new != "":
+                changes.append(f"{label}: {_said(name, new)}")
+        elif before[name] != new:
+            if name == "description":
+                changes.append(f"{label} changed")
+            else:
+                changes.append(f"{label}: {_said(name, before[name])} → {_said(name, new)}")
+    if before is not None and not changes:
+        return
+    db.session.add(
+        BallChange(
+            ball_id=ball.id,
+            ticket_type_id=ticket_type.id if ticket_type is not None else None,
+            actor_id=actor.id,
+            what=what,
+            changes="; ".join(changes),
+        )
+    )
+
+
+def history(ball: Ball) -> list[BallChange]:
+    """The ball's history, newest first, with who made each change."""
+    return list(
+        db.session.scalars(
+            select(BallChange)
+            .where(BallChange.ball_id == ball.id)
+            .order_by(BallChange.created_at.desc(), BallChange.id.desc())
+            .options(selectinload(BallChange.actor))
+        )
+    )
 
 
 # --- Setting up the ball ---------------------------------------------------------------
@@ -119,6 +215,8 @@ def create_ball(details: BallDetails, team_member: User) -> Ball:
     _copy(details, ball)
     db.session.add(ball)
     db.session.flush()
+    _record(ball, team_member, "Ball set up", BALL_FIELDS, None, _values(ball, BALL_FIELDS))
+    db.session.flush()
     return ball
 
 
@@ -137,7 +235,9 @@ def update_ball(ball: Ball, details: BallDetails, team_member: User, confirmed: 
             f"{taken:,} seats are already sold or held, more than {details.capacity:,}. "
             "Nobody's seat is cancelled, but no more are sold. Tick the box to confirm.",
         )
+    before = _values(ball, BALL_FIELDS)
     _copy(details, ball)
+    _record(ball, team_member, "Ball changed", BALL_FIELDS, before, _values(ball, BALL_FIELDS))
     db.session.flush()
 
 
@@ -205,6 +305,16 @@ def add_ticket_type(ball: Ball, details: TicketTypeDetails, team_member: User) -
     _copy_type(details, ticket_type)
     db.session.add(ticket_type)
     db.session.flush()
+    _record(
+        ball,
+        team_member,
+        f"Ticket type added: {ticket_type.name}",
+        TYPE_FIELDS,
+        None,
+        _values(ticket_type, TYPE_FIELDS),
+        ticket_type,
+    )
+    db.session.flush()
     return ticket_type
 
 
@@ -225,7 +335,17 @@ def update_ticket_type(
             f"{taken:,} of these are already sold or held, more than {details.quantity:,}. "
             "Nobody's ticket is cancelled, but no more are sold. Tick the box to confirm.",
         )
+    before = _values(ticket_type, TYPE_FIELDS)
     _copy_type(details, ticket_type)
+    _record(
+        ticket_type.ball,
+        team_member,
+        f"Ticket type changed: {before['name']}",
+        TYPE_FIELDS,
+        before,
+        _values(ticket_type, TYPE_FIELDS),
+        ticket_type,
+    )
     db.session.flush()
 
 

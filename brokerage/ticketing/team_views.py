@@ -120,6 +120,7 @@ def team_ball(ball: Ball):
         "ticketing/team/ball.html",
         ball=ball,
         sales=team_services.sales(ball),
+        history=team_services.history(ball),
         now=utcnow(),
     )
 
