@@ -31,6 +31,9 @@ class OutboxEmail(db.Model):
     subject: Mapped[str] = mapped_column(String(200), nullable=False)
     body_text: Mapped[str] = mapped_column(Text, nullable=False)
     body_html: Mapped[str | None] = mapped_column(Text)
+    # QR codes the HTML shows as images ("cid:..."): a JSON list of [content id, text].
+    # The worker draws each as a PNG and sends it with the email.
+    qr_images: Mapped[str | None] = mapped_column(Text)
     # What kind of message this is (e.g. "verify_email"), for the team and for tests.
     template: Mapped[str] = mapped_column(String(64), nullable=False)
     status: Mapped[OutboxStatus] = mapped_column(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import smtplib
 import ssl
@@ -13,6 +14,7 @@ from typing import Protocol
 from flask import current_app, has_request_context, render_template, request
 from sqlalchemy import func, select
 
+from brokerage import qr
 from brokerage.columns import utcnow
 from brokerage.extensions import db
 from brokerage.notifications.models import Notice, OutboxEmail, OutboxStatus
@@ -20,11 +22,20 @@ from brokerage.notifications.models import Notice, OutboxEmail, OutboxStatus
 log = logging.getLogger(__name__)
 
 
-def queue_email(to: str, template: str, subject: str, **context) -> OutboxEmail:
+def queue_email(
+    to: str,
+    template: str,
+    subject: str,
+    *,
+    qr_images: list[tuple[str, str]] | None = None,
+    **context,
+) -> OutboxEmail:
     """Write an email to the outbox, in the caller's transaction.
 
     The body comes from templates/email/<template>.txt (and .html if present);
     it is sent later by the worker, so it is never lost if SMTP is down.
+    `qr_images` are (content id, text) for QR codes the HTML shows as "cid:" images:
+    the worker draws them when it sends the email.
     """
     context.setdefault("subject", subject)
     body_text = render_template(f"email/{template}.txt", **context)
@@ -35,6 +46,7 @@ def queue_email(to: str, template: str, subject: str, **context) -> OutboxEmail:
         body_text=body_text,
         body_html=body_html,
         template=template,
+        qr_images=json.dumps(qr_images) if qr_images else None,
     )
     db.session.add(email)
     db.session.flush()
@@ -91,6 +103,12 @@ def build_message(email: OutboxEmail, sender: str) -> EmailMessage:
     message.set_content(email.body_text)
     if email.body_html:
         message.add_alternative(email.body_html, subtype="html")
+        html = message.get_body(("html",))
+        for content_id, text in json.loads(email.qr_images or "[]"):
+            # multipart/related: the HTML's <img src="cid:..."> finds each image.
+            html.add_related(
+                qr.png(text), "image", "png", cid=f"<{content_id}>", filename=f"{text}.png"
+            )
     return message
 
 

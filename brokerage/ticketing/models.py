@@ -242,7 +242,7 @@ class Ticket(db.Model):
     ticket_type_id: Mapped[int] = mapped_column(ForeignKey("ticket_type.id"), nullable=False)
     # 160 random bits, base32: unguessable and easy to type at the door.
     code: Mapped[str] = mapped_column(String(40), unique=True, nullable=False)
-    # The code's QR code as inline SVG, drawn when issued (ticketing.qr); older tickets
+    # The code's QR code as inline SVG, drawn when issued (brokerage.qr); older tickets
     # have none and are drawn when shown. Only the order page and the email show it:
     # lists of tickets leave it unread.
     qr_svg: Mapped[str | None] = mapped_column(Text, deferred=True)

@@ -28,12 +28,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from brokerage import qr
 from brokerage.accounts.models import User
 from brokerage.columns import UTCDateTime, utcnow
 from brokerage.errors import Conflict, DomainError, NotAllowed
 from brokerage.extensions import db
 from brokerage.notifications.services import queue_email
-from brokerage.ticketing import payments, qr
+from brokerage.ticketing import payments
 from brokerage.ticketing.models import (
     Ball,
     CheckInEvent,
@@ -503,6 +504,7 @@ def issue_and_confirm(order: Order) -> None:
         order.buyer_email,
         "ball_confirmation",
         f"Your tickets for {order.ball.name}",
+        qr_images=[(qr.content_id(t.id), t.code) for t in order.tickets],
         order=order,
         link=url_for("ticketing.order", token=order.token, _external=True),
     )

@@ -205,6 +205,41 @@ def test_send_due_delivers_the_email_over_smtp(app, smtp_server):
     assert len(smtp_server.received) == 1
 
 
+def test_qr_codes_are_sent_as_images_the_html_shows(app, smtp_server, make):
+    """Most email programs show no inline SVG: a ticket's QR code goes with the email as
+    a PNG image, which the HTML shows by its Content-ID."""
+    import re
+
+    from brokerage import qr
+    from brokerage.ticketing import team_services
+    from tests.ticketing import factories as ticketing_make
+
+    ball = ticketing_make.ball(capacity=20)
+    order = team_services.issue_complimentary(
+        ball, ball.ticket_types[0], 2, "Ada Guest", "ada@example.org", make.team_member(), "Host"
+    )
+    db.session.commit()
+    assert send_due(sender_for(app, smtp_server.port)) == (1, 0)
+
+    [received] = smtp_server.received
+    message = received.message
+    shown = re.findall(
+        r'<img src="cid:([^"]+)" alt="(QR code for seat \d)"',
+        message.get_body(("html",)).get_content(),
+    )
+    images = {
+        part["Content-ID"].strip("<>"): part.get_content()
+        for part in message.walk()
+        if part.get_content_type() == "image/png"
+    }
+    assert [alt for _, alt in shown] == ["QR code for seat 1", "QR code for seat 2"]
+    assert sorted(cid for cid, _ in shown) == sorted(images)
+    for ticket in order.tickets:
+        image = images[qr.content_id(ticket.id)]
+        assert image.startswith(b"\x89PNG") and image == qr.png(ticket.code)
+    assert "<svg" not in message.get_body(("html",)).get_content()
+
+
 def test_send_due_sends_every_due_email_oldest_first(app, smtp_server, make):
     for n in range(3):
         person = make.user(email=f"v{n}@example.org")

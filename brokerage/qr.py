@@ -1,15 +1,18 @@
-"""Each ticket's code as a QR code: inline SVG, drawn once when the ticket is issued
-and kept with it (`Ticket.qr_svg`).
+"""Each ticket's code as a QR code: inline SVG for the order page, drawn once when the
+ticket is issued and kept with it (`Ticket.qr_svg`), and a PNG image sent with the
+confirmation email (most email programs show no inline SVG), made by the worker
+that sends it.
 
 Drawing one takes segno a few milliseconds (it tries all eight masks and keeps the
-most readable); a table's order page would otherwise draw ten on every visit, and
-the confirmation email ten more. Tickets issued before the drawing was kept are
-drawn when shown (once per process per code).
+most readable); a table's order page would otherwise draw ten on every visit.
+Tickets issued before the drawing was kept are drawn when shown (once per process
+per code).
 """
 
 from __future__ import annotations
 
 import functools
+import io
 
 import segno
 from markupsafe import Markup, escape
@@ -31,3 +34,15 @@ def titled(svg: str | None, code: str, title: str) -> Markup:
     svg = svg or _drawn_when_shown(code)
     start = svg.index(">") + 1
     return Markup(f"{svg[:start]}<title>{escape(title)}</title>{svg[start:]}")  # noqa: S704
+
+
+def png(code: str) -> bytes:
+    """The QR code of `code` as a PNG image, the same size as the page's drawing."""
+    image = io.BytesIO()
+    segno.make_qr(code, error="m").save(image, kind="png", scale=4)
+    return image.getvalue()
+
+
+def content_id(ticket_id: int) -> str:
+    """The Content-ID of a ticket's QR code image in an email."""
+    return f"ticket-{ticket_id}.qr@digital-inclusion-leeds"
