@@ -14,8 +14,9 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from datetime import datetime
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 
 # The benches' own connections, told apart from the app's by what they are doing.
 BENCH_APPLICATION = "brokerage bench"
@@ -87,3 +88,51 @@ def scratch_database(prefix: str) -> Iterator[tuple[str, str]]:
 
 def load_average() -> str:
     return " ".join(f"{n:.2f}" for n in os.getloadavg())
+
+
+def organisation_rows(
+    kind: str,
+    count: int,
+    made_at: datetime,
+    *,
+    status: str = "approved",
+    submitted_at=None,
+) -> list[dict]:
+    """`count` organisations of `kind` ("community" or "company") to insert in bulk;
+    `submitted_at` is a moment, or a function giving one for each."""
+    return [
+        dict(
+            kind=kind,
+            org_type="registered_charity" if kind == "community" else "private_limited",
+            name=f"Bench {kind} {status} {i}",
+            registration_scheme="none",
+            address_line_1="1 Park Row",
+            town="Leeds",
+            postcode="LS1 5AB",
+            description="Benchmark organisation",
+            status=status,
+            submitted_at=submitted_at() if callable(submitted_at) else submitted_at or made_at,
+            created_at=made_at,
+            updated_at=made_at,
+        )
+        for i in range(count)
+    ]
+
+
+def statements_for(app, client, url: str) -> int:
+    """How many SQL statements one request for `url` sends to the database."""
+    from brokerage.extensions import db
+
+    statements = []
+
+    def count(*_args) -> None:
+        statements.append(1)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert client.get(url).status_code == 200, url
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(statements)

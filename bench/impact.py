@@ -36,9 +36,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _scratch import load_average, scratch_database
+from _scratch import load_average, organisation_rows, scratch_database, statements_for
 from flask_migrate import upgrade
-from sqlalchemy import event, insert, make_url, select, text
+from sqlalchemy import insert, make_url, select, text
 
 from brokerage import create_app
 from brokerage.brokering.models import Match
@@ -97,23 +97,13 @@ def _load(matches: int, rng: random.Random) -> str:
     devices = list(db.session.scalars(select(DeviceType.id)))
 
     def org_rows(kind: str, count: int, status: str = "approved") -> list[dict]:
-        return [
-            dict(
-                kind=kind,
-                org_type="registered_charity" if kind == "community" else "private_limited",
-                name=f"Bench {kind} {status} {i}",
-                registration_scheme="none",
-                address_line_1="1 Park Row",
-                town="Leeds",
-                postcode="LS1 5AB",
-                description="Benchmark organisation",
-                status=status,
-                submitted_at=now - timedelta(days=rng.randint(0, 30)),
-                created_at=start,
-                updated_at=start,
-            )
-            for i in range(count)
-        ]
+        return organisation_rows(
+            kind,
+            count,
+            start,
+            status=status,
+            submitted_at=lambda: now - timedelta(days=rng.randint(0, 30)),
+        )
 
     community = _insert_ids(Organisation, org_rows("community", 200))
     companies = _insert_ids(Organisation, org_rows("company", 100))
@@ -260,22 +250,6 @@ def _load(matches: int, rng: random.Random) -> str:
     return f"{team_id}:{session_token}"
 
 
-def _queries(app, client, url: str) -> int:
-    statements = []
-
-    def count(*_args) -> None:
-        statements.append(1)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        assert client.get(url).status_code == 200, url
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(statements)
-
-
 def _median_ms(client, url: str, requests: int) -> float:
     timings = []
     for _ in range(requests):
@@ -323,7 +297,7 @@ def _run(url: str, args: argparse.Namespace, rng: random.Random) -> dict:
         for page in (*pages.values(), *extra.values()):
             for _ in range(2):  # warm caches
                 client.get(page)
-        queries = {name: _queries(app, client, page) for name, page in pages.items()}
+        queries = {name: statements_for(app, client, page) for name, page in pages.items()}
         load_before = load_average()
         results = {name: _median_ms(client, page, args.requests) for name, page in pages.items()}
         others = {name: _median_ms(client, page, args.requests) for name, page in extra.items()}

@@ -29,9 +29,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _scratch import load_average, scratch_database
+from _scratch import load_average, organisation_rows, scratch_database, statements_for
 from flask_migrate import upgrade
-from sqlalchemy import event, insert, make_url, select, text
+from sqlalchemy import insert, make_url, select, text
 
 from brokerage import create_app
 from brokerage.extensions import db
@@ -80,26 +80,10 @@ def _load(items: int, rng: random.Random) -> None:
     skills = list(db.session.scalars(select(Skill.id)))
     devices = list(db.session.scalars(select(DeviceType.id)))
 
-    def org_rows(kind: str, count: int) -> list[dict]:
-        return [
-            dict(
-                kind=kind,
-                org_type="registered_charity" if kind == "community" else "private_limited",
-                name=f"Bench {kind} {i}",
-                registration_scheme="none",
-                address_line_1="1 Park Row",
-                town="Leeds",
-                postcode="LS1 5AB",
-                description="Benchmark organisation",
-                status="approved",
-                submitted_at=now,
-                created_at=now,
-                updated_at=now,
-            )
-            for i in range(count)
-        ]
-
-    db.session.execute(insert(Organisation), org_rows("community", 200) + org_rows("company", 100))
+    db.session.execute(
+        insert(Organisation),
+        organisation_rows("community", 200, now) + organisation_rows("company", 100, now),
+    )
     user_id = db.session.execute(
         text(
             "INSERT INTO user_account (email, name, password_hash, is_team, active, "
@@ -175,23 +159,6 @@ def _load(items: int, rng: random.Random) -> None:
     db.session.commit()
 
 
-def _queries(app, client, url: str) -> int:
-    """How many SQL statements one request for `url` sends to the database."""
-    statements = []
-
-    def count(*_args) -> None:
-        statements.append(1)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        assert client.get(url).status_code == 200, url
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(statements)
-
-
 def _median_ms(client, urls: list[str], by_url: dict | None = None) -> float:
     """The median time to answer `urls`; `by_url` collects each URL's timings."""
     timings = []
@@ -253,7 +220,7 @@ def _run(url: str, args: argparse.Namespace, rng: random.Random) -> dict:
         list_urls = [filtered[i % len(filtered)] for i in range(args.requests)]
         item_urls = [f"/needs/{rng.choice(need_ids)}" for _ in range(args.requests)]
         _median_ms(client, list_urls[:10] + item_urls[:10])  # warm caches
-        queries = {page: _queries(app, client, page) for page in filtered}
+        queries = {page: statements_for(app, client, page) for page in filtered}
         load_before = load_average()
         by_url: dict[str, list[float]] = {}
         list_ms = _median_ms(client, list_urls, by_url)

@@ -43,7 +43,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _scratch import load_average, scratch_database
+from _scratch import load_average, organisation_rows, scratch_database
 from flask_migrate import upgrade
 from sqlalchemy import insert, make_url, select, text
 
@@ -85,26 +85,10 @@ def _load(items: int, rng: random.Random) -> None:
     # Laptops and tablets are most of what is asked for and given.
     device_weights = [5, 3, 2, 1, 2, 1][: len(devices)]
 
-    def org_rows(kind: str, count: int) -> list[dict]:
-        return [
-            dict(
-                kind=kind,
-                org_type="registered_charity" if kind == "community" else "private_limited",
-                name=f"Bench {kind} {i}",
-                registration_scheme="none",
-                address_line_1="1 Park Row",
-                town="Leeds",
-                postcode="LS1 5AB",
-                description="Benchmark organisation",
-                status="approved",
-                submitted_at=now,
-                created_at=now,
-                updated_at=now,
-            )
-            for i in range(count)
-        ]
-
-    db.session.execute(insert(Organisation), org_rows("community", 400) + org_rows("company", 200))
+    db.session.execute(
+        insert(Organisation),
+        organisation_rows("community", 400, now) + organisation_rows("company", 200, now),
+    )
     user_id = db.session.execute(
         text(
             "INSERT INTO user_account (email, name, password_hash, is_team, active, "
