@@ -46,37 +46,27 @@ def _limit(setting: str):
     return limiter.limit(lambda: current_app.config[setting], methods=["POST"])
 
 
-def load_order(kwargs: dict) -> Order:
-    """The order named by the token in the URL (404 for any other token), with its ball."""
+def _order_by_token(kwargs: dict, *options) -> Order:
     token = kwargs.pop("token")
-    order = db.session.scalar(
-        select(Order).where(Order.token == token).options(joinedload(Order.ball))
-    )
+    found = db.session.scalars(select(Order).where(Order.token == token).options(*options))
+    order = found.unique().first()
     if order is None:
         abort(404)
     return order
+
+
+def load_order(kwargs: dict) -> Order:
+    """The order named by the token in the URL (404 for any other token), with its ball."""
+    return _order_by_token(kwargs, joinedload(Order.ball))
 
 
 def load_whole_order(kwargs: dict) -> Order:
     """As `load_order`, with the lines and the tickets the order page shows."""
-    token = kwargs.pop("token")
-    order = (
-        db.session.scalars(
-            select(Order)
-            .where(Order.token == token)
-            .options(
-                *services.order_with_lines(),
-                joinedload(Order.tickets).options(
-                    joinedload(Ticket.ticket_type), undefer(Ticket.qr_svg)
-                ),
-            )
-        )
-        .unique()
-        .first()
+    return _order_by_token(
+        kwargs,
+        *services.order_with_lines(),
+        joinedload(Order.tickets).options(joinedload(Ticket.ticket_type), undefer(Ticket.qr_svg)),
     )
-    if order is None:
-        abort(404)
-    return order
 
 
 # --- Shown on the pages and in the emails ----------------------------------------------

@@ -126,11 +126,40 @@ def _lock_ball(ball: Ball) -> None:
 
 @dataclass
 class Counted:
-    """One ticket type as it is now, with how many of it are sold or held."""
+    """One ticket type as it is now, with how many of it are sold and held (a table of
+    10 is one ticket and ten seats)."""
 
     ticket_type: TicketType
-    tickets: int  # tickets of this type sold or held (a table of 10 is one ticket)
-    seats: int  # the seats those take
+    held_tickets: int
+    held_seats: int
+    sold_tickets: int
+    sold_seats: int
+
+    @property
+    def tickets(self) -> int:
+        return self.held_tickets + self.sold_tickets
+
+    @property
+    def seats(self) -> int:
+        return self.held_seats + self.sold_seats
+
+
+@dataclass
+class Taken:
+    """Every ticket type of a ball, counted (`counted_types`), and the ball's totals."""
+
+    types: list[Counted]
+
+    @property
+    def seats(self) -> int:
+        return sum(row.seats for row in self.types)
+
+    @property
+    def held_seats(self) -> int:
+        return sum(row.held_seats for row in self.types)
+
+    def tickets(self, type_id: int) -> int:
+        return next((row.tickets for row in self.types if row.ticket_type.id == type_id), 0)
 
 
 @functools.cache
@@ -180,7 +209,7 @@ def _counted_statement():
     )
 
 
-def counted_types(ball: Ball, now: datetime | None = None) -> list[Counted]:
+def counted_types(ball: Ball, now: datetime | None = None) -> Taken:
     """Every ticket type of the ball (read afresh, in page order) with what is sold
     (valid tickets of paid orders) and held (pending orders whose hold is live), in one
     statement: this runs under the ball's lock for every buyer's hold."""
@@ -189,24 +218,23 @@ def counted_types(ball: Ball, now: datetime | None = None) -> list[Counted]:
         {"ball_id": ball.id, "now": now or utcnow()},
         execution_options={"populate_existing": True},
     ).all()
-    return [
-        Counted(
-            ticket_type,
-            int(held_tickets or 0) + -(-int(sold_seats or 0) // int(per or 1)),
-            int(held_seats or 0) + int(sold_seats or 0),
-        )
-        for ticket_type, held_tickets, held_seats, sold_seats, per in rows
-    ]
+    return Taken(
+        [
+            Counted(
+                ticket_type,
+                held_tickets=int(held_tickets or 0),
+                held_seats=int(held_seats or 0),
+                sold_tickets=-(-int(sold_seats or 0) // int(per or 1)),
+                sold_seats=int(sold_seats or 0),
+            )
+            for ticket_type, held_tickets, held_seats, sold_seats, per in rows
+        ]
+    )
 
 
 def seats_taken(ball: Ball, now: datetime | None = None) -> int:
     """Seats sold (valid tickets of paid orders) plus seats held by live holds."""
-    return sum(row.seats for row in counted_types(ball, now))
-
-
-def tickets_taken(ball: Ball, now: datetime | None = None) -> dict[int, int]:
-    """Tickets of each type sold or held (a table of 10 is one ticket of its type)."""
-    return {row.ticket_type.id: row.tickets for row in counted_types(ball, now)}
+    return counted_types(ball, now).seats
 
 
 @dataclass
@@ -219,10 +247,10 @@ class OnSale:
 def on_sale(ball: Ball, now: datetime | None = None, code: str | None = None) -> list[OnSale]:
     """Each visible ticket type with how many can still be bought, for the public page."""
     now = now or utcnow()
-    counted = counted_types(ball, now)
-    free_seats = ball.capacity - sum(row.seats for row in counted)
+    taken = counted_types(ball, now)
+    free_seats = ball.capacity - taken.seats
     rows = []
-    for row in counted:
+    for row in taken.types:
         ticket_type = row.ticket_type
         if ticket_type.hidden and not _code_matches(ticket_type, code):
             continue
@@ -295,10 +323,9 @@ def hold(ball: Ball, basket: Basket, now: datetime | None = None) -> Order:
         raise FieldError("gift_aid_address", "Enter your home address and postcode for Gift Aid")
 
     _lock_ball(ball)
-    counted = counted_types(ball, now)
-    types = {row.ticket_type.id: row.ticket_type for row in counted}
-    taken = {row.ticket_type.id: row.tickets for row in counted}
-    free_seats = ball.capacity - sum(row.seats for row in counted)
+    taken = counted_types(ball, now)
+    types = {row.ticket_type.id: row.ticket_type for row in taken.types}
+    free_seats = ball.capacity - taken.seats
     lines, seats, pence = [], 0, 0
     for type_id, quantity in sorted(wanted.items()):
         ticket_type = types.get(type_id)
@@ -314,7 +341,7 @@ def hold(ball: Ball, basket: Basket, now: datetime | None = None) -> Order:
                 f"quantity-{type_id}",
                 f"You can buy up to {ticket_type.per_order_limit} of {ticket_type.name} at once",
             )
-        left = ticket_type.quantity - taken.get(type_id, 0)
+        left = ticket_type.quantity - taken.tickets(type_id)
         if quantity > left:
             raise FieldError(
                 f"quantity-{type_id}",
@@ -482,11 +509,10 @@ def fulfil(payment: Payment, now: datetime | None = None) -> Order | None:
     if late:
         # counted_types counts nothing for this order yet: it is paid, but its tickets
         # are not issued.
-        counted = counted_types(order.ball, now)
-        free = order.ball.capacity - sum(row.seats for row in counted)
-        taken = {row.ticket_type.id: row.tickets for row in counted}
+        taken = counted_types(order.ball, now)
+        free = order.ball.capacity - taken.seats
         type_sold_out = any(
-            line.quantity > line.ticket_type.quantity - taken.get(line.ticket_type_id, 0)
+            line.quantity > line.ticket_type.quantity - taken.tickets(line.ticket_type_id)
             for line in order.lines
         )
         if order.seats > free or type_sold_out:

@@ -328,7 +328,7 @@ def update_ticket_type(
     if problems:
         raise Problems(problems)
     services._lock_ball(ticket_type.ball)
-    taken = services.tickets_taken(ticket_type.ball).get(ticket_type.id, 0)
+    taken = services.counted_types(ticket_type.ball).tickets(ticket_type.id)
     if details.quantity < taken and details.quantity < ticket_type.quantity and not confirmed:
         raise NeedsConfirmation(
             "quantity",
@@ -449,9 +449,7 @@ def sales(ball: Ball, now: datetime | None = None) -> Sales:
             func.coalesce(func.sum(case((Order.status == OrderStatus.REFUNDED, 1), else_=0)), 0),
         ).where(Order.ball_id == ball.id, Order.paid_at.is_not(None))
     ).one()
-    held_seats, held_by_type = _held(ball, now)
-    taken_seats = services.seats_taken(ball, now)
-    taken_by_type = services.tickets_taken(ball, now)
+    taken = services.counted_types(ball, now)
     comp_seats = db.session.scalar(
         select(func.count(Ticket.id))
         .join(Order, Order.id == Ticket.order_id)
@@ -462,17 +460,19 @@ def sales(ball: Ball, now: datetime | None = None) -> Sales:
             Ticket.status == TicketStatus.VALID,
         )
     )
-    types = []
-    for ticket_type in ball.ticket_types:
-        taken = taken_by_type.get(ticket_type.id, 0)
-        held = held_by_type.get(ticket_type.id, 0)
-        types.append(
-            TypeSales(ticket_type, taken - held, held, max(0, ticket_type.quantity - taken))
+    types = [
+        TypeSales(
+            row.ticket_type,
+            row.sold_tickets,
+            row.held_tickets,
+            max(0, row.ticket_type.quantity - row.tickets),
         )
+        for row in taken.types
+    ]
     return Sales(
         capacity=ball.capacity,
-        seats_sold=taken_seats - held_seats,
-        seats_held=held_seats,
+        seats_sold=taken.seats - taken.held_seats,
+        seats_held=taken.held_seats,
         tickets_paid_pence=int(money[0]),
         tickets_refunded_pence=int(money[1]),
         donations_paid_pence=int(money[2]),
@@ -484,23 +484,6 @@ def sales(ball: Ball, now: datetime | None = None) -> Sales:
         complimentary_seats=int(comp_seats or 0),
         types=types,
     )
-
-
-def _held(ball: Ball, now: datetime) -> tuple[int, dict[int, int]]:
-    """Seats and tickets of each type held by live holds (buyers paying now)."""
-    live = (
-        Order.ball_id == ball.id,
-        Order.status == OrderStatus.PENDING,
-        Order.hold_expires_at > now,
-    )
-    rows = db.session.execute(
-        select(OrderLine.ticket_type_id, func.sum(OrderLine.quantity))
-        .join(Order, Order.id == OrderLine.order_id)
-        .where(*live)
-        .group_by(OrderLine.ticket_type_id)
-    ).all()
-    seats = db.session.scalar(select(func.coalesce(func.sum(Order.seats), 0)).where(*live))
-    return int(seats or 0), {type_id: int(quantity) for type_id, quantity in rows}
 
 
 # --- Complimentary tickets -----------------------------------------------------------------
@@ -527,7 +510,8 @@ def issue_complimentary(
     if not 1 <= quantity <= MAX_COMPLIMENTARY:
         raise FieldError("quantity", f"Give between 1 and {MAX_COMPLIMENTARY} at once")
     services._lock_ball(ball)
-    left = ticket_type.quantity - services.tickets_taken(ball, now).get(ticket_type.id, 0)
+    taken = services.counted_types(ball, now)
+    left = ticket_type.quantity - taken.tickets(ticket_type.id)
     if quantity > left:
         raise FieldError(
             "quantity",
@@ -536,7 +520,7 @@ def issue_complimentary(
             else f"{ticket_type.name} is sold out",
         )
     seats = quantity * ticket_type.seats_per_ticket
-    free = ball.capacity - services.seats_taken(ball, now)
+    free = ball.capacity - taken.seats
     if seats > free:
         raise FieldError(
             "quantity",
