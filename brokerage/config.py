@@ -196,6 +196,7 @@ def load(overrides: dict | None = None) -> dict:
         "RATELIMIT_SIGN_IN": "10 per minute;60 per hour",
         "RATELIMIT_SIGN_UP": "5 per minute;30 per hour",
         "RATELIMIT_PASSWORD_RESET": "5 per minute;30 per hour",
+        "RATELIMIT_FIND_TICKETS": "5 per minute;30 per hour",
         "RATELIMIT_CHECKOUT": os.environ.get("RATELIMIT_CHECKOUT", "10 per minute;60 per hour"),
         "HSTS": production,
         # The ball's payments. Without a secret key the local stand-in checkout is used

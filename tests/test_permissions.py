@@ -157,6 +157,7 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "ticketing.returned": {"GET": EVERYONE},
     "ticketing.cancelled": {"GET": EVERYONE},
     "ticketing.order": {"GET": EVERYONE, "POST": EVERYONE},
+    "ticketing.find_tickets": {"GET": EVERYONE, "POST": EVERYONE},
     # The ball, the team's side: set-up, sales, orders, refunds, comps, guests, the door.
     "ticketing.team_balls": {"GET": TEAM},
     "ticketing.team_ball_new": {"GET": TEAM, "POST": TEAM},
@@ -168,6 +169,7 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "ticketing.team_orders_csv": {"GET": TEAM},
     "ticketing.team_order": {"GET": TEAM},
     "ticketing.team_refund": {"GET": TEAM, "POST": TEAM},
+    "ticketing.team_resend": {"POST": TEAM},
     "ticketing.team_complimentary": {"GET": TEAM, "POST": TEAM},
     "ticketing.team_guests": {"GET": TEAM},
     "ticketing.team_guests_csv": {"GET": TEAM},

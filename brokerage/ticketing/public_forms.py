@@ -222,6 +222,13 @@ class StandInForm(FlaskForm):
     cancel = SubmitField("Cancel", widget=GovSubmitInput())
 
 
+class FindTicketsForm(FlaskForm):
+    """A buyer who lost the confirmation email asks for the links to their orders."""
+
+    email = email_field(missing="Enter the email address you bought the tickets with")
+    submit = SubmitField("Send me the links", widget=GovSubmitInput())
+
+
 def _guest_text(label: str, seat: int, limit: int) -> TextAreaField:
     what = label.removesuffix(" (optional)")
     return TextAreaField(

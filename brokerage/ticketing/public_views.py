@@ -38,7 +38,12 @@ from brokerage.permissions import Action, require
 from brokerage.templating import LONDON, format_datetime, london
 from brokerage.ticketing import payments, services
 from brokerage.ticketing.models import Order, OrderStatus, Ticket, TicketStatus
-from brokerage.ticketing.public_forms import StandInForm, ball_form, guests_form
+from brokerage.ticketing.public_forms import (
+    FindTicketsForm,
+    StandInForm,
+    ball_form,
+    guests_form,
+)
 from brokerage.ticketing.views import bp
 
 
@@ -347,6 +352,24 @@ def cancelled(order: Order):
         services.abandon(order)
         db.session.commit()
     return render_template("ticketing/cancelled.html", order=order)
+
+
+# --- Buyers who lost their confirmation ------------------------------------------------------
+
+
+@bp.route("/ball/find-your-tickets", methods=["GET", "POST"])
+@require(Action.PUBLIC)
+@_limit("RATELIMIT_FIND_TICKETS")
+def find_tickets():
+    """The buyer gives the address they bought with and is emailed the links to their
+    orders. The answer is the same whether or not it has any (see the service)."""
+    form = FindTicketsForm()
+    if form.validate_on_submit():
+        services.send_order_links(form.email.data)
+        db.session.commit()
+        return render_template("ticketing/find_tickets_sent.html", email=form.email.data)
+    status = 400 if request.method == "POST" else 200
+    return render_template("ticketing/find_tickets.html", form=form), status
 
 
 # --- The order page --------------------------------------------------------------------------

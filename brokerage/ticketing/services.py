@@ -33,6 +33,7 @@ from brokerage.accounts.models import User
 from brokerage.columns import UTCDateTime, utcnow
 from brokerage.errors import Conflict, DomainError, NotAllowed
 from brokerage.extensions import db
+from brokerage.notifications.models import OutboxEmail
 from brokerage.notifications.services import queue_email
 from brokerage.ticketing import payments
 from brokerage.ticketing.models import (
@@ -526,15 +527,24 @@ def fulfil(payment: Payment, now: datetime | None = None) -> Order | None:
 def issue_and_confirm(order: Order) -> None:
     """A paid (or complimentary) order's tickets, one per seat, and its confirmation."""
     _issue_tickets(order)
+    queue_confirmation(order)
+    db.session.flush()
+
+
+def queue_confirmation(order: Order, again: bool = False) -> None:
+    """The order's confirmation email: its link, and each valid seat's code and QR code
+    (`again`: the team sends it once more, for example to a corrected address)."""
+    tickets = [t for t in order.tickets if t.status is TicketStatus.VALID]
     queue_email(
         order.buyer_email,
         "ball_confirmation",
         f"Your tickets for {order.ball.name}",
-        qr_images=[(qr.content_id(t.id), t.code) for t in order.tickets],
+        qr_images=[(qr.content_id(t.id), t.code) for t in tickets],
         order=order,
+        tickets=tickets,
+        again=again,
         link=url_for("ticketing.order", token=order.token, _external=True),
     )
-    db.session.flush()
 
 
 def _issue_tickets(order: Order) -> None:
@@ -672,6 +682,65 @@ def name_guests(order: Order, details: dict[int, GuestDetails], now: datetime | 
             changed += 1
     db.session.flush()
     return changed
+
+
+# --- Buyers who lost their confirmation ---------------------------------------------------
+
+# One email of links per address in this time, whoever asks (the rate limit is per
+# visitor; this stops anyone filling a buyer's inbox from many places).
+ORDER_LINKS_EVERY = timedelta(minutes=10)
+# A ball's orders can be found until this long after it starts (guests look for their
+# tickets on the night).
+ORDER_LINKS_AFTER_START = timedelta(hours=12)
+ORDER_LINKS_TEMPLATE = "ball_order_links"
+
+
+def send_order_links(email: str, now: datetime | None = None) -> int:
+    """Email the links to the order pages of the paid orders bought with this address
+    (kept in lower case, so typed in any) for balls still to come, so that a buyer who lost the
+    confirmation email can get back to their tickets. Only the address's owner can read
+    the links, and the caller says the same whether or not any were found, so nobody
+    learns who has bought tickets. At most one such email per address every
+    ORDER_LINKS_EVERY. Returns how many orders the email links to (0: none was sent)."""
+    now = now or utcnow()
+    address = email.strip().lower()
+    orders = list(
+        db.session.scalars(
+            select(Order)
+            .join(Order.ball)
+            .where(
+                Order.buyer_email == address,
+                Order.status.in_(PAID_STATUSES),
+                Ball.starts_at > now - ORDER_LINKS_AFTER_START,
+            )
+            .options(joinedload(Order.ball))
+            .order_by(Ball.starts_at, Order.created_at, Order.id)
+        )
+    )
+    if not orders:
+        return 0
+    sent_lately = db.session.scalar(
+        select(OutboxEmail.id)
+        .where(
+            OutboxEmail.template == ORDER_LINKS_TEMPLATE,
+            OutboxEmail.to_address == address,
+            OutboxEmail.created_at > now - ORDER_LINKS_EVERY,
+        )
+        .limit(1)
+    )
+    if sent_lately is not None:
+        return 0
+    balls = {o.ball.name for o in orders}
+    queue_email(
+        orders[-1].buyer_email,
+        ORDER_LINKS_TEMPLATE,
+        f"Links to your tickets for {orders[0].ball.name}"
+        if len(balls) == 1
+        else "Links to your ball tickets",
+        buyer_name=orders[-1].buyer_name,
+        orders=[(o, url_for("ticketing.order", token=o.token, _external=True)) for o in orders],
+    )
+    return len(orders)
 
 
 # --- Webhooks --------------------------------------------------------------------------

@@ -399,6 +399,13 @@ class RefundForm(FlaskForm):
     submit = SubmitField("Refund", widget=GovSubmitInput())
 
 
+class ResendForm(FlaskForm):
+    """The team sends an order's confirmation again, to its address or a corrected one."""
+
+    email = email_field("Send to", missing="Enter the email address to send it to")
+    submit = SubmitField("Send the confirmation again", widget=GovSubmitInput())
+
+
 class DoorForm(FlaskForm):
     code = StringField(
         "Ticket code",

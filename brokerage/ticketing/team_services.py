@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from brokerage.accounts.models import User
 from brokerage.columns import utcnow
-from brokerage.errors import DomainError, NotAllowed
+from brokerage.errors import Conflict, DomainError, NotAllowed
 from brokerage.exports import money, stream
 from brokerage.extensions import db
 from brokerage.listings.search import Page, page_number
@@ -691,6 +691,37 @@ def suggested_refund(order: Order, tickets: list[Ticket]) -> int:
 
 def ticket_share(order: Order, ticket: Ticket) -> int:
     return _price_share(order, [ticket])
+
+
+def can_resend(order: Order) -> bool:
+    """Whether the order has a confirmation worth sending again: paid, with valid seats."""
+    return order.status in PAID_STATUSES and any(
+        t.status is TicketStatus.VALID for t in order.tickets
+    )
+
+
+def resend_confirmation(order: Order, to: str, team_member: User) -> bool:
+    """Send the order's confirmation email again (the buyer lost it, or it went to a
+    mistyped address), to `to`: when that differs from the buyer's address, the order's
+    address is corrected first. Either way the ball's history says who sent it, to
+    where. Returns whether the address changed."""
+    _only_the_team(team_member)
+    if not can_resend(order):
+        raise Conflict("Only a paid order with valid tickets has a confirmation to send")
+    to = to.strip().lower()  # as every order keeps it
+    changed = to != order.buyer_email
+    db.session.add(
+        BallChange(
+            ball_id=order.ball_id,
+            actor_id=team_member.id,
+            what=f"Sent order #{order.id}'s confirmation again",
+            changes=f"Email: {order.buyer_email} → {to}" if changed else f"To {to}",
+        )
+    )
+    order.buyer_email = to
+    services.queue_confirmation(order, again=True)
+    db.session.flush()
+    return changed
 
 
 # --- The guest list ---------------------------------------------------------------------------

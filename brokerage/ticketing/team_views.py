@@ -24,6 +24,7 @@ from brokerage.ticketing.team_forms import (
     ComplimentaryForm,
     DoorForm,
     RefundForm,
+    ResendForm,
     TicketTypeForm,
     ball_form_data,
     ticket_type_form_data,
@@ -223,18 +224,45 @@ def team_orders_csv(ball: Ball):
     return csv_response(f"{ball.slug}-orders.csv", team_services.ORDER_COLUMNS, rows)
 
 
-@bp.route("/team/ball/<int:ball_id>/orders/<int:order_id>")
-@require(Action.TEAM, load=load_order)
-def team_order(order: Order):
-    return render_template(
+def _order_page(order: Order, resend: ResendForm | None = None):
+    return _page(
         "ticketing/team/order.html",
         order=order,
         ball=order.ball,
         people=team_services.people(r.created_by_id for r in order.refunds),
         shares={t.id: team_services.ticket_share(order, t) for t in order.tickets},
         refundable=order.status in services.PAID_STATUSES,
+        form=resend or ResendForm(data={"email": order.buyer_email}),
+        can_resend=team_services.can_resend(order),
         Valid=TicketStatus.VALID,
     )
+
+
+@bp.route("/team/ball/<int:ball_id>/orders/<int:order_id>")
+@require(Action.TEAM, load=load_order)
+def team_order(order: Order):
+    return _order_page(order)
+
+
+@bp.route("/team/ball/<int:ball_id>/orders/<int:order_id>/resend", methods=["POST"])
+@require(Action.TEAM, load=load_order)
+def team_resend(order: Order):
+    form = ResendForm()
+    if not form.validate_on_submit():
+        return _order_page(order, form)
+    try:
+        changed = team_services.resend_confirmation(order, form.email.data, current_user)
+    except Conflict as exc:
+        db.session.rollback()
+        flash(str(exc))
+        return redirect(_order_url(order))
+    db.session.commit()
+    flash(
+        f"The confirmation is on its way to {order.buyer_email}"
+        + (", now the order's email address." if changed else "."),
+        "success",
+    )
+    return redirect(_order_url(order))
 
 
 @bp.route("/team/ball/<int:ball_id>/orders/<int:order_id>/refund", methods=["GET", "POST"])

@@ -9,9 +9,10 @@ import pytest
 from playwright.sync_api import expect
 
 from brokerage.extensions import db
-from tests.helpers import emails_to
+from tests.helpers import emails_to, link_in
 from tests.ticketing import factories as ticketing_make
 from tests.ticketing.buying import latest_order
+from tests.ticketing.test_team_views import buy
 
 pytestmark = pytest.mark.browser
 
@@ -85,6 +86,29 @@ def test_buying_naming_guests_and_the_error_states(page, check_page):
     order = latest_order()
     assert order.tickets[0].guest_name == "Grace Hopper"
     assert [e.template for e in emails_to("ada@example.org")] == ["ball_confirmation"]
+
+
+def test_a_buyer_who_lost_the_email_finds_the_tickets(page, check_page):
+    ball = ticketing_make.ball(capacity=40)
+    order = buy(ball, {ball.ticket_types[0].id: 2})
+    page.goto("/ball")
+    page.get_by_role("link", name="Find your tickets").click()
+    expect(page.get_by_role("heading", name="Find your tickets")).to_be_visible()
+    check_page(page)
+    page.get_by_role("button", name="Send me the links").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "Enter the email address you bought the tickets with"
+    )
+    check_page(page)
+    page.get_by_label("Email address").fill("Ada@Example.org")
+    page.get_by_role("button", name="Send me the links").click()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    check_page(page)
+
+    [email] = [e for e in emails_to("ada@example.org") if e.template == "ball_order_links"]
+    page.goto(link_in(email))
+    expect(page.get_by_role("img", name="QR code for seat 2")).to_be_visible()
+    assert page.url.endswith(f"/ball/orders/{order.token}")
 
 
 def test_cancelling_and_an_expired_checkout(page, check_page):

@@ -94,6 +94,19 @@ def test_every_team_page_of_the_ball_and_its_error_states(
         expect(page.get_by_text("There is a problem")).to_be_visible()
         check_page(page)
 
+    # The confirmation sent again: no address, then a corrected one.
+    page.goto(f"{at}/orders/{order.id}")
+    page.get_by_label("Send to").fill("")
+    page.get_by_role("button", name="Send the confirmation again").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "Enter the email address to send it to"
+    )
+    check_page(page)
+    page.get_by_label("Send to").fill("ada.buyer@example.org")
+    page.get_by_role("button", name="Send the confirmation again").click()
+    expect(page.get_by_text("now the order's email address")).to_be_visible()
+    check_page(page)
+
     page.goto(f"{at}/orders/{order.id}")
     page.get_by_label("Gina Guest").check()
     page.get_by_role("button", name="Refund the chosen tickets").click()

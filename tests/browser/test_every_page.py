@@ -216,6 +216,7 @@ FORMS = {
     "brokering.queue": ("team", "Send answer and close", None),
     "brokering.cancel": ("owner", "Cancel the match", None),
     "brokering.offer_help": ("other", "Tell the team we can help", None),
+    "ticketing.find_tickets": ("anonymous", "Send me the links", None),
 }
 
 
