@@ -697,11 +697,12 @@ ORDER_LINKS_TEMPLATE = "ball_order_links"
 
 def send_order_links(email: str, now: datetime | None = None) -> int:
     """Email the links to the order pages of the paid orders bought with this address
-    (kept in lower case, so typed in any) for balls still to come, so that a buyer who lost the
-    confirmation email can get back to their tickets. Only the address's owner can read
-    the links, and the caller says the same whether or not any were found, so nobody
-    learns who has bought tickets. At most one such email per address every
-    ORDER_LINKS_EVERY. Returns how many orders the email links to (0: none was sent)."""
+    (orders keep it in lower case, so it may be typed in any) for balls still to come,
+    so that a buyer who lost the confirmation email can get back to their tickets. Only
+    the address's owner can read the links, and the caller says the same whether or not
+    any were found, so nobody learns who has bought tickets. At most one such email per
+    address every ORDER_LINKS_EVERY. Returns how many orders the email links to (0: no
+    email was sent)."""
     now = now or utcnow()
     address = email.strip().lower()
     orders = list(

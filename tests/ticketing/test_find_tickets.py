@@ -54,7 +54,7 @@ def test_a_buyer_gets_links_to_each_paid_order_and_opens_one(client):
     assert email.subject == f"Links to your tickets for {ball.name}"
     assert f"/ball/orders/{first.token}" in email.body_text
     assert f"/ball/orders/{second.token}" in email.body_text
-    assert "2 seats" in email.body_text and "10 seats" in email.body_text
+    assert "2 seats ordered on" in email.body_text and "10 seats ordered on" in email.body_text
     assert "someone.else" not in email.body_text
     order_page = client.get(link_in(email))
     assert order_page.status_code == 200
@@ -215,3 +215,15 @@ def test_asking_is_rate_limited_and_looking_is_not(client):
     assert statuses == [200] * 5 + [429]
     assert client.get(FIND).status_code == 200
     assert len(links_sent_to("ada@example.org")) == 1  # and one email, not five
+
+
+def test_on_the_night_the_page_without_a_ball_still_finds_the_tickets(client, clock):
+    ball = ticketing_make.ball()
+    order = buy(ball, {ball.ticket_types[0].id: 1})
+    clock(ball.starts_at + timedelta(hours=2))
+    page = client.get("/ball")
+    assert "There is no ball on sale at the moment" in page_text(page)
+    assert f'href="{FIND}"' in page.get_data(as_text=True)
+    submit(client, FIND, {"email": "ada@example.org"})
+    [email] = links_sent_to("ada@example.org")
+    assert f"/ball/orders/{order.token}" in email.body_text
