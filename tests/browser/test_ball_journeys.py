@@ -111,6 +111,25 @@ def test_a_buyer_who_lost_the_email_finds_the_tickets(page, check_page):
     assert page.url.endswith(f"/ball/orders/{order.token}")
 
 
+def test_the_order_page_prints_as_tickets(page):
+    ball = ticketing_make.ball(capacity=40)
+    order = buy(ball, {ball.ticket_types[1].id: 1})
+    page.goto(f"/ball/orders/{order.token}")
+    form = page.get_by_role("heading", name="Name your guests")
+    expect(form).to_be_visible()
+    page.emulate_media(media="print")
+    # On paper: each seat's QR code, not the guests' form, the navigation or the footer.
+    expect(page.get_by_role("img", name="QR code for seat 10")).to_be_visible()
+    expect(form).to_be_hidden()
+    expect(page.get_by_role("button", name="Save guest details")).to_be_hidden()
+    expect(page.get_by_text("To bring your tickets on paper")).to_be_hidden()
+    expect(page.locator(".govuk-service-navigation")).to_be_hidden()
+    expect(page.locator("footer")).to_be_hidden()
+    cards = page.locator(".govuk-summary-card")
+    expect(cards).to_have_count(10)
+    assert cards.first.evaluate("card => getComputedStyle(card).breakInside") == "avoid"
+
+
 def test_cancelling_and_an_expired_checkout(page, check_page):
     ticketing_make.ball(capacity=40)
     page.goto("/ball")
