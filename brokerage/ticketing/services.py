@@ -25,7 +25,7 @@ from sqlalchemy import bindparam, func, inspect, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from brokerage import qr
@@ -714,7 +714,7 @@ def send_order_links(email: str, now: datetime | None = None) -> int:
                 Order.status.in_(PAID_STATUSES),
                 Ball.starts_at > now - ORDER_LINKS_AFTER_START,
             )
-            .options(joinedload(Order.ball))
+            .options(contains_eager(Order.ball))  # the ball joined above
             .order_by(Ball.starts_at, Order.created_at, Order.id)
         )
     )

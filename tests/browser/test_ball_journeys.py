@@ -11,8 +11,7 @@ from playwright.sync_api import expect
 from brokerage.extensions import db
 from tests.helpers import emails_to, link_in
 from tests.ticketing import factories as ticketing_make
-from tests.ticketing.buying import latest_order
-from tests.ticketing.test_team_views import buy
+from tests.ticketing.buying import buy, latest_order
 
 pytestmark = pytest.mark.browser
 

@@ -13,7 +13,7 @@ from brokerage.accounts.models import User
 from brokerage.extensions import db
 from brokerage.ticketing import services
 from tests.ticketing import factories as ticketing_make
-from tests.ticketing.test_team_views import buy
+from tests.ticketing.buying import buy
 
 pytestmark = pytest.mark.browser
 

@@ -1,4 +1,5 @@
-"""The buyer's steps through the real pages, and Stripe's webhook deliveries."""
+"""The buyer's steps through the real pages, and Stripe's webhook deliveries; `buy`, a
+paid order made through the services, for tests about what comes after."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import re
 from sqlalchemy import func, select
 
 from brokerage.extensions import db
-from brokerage.ticketing.models import Order
+from brokerage.ticketing import services
+from brokerage.ticketing.models import Ball, Order
 from tests.helpers import submit
 from tests.ticketing.fake_stripe import WEBHOOK_SECRET, signed
 
@@ -46,3 +48,38 @@ def stand_in_path(response) -> str:
 def post_event(client, event: dict, secret: str = WEBHOOK_SECRET):
     body, headers = signed(event, secret)
     return client.post("/ball/stripe/webhook", data=body, headers=headers)
+
+
+def buy(
+    ball: Ball,
+    quantities: dict[int, int],
+    *,
+    donation: int = 0,
+    gift_aid: bool = False,
+    name: str = "Ada Buyer",
+    email: str = "ada@example.org",
+    code: str | None = None,
+) -> Order:
+    """A paid order, through the hold and fulfilment the checkout uses."""
+    order = services.hold(
+        ball,
+        services.Basket(
+            quantities=quantities,
+            buyer_name=name,
+            buyer_email=email,
+            donation_pence=donation,
+            gift_aid=gift_aid,
+            gift_aid_address="1 Park Row, Leeds" if gift_aid else None,
+            gift_aid_postcode="LS1 5AB" if gift_aid else None,
+            code=code,
+        ),
+    )
+    order.stripe_session_id = f"cs_test_{order.id}"
+    db.session.flush()
+    services.fulfil(
+        services.Payment(
+            order.stripe_session_id, order.total_pence, "gbp", f"pi_test_{order.id}", True
+        )
+    )
+    db.session.commit()
+    return order

@@ -30,3 +30,11 @@ def clock(monkeypatch):
         monkeypatch.setattr(public_views, "utcnow", lambda: moment)
 
     return set_to
+
+
+@pytest.fixture
+def team(make, login):
+    """A team member, signed in on the test client."""
+    member = make.team_member(name="Dee Door")
+    login(member)
+    return member

@@ -18,7 +18,7 @@ from brokerage.ticketing import services, team_services
 from brokerage.ticketing.models import BallChange, OrderStatus
 from tests.helpers import emails_to, field_errors, flashes, link_in, page_text, submit
 from tests.ticketing import factories as ticketing_make
-from tests.ticketing.test_team_views import buy, team  # noqa: F401 (a fixture)
+from tests.ticketing.buying import buy
 
 FIND = "/ball/find-your-tickets"
 
@@ -73,7 +73,7 @@ def test_the_answer_is_the_same_whether_or_not_the_address_bought_anything(clien
     assert outbox_count() == before + 1  # only the buyer's
 
 
-def test_unpaid_and_refunded_orders_are_not_sent(app, team):  # noqa: F811
+def test_unpaid_and_refunded_orders_are_not_sent(app, team):
     ball = ticketing_make.ball()
     single = ball.ticket_types[0]
     refunded = buy(ball, {single.id: 1})
@@ -126,7 +126,7 @@ def test_bad_addresses_are_explained_beside_the_field_and_send_nothing(client):
     assert outbox_count() == before
 
 
-def test_the_team_sends_the_confirmation_again_without_refunded_seats(client, team):  # noqa: F811
+def test_the_team_sends_the_confirmation_again_without_refunded_seats(client, team):
     ball = ticketing_make.ball()
     order = buy(ball, {ball.ticket_types[0].id: 2})
     kept, refunded = order.tickets
@@ -153,7 +153,7 @@ def test_the_team_sends_the_confirmation_again_without_refunded_seats(client, te
     assert change.actor_id == team.id
 
 
-def test_the_team_corrects_a_mistyped_address_and_the_history_says_so(client, team):  # noqa: F811
+def test_the_team_corrects_a_mistyped_address_and_the_history_says_so(client, team):
     ball = ticketing_make.ball()
     order = buy(ball, {ball.ticket_types[0].id: 1}, email="ada@exmaple.org")
     order_url = f"/team/ball/{ball.id}/orders/{order.id}"
@@ -171,7 +171,7 @@ def test_the_team_corrects_a_mistyped_address_and_the_history_says_so(client, te
         assert services.send_order_links("ada@example.org") == 1
 
 
-def test_bad_resends_are_explained_and_change_nothing(client, team):  # noqa: F811
+def test_bad_resends_are_explained_and_change_nothing(client, team):
     ball = ticketing_make.ball()
     order = buy(ball, {ball.ticket_types[0].id: 1})
     order_url = f"/team/ball/{ball.id}/orders/{order.id}"

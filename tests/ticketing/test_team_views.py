@@ -37,54 +37,12 @@ from tests.helpers import (
     texts,
 )
 from tests.ticketing import factories as ticketing_make
-from tests.ticketing.buying import post_event
+from tests.ticketing.buying import buy, post_event
 from tests.ticketing.fake_stripe import charge_refunded, event
 
 
 def count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
-
-
-def buy(
-    ball: Ball,
-    quantities: dict[int, int],
-    *,
-    donation: int = 0,
-    gift_aid: bool = False,
-    name: str = "Ada Buyer",
-    email: str = "ada@example.org",
-    code: str | None = None,
-) -> Order:
-    """A paid order, through the hold and fulfilment the checkout uses."""
-    order = services.hold(
-        ball,
-        services.Basket(
-            quantities=quantities,
-            buyer_name=name,
-            buyer_email=email,
-            donation_pence=donation,
-            gift_aid=gift_aid,
-            gift_aid_address="1 Park Row, Leeds" if gift_aid else None,
-            gift_aid_postcode="LS1 5AB" if gift_aid else None,
-            code=code,
-        ),
-    )
-    order.stripe_session_id = f"cs_test_{order.id}"
-    db.session.flush()
-    services.fulfil(
-        services.Payment(
-            order.stripe_session_id, order.total_pence, "gbp", f"pi_test_{order.id}", True
-        )
-    )
-    db.session.commit()
-    return order
-
-
-@pytest.fixture
-def team(make, login):
-    member = make.team_member(name="Dee Door")
-    login(member)
-    return member
 
 
 def moment(text: str) -> datetime:
