@@ -23,6 +23,7 @@ def create_app(config: dict | None = None) -> Flask:
     database.configure(app)
     models.register()
     db.init_app(app)
+    database.attach(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -1,8 +1,6 @@
-"""Flask commands: create-team-member, seed-demo, send-emails."""
+"""Flask commands: create-team-member, seed-demo, expire-listings, worker, send-emails."""
 
 from __future__ import annotations
-
-import time
 
 import click
 from flask import Flask, current_app
@@ -14,6 +12,7 @@ from brokerage.errors import DomainError
 from brokerage.extensions import db
 from brokerage.listings.services import expire_overdue
 from brokerage.notifications.services import SMTPSender, send_due
+from brokerage.worker import Job, Worker, stopped_by_signals
 
 
 def register(app: Flask) -> None:
@@ -73,41 +72,42 @@ def register(app: Flask) -> None:
     @app.cli.command("worker")
     @click.option("--interval", default=10.0, show_default=True, help="Seconds between rounds.")
     @click.option("--rounds", default=0, help="Stop after this many rounds (0: run for ever).")
-    def worker(interval: float, rounds: int) -> None:
+    def worker_command(interval: float, rounds: int) -> None:
         """The one background process: sends due emails every round, and closes
-        needs and offers past their date once an hour."""
+        needs and offers past their date once an hour. A database outage pauses it
+        (with back-off), never ends it; SIGTERM stops it after the email in hand."""
         sender = SMTPSender.from_config(current_app.config)
-        last_expiry: float | None = None
-        done = 0
-        while True:
-            sent, failed = send_due(sender)
-            if sent or failed:
-                click.echo(f"sent {sent}, failed {failed}")
-            if last_expiry is None or time.monotonic() - last_expiry >= 3600:
-                expired = expire_overdue()
-                db.session.commit()
-                refresh_statistics()
-                db.session.commit()
-                last_expiry = time.monotonic()
-                if expired:
-                    click.echo(f"expired {expired}")
-            db.session.remove()
-            done += 1
-            if rounds and done >= rounds:
-                return
-            time.sleep(interval)
+        jobs = [_send_job(sender), Job("expire", _expire_job, every_s=3600)]
+        _run(Worker(jobs, interval=interval, rounds=rounds, echo=click.echo))
 
     @app.cli.command("send-emails")
     @click.option("--once", is_flag=True, help="Send what is due, then stop.")
     @click.option("--interval", default=10.0, show_default=True, help="Seconds between rounds.")
     def send_emails(once: bool, interval: float) -> None:
-        """The outbox worker: send due emails over SMTP, retrying failures with back-off."""
+        """The outbox worker alone: send due emails over SMTP, retrying failures with
+        back-off. Survives database outages like `flask worker`."""
         sender = SMTPSender.from_config(current_app.config)
-        while True:
-            sent, failed = send_due(sender)
-            db.session.remove()
-            if sent or failed:
-                click.echo(f"sent {sent}, failed {failed}")
-            if once:
-                return
-            time.sleep(interval)
+        _run(
+            Worker([_send_job(sender)], interval=interval, rounds=1 if once else 0, echo=click.echo)
+        )
+
+
+def _send_job(sender: SMTPSender) -> Job:
+    def send(stopping) -> str | None:
+        sent, failed = send_due(sender, stopping=stopping)
+        return f"sent {sent}, failed {failed}" if sent or failed else None
+
+    return Job("send", send)
+
+
+def _expire_job(stopping) -> str | None:
+    expired = expire_overdue()
+    db.session.commit()
+    refresh_statistics()
+    db.session.commit()
+    return f"expired {expired}" if expired else None
+
+
+def _run(worker: Worker) -> None:
+    with stopped_by_signals(worker):
+        worker.run()

@@ -47,6 +47,18 @@ SETTINGS = (
         "sqlite:///instance/brokerage.db",
         "SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db",
     ),
+    Setting("DATABASE_CONNECT_TIMEOUT_S", "5", "seconds to wait for a database connection"),
+    Setting(
+        "DATABASE_STATEMENT_TIMEOUT_S",
+        "15",
+        "PostgreSQL cancels a statement after this; a silent server is given 5 s more",
+    ),
+    Setting(
+        "DATABASE_LOCK_TIMEOUT_S",
+        "5",
+        "seconds to wait for another transaction's lock (then: try again in a minute)",
+    ),
+    Setting("DATABASE_POOL_TIMEOUT_S", "10", "seconds to wait for a free pooled connection"),
     Setting("SERVER_NAME", "(unset)", "Flask's SERVER_NAME; leave unset behind a proxy"),
     Setting(
         "BASE_URL", "http://127.0.0.1:5000", "site address for links in emails written by commands"
@@ -60,6 +72,16 @@ SETTINGS = (
     Setting("MAIL_USE_SSL", "false", "connect with implicit TLS"),
     Setting("MAIL_DEFAULT_SENDER", "no-reply@localhost", "From address of every email"),
     Setting("MAIL_MAX_ATTEMPTS", "8", "tries before an email is marked failed"),
+    Setting(
+        "MAIL_CLAIM_TIMEOUT_S",
+        "600",
+        "seconds after which an email a worker claimed but never recorded is sent again",
+    ),
+    Setting(
+        "MAIL_WARN_AFTER_S",
+        "900",
+        "the team is warned when the oldest waiting email has waited longer (seconds)",
+    ),
     Setting(
         "PROPOSAL_FLAG_WORKING_DAYS",
         "5",
@@ -154,6 +176,15 @@ def load(overrides: dict | None = None) -> dict:
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": _database_url(env),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # No wait on the database is unbounded (brokerage/database.py).
+        **{
+            f"DATABASE_{name}_TIMEOUT_S": _int(
+                f"DATABASE_{name}_TIMEOUT_S",
+                os.environ.get(f"DATABASE_{name}_TIMEOUT_S"),
+                default,
+            )
+            for name, default in (("CONNECT", 5), ("STATEMENT", 15), ("LOCK", 5), ("POOL", 10))
+        },
         "SERVICE_NAME": "Digital Inclusion Leeds",
         "SERVICE_EMAIL": os.environ.get("SERVICE_EMAIL", "digital.inclusion@example.org"),
         "TESTING": env == "testing",
@@ -188,6 +219,12 @@ def load(overrides: dict | None = None) -> dict:
             "PROPOSAL_FLAG_WORKING_DAYS", os.environ.get("PROPOSAL_FLAG_WORKING_DAYS"), 5
         ),
         "MAIL_TIMEOUT": 20,
+        # A claim older than this is a worker that died mid-send: the email is tried again.
+        "MAIL_CLAIM_TIMEOUT_S": _int(
+            "MAIL_CLAIM_TIMEOUT_S", os.environ.get("MAIL_CLAIM_TIMEOUT_S"), 600
+        ),
+        # The team's dashboard and /healthz warn when the oldest waiting email is older.
+        "MAIL_WARN_AFTER_S": _int("MAIL_WARN_AFTER_S", os.environ.get("MAIL_WARN_AFTER_S"), 900),
         "OUTBOX_VIEW": _bool(os.environ.get("OUTBOX_VIEW"), not production),
         # Rate limits on the doors people knock on.
         "RATELIMIT_ENABLED": _bool(os.environ.get("RATELIMIT_ENABLED"), True),

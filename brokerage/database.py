@@ -1,23 +1,96 @@
-"""Database set-up that depends on the engine: SQLite pragmas and the instance folder."""
+"""Database set-up that depends on the engine: SQLite pragmas and the instance folder,
+and the timeouts that keep a stuck database from hanging a request.
+
+No wait on the database is unbounded (DATABASE_*_TIMEOUT_S settings):
+- connecting: the connect timeout (libpq's connect_timeout);
+- a statement: PostgreSQL cancels it after the statement timeout, and a wait for
+  another transaction's row lock (the ball's seats, say) after the lock timeout;
+- a server that stopped answering altogether (a hung host or network, where the
+  server cannot cancel anything): each read gives up after the statement timeout
+  plus a margin, and the connection is closed;
+- a free connection in the pool: the pool timeout.
+Each ends in an OperationalError (or the pool's TimeoutError), which a request
+answers with the 503 page (errors.py) and the worker with a pause and a retry.
+"""
 
 from __future__ import annotations
 
 import os
 
+import psycopg
 from flask import Flask
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
 from brokerage.extensions import db
 
+# How much longer than the statement timeout a read waits for a silent server.
+READ_MARGIN_S = 5.0
+
+
+class DeadlineConnection(psycopg.Connection):
+    """A psycopg connection whose every wait for the server has a deadline.
+
+    PostgreSQL's statement_timeout is enforced by the server; when the server (or
+    the network to it) hangs, only the client can stop waiting."""
+
+    read_deadline_s: float = 20.0
+
+    def wait(self, gen, interval: float = 0.1, timeout: float | None = None):
+        try:
+            return super().wait(gen, interval, timeout or self.read_deadline_s)
+        except psycopg.errors.OperationalError as exc:
+            if type(exc).__name__ == "_WaitTimeout":
+                # Mid-conversation with a silent server: the connection is unusable.
+                self.pgconn.finish()
+                raise psycopg.OperationalError(
+                    f"the database did not answer within {self.read_deadline_s:g} s"
+                ) from None
+            raise
+
+
+def _timeouts(app: Flask) -> dict[str, float]:
+    return {
+        name: float(app.config[f"DATABASE_{name.upper()}_TIMEOUT_S"])
+        for name in ("connect", "statement", "lock", "pool")
+    }
+
 
 def configure(app: Flask) -> None:
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    limits = _timeouts(app)
     if uri.startswith("sqlite"):
         os.makedirs(app.instance_path, exist_ok=True)
-        options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
-        # Wait for a writer rather than fail at once: the live server and the worker share it.
-        options.setdefault("connect_args", {}).setdefault("timeout", 15)
+        # Wait for a writer rather than fail at once: the live server and the worker
+        # share it. SQLite's only wait is for the write lock: it has the statement's time.
+        options.setdefault("connect_args", {}).setdefault("timeout", limits["statement"])
+    elif uri.startswith("postgresql+psycopg"):
+        connect_args = options.setdefault("connect_args", {})
+        connect_args.setdefault("connect_timeout", max(int(limits["connect"]), 1))
+        connect_args.setdefault(
+            "options",
+            f"-c statement_timeout={int(limits['statement'] * 1000)}"
+            f" -c lock_timeout={int(limits['lock'] * 1000)}",
+        )
+        options.setdefault("pool_timeout", limits["pool"])
+
+
+def attach(app: Flask) -> None:
+    """After db.init_app: PostgreSQL connections of this app's engines carry the
+    read deadline (the statement timeout plus a margin)."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg"):
+        return
+
+    class Connection(DeadlineConnection):
+        read_deadline_s = _timeouts(app)["statement"] + READ_MARGIN_S
+
+    def connect(dialect, connection_record, cargs, cparams):
+        return Connection.connect(*cargs, **cparams)
+
+    with app.app_context():
+        for engine in db.engines.values():
+            event.listen(engine, "do_connect", connect)
 
 
 @event.listens_for(Engine, "connect")

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from contextlib import suppress
 
-from flask import Flask, render_template
+from flask import Flask, g, render_template
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from brokerage.extensions import db
+from brokerage.extensions import db, login_manager
 
 log = logging.getLogger(__name__)
 
@@ -40,11 +43,17 @@ TITLES = {
     409: "That could not be done",
     429: "Too many attempts",
     500: "Sorry, there is a problem with the service",
+    503: "Sorry, the service is busy",
 }
+
+# The database refused, dropped or did not answer in time (database.py's timeouts),
+# or no pooled connection came free: the visitor is asked to come back, not dropped.
+DATABASE_UNAVAILABLE = (OperationalError, PoolTimeout)
+RETRY_AFTER_S = 60
 
 
 def _render(code: int, message: str | None = None):
-    template = f"errors/{code}.html" if code in (403, 404, 429, 500) else "errors/generic.html"
+    template = f"errors/{code}.html" if code in (403, 404, 429, 500, 503) else "errors/generic.html"
     return (
         render_template(template, code=code, title=TITLES.get(code, TITLES[400]), message=message),
         code,
@@ -72,6 +81,18 @@ def register(app: Flask) -> None:
             db.session.rollback()
             return _render(500)
         return _render(code)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(PoolTimeout)
+    def database_unavailable(exc: Exception):
+        log.warning("Database unavailable: %s", str(exc).splitlines()[0][:300])
+        with suppress(Exception):
+            db.session.rollback()
+        # The page is drawn as for a visitor who is not signed in: loading the
+        # person would ask the database again.
+        g._login_user = login_manager.anonymous_user()
+        body, code = _render(503)
+        return body, code, {"Retry-After": str(RETRY_AFTER_S)}
 
     @app.errorhandler(Exception)
     def unhandled(exc: Exception):

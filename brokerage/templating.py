@@ -63,6 +63,27 @@ def format_waited(since: datetime | None, now: datetime | None = None) -> str:
     return "under an hour"
 
 
+def format_duration(seconds: int | None) -> str:
+    """A length of time in plain words, to the minute: 'under a minute', '1 minute',
+    '3 hours 5 minutes', '2 days'."""
+    if seconds is None:
+        return ""
+    minutes = max(0, int(seconds)) // 60
+    if minutes < 1:
+        return "under a minute"
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+
+    def part(n: int, unit: str) -> str:
+        return f"{n} {unit}{'s' if n != 1 else ''}"
+
+    if days:
+        return part(days, "day") + (f" {part(hours, 'hour')}" if hours else "")
+    if hours:
+        return part(hours, "hour") + (f" {part(minutes, 'minute')}" if minutes else "")
+    return part(minutes, "minute")
+
+
 def error_summary(form) -> dict:
     """Parameters for govukErrorSummary: each field's first error linked to the field,
     then any form-level errors (which belong to no one field)."""
@@ -120,6 +141,7 @@ def configure(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["waited"] = format_waited
+    app.jinja_env.filters["duration"] = format_duration
     app.jinja_env.globals.update(can=can, Action=Action, error_summary=error_summary)
 
     @app.context_processor

@@ -11,6 +11,7 @@ from brokerage.exports import csv_response, money
 from brokerage.extensions import db
 from brokerage.impact import bp, charts, figures, forms
 from brokerage.money import pounds
+from brokerage.notifications.services import mail_flow
 from brokerage.organisations.models import Organisation, OrganisationKind
 from brokerage.permissions import Action, require
 from brokerage.templating import london
@@ -42,6 +43,7 @@ def dashboard():
     return render_template(
         "impact/dashboard.html",
         board=figures.dashboard(utcnow()),
+        mail=mail_flow(),
         queue_pages=QUEUE_PAGES,
     )
 

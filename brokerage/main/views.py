@@ -8,6 +8,7 @@ from sqlalchemy import text
 
 from brokerage.extensions import db
 from brokerage.main import bp
+from brokerage.notifications.services import mail_flow
 from brokerage.organisations import services as organisations
 from brokerage.organisations.models import OrganisationStatus
 from brokerage.permissions import Action, require
@@ -42,5 +43,14 @@ def privacy():
 @bp.route("/healthz")
 @require(Action.PUBLIC)
 def healthz():
+    """For a load balancer and a monitor: 200 while the database answers (503 page
+    otherwise), with whether email is flowing ("mail": "stuck" past MAIL_WARN_AFTER_S)."""
     db.session.execute(text("SELECT 1"))
-    return {"status": "ok"}
+    mail = mail_flow()
+    return {
+        "status": "ok",
+        "mail": "stuck" if mail.stuck else "ok",
+        "mail_waiting": mail.waiting,
+        "mail_oldest_waiting_s": mail.oldest_waiting_s,
+        "mail_failed": mail.failed,
+    }

@@ -14,12 +14,17 @@ from brokerage.extensions import db
 
 class OutboxStatus(enum.StrEnum):
     PENDING = "pending"
+    # Claimed by a worker, committed before the SMTP conversation starts. A row still
+    # "sending" after MAIL_CLAIM_TIMEOUT_S (its worker died mid-send) is tried again.
+    SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"  # gave up after MAIL_MAX_ATTEMPTS; kept for the team to see
 
     @property
     def tag_colour(self) -> str:
-        return {"pending": "yellow", "sent": "green", "failed": "red"}[self.value]
+        return {"pending": "yellow", "sending": "blue", "sent": "green", "failed": "red"}[
+            self.value
+        ]
 
 
 class OutboxEmail(db.Model):
@@ -44,6 +49,15 @@ class OutboxEmail(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The worker that claimed the row for its current attempt, and when.
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(120))
+
+    @property
+    def message_id(self) -> str:
+        """The same Message-ID on every attempt, so a receiving server can drop a
+        copy sent again after a worker died between sending and recording it."""
+        return f"<outbox-{self.id}-{self.created_at:%Y%m%d%H%M%S}@brokerage>"
 
 
 class Notice(db.Model):

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import re
 import smtplib
+import socket
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Protocol
 
-from flask import current_app, has_request_context, render_template, request
-from sqlalchemy import func, select
+from flask import current_app, render_template
+from sqlalchemy import and_, func, or_, select, update
 
 from brokerage import qr
 from brokerage.columns import utcnow
@@ -20,6 +24,17 @@ from brokerage.extensions import db
 from brokerage.notifications.models import Notice, OutboxEmail, OutboxStatus
 
 log = logging.getLogger(__name__)
+
+
+# Header values must be one line of printable text: a line break in an organisation's
+# name that reached a Subject would make every attempt to send that email fail.
+_NOT_IN_HEADERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def header_safe(value: str, limit: int) -> str:
+    """`value` as one line for an email header: control characters and line breaks
+    become a space, runs of spaces one, at most `limit` characters."""
+    return " ".join(_NOT_IN_HEADERS.sub(" ", value).split())[:limit]
 
 
 def queue_email(
@@ -37,11 +52,12 @@ def queue_email(
     `qr_images` are (content id, text) for QR codes the HTML shows as "cid:" images:
     the worker draws them when it sends the email.
     """
+    subject = header_safe(subject, 200)
     context.setdefault("subject", subject)
     body_text = render_template(f"email/{template}.txt", **context)
     body_html = render_template(f"email/{template}.html", **context)
     email = OutboxEmail(
-        to_address=to,
+        to_address=header_safe(to, 254),
         subject=subject,
         body_text=body_text,
         body_html=body_html,
@@ -99,7 +115,7 @@ def build_message(email: OutboxEmail, sender: str) -> EmailMessage:
     message["To"] = email.to_address
     message["Subject"] = email.subject
     # A stable id lets a receiving server drop a duplicate if we crash after sending.
-    message["Message-ID"] = f"<outbox-{email.id}-{email.created_at:%Y%m%d%H%M%S}@brokerage>"
+    message["Message-ID"] = email.message_id
     message.set_content(email.body_text)
     if email.body_html:
         message.add_alternative(email.body_html, subtype="html")
@@ -117,31 +133,67 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(minutes=min(2 ** max(attempts - 1, 0), 360))
 
 
-def next_due_email(now: datetime) -> OutboxEmail | None:
-    stmt = (
-        select(OutboxEmail)
-        .where(OutboxEmail.status == OutboxStatus.PENDING, OutboxEmail.next_attempt_at <= now)
-        .order_by(OutboxEmail.id)
-        .limit(1)
+def worker_name() -> str:
+    """Which worker holds a claim: host and process, for the team and the logs."""
+    return f"{socket.gethostname()}:{os.getpid()}"[:120]
+
+
+def _due(now: datetime):
+    """Rows to try now: pending and due, or claimed by a worker that has not
+    finished within MAIL_CLAIM_TIMEOUT_S (it died between sending and recording)."""
+    stale = now - timedelta(seconds=current_app.config["MAIL_CLAIM_TIMEOUT_S"])
+    return or_(
+        and_(OutboxEmail.status == OutboxStatus.PENDING, OutboxEmail.next_attempt_at <= now),
+        and_(OutboxEmail.status == OutboxStatus.SENDING, OutboxEmail.claimed_at <= stale),
     )
-    if db.session.get_bind().dialect.name == "postgresql":
-        # Several workers may run: each takes a row the others have not locked.
-        stmt = stmt.with_for_update(skip_locked=True)
-    return db.session.scalars(stmt).first()
+
+
+def claim_due_email(now: datetime, worker: str) -> OutboxEmail | None:
+    """Claim the next due email for `worker` and commit the claim, before any SMTP.
+
+    The attempt is counted here, so an attempt cut short by a crash still counts
+    towards MAIL_MAX_ATTEMPTS. The claim is a conditional UPDATE: two workers that
+    pick the same row cannot both win it, on either database."""
+    for _ in range(5):
+        stmt = select(OutboxEmail.id).where(_due(now)).order_by(OutboxEmail.id).limit(1)
+        if db.session.get_bind().dialect.name == "postgresql":
+            # Several workers may run: each looks past rows the others hold.
+            stmt = stmt.with_for_update(skip_locked=True)
+        email_id = db.session.scalar(stmt)
+        if email_id is None:
+            db.session.commit()
+            return None
+        won = db.session.execute(
+            update(OutboxEmail)
+            .where(OutboxEmail.id == email_id, _due(now))
+            .values(
+                status=OutboxStatus.SENDING,
+                claimed_at=now,
+                claimed_by=worker,
+                attempts=OutboxEmail.attempts + 1,
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        db.session.commit()
+        if won:
+            return db.session.get(OutboxEmail, email_id)
+    return None
 
 
 def deliver(email: OutboxEmail, sender: Sender, now: datetime) -> bool:
-    """Try to send one email; record the outcome on the row. True when sent."""
+    """Send one claimed email; record the outcome on the row (the caller commits).
+    True when sent. Whatever goes wrong with this email (the SMTP server, or the
+    message itself) is recorded against it alone."""
     config = current_app.config
-    email.attempts += 1
     try:
         sender.send(build_message(email, config["MAIL_DEFAULT_SENDER"]))
-    except (OSError, smtplib.SMTPException) as exc:
+    except Exception as exc:  # one bad row never stops the others
         email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
         if email.attempts >= config["MAIL_MAX_ATTEMPTS"]:
             email.status = OutboxStatus.FAILED
             log.error("Gave up on email %s to %s: %s", email.id, email.to_address, exc)
         else:
+            email.status = OutboxStatus.PENDING
             email.next_attempt_at = now + retry_delay(email.attempts)
             log.warning("Email %s failed (attempt %s): %s", email.id, email.attempts, exc)
         return False
@@ -151,16 +203,29 @@ def deliver(email: OutboxEmail, sender: Sender, now: datetime) -> bool:
     return True
 
 
-def send_due(sender: Sender, now: datetime | None = None, limit: int = 100) -> tuple[int, int]:
-    """Send due emails one at a time, committing after each (the row stays locked
-    while it is sent, and a crash can resend at most the one in hand).
+def send_due(
+    sender: Sender,
+    now: datetime | None = None,
+    limit: int = 100,
+    *,
+    worker: str | None = None,
+    stopping: Callable[[], bool] = lambda: False,
+) -> tuple[int, int]:
+    """Send due emails one at a time: claim (committed), send, record (committed).
 
-    Returns (sent, failed). This is the worker's transaction boundary, so it commits.
+    A crash between sending and recording leaves the row "sending"; after
+    MAIL_CLAIM_TIMEOUT_S it is sent again with the same Message-ID: the product errs
+    towards at least once. `stopping()` is asked before each email, so a worker told
+    to stop finishes the one in hand. Returns (sent, failed); this is the worker's
+    transaction boundary, so it commits.
     """
+    worker = worker or worker_name()
     sent = failed = 0
     for _ in range(limit):
+        if stopping():
+            break
         moment = now or utcnow()
-        email = next_due_email(moment)
+        email = claim_due_email(moment, worker)
         if email is None:
             break
         if deliver(email, sender, moment):
@@ -169,6 +234,42 @@ def send_due(sender: Sender, now: datetime | None = None, limit: int = 100) -> t
             failed += 1
         db.session.commit()
     return sent, failed
+
+
+@dataclass(frozen=True)
+class MailFlow:
+    """Whether mail is flowing, for the team's dashboard and /healthz."""
+
+    waiting: int  # pending or being sent
+    failed: int  # given up on, for the team to look at
+    oldest_waiting_s: int | None  # how long the oldest waiting email has waited
+    warn_after_s: int
+
+    @property
+    def stuck(self) -> bool:
+        return self.oldest_waiting_s is not None and self.oldest_waiting_s > self.warn_after_s
+
+
+def mail_flow(now: datetime | None = None) -> MailFlow:
+    now = now or utcnow()
+    waiting_statuses = (OutboxStatus.PENDING, OutboxStatus.SENDING)
+    waiting, oldest = db.session.execute(
+        select(func.count(OutboxEmail.id), func.min(OutboxEmail.created_at)).where(
+            OutboxEmail.status.in_(waiting_statuses)
+        )
+    ).one()
+    failed = db.session.scalar(
+        select(func.count(OutboxEmail.id)).where(OutboxEmail.status == OutboxStatus.FAILED)
+    )
+    if oldest is not None and oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=UTC)
+    age = None if oldest is None else max(int((now - oldest).total_seconds()), 0)
+    return MailFlow(
+        waiting=waiting or 0,
+        failed=failed or 0,
+        oldest_waiting_s=age,
+        warn_after_s=current_app.config["MAIL_WARN_AFTER_S"],
+    )
 
 
 # In-app notices: a line for each person, shown on their notices page and counted
@@ -186,8 +287,8 @@ def notify(people, text: str, path: str, email: tuple[str, str] | None = None, *
         db.session.add(Notice(user_id=person.id, message=text[:300], path=path[:300]))
         if email is not None:
             template, subject = email
-            site = request.host_url if has_request_context() else current_app.config["BASE_URL"]
-            link = site.rstrip("/") + path
+            # From the configured address, never the request's Host header.
+            link = current_app.config["BASE_URL"].rstrip("/") + path
             queue_email(person.email, template, subject, user=person, link=link, **context)
     db.session.flush()
 
