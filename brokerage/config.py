@@ -50,7 +50,7 @@ SETTINGS = (
     Setting("DATABASE_CONNECT_TIMEOUT_S", "5", "seconds to wait for a database connection"),
     Setting(
         "DATABASE_STATEMENT_TIMEOUT_S",
-        "15",
+        "10",
         "PostgreSQL cancels a statement after this; a silent server is given 5 s more",
     ),
     Setting(
@@ -183,7 +183,7 @@ def load(overrides: dict | None = None) -> dict:
                 os.environ.get(f"DATABASE_{name}_TIMEOUT_S"),
                 default,
             )
-            for name, default in (("CONNECT", 5), ("STATEMENT", 15), ("LOCK", 5), ("POOL", 10))
+            for name, default in (("CONNECT", 5), ("STATEMENT", 10), ("LOCK", 5), ("POOL", 10))
         },
         "SERVICE_NAME": "Digital Inclusion Leeds",
         "SERVICE_EMAIL": os.environ.get("SERVICE_EMAIL", "digital.inclusion@example.org"),

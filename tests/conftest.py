@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import contextvars
 import os
+import socket
+import threading
 
 import pytest
 from flask.testing import FlaskClient
@@ -19,6 +21,7 @@ from sqlalchemy import create_engine, inspect, text
 from brokerage import create_app
 from brokerage.extensions import db, limiter
 from tests import factories
+from tests.notifications.smtp import SMTPServer
 
 # Tables the migrations fill with reference data: kept between tests.
 REFERENCE_TABLES = {"ward", "beneficiary_group", "skill", "device_type", "alembic_version"}
@@ -128,3 +131,25 @@ def login(client):
 def make():
     """Factories that write committed rows: see tests/factories.py."""
     return factories
+
+
+# A real SMTP server on a local port, for the outbox and the worker.
+
+
+@pytest.fixture
+def smtp_server():
+    server = SMTPServer()
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+    thread.join(5)
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A local port nothing is listening on: connecting is refused, as when SMTP is down."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

@@ -4,123 +4,17 @@ never lost when SMTP is down, and readable by the team in development."""
 from __future__ import annotations
 
 import contextvars
-import email
-import email.message
-import email.policy
-import socket
-import socketserver
-import threading
-from dataclasses import dataclass
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import func, select, text
 
 from brokerage.accounts import services as accounts
 from brokerage.columns import utcnow
 from brokerage.extensions import db
 from brokerage.notifications.models import OutboxEmail, OutboxStatus
-from brokerage.notifications.services import SMTPSender, queue_email, send_due
+from brokerage.notifications.services import queue_email, send_due
 from tests.helpers import link_in
-
-# --- a small real SMTP server ------------------------------------------------------------
-
-
-@dataclass
-class Received:
-    mail_from: str
-    rcpt_to: list[str]
-    data: bytes
-
-    @property
-    def message(self) -> email.message.EmailMessage:
-        return email.message_from_bytes(self.data, policy=email.policy.default)
-
-
-class _SMTPHandler(socketserver.StreamRequestHandler):
-    """Speaks just enough SMTP for smtplib: greeting, EHLO/HELO, MAIL, RCPT, DATA, QUIT."""
-
-    timeout = 5
-
-    def reply(self, line: str) -> None:
-        self.wfile.write(line.encode("ascii") + b"\r\n")
-        self.wfile.flush()
-
-    def handle(self) -> None:
-        self.reply("220 localhost test SMTP ready")
-        mail_from, rcpt_to = "", []
-        while True:
-            line = self.rfile.readline()
-            if not line:
-                return
-            command = line.decode("ascii", "replace").strip()
-            verb = command.split(" ", 1)[0].upper()
-            if verb in ("EHLO", "HELO"):
-                self.reply("250 localhost")
-            elif verb == "MAIL":
-                mail_from, rcpt_to = command.split(":", 1)[1].strip(), []
-                self.reply("250 OK")
-            elif verb == "RCPT":
-                rcpt_to.append(command.split(":", 1)[1].strip())
-                self.reply("250 OK")
-            elif verb == "DATA":
-                self.reply("354 End data with <CR><LF>.<CR><LF>")
-                lines = []
-                while True:
-                    chunk = self.rfile.readline()
-                    if not chunk:
-                        return
-                    if chunk == b".\r\n":
-                        break
-                    # Undo SMTP dot-stuffing.
-                    lines.append(chunk[1:] if chunk.startswith(b"..") else chunk)
-                self.server.received.append(Received(mail_from, rcpt_to, b"".join(lines)))
-                self.reply("250 OK: queued")
-            elif verb in ("RSET", "NOOP"):
-                self.reply("250 OK")
-            elif verb == "QUIT":
-                self.reply("221 Bye")
-                return
-            else:
-                self.reply("502 Command not implemented")
-
-
-class _SMTPServer(socketserver.ThreadingTCPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self):
-        super().__init__(("127.0.0.1", 0), _SMTPHandler)
-        self.received: list[Received] = []
-
-    @property
-    def port(self) -> int:
-        return self.server_address[1]
-
-
-@pytest.fixture
-def smtp_server():
-    server = _SMTPServer()
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
-
-
-@pytest.fixture
-def closed_port() -> int:
-    """A local port nothing is listening on: connecting is refused, as when SMTP is down."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def sender_for(app, port: int) -> SMTPSender:
-    config = dict(app.config)
-    config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT=5)
-    return SMTPSender.from_config(config)
+from tests.notifications.smtp import sender_for
 
 
 def outbox_count() -> int:

@@ -1,0 +1,138 @@
+"""The database under faults: a request that cannot reach the database, or waits on
+a silent one, gets the 503 page within the timeouts (never a dropped connection);
+the worker waits out an outage and then sends everything once."""
+
+from __future__ import annotations
+
+import threading
+import time
+from contextlib import contextmanager
+from urllib.parse import urlsplit
+
+import pytest
+
+from brokerage import create_app
+from brokerage.database import READ_MARGIN_S
+from brokerage.extensions import db
+from brokerage.notifications.models import OutboxEmail, OutboxStatus
+from brokerage.notifications.services import SMTPSender, queue_email, send_due
+from brokerage.worker import Job, Worker
+from tests.helpers import page_text
+from tests.tcp_proxy import FaultyProxy
+
+
+def _app_for(url: str, **settings):
+    app = create_app(
+        {"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url, "SERVER_NAME": None, **settings}
+    )
+    return app
+
+
+def test_a_database_that_cannot_be_opened_gives_the_busy_page(tmp_path):
+    broken = _app_for(f"sqlite:///{tmp_path}/no-such-folder/brokerage.db")
+
+    response = broken.test_client().get("/needs")
+
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "60"
+    text = page_text(response)
+    assert "Sorry, the service is busy" in text
+    assert "Try again in a minute" in text
+
+
+@pytest.fixture
+def postgres(app):
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only: the timeouts and the proxy are for a database server")
+    return url
+
+
+@contextmanager
+def _through_proxy(url: str, **settings):
+    parts = urlsplit(url)
+    proxy = FaultyProxy((parts.hostname, parts.port or 5432))
+    faulty = _app_for(proxy.url(url), **settings)
+    try:
+        yield proxy, faulty
+    finally:
+        with faulty.app_context():
+            db.engine.dispose()
+        proxy.close()
+
+
+def test_a_silent_database_gives_the_busy_page_within_the_timeout(postgres):
+    limits = {"DATABASE_STATEMENT_TIMEOUT_S": 1, "DATABASE_CONNECT_TIMEOUT_S": 2}
+    with _through_proxy(postgres, **limits) as (proxy, faulty):
+        client = faulty.test_client()
+        assert client.get("/healthz").status_code == 200
+        proxy.mode = "hang"  # the host stops answering, connections stay open
+
+        started = time.monotonic()
+        response = client.get("/healthz")
+        waited = time.monotonic() - started
+
+    assert response.status_code == 503
+    assert "Sorry, the service is busy" in page_text(response)
+    # The pooled connection's check gives up after the statement timeout plus the
+    # margin for a silent server, a new connection after the connect timeout: well
+    # inside a web server's 30 s limit, so the visitor gets a page, not a dropped line.
+    assert waited < 1 + READ_MARGIN_S + 2 + 2
+
+
+def test_a_refused_database_gives_the_busy_page_and_recovers(postgres):
+    with _through_proxy(postgres) as (proxy, faulty):
+        client = faulty.test_client()
+        proxy.mode = "refuse"
+        proxy.drop_connections()  # PostgreSQL restarts
+        assert client.get("/ball").status_code == 503
+        proxy.mode = "forward"
+        assert client.get("/ball").status_code == 200
+
+
+def test_the_worker_survives_a_database_restart_and_sends_everything_once(
+    postgres, app, make, smtp_server
+):
+    person = make.user()
+    for i in range(5):
+        queue_email(person.email, "password_changed", f"Changed {i}", user=person, reset="r")
+    db.session.commit()
+
+    with _through_proxy(postgres) as (proxy, faulty):
+        config = dict(faulty.config, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port)
+        sender = SMTPSender.from_config(config)
+        lines: list[str] = []
+        proxy.mode = "refuse"  # the database is down when the worker starts
+        worker = Worker(
+            [Job("send", lambda stopping: str(send_due(sender, stopping=stopping)))],
+            interval=0.05,
+            echo=lines.append,
+        )
+
+        def run():
+            with faulty.app_context():
+                worker.run()
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        try:
+            deadline = time.monotonic() + 10
+            while worker.failed_rounds < 2 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert worker.failed_rounds >= 2, lines
+            assert thread.is_alive()
+            proxy.mode = "forward"  # it comes back
+            deadline = time.monotonic() + 20
+            while len(smtp_server.received) < 5 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert thread.is_alive()
+        finally:
+            worker.stop()
+            thread.join(10)
+
+    assert any("database unavailable" in line for line in lines)
+    subjects = sorted(r.message["Subject"] for r in smtp_server.received)
+    assert subjects == [f"Changed {i}" for i in range(5)]
+    db.session.expire_all()
+    statuses = {row.status for row in db.session.query(OutboxEmail)}
+    assert statuses == {OutboxStatus.SENT}
