@@ -7,6 +7,7 @@ import socket
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from brokerage.extensions import db
 from brokerage.listings.models import (
@@ -22,6 +23,7 @@ from brokerage.needs.models import Need
 from brokerage.needs.services import NeedDetails, create_need
 from brokerage.notifications.models import OutboxEmail, OutboxStatus
 from brokerage.notifications.services import queue_email
+from brokerage.worker import Job, Worker
 
 
 def _closed_port() -> int:
@@ -84,3 +86,29 @@ def test_one_round_tries_the_email_and_expires_what_is_overdue(app, make):
     email = db.session.scalars(select(OutboxEmail).where(OutboxEmail.subject == "Test")).one()
     assert email.status is OutboxStatus.PENDING
     assert email.attempts == 1 and email.last_error
+
+
+def test_a_round_that_fails_on_the_database_is_retried_with_back_off(app):
+    calls: list[int] = []
+
+    def flaky(stopping):
+        calls.append(1)
+        if len(calls) <= 3:
+            # What psycopg raises when PostgreSQL restarts under the worker.
+            raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+        return "sent 1, failed 0"
+
+    lines: list[str] = []
+    worker = Worker([Job("send", flaky)], interval=0.01, rounds=5, echo=lines.append)
+    waits = []
+    for _ in range(5):
+        worker.failed_rounds = worker.failed_rounds + 1 if not worker.run_round() else 0
+        waits.append(worker.wait_s())
+
+    # Three failed rounds, each waiting twice as long, then back to the interval.
+    assert waits == [0.01, 0.02, 0.04, 0.01, 0.01]
+    assert lines.count("database unavailable (OperationalError); will retry") == 3
+    assert lines[-2:] == ["sent 1, failed 0", "sent 1, failed 0"]
+    assert Worker([Job("send", flaky)], interval=10, max_backoff=300).wait_s() == 10
+    worker.failed_rounds = 20
+    assert worker.wait_s() == worker.max_backoff
