@@ -178,7 +178,9 @@ class Server:
     """gunicorn serving wsgi:app, in its own process group so that it and its workers
     can be stopped together, whatever happens."""
 
-    def __init__(self, url: str, workers: int, threads: int, folder: str):
+    def __init__(
+        self, url: str, workers: int, threads: int, folder: str, extra_env: dict | None = None
+    ):
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.access_log = os.path.join(folder, "access.log")
@@ -191,6 +193,7 @@ class Server:
             RATELIMIT_ENABLED="false",
             OUTBOX_VIEW="false",
         )
+        env.update(extra_env or {})
         beside = Path(sys.executable).with_name("gunicorn")
         command = [str(beside)] if beside.exists() else [sys.executable, "-m", "gunicorn"]
         command += [

@@ -8,7 +8,7 @@ from contextlib import suppress
 
 from flask import Flask, g, render_template
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
@@ -48,7 +48,7 @@ TITLES = {
 
 # The database refused, dropped or did not answer in time (database.py's timeouts),
 # or no pooled connection came free: the visitor is asked to come back, not dropped.
-DATABASE_UNAVAILABLE = (OperationalError, PoolTimeout)
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
 RETRY_AFTER_S = 60
 
 
@@ -82,9 +82,14 @@ def register(app: Flask) -> None:
             return _render(500)
         return _render(code)
 
-    @app.errorhandler(OperationalError)
+    @app.errorhandler(DBAPIError)
     @app.errorhandler(PoolTimeout)
     def database_unavailable(exc: Exception):
+        unavailable = isinstance(exc, DATABASE_UNAVAILABLE) or getattr(
+            exc, "connection_invalidated", False
+        )
+        if not unavailable:
+            return unhandled(exc)  # a mistake in a statement is ours, not the database's
         log.warning("Database unavailable: %s", str(exc).splitlines()[0][:300])
         with suppress(Exception):
             db.session.rollback()
