@@ -109,12 +109,16 @@ def new_context(new_context):
 
 
 def _unexpected_console_errors(page: Page) -> list[str]:
-    """Console errors, except Chromium's note that the page itself answered 4xx:
-    error pages (403, 404, 429, a form sent back with a 400) are meant to."""
+    """Console errors, except Chromium's note that the page itself answered 4xx or
+    503: error pages (403, 404, 429, a form sent back with a 400, the busy page)
+    are meant to."""
     found = []
     for text, url in _CONSOLE_ERRORS.get(page.context, []):
         own_status = text.startswith(
-            "Failed to load resource: the server responded with a status of 4"
+            (
+                "Failed to load resource: the server responded with a status of 4",
+                "Failed to load resource: the server responded with a status of 503",
+            )
         )
         if own_status and url == page.url:
             continue

@@ -12,10 +12,13 @@ organisation see it, the delivery form, and the empty lists of matches and notic
 from __future__ import annotations
 
 import re
+import threading
 
 import pytest
 from playwright.sync_api import expect
+from werkzeug.serving import make_server
 
+from brokerage import create_app
 from brokerage.accounts import services as accounts
 from brokerage.brokering import services as brokering
 from brokerage.brokering.models import Match
@@ -435,6 +438,32 @@ def test_the_429_page(page, world, check_page):
     assert answer.value.status == 429
     expect(page.get_by_role("heading", level=1)).to_have_text("Too many attempts")
     check_page(page)
+
+
+def test_the_503_page(page, check_page, tmp_path):
+    """A database that cannot be reached: the busy page, served by an app whose
+    database file cannot be opened."""
+    broken = create_app(
+        {
+            "APP_ENV": "testing",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/brokerage.db",
+            "SERVER_NAME": None,
+        }
+    )
+    server = make_server("127.0.0.1", 0, broken, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        response = page.goto(f"http://127.0.0.1:{server.server_port}/needs")
+        assert response.status == 503
+        assert response.headers["retry-after"] == "60"
+        expect(page.get_by_role("heading", level=1)).to_have_text("Sorry, the service is busy")
+        expect(page.locator("main")).to_contain_text("Try again in a minute")
+        check_page(page)
+    finally:
+        server.shutdown()
+        thread.join(10)
+        server.server_close()
 
 
 def test_check_page_catches_what_the_content_security_policy_refuses(page, check_page):

@@ -14,6 +14,8 @@ from sqlalchemy import select
 from brokerage.accounts.models import User
 from brokerage.demo import seed_demo
 from brokerage.extensions import db
+from brokerage.notifications.models import OutboxEmail
+from brokerage.notifications.services import queue_email
 from brokerage.organisations.models import Organisation, OrganisationKind, OrganisationStatus
 from tests import factories
 from tests.brokering import factories as brokering_make
@@ -259,3 +261,24 @@ def test_the_dashboard_the_csv_and_the_statement_agree_on_the_demo_data(client, 
     assert f"£{float(total[header.index('Money (£)')]):,.0f}" == statement["money"]
     assert value[1] == statement["value"]
     assert "Patient, friendly volunteers" in page_text(statement_page)
+
+
+def test_the_dashboard_and_healthz_warn_when_email_is_not_going_out(team, client, make):
+    person = make.user()
+    queue_email(person.email, "password_changed", "Changed", user=person, reset="r")
+    db.session.commit()
+    assert client.get("/healthz").get_json()["mail"] == "ok"
+    text = page_text(team.get("/team/dashboard"))
+    assert "Waiting to be sent 1 (the oldest has waited under a minute)" in text
+    assert "Email is not going out" not in text
+
+    # Nobody has sent it for 20 minutes: the worker is down, or cannot reach SMTP.
+    row = db.session.scalars(select(OutboxEmail)).one()
+    row.created_at = row.created_at - timedelta(minutes=20)
+    db.session.commit()
+
+    text = page_text(team.get("/team/dashboard"))
+    assert "Email is not going out: the oldest waiting email has waited 20 minutes" in text
+    health = client.get("/healthz").get_json()
+    assert health["mail"] == "stuck" and health["mail_waiting"] == 1
+    assert health["mail_oldest_waiting_s"] >= 20 * 60
