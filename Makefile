@@ -6,7 +6,7 @@ FLASK := APP_ENV=development $(BIN)/flask --app brokerage
 CHROMIUM_PATH ?= /usr/bin/chromium
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint fmt install dev chromium assets worker db-upgrade clean
+.PHONY: help run test lint fmt install dev chromium html-checker assets worker db-upgrade clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -46,6 +46,26 @@ chromium: ## Install Debian's Chromium for the browser tests, when possible
 		echo "Chromium not found at $(CHROMIUM_PATH): install it (e.g. apt-get install chromium) for the browser tests."; \
 	fi
 
+VNU_JAR := node_modules/vnu-jar/build/dist/vnu.jar
+
+$(VNU_JAR): package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --no-audit --no-fund && touch $@; \
+	else \
+		echo "npm not found: the browser tests need node_modules/vnu-jar (npm ci)."; \
+	fi
+
+html-checker: ## The Nu HTML Checker for the browser tests: Java and npm's vnu-jar
+	@if command -v java >/dev/null 2>&1; then \
+		echo "Java: $$(command -v java)"; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null) \
+		|| echo "Could not install Java: browser tests will fail under CI, skip otherwise."; \
+	else \
+		echo "Java not found: install it (e.g. apt-get install default-jre-headless) for the browser tests."; \
+	fi
+	@$(MAKE) --no-print-directory $(VNU_JAR)
+
 lint: dev ## ruff check and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -54,7 +74,7 @@ fmt: dev ## Format and fix what ruff can
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: dev chromium lint ## Lint, then the whole suite (browser tests included)
+test: dev chromium html-checker lint ## Lint, then the whole suite (browser tests included)
 	$(BIN)/pytest
 
 assets: ## Rebuild static/ from GOV.UK Frontend Sass (needs Node and npm)

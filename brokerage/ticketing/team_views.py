@@ -330,7 +330,8 @@ def team_complimentary(ball: Ball):
         flash("Add a ticket type first: complimentary tickets are of one of its types.")
         return redirect(_ball_url(ball))
     form = ComplimentaryForm()
-    form.ticket_type.choices = [
+    # An empty first choice: nobody issues tickets of a type they did not pick.
+    form.ticket_type.choices = [("", "Choose a ticket type")] + [
         (t.id, f"{t.name} ({t.seats_per_ticket} seat{'s' if t.seats_per_ticket != 1 else ''})")
         for t in ball.ticket_types
     ]

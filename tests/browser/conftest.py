@@ -9,6 +9,8 @@ axe's accessibility violations.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import os
 import shutil
 import threading
@@ -17,9 +19,11 @@ from collections.abc import Callable
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Error, Page, Response, expect
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from tests.browser import html_checker
+from tests.browser.html_checker import HtmlChecker
 from tests.factories import PASSWORD
 
 CHROMIUM_ARGS = [
@@ -81,9 +85,23 @@ _CONSOLE_ERRORS: weakref.WeakKeyDictionary[BrowserContext, list[tuple[str, str]]
 )
 
 
+# Each context's documents as the server sent them (responses; their bodies are
+# read only when a page is checked, outside the event handler).
+_DOCUMENTS: weakref.WeakKeyDictionary[BrowserContext, list[Response]] = weakref.WeakKeyDictionary()
+
+
 def _watch(context: BrowserContext) -> None:
     errors: list[tuple[str, str]] = []
     _CONSOLE_ERRORS[context] = errors
+    documents: list[Response] = []
+    _DOCUMENTS[context] = documents
+
+    def on_response(response: Response) -> None:
+        if response.request.resource_type == "document" and not 300 <= response.status < 400:
+            documents.append(response)
+            del documents[:-20]
+
+    context.on("response", on_response)
 
     def on_console(message) -> None:
         # Do not touch message.page here: the sync API cannot call back from a handler.
@@ -127,12 +145,44 @@ def _unexpected_console_errors(page: Page) -> list[str]:
 
 
 _AXE = Axe()
+_HTML_CHECKER: HtmlChecker | None = None
+
+
+def _html_checker() -> HtmlChecker:
+    """The Nu HTML Checker, started on first use and stopped when the tests end."""
+    global _HTML_CHECKER
+    if _HTML_CHECKER is None:
+        reason = html_checker.missing()
+        if reason:
+            if os.environ.get("CI"):
+                pytest.fail(reason)
+            pytest.skip(reason)
+        _HTML_CHECKER = HtmlChecker()
+        atexit.register(_HTML_CHECKER.stop)
+    return _HTML_CHECKER
+
+
+def _sent_html(page: Page) -> str:
+    """The HTML the server sent for the page now shown (its source, as the Nu HTML
+    Checker wants it), or the browser's serialisation if no response was seen."""
+    here = page.url.split("#")[0]
+    for response in reversed(_DOCUMENTS.get(page.context, [])):
+        if response.url.split("#")[0] == here and response.frame.parent_frame is None:
+            with contextlib.suppress(Error):
+                return response.text()
+    return page.content()
+
+
+def _check_html(page: Page) -> None:
+    errors = _html_checker().errors(_sent_html(page))
+    assert not errors, f"{len(errors)} HTML errors on {page.url}:\n" + "\n".join(errors)
 
 
 def _check_page(page: Page, *, axe: bool = True) -> None:
     """Assert that the page has no accessibility violations (axe-core, every rule it
-    runs by default) and that the browser logged no errors, such as a
-    Content-Security-Policy refusal of inline script or style.
+    runs by default), that the browser logged no errors, such as a
+    Content-Security-Policy refusal of inline script or style, and that the HTML the
+    server sent has no errors (the Nu HTML Checker).
 
     axe runs inside the page, so it needs JavaScript: pass axe=False in a context
     with JavaScript switched off (the same pages are checked in the other tests).
@@ -149,6 +199,7 @@ def _check_page(page: Page, *, axe: bool = True) -> None:
     errors = _unexpected_console_errors(page)
     assert not errors, f"console errors on {page.url}: {errors}"
     _CONSOLE_ERRORS.get(page.context, []).clear()
+    _check_html(page)
 
 
 @pytest.fixture
