@@ -5,7 +5,11 @@ from __future__ import annotations
 from flask import Flask
 
 from brokerage import config as config_module
+from brokerage import static_files
 from brokerage.config import ROOT
+
+# Computed once per process: static/ changes only with a release.
+STATIC_VERSION = static_files.fingerprint(ROOT / "static")
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -13,6 +17,7 @@ def create_app(config: dict | None = None) -> Flask:
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
+        static_url_path=f"/static/{STATIC_VERSION}",
         instance_path=str(ROOT / "instance"),
     )
     app.config.from_mapping(config_module.load(config))
@@ -30,6 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     templating.configure(app)
     security.configure(app)
+    static_files.configure(app)
 
     # Importing a domain's views attaches its routes to its blueprint.
     from brokerage.accounts import views as accounts
