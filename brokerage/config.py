@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
@@ -49,9 +50,21 @@ SETTINGS = (
     ),
     Setting("SERVER_NAME", "(unset)", "Flask's SERVER_NAME; leave unset behind a proxy"),
     Setting(
-        "BASE_URL", "http://127.0.0.1:5000", "site address for links in emails written by commands"
+        "BASE_URL",
+        "(required in production; http://127.0.0.1:5000 in development)",
+        "the site's address, e.g. https://digital.example.org: every link in every email "
+        "starts with it",
     ),
-    Setting("PREFERRED_URL_SCHEME", "https (http in development)", "scheme for links in emails"),
+    Setting(
+        "TRUSTED_HOSTS",
+        "(BASE_URL's host)",
+        "other host names the site answers to, comma-separated; any other Host is refused",
+    ),
+    Setting(
+        "PREFERRED_URL_SCHEME",
+        "https (http in development)",
+        "scheme of links built from a request (Stripe's return address); emails use BASE_URL",
+    ),
     Setting("MAIL_SERVER", "localhost", "SMTP host for the email worker"),
     Setting("MAIL_PORT", "25", "SMTP port"),
     Setting("MAIL_USERNAME", "(unset)", "SMTP user, if the server needs one"),
@@ -128,6 +141,40 @@ def _database_url(env: str) -> str:
     return "sqlite:///" + str(INSTANCE / "brokerage.db")
 
 
+# Where links point outside production when BASE_URL is not set: tests' client asks for
+# http://localhost, `flask run` serves http://127.0.0.1:5000.
+_LOCAL_BASE_URL = {"development": "http://127.0.0.1:5000", "testing": "http://localhost"}
+
+
+def _base_url(env: str, given: str | None = None) -> str:
+    """The site's address, checked: links in emails are built from it, never from a request."""
+    url = (given or os.environ.get("BASE_URL") or "").strip()
+    if not url:
+        if env == "production":
+            raise ConfigError(
+                "BASE_URL must be set in production: the site's address, e.g. "
+                "https://digital.example.org. Links in emails are built from it."
+            )
+        return _LOCAL_BASE_URL[env]
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(
+            f"BASE_URL must be a site address like https://digital.example.org, not {url!r}"
+        )
+    return url.rstrip("/")
+
+
+def _trusted_hosts(env: str, base_url: str) -> list[str]:
+    """The host names requests may name: BASE_URL's, TRUSTED_HOSTS's, and outside
+    production the local ones. Werkzeug answers 400 to any other Host header."""
+    hosts = [urlsplit(base_url).hostname]
+    extra = os.environ.get("TRUSTED_HOSTS", "")
+    hosts += [h.strip().lower() for h in extra.split(",") if h.strip()]
+    if env != "production":
+        hosts += ["localhost", "127.0.0.1"]
+    return list(dict.fromkeys(hosts))
+
+
 def load(overrides: dict | None = None) -> dict:
     """Build the Flask config mapping from the environment, then apply overrides."""
     env = os.environ.get("APP_ENV", "production").strip().lower()
@@ -158,7 +205,7 @@ def load(overrides: dict | None = None) -> dict:
         "SERVICE_EMAIL": os.environ.get("SERVICE_EMAIL", "digital.inclusion@example.org"),
         "TESTING": env == "testing",
         "SERVER_NAME": os.environ.get("SERVER_NAME") or None,
-        "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
+        "BASE_URL": _base_url(env, (overrides or {}).get("BASE_URL")),
         "PREFERRED_URL_SCHEME": os.environ.get(
             "PREFERRED_URL_SCHEME", "https" if production else "http"
         ),
@@ -229,4 +276,6 @@ def load(overrides: dict | None = None) -> dict:
     config["IMPACT_HOUR_VALUE_HIGH_PENCE"] = high
     if overrides:
         config.update(overrides)
+    if not (overrides and "TRUSTED_HOSTS" in overrides):
+        config["TRUSTED_HOSTS"] = _trusted_hosts(env, config["BASE_URL"])
     return config

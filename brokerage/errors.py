@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
-from flask import Flask, render_template
+from flask import Flask, Response, render_template
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from brokerage.extensions import db
 
@@ -63,6 +63,16 @@ def register(app: Flask) -> None:
             400,
             "The form had expired or was sent from another site. Go back, refresh the page "
             "and try again.",
+        )
+
+    @app.errorhandler(SecurityError)
+    def unknown_host(exc: SecurityError):
+        # A Host (or X-Forwarded-Host) this site is not configured for: no page can be
+        # built, since every link on it would name that host. Plain words, nothing else.
+        return Response(
+            "Bad request: this site does not answer to that address.\n",
+            400,
+            mimetype="text/plain",
         )
 
     @app.errorhandler(HTTPException)

@@ -14,6 +14,7 @@ from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 from markupsafe import Markup
 
 from brokerage.columns import utcnow
+from brokerage.links import site_url
 from brokerage.permissions import Action, can
 
 LONDON = ZoneInfo("Europe/London")
@@ -120,7 +121,10 @@ def configure(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["waited"] = format_waited
-    app.jinja_env.globals.update(can=can, Action=Action, error_summary=error_summary)
+    # Emails link with site_url (BASE_URL), never url_for(_external=True) (the request's Host).
+    app.jinja_env.globals.update(
+        can=can, Action=Action, error_summary=error_summary, site_url=site_url
+    )
 
     @app.context_processor
     def service():

@@ -12,6 +12,7 @@ from brokerage.config import INSTANCE, SETTINGS, ConfigError, load
 from brokerage.extensions import db
 
 KEY = "k" * 64
+SITE = "https://digital.example.org"
 
 
 @pytest.fixture(autouse=True)
@@ -53,6 +54,7 @@ def test_without_app_env_the_app_runs_as_production():
 
 def test_production_uses_the_secret_key_from_the_environment(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", KEY)
+    monkeypatch.setenv("BASE_URL", SITE)
 
     config = load()
     assert config["APP_ENV"] == "production"
@@ -61,7 +63,7 @@ def test_production_uses_the_secret_key_from_the_environment(monkeypatch):
 
 
 def test_a_secret_key_given_to_create_app_counts_as_set():
-    config = load({"APP_ENV": "production", "SECRET_KEY": KEY})
+    config = load({"APP_ENV": "production", "SECRET_KEY": KEY, "BASE_URL": SITE})
     assert config["SECRET_KEY"] == KEY
 
 
@@ -75,6 +77,59 @@ def test_development_and_tests_run_without_a_secret_key(monkeypatch, env):
     assert "do-not-use-in-production" in config["SECRET_KEY"]
 
 
+# --- BASE_URL and the hosts the site answers to ------------------------------------------
+
+
+def test_production_will_not_start_without_base_url(monkeypatch):
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", KEY)
+
+    with pytest.raises(ConfigError, match="BASE_URL must be set in production"):
+        load()
+    monkeypatch.setenv("BASE_URL", "  ")
+    with pytest.raises(ConfigError, match="BASE_URL must be set in production"):
+        create_app()
+
+
+@pytest.mark.parametrize(
+    "given", ["digital.example.org", "ftp://digital.example.org", "https://", "https://x.org/?a=1"]
+)
+def test_a_base_url_that_is_not_a_site_address_stops_the_app(monkeypatch, given):
+    monkeypatch.setenv("APP_ENV", "development")
+    monkeypatch.setenv("BASE_URL", given)
+    with pytest.raises(ConfigError, match="BASE_URL must be a site address"):
+        load()
+
+
+def test_production_answers_only_to_base_urls_host_and_those_listed(monkeypatch):
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", KEY)
+    monkeypatch.setenv("BASE_URL", SITE + "/")
+
+    config = load()
+    assert config["BASE_URL"] == SITE
+    assert config["TRUSTED_HOSTS"] == ["digital.example.org"]
+
+    monkeypatch.setenv("TRUSTED_HOSTS", " www.digital.example.org, ,Admin.Example.org")
+    assert load()["TRUSTED_HOSTS"] == [
+        "digital.example.org",
+        "www.digital.example.org",
+        "admin.example.org",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("env", "base_url"),
+    [("development", "http://127.0.0.1:5000"), ("testing", "http://localhost")],
+)
+def test_outside_production_the_local_hosts_are_served(monkeypatch, env, base_url):
+    monkeypatch.setenv("APP_ENV", env)
+
+    config = load()
+    assert config["BASE_URL"] == base_url
+    assert {"localhost", "127.0.0.1"} <= set(config["TRUSTED_HOSTS"])
+
+
 # --- APP_ENV -----------------------------------------------------------------------------
 
 
@@ -82,6 +137,7 @@ def test_development_and_tests_run_without_a_secret_key(monkeypatch, env):
 def test_an_unknown_app_env_stops_the_app(monkeypatch, value):
     monkeypatch.setenv("APP_ENV", value)
     monkeypatch.setenv("SECRET_KEY", KEY)
+    monkeypatch.setenv("BASE_URL", SITE)
 
     with pytest.raises(
         ConfigError, match="APP_ENV must be one of development, testing, production"
@@ -116,6 +172,7 @@ def test_app_env_ignores_case_and_spaces(monkeypatch):
 )
 def test_database_url_is_given_the_driver_sqlalchemy_needs(monkeypatch, given, used):
     monkeypatch.setenv("SECRET_KEY", KEY)
+    monkeypatch.setenv("BASE_URL", SITE)
     monkeypatch.setenv("DATABASE_URL", given)
 
     assert load()["SQLALCHEMY_DATABASE_URI"] == used
@@ -123,6 +180,7 @@ def test_database_url_is_given_the_driver_sqlalchemy_needs(monkeypatch, given, u
 
 def test_without_database_url_the_app_uses_sqlite_in_the_instance_folder(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", KEY)
+    monkeypatch.setenv("BASE_URL", SITE)
     assert load()["SQLALCHEMY_DATABASE_URI"] == "sqlite:///" + str(INSTANCE / "brokerage.db")
     monkeypatch.setenv("APP_ENV", "testing")
     assert load()["SQLALCHEMY_DATABASE_URI"] == "sqlite:///" + str(INSTANCE / "test.db")
@@ -161,6 +219,7 @@ def test_a_mail_port_that_is_not_a_number_stops_the_app(monkeypatch):
 def test_defaults_for_each_environment(monkeypatch, env, secure, outbox_view, hsts, scheme):
     monkeypatch.setenv("APP_ENV", env)
     monkeypatch.setenv("SECRET_KEY", KEY)
+    monkeypatch.setenv("BASE_URL", SITE)
 
     config = load()
     assert config["SESSION_COOKIE_SECURE"] is secure

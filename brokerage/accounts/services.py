@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, url_for
+from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -13,6 +13,7 @@ from brokerage.accounts.models import User, new_session_token
 from brokerage.columns import utcnow
 from brokerage.errors import DomainError
 from brokerage.extensions import db
+from brokerage.links import site_url
 from brokerage.notifications.services import queue_email
 
 MIN_PASSWORD_LENGTH = 10
@@ -108,7 +109,7 @@ def send_verification_email(user: User) -> None:
         "verify_email",
         "Confirm your email address",
         user=user,
-        link=url_for("accounts.verify_email", token=_verify_token(user), _external=True),
+        link=site_url("accounts.verify_email", token=_verify_token(user)),
         hours=current_app.config["EMAIL_VERIFY_MAX_AGE"] // 3600,
     )
 
@@ -130,8 +131,8 @@ def sign_up(name: str, email: str, password: str) -> User | None:
             "account_exists",
             "You already have an account",
             user=existing,
-            sign_in=url_for("accounts.sign_in", _external=True),
-            reset=url_for("accounts.forgot_password", _external=True),
+            sign_in=site_url("accounts.sign_in"),
+            reset=site_url("accounts.forgot_password"),
         )
         return None
     user = User(name=name.strip(), email=email, password_hash=hash_password(password))
@@ -186,7 +187,7 @@ def request_password_reset(email: str) -> None:
         "reset_password",
         "Reset your password",
         user=user,
-        link=url_for("accounts.reset_password", token=_reset_token(user), _external=True),
+        link=site_url("accounts.reset_password", token=_reset_token(user)),
         minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60,
     )
 
@@ -211,7 +212,7 @@ def _set_password(user: User, password: str) -> None:
         "password_changed",
         "Your password has been changed",
         user=user,
-        reset=url_for("accounts.forgot_password", _external=True),
+        reset=site_url("accounts.forgot_password"),
     )
 
 
