@@ -244,6 +244,8 @@ def load(overrides: dict | None = None) -> dict:
         "RATELIMIT_SIGN_UP": "5 per minute;30 per hour",
         "RATELIMIT_PASSWORD_RESET": "5 per minute;30 per hour",
         "RATELIMIT_FIND_TICKETS": "5 per minute;30 per hour",
+        # Wrong current passwords on the change-password form, per account.
+        "RATELIMIT_CHANGE_PASSWORD": "5 per 15 minutes;20 per day",
         "RATELIMIT_CHECKOUT": os.environ.get("RATELIMIT_CHECKOUT", "10 per minute;60 per hour"),
         "HSTS": production,
         # The ball's payments. Without a secret key the local stand-in checkout is used

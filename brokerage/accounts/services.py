@@ -16,37 +16,42 @@ from brokerage.extensions import db
 from brokerage.links import site_url
 from brokerage.notifications.services import queue_email
 
-MIN_PASSWORD_LENGTH = 10
+# ASVS level 2 (V2.1.1): at least 12 characters.
+MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256
 # The most common passwords of at least MIN_PASSWORD_LENGTH characters: refused outright.
 COMMON_PASSWORDS = frozenset(
     {
-        "1234567890",
-        "0123456789",
-        "1q2w3e4r5t",
-        "qwertyuiop",
-        "password12",
-        "password123",
+        "123456789012",
+        "1234567890123",
+        "1q2w3e4r5t6y",
+        "qwertyuiop12",
+        "qwertyuiop123",
         "password1234",
-        "iloveyou12",
+        "password12345",
+        "password123456",
+        "iloveyou1234",
         "1qaz2wsx3edc",
-        "qwerty1234",
-        "qwerty12345",
-        "abcdefghij",
-        "letmein123",
-        "welcome123",
+        "qwerty123456",
+        "abcdefghijkl",
+        "letmein12345",
+        "welcome12345",
         "administrator",
-        "passw0rd123",
-        "football123",
-        "1111111111",
-        "aaaaaaaaaa",
-        "changeme123",
+        "administrator1",
+        "passw0rd1234",
+        "football1234",
+        "changeme1234",
+        "correcthorsebatterystaple",
     }
 )
 
 
 class TokenInvalid(DomainError):
     """A link from an email that is broken, used, or for someone else."""
+
+
+class WrongPassword(DomainError):
+    """The current password given to change it is not the account's."""
 
 
 class TokenExpired(DomainError):
@@ -228,7 +233,7 @@ def reset_password(token: str, password: str) -> User:
 
 def change_password(user: User, current_password: str, new_password: str) -> None:
     if not check_password_hash(user.password_hash, current_password):
-        raise DomainError("Your current password is not right")
+        raise WrongPassword("Your current password is not right")
     _set_password(user, new_password)
     db.session.flush()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
 from brokerage.accounts import bp, services
@@ -138,16 +138,35 @@ def reset_password(token: str):
     return render_template("accounts/reset_password.html", form=form, user=user)
 
 
+def _account_key() -> str:
+    return f"account:{current_user.id}"
+
+
+def _guessed_wrong(response) -> bool:
+    return bool(g.get("wrong_current_password"))
+
+
 @bp.route("/password/change", methods=["GET", "POST"])
 @require(Action.ACCOUNT)
+# Only wrong current passwords count, per account: someone holding a stolen session
+# cannot try guess after guess, and a typo in the new password costs nothing.
+@limiter.limit(
+    lambda: current_app.config["RATELIMIT_CHANGE_PASSWORD"],
+    key_func=_account_key,
+    methods=["POST"],
+    deduct_when=_guessed_wrong,
+)
 def change_password():
     form = ChangePasswordForm()
     form.account_email = current_user.email
     if form.validate_on_submit():
         try:
             services.change_password(current_user, form.current_password.data, form.password.data)
-        except DomainError as exc:
+        except services.WrongPassword as exc:
+            g.wrong_current_password = True
             form.current_password.errors.append(str(exc))
+        except DomainError as exc:
+            form.password.errors.append(str(exc))
         else:
             db.session.commit()
             # The session token changed: sign this browser in again, others stay out.
