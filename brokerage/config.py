@@ -100,7 +100,8 @@ SETTINGS = (
     ),
     Setting(
         "STRIPE_WEBHOOK_SECRET",
-        "(a fixed local secret outside production)",
+        "(required with STRIPE_SECRET_KEY; without one, outside production, a published "
+        "stand-in secret)",
         "signing secret of the Stripe webhook endpoint /ball/stripe/webhook",
     ),
     Setting("STRIPE_API_BASE", "(Stripe's)", "another API address, e.g. a recording test server"),
@@ -173,6 +174,32 @@ def _trusted_hosts(env: str, base_url: str) -> list[str]:
     if env != "production":
         hosts += ["localhost", "127.0.0.1"]
     return list(dict.fromkeys(hosts))
+
+
+# Signs the stand-in checkout's webhooks. It is published (here), so it proves nothing: it
+# is accepted only where no real payment can happen, with no Stripe key, outside production.
+STAND_IN_WEBHOOK_SECRET = "whsec_local_stand_in_not_secret"  # noqa: S105
+
+
+def _check_webhook_secret(config: dict, production: bool) -> None:
+    """With a Stripe key, webhooks must be verified with the endpoint's real secret."""
+    key = config.get("STRIPE_SECRET_KEY")
+    secret = config.get("STRIPE_WEBHOOK_SECRET")
+    if not secret and not key and not production:
+        config["STRIPE_WEBHOOK_SECRET"] = STAND_IN_WEBHOOK_SECRET
+        return
+    if key and not secret:
+        raise ConfigError(
+            "STRIPE_WEBHOOK_SECRET must be set when STRIPE_SECRET_KEY is: the signing secret "
+            "(whsec_...) of the webhook endpoint /ball/stripe/webhook, from Stripe's dashboard "
+            "or `stripe listen`. Without it anyone could post a forged payment."
+        )
+    if secret == STAND_IN_WEBHOOK_SECRET and (key or production):
+        raise ConfigError(
+            "STRIPE_WEBHOOK_SECRET is the published stand-in secret, which only the local "
+            "stand-in checkout may use: set the real signing secret (whsec_...) of the "
+            "webhook endpoint /ball/stripe/webhook."
+        )
 
 
 def load(overrides: dict | None = None) -> dict:
@@ -251,8 +278,7 @@ def load(overrides: dict | None = None) -> dict:
         # The ball's payments. Without a secret key the local stand-in checkout is used
         # (refused in production); its webhooks are signed with a local secret.
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY") or None,
-        "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET")
-        or (None if production else "whsec_local_stand_in_not_secret"),
+        "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET") or None,
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE") or None,
         "BALL_HOLD_MINUTES": _int("BALL_HOLD_MINUTES", os.environ.get("BALL_HOLD_MINUTES"), 30),
         "BALL_PAGE_CACHE_SECONDS": _int(
@@ -278,6 +304,7 @@ def load(overrides: dict | None = None) -> dict:
     config["IMPACT_HOUR_VALUE_HIGH_PENCE"] = high
     if overrides:
         config.update(overrides)
+    _check_webhook_secret(config, production)
     if not (overrides and "TRUSTED_HOSTS" in overrides):
         config["TRUSTED_HOSTS"] = _trusted_hosts(env, config["BASE_URL"])
     return config

@@ -8,7 +8,13 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from brokerage import create_app
-from brokerage.config import INSTANCE, SETTINGS, ConfigError, load
+from brokerage.config import (
+    INSTANCE,
+    SETTINGS,
+    STAND_IN_WEBHOOK_SECRET,
+    ConfigError,
+    load,
+)
 from brokerage.extensions import db
 
 KEY = "k" * 64
@@ -128,6 +134,50 @@ def test_outside_production_the_local_hosts_are_served(monkeypatch, env, base_ur
     config = load()
     assert config["BASE_URL"] == base_url
     assert {"localhost", "127.0.0.1"} <= set(config["TRUSTED_HOSTS"])
+
+
+# --- Stripe's webhook secret -----------------------------------------------------------
+
+
+def test_a_stripe_key_without_a_webhook_secret_stops_the_app(monkeypatch):
+    monkeypatch.setenv("APP_ENV", "development")
+    monkeypatch.setenv("STRIPE_SECRET_KEY", "sk_test_staging")
+
+    with pytest.raises(ConfigError, match="STRIPE_WEBHOOK_SECRET must be set when STRIPE_SECRET"):
+        load()
+    with pytest.raises(ConfigError, match="STRIPE_WEBHOOK_SECRET must be set"):
+        create_app()
+    monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", "whsec_real_staging_secret")
+    assert load()["STRIPE_WEBHOOK_SECRET"] == "whsec_real_staging_secret"
+
+
+@pytest.mark.parametrize("env", ["development", "testing", "production"])
+def test_the_published_stand_in_secret_is_refused_with_a_stripe_key(monkeypatch, env):
+    monkeypatch.setenv("APP_ENV", env)
+    monkeypatch.setenv("SECRET_KEY", KEY)
+    monkeypatch.setenv("BASE_URL", SITE)
+    monkeypatch.setenv("STRIPE_SECRET_KEY", "sk_test_staging")
+    monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", STAND_IN_WEBHOOK_SECRET)
+
+    with pytest.raises(ConfigError, match="published stand-in secret"):
+        load()
+
+
+def test_production_never_takes_the_stand_in_secret(monkeypatch):
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", KEY)
+    monkeypatch.setenv("BASE_URL", SITE)
+
+    assert load()["STRIPE_WEBHOOK_SECRET"] is None  # every webhook refused
+    monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", STAND_IN_WEBHOOK_SECRET)
+    with pytest.raises(ConfigError, match="published stand-in secret"):
+        load()
+
+
+@pytest.mark.parametrize("env", ["development", "testing"])
+def test_without_stripe_keys_the_stand_in_secret_signs_local_webhooks(monkeypatch, env):
+    monkeypatch.setenv("APP_ENV", env)
+    assert load()["STRIPE_WEBHOOK_SECRET"] == STAND_IN_WEBHOOK_SECRET
 
 
 # --- APP_ENV -----------------------------------------------------------------------------
