@@ -19,6 +19,7 @@ from sqlalchemy import create_engine, inspect, text
 from brokerage import create_app
 from brokerage.extensions import db, limiter
 from tests import factories
+from tests.helpers import sign_in_as
 
 # Tables the migrations fill with reference data: kept between tests.
 REFERENCE_TABLES = {"ward", "beneficiary_group", "skill", "device_type", "alembic_version"}
@@ -116,9 +117,7 @@ def login(client):
     """Sign `user` in on the test client, as the sign-in page would."""
 
     def sign_in(user):
-        with client.session_transaction() as session:
-            session["_user_id"] = user.get_id()
-            session["_fresh"] = True
+        sign_in_as(client, user)
         return client
 
     return sign_in

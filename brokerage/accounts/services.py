@@ -9,6 +9,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from brokerage.accounts import sessions
 from brokerage.accounts.models import User, new_session_token
 from brokerage.columns import utcnow
 from brokerage.errors import DomainError
@@ -205,13 +206,14 @@ def user_for_reset_token(token: str) -> User:
     return user
 
 
-def _set_password(user: User, password: str) -> None:
+def _set_password(user: User, password: str, keep_session: str | None = None) -> None:
     problem = password_problem(password, user.email)
     if problem:
         raise DomainError(problem)
     user.password_hash = hash_password(password)
     # Signs out every other session and spends outstanding reset links.
     user.session_token = new_session_token()
+    sessions.end_others(user, keep=keep_session)
     queue_email(
         user.email,
         "password_changed",
@@ -231,10 +233,14 @@ def reset_password(token: str, password: str) -> User:
     return user
 
 
-def change_password(user: User, current_password: str, new_password: str) -> None:
+def change_password(
+    user: User, current_password: str, new_password: str, keep_session: str | None = None
+) -> None:
+    """Set a new password; every signed-in session but `keep_session` (this browser's
+    token) ends."""
     if not check_password_hash(user.password_hash, current_password):
         raise WrongPassword("Your current password is not right")
-    _set_password(user, new_password)
+    _set_password(user, new_password, keep_session)
     db.session.flush()
 
 

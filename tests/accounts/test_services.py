@@ -5,11 +5,12 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 import pytest
+from flask import session as flask_session
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
-from brokerage.accounts import load_user
+from brokerage.accounts import SESSION_KEY, load_user, sessions
 from brokerage.accounts import services as accounts
 from brokerage.accounts.models import User
 from brokerage.errors import DomainError
@@ -350,17 +351,29 @@ def test_resetting_the_password_through_the_email_also_verifies_the_address(make
 # --- changing the password ---------------------------------------------------------------
 
 
+def opens(session_id: str, token: str | None):
+    """Who a browser whose cookie holds `session_id` and session `token` is signed in as."""
+    flask_session[SESSION_KEY] = token
+    return load_user(session_id)
+
+
 def test_changing_the_password_signs_out_every_other_session(make):
     person = make.user(email="gina@example.org")
+    here = sessions.start(person, "Firefox on Windows")
+    elsewhere = sessions.start(person, "Safari on iPhone")
+    db.session.commit()
     old_session_id = person.get_id()
-    assert load_user(old_session_id) == person
+    assert opens(old_session_id, here) == person
+    assert opens(old_session_id, elsewhere) == person
 
-    accounts.change_password(person, make.PASSWORD, NEW_PASSWORD)
+    accounts.change_password(person, make.PASSWORD, NEW_PASSWORD, keep_session=here)
     db.session.commit()
 
     assert person.get_id() != old_session_id
-    assert load_user(old_session_id) is None
-    assert load_user(person.get_id()) == person
+    assert opens(old_session_id, here) is None
+    assert opens(person.get_id(), elsewhere) is None
+    assert opens(person.get_id(), here) == person
+    assert [s.user_agent for s in sessions.live(person)] == ["Firefox on Windows"]
     assert accounts.authenticate(person.email, NEW_PASSWORD) == person
     assert accounts.authenticate(person.email, make.PASSWORD) is None
     [email] = emails_to(person.email)
@@ -368,15 +381,29 @@ def test_changing_the_password_signs_out_every_other_session(make):
     assert "/account/password/forgot" in email.body_text
 
 
+def test_resetting_the_password_ends_every_session(make):
+    person = make.user(email="gina@example.org")
+    here = sessions.start(person, "Firefox on Windows")
+    db.session.commit()
+
+    accounts.reset_password(_reset_token_for(person.email), NEW_PASSWORD)
+    db.session.commit()
+
+    assert opens(person.get_id(), here) is None
+    assert sessions.live(person) == []
+
+
 def test_changing_the_password_needs_the_current_one(make):
     person = make.user(email="gina@example.org")
     session_id = person.get_id()
+    token = sessions.start(person, "pytest")
+    db.session.commit()
 
     with pytest.raises(DomainError, match="current password is not right"):
         accounts.change_password(person, "not my password", NEW_PASSWORD)
     db.session.rollback()
 
-    assert load_user(session_id) == person
+    assert opens(session_id, token) == person
     assert accounts.authenticate(person.email, make.PASSWORD) == person
     assert emails_to(person.email) == []
 
@@ -392,6 +419,10 @@ def test_changing_to_a_weak_password_is_refused(make):
 
 def test_load_user_refuses_a_session_id_without_its_token(make):
     person = make.user()
+    token = sessions.start(person, "pytest")
+    db.session.commit()
+    flask_session[SESSION_KEY] = token
+    assert load_user(person.get_id()) == person
     assert load_user(str(person.id)) is None
     assert load_user(f"{person.id}:") is None
     assert load_user("not-a-number:abc") is None
