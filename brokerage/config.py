@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
@@ -61,9 +62,21 @@ SETTINGS = (
     Setting("DATABASE_POOL_TIMEOUT_S", "10", "seconds to wait for a free pooled connection"),
     Setting("SERVER_NAME", "(unset)", "Flask's SERVER_NAME; leave unset behind a proxy"),
     Setting(
-        "BASE_URL", "http://127.0.0.1:5000", "site address for links in emails written by commands"
+        "BASE_URL",
+        "(required in production; http://127.0.0.1:5000 in development)",
+        "the site's address, e.g. https://digital.example.org: every link in every email "
+        "starts with it",
     ),
-    Setting("PREFERRED_URL_SCHEME", "https (http in development)", "scheme for links in emails"),
+    Setting(
+        "TRUSTED_HOSTS",
+        "(BASE_URL's host)",
+        "other host names the site answers to, comma-separated; any other Host is refused",
+    ),
+    Setting(
+        "PREFERRED_URL_SCHEME",
+        "https (http in development)",
+        "scheme of links built from a request (Stripe's return address); emails use BASE_URL",
+    ),
     Setting("MAIL_SERVER", "localhost", "SMTP host for the email worker"),
     Setting("MAIL_PORT", "25", "SMTP port"),
     Setting("MAIL_USERNAME", "(unset)", "SMTP user, if the server needs one"),
@@ -109,7 +122,8 @@ SETTINGS = (
     ),
     Setting(
         "STRIPE_WEBHOOK_SECRET",
-        "(a fixed local secret outside production)",
+        "(required with STRIPE_SECRET_KEY; without one, outside production, a published "
+        "stand-in secret)",
         "signing secret of the Stripe webhook endpoint /ball/stripe/webhook",
     ),
     Setting("STRIPE_API_BASE", "(Stripe's)", "another API address, e.g. a recording test server"),
@@ -148,6 +162,66 @@ def _database_url(env: str) -> str:
     if env == "testing":
         return "sqlite:///" + str(INSTANCE / "test.db")
     return "sqlite:///" + str(INSTANCE / "brokerage.db")
+
+
+# Where links point outside production when BASE_URL is not set: tests' client asks for
+# http://localhost, `flask run` serves http://127.0.0.1:5000.
+_LOCAL_BASE_URL = {"development": "http://127.0.0.1:5000", "testing": "http://localhost"}
+
+
+def _base_url(env: str, given: str | None = None) -> str:
+    """The site's address, checked: links in emails are built from it, never from a request."""
+    url = (given or os.environ.get("BASE_URL") or "").strip()
+    if not url:
+        if env == "production":
+            raise ConfigError(
+                "BASE_URL must be set in production: the site's address, e.g. "
+                "https://digital.example.org. Links in emails are built from it."
+            )
+        return _LOCAL_BASE_URL[env]
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(
+            f"BASE_URL must be a site address like https://digital.example.org, not {url!r}"
+        )
+    return url.rstrip("/")
+
+
+def _trusted_hosts(env: str, base_url: str) -> list[str]:
+    """The host names requests may name: BASE_URL's, TRUSTED_HOSTS's, and outside
+    production the local ones. Werkzeug answers 400 to any other Host header."""
+    hosts = [urlsplit(base_url).hostname]
+    extra = os.environ.get("TRUSTED_HOSTS", "")
+    hosts += [h.strip().lower() for h in extra.split(",") if h.strip()]
+    if env != "production":
+        hosts += ["localhost", "127.0.0.1"]
+    return list(dict.fromkeys(hosts))
+
+
+# Signs the stand-in checkout's webhooks. It is published (here), so it proves nothing: it
+# is accepted only where no real payment can happen, with no Stripe key, outside production.
+STAND_IN_WEBHOOK_SECRET = "whsec_local_stand_in_not_secret"  # noqa: S105
+
+
+def _check_webhook_secret(config: dict, production: bool) -> None:
+    """With a Stripe key, webhooks must be verified with the endpoint's real secret."""
+    key = config.get("STRIPE_SECRET_KEY")
+    secret = config.get("STRIPE_WEBHOOK_SECRET")
+    if not secret and not key and not production:
+        config["STRIPE_WEBHOOK_SECRET"] = STAND_IN_WEBHOOK_SECRET
+        return
+    if key and not secret:
+        raise ConfigError(
+            "STRIPE_WEBHOOK_SECRET must be set when STRIPE_SECRET_KEY is: the signing secret "
+            "(whsec_...) of the webhook endpoint /ball/stripe/webhook, from Stripe's dashboard "
+            "or `stripe listen`. Without it anyone could post a forged payment."
+        )
+    if secret == STAND_IN_WEBHOOK_SECRET and (key or production):
+        raise ConfigError(
+            "STRIPE_WEBHOOK_SECRET is the published stand-in secret, which only the local "
+            "stand-in checkout may use: set the real signing secret (whsec_...) of the "
+            "webhook endpoint /ball/stripe/webhook."
+        )
 
 
 def load(overrides: dict | None = None) -> dict:
@@ -189,7 +263,7 @@ def load(overrides: dict | None = None) -> dict:
         "SERVICE_EMAIL": os.environ.get("SERVICE_EMAIL", "digital.inclusion@example.org"),
         "TESTING": env == "testing",
         "SERVER_NAME": os.environ.get("SERVER_NAME") or None,
-        "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
+        "BASE_URL": _base_url(env, (overrides or {}).get("BASE_URL")),
         "PREFERRED_URL_SCHEME": os.environ.get(
             "PREFERRED_URL_SCHEME", "https" if production else "http"
         ),
@@ -234,13 +308,14 @@ def load(overrides: dict | None = None) -> dict:
         "RATELIMIT_SIGN_UP": "5 per minute;30 per hour",
         "RATELIMIT_PASSWORD_RESET": "5 per minute;30 per hour",
         "RATELIMIT_FIND_TICKETS": "5 per minute;30 per hour",
+        # Wrong current passwords on the change-password form, per account.
+        "RATELIMIT_CHANGE_PASSWORD": "5 per 15 minutes;20 per day",
         "RATELIMIT_CHECKOUT": os.environ.get("RATELIMIT_CHECKOUT", "10 per minute;60 per hour"),
         "HSTS": production,
         # The ball's payments. Without a secret key the local stand-in checkout is used
         # (refused in production); its webhooks are signed with a local secret.
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY") or None,
-        "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET")
-        or (None if production else "whsec_local_stand_in_not_secret"),
+        "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET") or None,
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE") or None,
         "BALL_HOLD_MINUTES": _int("BALL_HOLD_MINUTES", os.environ.get("BALL_HOLD_MINUTES"), 30),
         "BALL_PAGE_CACHE_SECONDS": _int(
@@ -266,4 +341,7 @@ def load(overrides: dict | None = None) -> dict:
     config["IMPACT_HOUR_VALUE_HIGH_PENCE"] = high
     if overrides:
         config.update(overrides)
+    _check_webhook_secret(config, production)
+    if not (overrides and "TRUSTED_HOSTS" in overrides):
+        config["TRUSTED_HOSTS"] = _trusted_hosts(env, config["BASE_URL"])
     return config

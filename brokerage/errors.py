@@ -6,11 +6,11 @@ import logging
 from collections.abc import Mapping
 from contextlib import suppress
 
-from flask import Flask, g, render_template
+from flask import Flask, Response, g, render_template
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from brokerage.extensions import db, login_manager
 
@@ -72,6 +72,16 @@ def register(app: Flask) -> None:
             400,
             "The form had expired or was sent from another site. Go back, refresh the page "
             "and try again.",
+        )
+
+    @app.errorhandler(SecurityError)
+    def unknown_host(exc: SecurityError):
+        # A Host (or X-Forwarded-Host) this site is not configured for: no page can be
+        # built, since every link on it would name that host. Plain words, nothing else.
+        return Response(
+            "Bad request: this site does not answer to that address.\n",
+            400,
+            mimetype="text/plain",
         )
 
     @app.errorhandler(HTTPException)

@@ -14,6 +14,7 @@ from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 from markupsafe import Markup
 
 from brokerage.columns import utcnow
+from brokerage.links import site_url
 from brokerage.permissions import Action, can
 
 LONDON = ZoneInfo("Europe/London")
@@ -84,6 +85,14 @@ def format_duration(seconds: int | None) -> str:
     return part(minutes, "minute")
 
 
+def csrf_field(form) -> Markup:
+    """A form's CSRF token as a hidden input without an id: a page with two forms
+    would otherwise have two elements with id="csrf_token". Nothing when CSRF is
+    switched off (as in some tests)."""
+    field = getattr(form, "csrf_token", None)
+    return field(id=False) if field is not None else Markup("")
+
+
 def error_summary(form) -> dict:
     """Parameters for govukErrorSummary: each field's first error linked to the field,
     then any form-level errors (which belong to no one field)."""
@@ -142,7 +151,14 @@ def configure(app: Flask) -> None:
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["waited"] = format_waited
     app.jinja_env.filters["duration"] = format_duration
-    app.jinja_env.globals.update(can=can, Action=Action, error_summary=error_summary)
+    # Emails link with site_url (BASE_URL), never url_for(_external=True) (the request's Host).
+    app.jinja_env.globals.update(
+        can=can,
+        Action=Action,
+        error_summary=error_summary,
+        site_url=site_url,
+        csrf_field=csrf_field,
+    )
 
     @app.context_processor
     def service():

@@ -21,6 +21,7 @@ from sqlalchemy import create_engine, inspect, text
 from brokerage import create_app
 from brokerage.extensions import db, limiter
 from tests import factories
+from tests.helpers import sign_in_as
 from tests.notifications.smtp import SMTPServer
 
 # Tables the migrations fill with reference data: kept between tests.
@@ -119,9 +120,7 @@ def login(client):
     """Sign `user` in on the test client, as the sign-in page would."""
 
     def sign_in(user):
-        with client.session_transaction() as session:
-            session["_user_id"] = user.get_id()
-            session["_fresh"] = True
+        sign_in_as(client, user)
         return client
 
     return sign_in

@@ -73,7 +73,7 @@ def test_create_team_member_refuses_a_weak_password(run):
     result = run("create-team-member", "new@example.org", "--name", "New", "--password", "short")
 
     assert result.exit_code != 0
-    assert "Password must be 10 characters or more" in result.output
+    assert "Password must be 12 characters or more" in result.output
     assert count(User) == 0
 
 

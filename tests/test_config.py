@@ -8,10 +8,17 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from brokerage import create_app
-from brokerage.config import INSTANCE, SETTINGS, ConfigError, load
+from brokerage.config import (
+    INSTANCE,
+    SETTINGS,
+    STAND_IN_WEBHOOK_SECRET,
+    ConfigError,
+    load,
+)
 from brokerage.extensions import db
 
 KEY = "k" * 64
+SITE = "https://digital.example.org"
 
 
 @pytest.fixture(autouse=True)
@@ -53,6 +60,7 @@ def test_without_app_env_the_app_runs_as_production():
 
 def test_production_uses_the_secret_key_from_the_environment(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", KEY)
+    monkeypatch.setenv("BASE_URL", SITE)
 
     config = load()
     assert config["APP_ENV"] == "production"
@@ -61,7 +69,7 @@ def test_production_uses_the_secret_key_from_the_environment(monkeypatch):
 
 
 def test_a_secret_key_given_to_create_app_counts_as_set():
-    config = load({"APP_ENV": "production", "SECRET_KEY": KEY})
+    config = load({"APP_ENV": "production", "SECRET_KEY": KEY, "BASE_URL": SITE})
     assert config["SECRET_KEY"] == KEY
 
 
@@ -75,6 +83,103 @@ def test_development_and_tests_run_without_a_secret_key(monkeypatch, env):
     assert "do-not-use-in-production" in config["SECRET_KEY"]
 
 
+# --- BASE_URL and the hosts the site answers to ------------------------------------------
+
+
+def test_production_will_not_start_without_base_url(monkeypatch):
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", KEY)
+
+    with pytest.raises(ConfigError, match="BASE_URL must be set in production"):
+        load()
+    monkeypatch.setenv("BASE_URL", "  ")
+    with pytest.raises(ConfigError, match="BASE_URL must be set in production"):
+        create_app()
+
+
+@pytest.mark.parametrize(
+    "given", ["digital.example.org", "ftp://digital.example.org", "https://", "https://x.org/?a=1"]
+)
+def test_a_base_url_that_is_not_a_site_address_stops_the_app(monkeypatch, given):
+    monkeypatch.setenv("APP_ENV", "development")
+    monkeypatch.setenv("BASE_URL", given)
+    with pytest.raises(ConfigError, match="BASE_URL must be a site address"):
+        load()
+
+
+def test_production_answers_only_to_base_urls_host_and_those_listed(monkeypatch):
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", KEY)
+    monkeypatch.setenv("BASE_URL", SITE + "/")
+
+    config = load()
+    assert config["BASE_URL"] == SITE
+    assert config["TRUSTED_HOSTS"] == ["digital.example.org"]
+
+    monkeypatch.setenv("TRUSTED_HOSTS", " www.digital.example.org, ,Admin.Example.org")
+    assert load()["TRUSTED_HOSTS"] == [
+        "digital.example.org",
+        "www.digital.example.org",
+        "admin.example.org",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("env", "base_url"),
+    [("development", "http://127.0.0.1:5000"), ("testing", "http://localhost")],
+)
+def test_outside_production_the_local_hosts_are_served(monkeypatch, env, base_url):
+    monkeypatch.setenv("APP_ENV", env)
+
+    config = load()
+    assert config["BASE_URL"] == base_url
+    assert {"localhost", "127.0.0.1"} <= set(config["TRUSTED_HOSTS"])
+
+
+# --- Stripe's webhook secret -----------------------------------------------------------
+
+
+def test_a_stripe_key_without_a_webhook_secret_stops_the_app(monkeypatch):
+    monkeypatch.setenv("APP_ENV", "development")
+    monkeypatch.setenv("STRIPE_SECRET_KEY", "sk_test_staging")
+
+    with pytest.raises(ConfigError, match="STRIPE_WEBHOOK_SECRET must be set when STRIPE_SECRET"):
+        load()
+    with pytest.raises(ConfigError, match="STRIPE_WEBHOOK_SECRET must be set"):
+        create_app()
+    monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", "whsec_real_staging_secret")
+    assert load()["STRIPE_WEBHOOK_SECRET"] == "whsec_real_staging_secret"
+
+
+@pytest.mark.parametrize("env", ["development", "testing", "production"])
+def test_the_published_stand_in_secret_is_refused_with_a_stripe_key(monkeypatch, env):
+    monkeypatch.setenv("APP_ENV", env)
+    monkeypatch.setenv("SECRET_KEY", KEY)
+    monkeypatch.setenv("BASE_URL", SITE)
+    monkeypatch.setenv("STRIPE_SECRET_KEY", "sk_test_staging")
+    monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", STAND_IN_WEBHOOK_SECRET)
+
+    with pytest.raises(ConfigError, match="published stand-in secret"):
+        load()
+
+
+def test_production_never_takes_the_stand_in_secret(monkeypatch):
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", KEY)
+    monkeypatch.setenv("BASE_URL", SITE)
+
+    assert load()["STRIPE_WEBHOOK_SECRET"] is None  # every webhook refused
+    monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", STAND_IN_WEBHOOK_SECRET)
+    with pytest.raises(ConfigError, match="published stand-in secret"):
+        load()
+
+
+@pytest.mark.parametrize("env", ["development", "testing"])
+def test_without_stripe_keys_the_stand_in_secret_signs_local_webhooks(monkeypatch, env):
+    monkeypatch.setenv("APP_ENV", env)
+    assert load()["STRIPE_WEBHOOK_SECRET"] == STAND_IN_WEBHOOK_SECRET
+
+
 # --- APP_ENV -----------------------------------------------------------------------------
 
 
@@ -82,6 +187,7 @@ def test_development_and_tests_run_without_a_secret_key(monkeypatch, env):
 def test_an_unknown_app_env_stops_the_app(monkeypatch, value):
     monkeypatch.setenv("APP_ENV", value)
     monkeypatch.setenv("SECRET_KEY", KEY)
+    monkeypatch.setenv("BASE_URL", SITE)
 
     with pytest.raises(
         ConfigError, match="APP_ENV must be one of development, testing, production"
@@ -116,6 +222,7 @@ def test_app_env_ignores_case_and_spaces(monkeypatch):
 )
 def test_database_url_is_given_the_driver_sqlalchemy_needs(monkeypatch, given, used):
     monkeypatch.setenv("SECRET_KEY", KEY)
+    monkeypatch.setenv("BASE_URL", SITE)
     monkeypatch.setenv("DATABASE_URL", given)
 
     assert load()["SQLALCHEMY_DATABASE_URI"] == used
@@ -123,6 +230,7 @@ def test_database_url_is_given_the_driver_sqlalchemy_needs(monkeypatch, given, u
 
 def test_without_database_url_the_app_uses_sqlite_in_the_instance_folder(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", KEY)
+    monkeypatch.setenv("BASE_URL", SITE)
     assert load()["SQLALCHEMY_DATABASE_URI"] == "sqlite:///" + str(INSTANCE / "brokerage.db")
     monkeypatch.setenv("APP_ENV", "testing")
     assert load()["SQLALCHEMY_DATABASE_URI"] == "sqlite:///" + str(INSTANCE / "test.db")
@@ -161,6 +269,7 @@ def test_a_mail_port_that_is_not_a_number_stops_the_app(monkeypatch):
 def test_defaults_for_each_environment(monkeypatch, env, secure, outbox_view, hsts, scheme):
     monkeypatch.setenv("APP_ENV", env)
     monkeypatch.setenv("SECRET_KEY", KEY)
+    monkeypatch.setenv("BASE_URL", SITE)
 
     config = load()
     assert config["SESSION_COOKIE_SECURE"] is secure

@@ -81,6 +81,7 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "accounts.resend_verification": {"POST": SIGNED_IN},
     "accounts.sign_in": {"GET": EVERYONE, "POST": EVERYONE},
     "accounts.sign_out": {"POST": SIGNED_IN},
+    "accounts.sign_out_others": {"POST": SIGNED_IN},
     "accounts.forgot_password": {"GET": EVERYONE, "POST": EVERYONE},
     "accounts.reset_password": {"GET": EVERYONE, "POST": EVERYONE},
     "accounts.change_password": {"GET": SIGNED_IN, "POST": SIGNED_IN},

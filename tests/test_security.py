@@ -190,6 +190,8 @@ def production_client(app):
         {
             "APP_ENV": "production",
             "SECRET_KEY": "x" * 32,
+            # The test client asks for http://localhost: that is the site's address here.
+            "BASE_URL": "http://localhost",
             "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
         }
     )

@@ -7,7 +7,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput,
 from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
 
-from brokerage.accounts.services import password_problem
+from brokerage.accounts.services import MIN_PASSWORD_LENGTH, password_problem
 
 
 def email_field(
@@ -59,8 +59,8 @@ class SignUpForm(NewPasswordMixin, FlaskForm):
     password = PasswordField(
         "Create a password",
         widget=GovPasswordInput(),
-        description="At least 10 characters. Three random words together are easy to "
-        "remember and hard to guess.",
+        description=f"At least {MIN_PASSWORD_LENGTH} characters. Three random words together "
+        "are easy to remember and hard to guess.",
         validators=[InputRequired(message="Enter a password")],
     )
     submit = SubmitField("Create account", widget=GovSubmitInput())
@@ -85,7 +85,7 @@ class ResetPasswordForm(NewPasswordMixin, FlaskForm):
     password = PasswordField(
         "New password",
         widget=GovPasswordInput(),
-        description="At least 10 characters.",
+        description=f"At least {MIN_PASSWORD_LENGTH} characters.",
         validators=[InputRequired(message="Enter a new password")],
     )
     submit = SubmitField("Save new password", widget=GovSubmitInput())
@@ -100,7 +100,7 @@ class ChangePasswordForm(NewPasswordMixin, FlaskForm):
     password = PasswordField(
         "New password",
         widget=GovPasswordInput(),
-        description="At least 10 characters.",
+        description=f"At least {MIN_PASSWORD_LENGTH} characters.",
         validators=[InputRequired(message="Enter a new password")],
     )
     submit = SubmitField("Change password", widget=GovSubmitInput())

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from brokerage.columns import TimestampMixin, UTCDateTime
@@ -58,3 +58,33 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
+
+
+class UserSession(db.Model):
+    """One signed-in browser. The cookie carries a random token; only its hash is kept,
+    and a session whose row is ended (signed out, or ended from another device or by a
+    password change) no longer signs anyone in, even with a copy of the cookie."""
+
+    __tablename__ = "user_session"
+    __table_args__ = (Index("ix_user_session_user_id_ended_at", "user_id", "ended_at"),)
+
+    # SHA-256 of the token in the cookie, in hex.
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    # Refreshed at most once a minute, so a busy page costs no extra writes.
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    # "Firefox on Windows": enough to recognise a device, not the full header.
+    user_agent: Mapped[str] = mapped_column(String(120), nullable=False, default="")
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+    @property
+    def is_active(self) -> bool:
+        return self.ended_at is None
+
+    def __repr__(self) -> str:
+        return f"<UserSession {self.id[:8]} user={self.user_id}>"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from brokerage.accounts import bp, services
+from brokerage.accounts import SESSION_KEY, bp, services, sessions
 from brokerage.accounts.forms import (
     ActionForm,
     ChangePasswordForm,
@@ -89,8 +89,10 @@ def sign_in():
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user is not None:
+            token = sessions.start(user, request.headers.get("User-Agent"))
             db.session.commit()
             login_user(user)
+            session[SESSION_KEY] = token
             return redirect(next_url or url_for("main.home"))
         # One message for both a wrong address and a wrong password.
         form.email.errors.append("Enter a correct email address and password")
@@ -102,9 +104,29 @@ def sign_in():
 def sign_out():
     form = ActionForm()
     if form.validate_on_submit():
+        sessions.end(session.get(SESSION_KEY))
+        db.session.commit()
         logout_user()
+        session.pop(SESSION_KEY, None)
         flash("You have signed out.", "success")
     return redirect(url_for("main.home"))
+
+
+@bp.route("/sessions/sign-out-others", methods=["POST"])
+@require(Action.ACCOUNT)
+def sign_out_others():
+    form = ActionForm()
+    if form.validate_on_submit():
+        ended = sessions.end_others(current_user, keep=session.get(SESSION_KEY))
+        db.session.commit()
+        if ended:
+            flash(
+                f"You have signed out of {ended} other {'device' if ended == 1 else 'devices'}.",
+                "success",
+            )
+        else:
+            flash("You were not signed in anywhere else.", "success")
+    return redirect(url_for("accounts.account"))
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -133,21 +155,46 @@ def reset_password(token: str):
         user = services.reset_password(token, form.password.data)
         db.session.commit()
         logout_user()
+        session.pop(SESSION_KEY, None)
         flash("Your password has been changed. Sign in with your new password.", "success")
         return redirect(url_for("accounts.sign_in"))
     return render_template("accounts/reset_password.html", form=form, user=user)
 
 
+def _account_key() -> str:
+    return f"account:{current_user.id}"
+
+
+def _guessed_wrong(response) -> bool:
+    return bool(g.get("wrong_current_password"))
+
+
 @bp.route("/password/change", methods=["GET", "POST"])
 @require(Action.ACCOUNT)
+# Only wrong current passwords count, per account: someone holding a stolen session
+# cannot try guess after guess, and a typo in the new password costs nothing.
+@limiter.limit(
+    lambda: current_app.config["RATELIMIT_CHANGE_PASSWORD"],
+    key_func=_account_key,
+    methods=["POST"],
+    deduct_when=_guessed_wrong,
+)
 def change_password():
     form = ChangePasswordForm()
     form.account_email = current_user.email
     if form.validate_on_submit():
         try:
-            services.change_password(current_user, form.current_password.data, form.password.data)
-        except DomainError as exc:
+            services.change_password(
+                current_user,
+                form.current_password.data,
+                form.password.data,
+                keep_session=session.get(SESSION_KEY),
+            )
+        except services.WrongPassword as exc:
+            g.wrong_current_password = True
             form.current_password.errors.append(str(exc))
+        except DomainError as exc:
+            form.password.errors.append(str(exc))
         else:
             db.session.commit()
             # The session token changed: sign this browser in again, others stay out.
@@ -160,4 +207,14 @@ def change_password():
 @bp.route("/")
 @require(Action.ACCOUNT)
 def account():
-    return render_template("accounts/account.html", resend_form=ActionForm())
+    token = session.get(SESSION_KEY)
+    signed_in = [
+        (found, sessions.is_current(found, token)) for found in sessions.live(current_user)
+    ]
+    # This device first, then the others by when they were last used.
+    signed_in.sort(key=lambda pair: not pair[1])
+    return render_template(
+        "accounts/account.html",
+        resend_form=ActionForm(),
+        signed_in=signed_in,
+    )

@@ -9,13 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from flask import url_for
 from sqlalchemy import func, select
 
 from brokerage.accounts.models import User
 from brokerage.columns import utcnow
 from brokerage.errors import DomainError, NotAllowed
 from brokerage.extensions import db
+from brokerage.links import site_url
 from brokerage.listings.models import (
     LISTING_TRANSITIONS,
     Condition,
@@ -270,7 +270,7 @@ def moderate(
     record(listing, action, team_member, comment)
     listing.review_comment = comment
     template, subject = MODERATION[action]
-    link = url_for(f"{listing.side.value}s.show", item_id=listing.id, _external=True)
+    link = site_url(f"{listing.side.value}s.show", item_id=listing.id)
     for person in _people_to_tell(listing):
         queue_email(
             person.email,

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -19,6 +19,7 @@ from brokerage.columns import utcnow
 from brokerage.errors import Conflict, DomainError, NotAllowed
 from brokerage.exports import joined, stream
 from brokerage.extensions import db
+from brokerage.links import site_url
 from brokerage.notifications.services import queue_email
 from brokerage.organisations.models import (
     BeneficiaryGroup,
@@ -266,7 +267,7 @@ def create_organisation(
         f"We have received {org.name}'s registration",
         user=owner,
         org=org,
-        link=url_for("organisations.show", org_id=org.id, _external=True),
+        link=site_url("organisations.show", org_id=org.id),
     )
     db.session.flush()
     return org
@@ -319,7 +320,7 @@ def decide_organisation(
     org.status_message = reason
     _record(org, team_member, action, before, reason)
     template, subject = DECISION_EMAILS[action]
-    link = url_for("organisations.show", org_id=org.id, _external=True)
+    link = site_url("organisations.show", org_id=org.id)
     for owner in org.owners:
         queue_email(
             owner.email,
@@ -504,7 +505,7 @@ def request_to_join(org: Organisation, user: User, message: str | None) -> Membe
     membership.decided_at = None
     membership.decided_by = None
     db.session.flush()
-    link = url_for("organisations.members", org_id=org.id, _external=True)
+    link = site_url("organisations.members", org_id=org.id)
     for owner in org.owners:
         queue_email(
             owner.email,
@@ -535,7 +536,7 @@ def decide_join_request(membership: Membership, owner: User, accept: bool) -> No
         else f"Your request to join {org.name} was declined",
         user=membership.user,
         org=org,
-        link=url_for("organisations.show", org_id=org.id, _external=True),
+        link=site_url("organisations.show", org_id=org.id),
     )
     db.session.flush()
 
@@ -569,7 +570,7 @@ def invite(org: Organisation, owner: User, email: str) -> Invitation:
         inviter=owner,
         org=org,
         days=current_app.config["INVITATION_MAX_AGE_DAYS"],
-        link=url_for("organisations.invitation", token=token, _external=True),
+        link=site_url("organisations.invitation", token=token),
     )
     return invitation
 

@@ -24,6 +24,8 @@ from typing import Any
 import stripe
 from flask import current_app
 
+from brokerage.config import STAND_IN_WEBHOOK_SECRET
+
 CURRENCY = "gbp"
 
 # Stripe accepts a Checkout session's expires_at from 30 minutes to 24 hours after it
@@ -213,6 +215,10 @@ def parse_event(payload: bytes, signature: str | None) -> dict:
     secret = _config("STRIPE_WEBHOOK_SECRET")
     if not secret:
         raise BadSignature("No webhook secret is configured")
+    production = current_app.config.get("APP_ENV") == "production"
+    if secret == STAND_IN_WEBHOOK_SECRET and (production or not uses_stand_in()):
+        # Config refuses this at start-up; checked again where it matters.
+        raise BadSignature("The published stand-in secret is only for the stand-in checkout")
     try:
         event = stripe.StripeClient("sk_unused").construct_event(payload, signature, secret)
     except (ValueError, stripe.SignatureVerificationError) as exc:

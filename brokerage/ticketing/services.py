@@ -33,6 +33,7 @@ from brokerage.accounts.models import User
 from brokerage.columns import UTCDateTime, utcnow
 from brokerage.errors import Conflict, DomainError, NotAllowed
 from brokerage.extensions import db
+from brokerage.links import site_url
 from brokerage.notifications.models import OutboxEmail
 from brokerage.notifications.services import queue_email
 from brokerage.ticketing import payments
@@ -543,7 +544,7 @@ def queue_confirmation(order: Order, again: bool = False) -> None:
         order=order,
         tickets=tickets,
         again=again,
-        link=url_for("ticketing.order", token=order.token, _external=True),
+        link=site_url("ticketing.order", token=order.token),
     )
 
 
@@ -739,7 +740,7 @@ def send_order_links(email: str, now: datetime | None = None) -> int:
         if len(balls) == 1
         else "Links to your ball tickets",
         buyer_name=orders[-1].buyer_name,
-        orders=[(o, url_for("ticketing.order", token=o.token, _external=True)) for o in orders],
+        orders=[(o, site_url("ticketing.order", token=o.token)) for o in orders],
     )
     return len(orders)
 
@@ -865,7 +866,7 @@ def refund_tickets(
         order=order,
         refund=refund,
         tickets=chosen,
-        link=url_for("ticketing.order", token=order.token, _external=True),
+        link=site_url("ticketing.order", token=order.token),
     )
     db.session.flush()
     return refund

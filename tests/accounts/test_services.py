@@ -5,11 +5,12 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 import pytest
+from flask import session as flask_session
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
-from brokerage.accounts import load_user
+from brokerage.accounts import SESSION_KEY, load_user, sessions
 from brokerage.accounts import services as accounts
 from brokerage.accounts.models import User
 from brokerage.errors import DomainError
@@ -85,7 +86,7 @@ def test_sign_up_with_an_address_that_has_an_account_creates_nothing_and_tells_t
 
 def test_sign_up_refuses_a_weak_password_and_saves_nothing():
     with pytest.raises(DomainError, match="too easy to guess"):
-        accounts.sign_up("Chris", "chris@example.org", "password123")
+        accounts.sign_up("Chris", "chris@example.org", "password1234")
     assert user_count() == 0
     assert email_count() == 0
 
@@ -93,16 +94,17 @@ def test_sign_up_refuses_a_weak_password_and_saves_nothing():
 @pytest.mark.parametrize(
     ("password", "email", "problem"),
     [
-        ("short", None, "Password must be 10 characters or more"),
-        ("123456789", None, "Password must be 10 characters or more"),
+        ("short", None, "Password must be 12 characters or more"),
+        ("123456789", None, "Password must be 12 characters or more"),
+        ("abcdefghij1", None, "Password must be 12 characters or more"),
         ("x" * 250 + "abcdefg", None, "Password must be 256 characters or fewer"),
-        ("password123", None, "Password is too easy to guess: try three random words together"),
-        ("PassWord123", None, "Password is too easy to guess: try three random words together"),
-        ("qwertyuiop", None, "Password is too easy to guess: try three random words together"),
+        ("password1234", None, "Password is too easy to guess: try three random words together"),
+        ("PassWord1234", None, "Password is too easy to guess: try three random words together"),
+        ("qwertyuiop12", None, "Password is too easy to guess: try three random words together"),
         ("abababababab", None, "Password is too easy to guess: try three random words together"),
         ("dee@example.org", "Dee@Example.org ", "Password must not be your email address"),
         ("correct horse battery", None, None),
-        ("abcdefghi1", None, None),
+        ("abcdefghijk1", None, None),
         ("dee@example.org", "someone@example.org", None),
         ("y" * 252 + "abc!", None, None),
     ],
@@ -330,7 +332,7 @@ def test_a_reset_with_a_weak_password_changes_nothing_and_leaves_the_link_usable
     person = make.user(email="fola@example.org")
     token = _reset_token_for(person.email)
 
-    with pytest.raises(DomainError, match="10 characters"):
+    with pytest.raises(DomainError, match="12 characters"):
         accounts.reset_password(token, "short")
     db.session.rollback()
 
@@ -349,17 +351,29 @@ def test_resetting_the_password_through_the_email_also_verifies_the_address(make
 # --- changing the password ---------------------------------------------------------------
 
 
+def opens(session_id: str, token: str | None):
+    """Who a browser whose cookie holds `session_id` and session `token` is signed in as."""
+    flask_session[SESSION_KEY] = token
+    return load_user(session_id)
+
+
 def test_changing_the_password_signs_out_every_other_session(make):
     person = make.user(email="gina@example.org")
+    here = sessions.start(person, "Firefox on Windows")
+    elsewhere = sessions.start(person, "Safari on iPhone")
+    db.session.commit()
     old_session_id = person.get_id()
-    assert load_user(old_session_id) == person
+    assert opens(old_session_id, here) == person
+    assert opens(old_session_id, elsewhere) == person
 
-    accounts.change_password(person, make.PASSWORD, NEW_PASSWORD)
+    accounts.change_password(person, make.PASSWORD, NEW_PASSWORD, keep_session=here)
     db.session.commit()
 
     assert person.get_id() != old_session_id
-    assert load_user(old_session_id) is None
-    assert load_user(person.get_id()) == person
+    assert opens(old_session_id, here) is None
+    assert opens(person.get_id(), elsewhere) is None
+    assert opens(person.get_id(), here) == person
+    assert [s.user_agent for s in sessions.live(person)] == ["Firefox on Windows"]
     assert accounts.authenticate(person.email, NEW_PASSWORD) == person
     assert accounts.authenticate(person.email, make.PASSWORD) is None
     [email] = emails_to(person.email)
@@ -367,15 +381,29 @@ def test_changing_the_password_signs_out_every_other_session(make):
     assert "/account/password/forgot" in email.body_text
 
 
+def test_resetting_the_password_ends_every_session(make):
+    person = make.user(email="gina@example.org")
+    here = sessions.start(person, "Firefox on Windows")
+    db.session.commit()
+
+    accounts.reset_password(_reset_token_for(person.email), NEW_PASSWORD)
+    db.session.commit()
+
+    assert opens(person.get_id(), here) is None
+    assert sessions.live(person) == []
+
+
 def test_changing_the_password_needs_the_current_one(make):
     person = make.user(email="gina@example.org")
     session_id = person.get_id()
+    token = sessions.start(person, "pytest")
+    db.session.commit()
 
     with pytest.raises(DomainError, match="current password is not right"):
         accounts.change_password(person, "not my password", NEW_PASSWORD)
     db.session.rollback()
 
-    assert load_user(session_id) == person
+    assert opens(session_id, token) == person
     assert accounts.authenticate(person.email, make.PASSWORD) == person
     assert emails_to(person.email) == []
 
@@ -391,6 +419,10 @@ def test_changing_to_a_weak_password_is_refused(make):
 
 def test_load_user_refuses_a_session_id_without_its_token(make):
     person = make.user()
+    token = sessions.start(person, "pytest")
+    db.session.commit()
+    flask_session[SESSION_KEY] = token
+    assert load_user(person.get_id()) == person
     assert load_user(str(person.id)) is None
     assert load_user(f"{person.id}:") is None
     assert load_user("not-a-number:abc") is None
@@ -429,8 +461,8 @@ def test_create_team_member_promotes_an_existing_account_without_touching_its_pa
 @pytest.mark.parametrize(
     ("name", "password", "message"),
     [
-        ("Jo", "letmein123", "too easy to guess"),
-        ("Jo", "short", "10 characters"),
+        ("Jo", "letmein12345", "too easy to guess"),
+        ("Jo", "short", "12 characters"),
         (None, NEW_PASSWORD, "needs a name and a password"),
         ("Jo", None, "needs a name and a password"),
     ],

@@ -256,7 +256,7 @@ def test_reset_the_password_from_the_emailed_link_then_sign_in_with_it(client, m
     assert page.status_code == 200
     assert "For nia@example.org." in text_of(page)
 
-    weak = submit(client, link, {"password": "1234567890"})
+    weak = submit(client, link, {"password": "123456789012"})
     assert weak.status_code == 200
     assert field_errors(text_of(weak)) == {
         "password": "Password is too easy to guess: try three random words together"
@@ -341,7 +341,7 @@ def test_change_password_checks_the_new_password(client, make):
     assert response.status_code == 200
     assert field_errors(text_of(response)) == {
         "current_password": "Enter your current password",
-        "password": "Password must be 10 characters or more",
+        "password": "Password must be 12 characters or more",
     }
     same_as_email = submit(
         client,
@@ -354,6 +354,41 @@ def test_change_password_checks_the_new_password(client, make):
     }
     client.post("/account/sign-out", data={"csrf_token": csrf_token(client, "/account/")})
     assert sign_in(client, "ola@example.org", make.PASSWORD).status_code == 302
+
+
+def test_wrong_current_passwords_are_limited_to_five_in_fifteen_minutes(app, client, make):
+    """Someone holding a signed-in browser cannot guess the password by trying to change
+    it: the sixth wrong guess is refused, even the right one after it, from any browser."""
+    make.user(email="ola@example.org")
+    assert sign_in(client, "ola@example.org", make.PASSWORD).status_code == 302
+    token = csrf_token(client, "/account/password/change")
+
+    def change(current: str, new: str = NEW_PASSWORD, who=client, csrf=token):
+        return who.post(
+            "/account/password/change",
+            data={"csrf_token": csrf, "current_password": current, "password": new},
+        )
+
+    # Mistakes in the new password are not guesses: they do not count.
+    assert [change(make.PASSWORD, "short").status_code for _ in range(6)] == [200] * 6
+    assert [change(f"guess {n}").status_code for n in range(5)] == [200] * 5
+
+    refused = change(make.PASSWORD)
+    assert refused.status_code == 429
+    assert "Too many attempts" in text_of(refused)
+    # Per account: a second browser signed in to the same account is refused too.
+    other = app.test_client()
+    assert sign_in(other, "ola@example.org", make.PASSWORD).status_code == 302
+    other_token = csrf_token(other, "/account/password/change")
+    assert change(make.PASSWORD, who=other, csrf=other_token).status_code == 429
+    # The password did not change (that would have emailed Ola).
+    assert emails_to("ola@example.org") == []
+    # Another account is not held back by Ola's guesses.
+    make.user(email="sam@example.org")
+    sam = app.test_client()
+    sign_in(sam, "sam@example.org", make.PASSWORD)
+    sam_token = csrf_token(sam, "/account/password/change")
+    assert change(make.PASSWORD, who=sam, csrf=sam_token).status_code == 302
 
 
 # --- bad input saves nothing -------------------------------------------------------------
@@ -376,10 +411,10 @@ def test_change_password_checks_the_new_password(client, make):
         ),
         (
             {"name": "Pat", "email": "pat@example.org", "password": "short one"},
-            {"password": "Password must be 10 characters or more"},
+            {"password": "Password must be 12 characters or more"},
         ),
         (
-            {"name": "Pat", "email": "pat@example.org", "password": "Password123"},
+            {"name": "Pat", "email": "pat@example.org", "password": "Password1234"},
             {"password": "Password is too easy to guess: try three random words together"},
         ),
         (

@@ -13,15 +13,19 @@ from __future__ import annotations
 
 import re
 import threading
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from brokerage import create_app
 from brokerage.accounts import services as accounts
+from brokerage.accounts.models import UserSession
 from brokerage.brokering import services as brokering
 from brokerage.brokering.models import Match
+from brokerage.columns import utcnow
 from brokerage.extensions import db
 from brokerage.listings import search
 from brokerage.organisations.models import Organisation
@@ -62,9 +66,30 @@ def world(make) -> World:
     return fresh_world(make)
 
 
-# Signed-in browser state (the session cookie) per user. The world comes back with the
-# same ids and session tokens in every test, so one sign-in through the page serves all.
-_SIGNED_IN: dict[str, dict] = {}
+# Signed-in browser state (the session cookie) per user, and the id of the session it
+# names on the server. The world comes back with the same ids and session tokens in every
+# test, so one sign-in through the page serves all: each test empties the tables, so the
+# session's row is put back as it was.
+_SIGNED_IN: dict[str, tuple[dict, str]] = {}
+
+
+def _keep_signed_in(user, session_id: str) -> None:
+    found = db.session.get(UserSession, session_id)
+    if found is not None and found.ended_at is not None:
+        found.ended_at = None
+        db.session.commit()
+    elif found is None:
+        now = utcnow()
+        db.session.add(
+            UserSession(
+                id=session_id,
+                user_id=user.id,
+                created_at=now,
+                last_seen_at=now,
+                user_agent="Chrome on Linux",
+            )
+        )
+        db.session.commit()
 
 
 @pytest.fixture
@@ -79,9 +104,16 @@ def open_as(new_context, world, sign_in):
             if user.get_id() not in _SIGNED_IN:
                 first = new_context()
                 sign_in(first.new_page(), user.email, check=False)
-                _SIGNED_IN[user.get_id()] = first.storage_state()
+                newest = db.session.scalars(
+                    select(UserSession)
+                    .where(UserSession.user_id == user.id)
+                    .order_by(UserSession.created_at.desc())
+                ).first()
+                _SIGNED_IN[user.get_id()] = (first.storage_state(), newest.id)
                 first.close()
-            context = new_context(storage_state=_SIGNED_IN[user.get_id()])
+            state, session_id = _SIGNED_IN[user.get_id()]
+            _keep_signed_in(user, session_id)
+            context = new_context(storage_state=state)
         page = context.new_page()
         return page, page.goto(url)
 
@@ -114,6 +146,32 @@ def test_every_page(endpoint, role, open_as, world, check_page):
     if endpoint in NOT_PAGES:
         assert response.headers["content-type"].startswith("application/json")
         return
+    check_page(page)
+
+
+def test_the_account_page_lists_other_devices_and_signs_them_out(open_as, world, check_page):
+    owner = world.user("owner")
+    an_hour_ago = utcnow() - timedelta(hours=1)
+    db.session.add(
+        UserSession(
+            id="f" * 64,
+            user_id=owner.id,
+            created_at=an_hour_ago,
+            last_seen_at=an_hour_ago,
+            user_agent="Safari on iPhone",
+        )
+    )
+    db.session.commit()
+
+    page, _ = open_as("owner", "/account/")
+    table = page.get_by_role("table", name="Where you are signed in")
+    expect(table).to_contain_text("This device")
+    expect(table).to_contain_text("Safari on iPhone")
+    check_page(page)
+
+    page.get_by_role("button", name="Sign out everywhere else").click()
+    expect(page.get_by_text("You have signed out of 1 other device.")).to_be_visible()
+    expect(table).not_to_contain_text("Safari on iPhone")
     check_page(page)
 
 

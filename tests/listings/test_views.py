@@ -45,6 +45,7 @@ from tests.helpers import (
     link_in,
     main_html,
     page_text,
+    sign_in_as,
     submit,
     table_rows,
     texts,
@@ -88,9 +89,7 @@ def browser(app, user=None):
     """A second test client, signed in as `user` or signed out."""
     other = app.test_client()
     if user is not None:
-        with other.session_transaction() as session:
-            session["_user_id"] = user.get_id()
-            session["_fresh"] = True
+        sign_in_as(other, user)
     return other
 
 

@@ -176,6 +176,7 @@ from brokerage import create_app
 app = create_app({
     "APP_ENV": "production",
     "SECRET_KEY": "k" * 64,
+    "BASE_URL": "http://localhost",
     "SQLALCHEMY_DATABASE_URI": os.environ["DB_URL"],
 })
 client = app.test_client()

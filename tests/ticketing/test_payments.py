@@ -44,6 +44,14 @@ def test_webhooks_are_verified_with_the_configured_secret(app, monkeypatch):
         payments.parse_event(body.encode(), headers["Stripe-Signature"])
 
 
+def test_with_a_stripe_key_the_published_stand_in_secret_verifies_nothing(app, monkeypatch):
+    """Even if the settings are changed after start-up (config refuses it at start)."""
+    body, header = payments.stand_in_event("checkout.session.completed", {"id": "cs_1"})
+    monkeypatch.setitem(app.config, "STRIPE_SECRET_KEY", "sk_test_staging")
+    with pytest.raises(payments.BadSignature, match="only for the stand-in"):
+        payments.parse_event(body, header)
+
+
 def test_the_stand_ins_events_pass_the_webhooks_check(app):
     body, header = payments.stand_in_event("checkout.session.completed", {"id": "cs_standin_1"})
     parsed = payments.parse_event(body, header)

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 
+from brokerage.config import STAND_IN_WEBHOOK_SECRET
 from brokerage.extensions import db
 from brokerage.ticketing import services
 from brokerage.ticketing.models import (
@@ -71,6 +72,20 @@ def test_a_bad_signature_is_refused_with_400_and_nothing_is_done(client, bought,
     assert count(StripeEvent) == 0
 
 
+def test_with_a_stripe_key_an_event_forged_with_the_published_secret_is_refused(
+    app, client, bought, fake_stripe, monkeypatch
+):
+    """A staging site with Stripe test keys: the stand-in's secret is in this repository,
+    so an event signed with it must not pay for anything (config also refuses to start)."""
+    _, order = bought
+    monkeypatch.setitem(app.config, "STRIPE_WEBHOOK_SECRET", STAND_IN_WEBHOOK_SECRET)
+    completed = event("checkout.session.completed", fake_stripe.pay(order.stripe_session_id))
+    response = post_event(client, completed, STAND_IN_WEBHOOK_SECRET)
+    assert response.status_code == 400
+    assert latest_order().status is OrderStatus.PENDING
+    assert sent("ball_confirmation") == 0
+
+
 def test_no_csrf_token_is_asked_of_stripe_but_the_signature_is(client, bought, fake_stripe):
     _, order = bought
     completed = event("checkout.session.completed", fake_stripe.pay(order.stripe_session_id))
@@ -99,7 +114,7 @@ def test_the_stand_in_secret_signs_webhooks_without_stripe_keys(client, app):
         "payment_intent": "pi_standin_x",
     }
     secret = app.config["STRIPE_WEBHOOK_SECRET"]
-    assert secret == "whsec_local_stand_in_not_secret"
+    assert secret == STAND_IN_WEBHOOK_SECRET
     assert (
         post_event(client, event("checkout.session.completed", session), secret).status_code == 200
     )
