@@ -338,3 +338,24 @@ def test_a_need_page_reads_its_matches_once(client, login):
     assert f'href="/matches/{match.id}"' in page.get_data(as_text=True)
     reads = [s for s in statements if re.search(r'\bFROM "?match"?\s', s)]
     assert len(reads) == 1
+
+
+def test_the_match_page_shows_what_was_typed_as_typed(client, login, make):
+    need = listings_make.need(
+        kind=EQUIPMENT,
+        title="Laptops & <b>bags</b>",
+        org=make.organisation(name="Armley <Drop-in> & Café"),
+    )
+    offer = listings_make.offer(kind=EQUIPMENT, title='Ten "spare" <laptops>')
+    match = brokering_make.proposed(need=need, offer=offer)
+    for person in (
+        need.organisation.owners[0],
+        offer.organisation.owners[0],
+        listings_make.team_member(),
+    ):
+        login(person)
+        text = page_text(client.get(f"/matches/{match.id}"))
+        assert "Laptops & <b>bags</b>" in text
+        assert 'Ten "spare" <laptops>' in text
+        assert "Armley <Drop-in> & Café" in text
+        assert "&amp;" not in text and "&lt;" not in text

@@ -1703,3 +1703,26 @@ def test_editing_a_post_keeps_the_terms_the_team_has_since_hidden(
     assert f"Web development {label}" not in client.get(f"/needs/{need.id}/edit").get_data(
         as_text=True
     )
+
+
+@pytest.mark.parametrize("side", ["need", "offer"])
+def test_what_was_typed_is_what_everyone_reads_on_the_page(client, login, make, side):
+    typed = {
+        "title": 'Laptops & <b>chargers</b> for "Tuesday" club',
+        "description": "Ten laptops <script>alert(1)</script> & their bags.",
+    }
+    org = make.organisation(
+        kind=OrganisationKind.COMMUNITY if side == "need" else OrganisationKind.COMPANY,
+        name="Holbeck & <Beeston> Trust",
+    )
+    item = getattr(listings_make, side)(org, kind=ListingKind.EQUIPMENT, **typed)
+    other = make.organisation(
+        kind=OrganisationKind.COMPANY if side == "need" else OrganisationKind.COMMUNITY
+    )
+    for person in (org.owners[0], listings_make.team_member(), other.owners[0]):
+        login(person)
+        text = page_text(client.get(f"/{side}s/{item.id}"))
+        assert typed["title"] in text
+        assert typed["description"] in text
+        assert "Holbeck & <Beeston> Trust" in text
+        assert "&amp;" not in text and "&lt;" not in text

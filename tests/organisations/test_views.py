@@ -936,3 +936,25 @@ def test_the_approval_email_carries_the_team_note(make):
     )
     approved = [e for e in emails_to("owner-note@example.org") if "verified" in e.subject]
     assert approved and "Welcome aboard: ring us about the ball." in approved[-1].body_text
+
+
+# --- What a person sees ------------------------------------------------------------------------
+
+
+def test_every_role_sees_the_website_as_a_link_not_as_html_source(client, login, make):
+    owner = make.user()
+    org = make.organisation(
+        owner, name="Beeston & Holbeck <Tech> Club", website="https://b.example.org/?a=1&b=2"
+    )
+    for person in (owner, make.team_member(), make.user()):
+        login(person)
+        page = client.get(f"/organisations/{org.id}")
+        text = page_text(page)
+        assert "Website https://b.example.org/?a=1&b=2" in text
+        assert "<a" not in text and "govuk-link" not in text
+        assert "Beeston & Holbeck <Tech> Club" in text
+        [link] = helpers.elements(
+            helpers.main_html(page),
+            lambda tag, a: tag == "a" and a.get("href") == "https://b.example.org/?a=1&b=2",
+        )
+        assert link[1] == "https://b.example.org/?a=1&b=2"
