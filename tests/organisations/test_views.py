@@ -553,6 +553,18 @@ REGISTRATION_ERRORS = [
         "Description must be 2,000 characters or fewer",
     ),
     ({"website": "not a website"}, "website", "Enter a website address in the correct format"),
+    (
+        {"website": "javascript:alert(document.cookie)"},
+        "website",
+        "Enter a website address starting with https://",
+    ),
+    (
+        {"website": "data:text/html,<script>alert(1)</script>"},
+        "website",
+        "Enter a website address starting with https://",
+    ),
+    ({"website": "ftp://files.example.org"}, "website", "starting with https://"),
+    ({"website": "example.org/" + "x" * 300}, "website", "300 characters or fewer"),
 ]
 
 
@@ -958,3 +970,23 @@ def test_every_role_sees_the_website_as_a_link_not_as_html_source(client, login,
             lambda tag, a: tag == "a" and a.get("href") == "https://b.example.org/?a=1&b=2",
         )
         assert link[1] == "https://b.example.org/?a=1&b=2"
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        ("example.org", "https://example.org"),
+        (" www.armley.example.org/about ", "https://www.armley.example.org/about"),
+        ("example.org:8080/drop-in", "https://example.org:8080/drop-in"),
+        ("http://armley.example.org", "http://armley.example.org"),
+        ("HTTPS://Armley.example.org", "HTTPS://Armley.example.org"),
+    ],
+)
+def test_a_website_typed_without_https_is_kept_with_it(client, login, make, typed, kept):
+    login(make.user())
+    response = submit(client, "/organisations/new/community", community_form(make, website=typed))
+    assert response.status_code == 302
+    org = the_only(Organisation)
+    assert org.website == kept
+    page = client.get(f"/organisations/{org.id}")
+    assert f"Website {kept}" in page_text(page)
