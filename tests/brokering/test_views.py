@@ -359,3 +359,55 @@ def test_the_match_page_shows_what_was_typed_as_typed(client, login, make):
         assert 'Ten "spare" <laptops>' in text
         assert "Armley <Drop-in> & Café" in text
         assert "&amp;" not in text and "&lt;" not in text
+
+
+def test_the_suggestions_page_says_which_rules_left_offers_out(client, login, make):
+    from datetime import timedelta
+
+    from brokerage.listings.services import today_in_leeds
+
+    today = today_in_leeds()
+    VOLUNTEERING = ListingKind.VOLUNTEERING
+    need = listings_make.need(
+        kind=VOLUNTEERING,
+        title="Help on our open days",
+        starts_on=today + timedelta(days=20),
+        deadline=today + timedelta(days=30),
+    )
+    for _ in range(3):
+        listings_make.offer(kind=VOLUNTEERING, available_until=today + timedelta(days=10))
+    listings_make.offer(kind=EQUIPMENT)
+    listings_make.offer(kind=VOLUNTEERING, skill_ids=[listings_make.skill("web-development").id])
+    listings_make.offer(kind=VOLUNTEERING, title="Two people for the open days")
+
+    login(listings_make.team_member())
+    text = page_text(client.get(f"/team/needs/{need.id}/suggestions"))
+    assert "Two people for the open days" in text
+    assert (
+        "Why no other open offers are suggested "
+        "3 offers end before this need starts "
+        "1 offer is of another kind (only money can go towards a need of another kind) "
+        "1 offer shares none of its skills"
+    ) in text
+
+
+def test_an_offer_with_no_suggestions_says_why(client, login, make):
+    from datetime import timedelta
+
+    from brokerage.listings.services import today_in_leeds
+
+    today = today_in_leeds()
+    offer = listings_make.offer(
+        kind=ListingKind.VOLUNTEERING, available_until=today + timedelta(days=10)
+    )
+    for _ in range(2):
+        listings_make.need(
+            kind=ListingKind.VOLUNTEERING,
+            starts_on=today + timedelta(days=20),
+            deadline=today + timedelta(days=30),
+        )
+
+    login(listings_make.team_member())
+    text = page_text(client.get(f"/team/offers/{offer.id}/suggestions"))
+    assert "No open need could meet it now." in text
+    assert "Why no open needs are suggested 2 needs start after this offer ends" in text

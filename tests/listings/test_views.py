@@ -882,6 +882,21 @@ BAD_INPUT = [
     (
         "need",
         "volunteering",
+        dict(starts_on=["2", "3", "2030"], ends_on=["1", "4", "2030"]),
+        {
+            "starts_on": "The start date must be on or before the date it is needed by: "
+            "no offer could be matched to work that starts after the need closes"
+        },
+    ),
+    (
+        "need",
+        "volunteering",
+        dict(starts_on=None, ends_on=["1", "1", "2020"]),
+        {"ends_on": "The end date must be today or in the future"},
+    ),
+    (
+        "need",
+        "volunteering",
         dict(deadline=["", "3", "2030"], starts_on=["1", "1", "30"], ends_on=["x", "y", "zzzz"]),
         {
             "deadline": "Needed by must include a day, month and year",
