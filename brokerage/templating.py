@@ -63,6 +63,20 @@ def format_waited(since: datetime | None, now: datetime | None = None) -> str:
     return "under an hour"
 
 
+def plural(word: str, count: int, many: str | None = None) -> str:
+    """The word as a person writes it after `count`: 'match' | plural(2) -> 'matches',
+    'proposal' | plural(1) -> 'proposal'. `many` for an irregular plural."""
+    if count == 1:
+        return word
+    if many is not None:
+        return many
+    if word.endswith(("s", "x", "ch", "sh")):
+        return word + "es"
+    if word.endswith("y") and word[-2:-1] not in set("aeiou"):
+        return word[:-1] + "ies"
+    return word + "s"
+
+
 def error_summary(form) -> dict:
     """Parameters for govukErrorSummary: each field's first error linked to the field,
     then any form-level errors (which belong to no one field)."""
@@ -120,6 +134,7 @@ def configure(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["waited"] = format_waited
+    app.jinja_env.filters["plural"] = plural
     app.jinja_env.globals.update(can=can, Action=Action, error_summary=error_summary)
 
     @app.context_processor

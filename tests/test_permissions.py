@@ -112,7 +112,7 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "needs.create": {"GET": MEMBERS_A, "POST": MEMBERS_A},
     "needs.edit": {"GET": MEMBERS_A, "POST": MEMBERS_A},
     "needs.submit": {"POST": MEMBERS_A},
-    "needs.withdraw": {"POST": MEMBERS_A},
+    "needs.withdraw": {"GET": MEMBERS_A, "POST": MEMBERS_A},
     "needs.review": {"GET": TEAM, "POST": TEAM},
     # Offers, of B: for verified organisations; the draft is B's and the team's.
     "offers.index": {"GET": OFFER_BROWSERS},
@@ -122,7 +122,7 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "offers.create": {"GET": MEMBERS_B, "POST": MEMBERS_B},
     "offers.edit": {"GET": MEMBERS_B, "POST": MEMBERS_B},
     "offers.submit": {"POST": MEMBERS_B},
-    "offers.withdraw": {"POST": MEMBERS_B},
+    "offers.withdraw": {"GET": MEMBERS_B, "POST": MEMBERS_B},
     "offers.review": {"GET": TEAM, "POST": TEAM},
     # The team's review queue and its lists of skills, devices and groups.
     "listings.queue": {"GET": TEAM},

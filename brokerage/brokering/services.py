@@ -582,18 +582,38 @@ def cancel(match: Match, user: User, reason: str | None) -> None:
     db.session.flush()
 
 
+@dataclass(frozen=True)
+class Withdrawal:
+    """What withdrawing a listing would do to its matches: the proposals still waiting
+    for answers are cancelled; the agreed ones go on."""
+
+    waiting: list[Match]
+    going_on: list[Match]
+
+
+def withdrawal_of(listing) -> Withdrawal:
+    key = Match.need_id if listing.side is ListingSide.NEED else Match.offer_id
+    matches = db.session.scalars(
+        select(Match)
+        .where(
+            key == listing.id,
+            Match.status.in_([MatchStatus.PROPOSED, MatchStatus.AGREED, MatchStatus.IN_PROGRESS]),
+        )
+        .order_by(Match.id)
+    ).all()
+    return Withdrawal(
+        waiting=[m for m in matches if m.status is MatchStatus.PROPOSED],
+        going_on=[m for m in matches if m.status is not MatchStatus.PROPOSED],
+    )
+
+
 def withdraw_listing(listing, actor: User) -> int:
     """A need or offer withdrawn by its organisation (or the team). Proposals still
     waiting for answers are cancelled first, giving back what they held, and both
     organisations and the team are told why; agreed matches go on, since their help is
     promised. Returns how many proposals were cancelled."""
     noun = listing.side.value
-    key = Match.need_id if listing.side is ListingSide.NEED else Match.offer_id
-    waiting = db.session.scalars(
-        select(Match)
-        .where(key == listing.id, Match.status == MatchStatus.PROPOSED)
-        .order_by(Match.id)
-    ).all()
+    waiting = withdrawal_of(listing).waiting
     for match in waiting:
         cancel(match, actor, f"The {noun} “{listing.title}” was withdrawn.")
     withdraw(listing, actor)

@@ -243,6 +243,17 @@ def test_cancel_needs_a_reason(client, login):
     match = brokering_make.agreed()
     login(listings_make.team_member())
     url = f"/matches/{match.id}/cancel"
+    # The page says what cancelling does before anything is done.
+    text = page_text(client.get(url))
+    assert "Cancelling cannot be undone" in text
+    assert (
+        f"What the match held (4 \u00d7 laptop) goes back to the need “{match.need.title}” "
+        f"and the offer “{match.offer.title}”, for other matches."
+    ) in text
+    assert (
+        f"{match.need.organisation.name}, {match.offer.organisation.name} and the programme "
+        "team are told, with your reason."
+    ) in text
     response = submit(client, url, {"reason": " "})
     assert response.status_code == 400
     assert field_errors(response) == {"reason": "Enter why it is cancelled"}
@@ -312,7 +323,21 @@ def test_withdrawing_a_need_cancels_the_proposals_waiting_for_answers(client, lo
     promised = brokering_make.agreed(EQUIPMENT, need=need, quantity=6)
     login(need.organisation.owners[0])
 
-    response = submit(client, f"/needs/{need.id}/withdraw", page="/")
+    # First the page says what withdrawing will do to each match, before anything is done.
+    confirm = page_text(client.get(f"/needs/{need.id}/withdraw"))
+    assert (
+        f"1 proposed match waiting for answers will be cancelled "
+        f"{waiting.offer.title} from {waiting.offer.organisation.name}: 4 \u00d7 laptop "
+        "It cannot come back."
+    ) in confirm
+    assert (
+        f"1 agreed match goes on {promised.offer.title} from "
+        f"{promised.offer.organisation.name}: 6 \u00d7 laptop"
+    ) in confirm
+    db.session.expire_all()
+    assert waiting.status is MatchStatus.PROPOSED
+
+    response = submit(client, f"/needs/{need.id}/withdraw")
     assert response.status_code == 302
     shown = flashes(client.get(response.location))
     assert "The need is withdrawn." in shown

@@ -729,6 +729,16 @@ def test_withdrawing_takes_it_off_the_list_and_shows_on_its_page(app, client, lo
     page = client.get(f"/{side}s/{item.id}")
     assert f"Withdraw this {side}" in page_text(page)
     assert titles_listed(client.get(f"/{side}s")) == [item.title]
+    # The button is a link to a page that says what will happen, and asks.
+    assert f'href="/{side}s/{item.id}/withdraw"' in main_html(page)
+    confirm = client.get(f"/{side}s/{item.id}/withdraw")
+    assert confirm.status_code == 200
+    text = page_text(confirm)
+    assert f"Withdraw “{item.title}”?" in text
+    assert "cannot be changed, sent for review or put back" in text
+    assert "No match is waiting on it." in text
+    db.session.refresh(item)
+    assert item.status is not ListingStatus.WITHDRAWN
 
     response = post(client, f"/{side}s/{item.id}/withdraw")
 
@@ -749,6 +759,10 @@ def test_withdrawing_takes_it_off_the_list_and_shows_on_its_page(app, client, lo
     again = post(client, f"/{side}s/{item.id}/withdraw")
     assert again.status_code == 409
     assert "cannot be withdrawn" in page_text(again)
+    # And its confirmation page sends back to the item, saying why.
+    response = client.get(f"/{side}s/{item.id}/withdraw")
+    assert response.headers["Location"] == f"/{side}s/{item.id}"
+    assert "it cannot be withdrawn" in flashes(client.get(f"/{side}s/{item.id}"))
     assert count(ListingEvent) == len(item.events)
 
 
