@@ -77,6 +77,17 @@ def plural(word: str, count: int, many: str | None = None) -> str:
     return word + "s"
 
 
+def format_days(days: float | None) -> str:
+    """A length of time in days as a person says it: 'less than a day', '1 day',
+    '2.5 days' (never '0.0 days')."""
+    if days is None:
+        return ""
+    if days < 1:
+        return "less than a day"
+    shown = f"{days:.1f}".removesuffix(".0")
+    return f"{shown} {'day' if shown == '1' else 'days'}"
+
+
 def error_summary(form) -> dict:
     """Parameters for govukErrorSummary: each field's first error linked to the field,
     then any form-level errors (which belong to no one field)."""
@@ -135,6 +146,7 @@ def configure(app: Flask) -> None:
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["waited"] = format_waited
     app.jinja_env.filters["plural"] = plural
+    app.jinja_env.filters["days"] = format_days
     app.jinja_env.globals.update(can=can, Action=Action, error_summary=error_summary)
 
     @app.context_processor

@@ -256,8 +256,11 @@ def register(blueprint: Blueprint, side: Side) -> None:
             flash(f"The {n} is withdrawn.", "success")
             if cancelled:
                 flash(
-                    f"Proposed matches that were waiting for answers are cancelled "
-                    f"({cancelled}): the other organisations and the programme team are told.",
+                    "The proposed match that was waiting for answers is cancelled: the other "
+                    "organisation and the programme team are told."
+                    if cancelled == 1
+                    else f"The {cancelled} proposed matches that were waiting for answers are "
+                    "cancelled: the other organisations and the programme team are told.",
                     "success",
                 )
         return redirect(show_url(item))

@@ -341,7 +341,7 @@ def test_withdrawing_a_need_cancels_the_proposals_waiting_for_answers(client, lo
     assert response.status_code == 302
     shown = flashes(client.get(response.location))
     assert "The need is withdrawn." in shown
-    assert "Proposed matches that were waiting for answers are cancelled (1)" in shown
+    assert "The proposed match that was waiting for answers is cancelled: the other " in shown
     db.session.expire_all()
     assert need.status is ListingStatus.WITHDRAWN
     assert waiting.status is MatchStatus.CANCELLED
