@@ -55,8 +55,9 @@ VERIFIED = SIGNED_IN - {"unverified"}
 OWNER = frozenset({"owner"})
 INSIDE_A = frozenset({"owner", "member", "team"})
 TEAM = frozenset({"team"})
-# May ask to join A: verified and not already a member (the team included).
-MAY_JOIN_A = frozenset({"other", "team"})
+# May ask to join A: verified and not already a member; the team sees every organisation
+# already and does not join one.
+MAY_JOIN_A = frozenset({"other"})
 # A's members (who post and manage its needs), and B's (its offers).
 MEMBERS_A = frozenset({"owner", "member"})
 MEMBERS_B = frozenset({"other"})

@@ -990,3 +990,17 @@ def test_a_website_typed_without_https_is_kept_with_it(client, login, make, type
     assert org.website == kept
     page = client.get(f"/organisations/{org.id}")
     assert f"Website {kept}" in page_text(page)
+
+
+def test_only_outsiders_are_offered_ask_to_join(client, login, make):
+    owner = make.user()
+    org = make.organisation(owner, name="Seacroft Digital")
+    member = make.member(org)
+    outsider = make.user()
+    team = make.team_member()
+    for person, offered in ((outsider, True), (team, False), (owner, False), (member, False)):
+        login(person)
+        text = page_text(client.get(f"/organisations/{org.id}"))
+        assert ("Ask to join Seacroft Digital" in text) is offered, person.name
+    login(team)
+    assert client.get(f"/organisations/{org.id}/join").status_code == 403
