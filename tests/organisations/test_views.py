@@ -1004,3 +1004,63 @@ def test_only_outsiders_are_offered_ask_to_join(client, login, make):
         assert ("Ask to join Seacroft Digital" in text) is offered, person.name
     login(team)
     assert client.get(f"/organisations/{org.id}/join").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("kind", "scheme", "number", "href"),
+    [
+        (
+            OrganisationKind.COMMUNITY,
+            RegistrationScheme.CHARITY_EW,
+            "1234567",
+            "https://register-of-charities.charitycommission.gov.uk"
+            "/charity-search/-/charity-details/1234567",
+        ),
+        (
+            OrganisationKind.COMMUNITY,
+            RegistrationScheme.CHARITY_SC,
+            "SC012345",
+            "https://www.oscr.org.uk/about-charities/search-the-register/charity-details"
+            "?number=SC012345",
+        ),
+        (
+            OrganisationKind.COMMUNITY,
+            RegistrationScheme.CHARITY_NI,
+            "NIC101234",
+            "https://www.charitycommissionni.org.uk/charity-details/?regId=101234&subId=0",
+        ),
+        (
+            OrganisationKind.COMPANY,
+            RegistrationScheme.COMPANIES_HOUSE,
+            "SC123456",
+            "https://find-and-update.company-information.service.gov.uk/company/SC123456",
+        ),
+    ],
+)
+def test_the_verification_page_links_the_public_register_entry(
+    client, login, make, kind, scheme, number, href
+):
+    org = make.organisation(
+        kind=kind,
+        status=OrganisationStatus.PENDING,
+        registration_scheme=scheme,
+        registration_number=number,
+    )
+    login(make.team_member())
+    page = client.get(f"/team/organisations/{org.id}")
+    [(_, text)] = helpers.elements(
+        helpers.main_html(page), lambda tag, a: tag == "a" and a.get("href") == href
+    )
+    assert text == f"{number} on the {scheme.label} register"
+
+
+def test_an_unregistered_group_is_checked_by_hand(client, login, make):
+    org = make.organisation(
+        status=OrganisationStatus.PENDING,
+        org_type=OrganisationType.COMMUNITY_GROUP,
+        registration_scheme=RegistrationScheme.NONE,
+        registration_number=None,
+    )
+    login(make.team_member())
+    text = page_text(client.get(f"/team/organisations/{org.id}"))
+    assert "This group is not registered: check it by hand" in text
