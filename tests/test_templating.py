@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 
 from brokerage.templating import format_days, plural
+from tests.brokering import factories as brokering_make
+from tests.helpers import page_text
+from tests.listings import factories as listings_make
 
 
 @pytest.mark.parametrize(
@@ -46,10 +49,6 @@ def test_days(days, written):
 
 
 def test_the_team_queue_says_one_proposal_not_one_proposals(client, login):
-    from tests.brokering import factories as brokering_make
-    from tests.helpers import page_text
-    from tests.listings import factories as listings_make
-
     brokering_make.proposed()
     login(listings_make.team_member())
     text = page_text(client.get("/team/brokering"))

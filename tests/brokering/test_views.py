@@ -5,6 +5,7 @@ answer, talk, the charity confirms delivery and both leave feedback; the decline
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -12,6 +13,7 @@ from sqlalchemy import func, select
 from brokerage.brokering.models import Feedback, HelpOffer, Match, MatchMessage, MatchStatus
 from brokerage.extensions import db
 from brokerage.listings.models import ListingKind, ListingStatus
+from brokerage.listings.services import today_in_leeds
 from brokerage.organisations.models import OrganisationKind
 from tests.brokering import factories as brokering_make
 from tests.helpers import (
@@ -387,10 +389,6 @@ def test_the_match_page_shows_what_was_typed_as_typed(client, login, make):
 
 
 def test_the_suggestions_page_says_which_rules_left_offers_out(client, login, make):
-    from datetime import timedelta
-
-    from brokerage.listings.services import today_in_leeds
-
     today = today_in_leeds()
     VOLUNTEERING = ListingKind.VOLUNTEERING
     need = listings_make.need(
@@ -417,10 +415,6 @@ def test_the_suggestions_page_says_which_rules_left_offers_out(client, login, ma
 
 
 def test_an_offer_with_no_suggestions_says_why(client, login, make):
-    from datetime import timedelta
-
-    from brokerage.listings.services import today_in_leeds
-
     today = today_in_leeds()
     offer = listings_make.offer(
         kind=ListingKind.VOLUNTEERING, available_until=today + timedelta(days=10)
