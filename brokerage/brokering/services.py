@@ -90,9 +90,18 @@ def compatible(need_kind: ListingKind, offer_kind: ListingKind) -> bool:
     return need_kind is offer_kind or offer_kind is ListingKind.SPONSORSHIP
 
 
+def kinds_given(need_kind: ListingKind, offer_kind: ListingKind) -> set[ListingKind]:
+    """The kinds whose units an allocation between these two gives: what the offer
+    gives. Money towards laptops gives money, not laptops: how many it buys is the
+    charity's business, so the need's own units are neither asked for nor held."""
+    if not compatible(need_kind, offer_kind):
+        return {need_kind, offer_kind}
+    return {offer_kind}
+
+
 def kinds_in(match_or_pair) -> set[ListingKind]:
     """The kinds whose units an allocation between these two must give."""
-    return {match_or_pair.need.kind, match_or_pair.offer.kind}
+    return kinds_given(match_or_pair.need.kind, match_or_pair.offer.kind)
 
 
 def _units(kind: ListingKind, allocation: Allocation) -> dict[str, int]:
@@ -115,7 +124,7 @@ class FieldError(DomainError):
 def check_allocation(need: Need, offer: Offer, allocation: Allocation) -> Allocation:
     """The allocation with only the units the two kinds use, or FieldError saying
     which number is missing or too big for what remains."""
-    kinds = {need.kind, offer.kind}
+    kinds = kinds_given(need.kind, offer.kind)
     volunteers = hours = quantity = amount = None
     if ListingKind.VOLUNTEERING in kinds:
         volunteers, hours = allocation.volunteers, allocation.hours_per_volunteer
@@ -133,6 +142,8 @@ def check_allocation(need: Need, offer: Offer, allocation: Allocation) -> Alloca
             raise FieldError("amount", "Enter the amount, £1 or more")
     chosen = Allocation(volunteers, hours, quantity, amount)
     for listing in (need, offer):
+        if listing.kind not in kinds:
+            continue  # a need that money only goes towards holds none of its units
         problem = _too_much(listing, chosen)
         if problem:
             raise FieldError(*problem)
@@ -162,7 +173,7 @@ def _too_much(listing: Listing, allocation: Allocation) -> tuple[str, str] | Non
     """(field, message) when the allocation is more than remains on the listing."""
     whose = "the need" if listing.side is ListingSide.NEED else "the offer"
     if listing.kind is ListingKind.VOLUNTEERING:
-        if allocation.volunteers > listing.remaining_volunteers:
+        if (allocation.volunteers or 0) > listing.remaining_volunteers:
             return "volunteers", f"Only {listing.remaining_volunteers} volunteers remain on {whose}"
         if allocation.total_hours > listing.remaining_hours:
             return (
@@ -170,9 +181,9 @@ def _too_much(listing: Listing, allocation: Allocation) -> tuple[str, str] | Non
                 f"Only {listing.remaining_hours} hours in all remain on {whose}",
             )
     elif listing.kind is ListingKind.EQUIPMENT:
-        if allocation.quantity > listing.remaining_quantity:
+        if (allocation.quantity or 0) > listing.remaining_quantity:
             return "quantity", f"Only {listing.remaining_quantity} devices remain on {whose}"
-    elif allocation.amount_pence > listing.remaining_pence:
+    elif (allocation.amount_pence or 0) > listing.remaining_pence:
         return "amount", f"Only {pounds(listing.remaining_pence)} remains on {whose}"
     return None
 

@@ -172,7 +172,7 @@ def propose():
     need, offer, help_offer = _pair()
     suggestion = services.suggested_allocation(need, offer)
     form = ProposeForm(data=suggestion if request.method == "GET" else None)
-    kinds = {need.kind, offer.kind}
+    kinds = services.kinds_given(need.kind, offer.kind)
     form.require(kinds)
     if form.validate_on_submit():
         try:

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from brokerage.brokering import services as brokering
 from brokerage.brokering.models import Feedback, HelpOffer, Match, MatchMessage, MatchStatus
 from brokerage.extensions import db
 from brokerage.listings.models import ListingKind, ListingStatus
@@ -277,23 +278,35 @@ def test_an_empty_message_or_note_is_refused(client, login):
     assert count(MatchMessage) == 0
 
 
-def test_money_towards_laptops_asks_for_both_numbers_at_once(client, login):
-    need = listings_make.need(kind=EQUIPMENT)
+def test_money_towards_laptops_asks_only_for_the_money_and_says_so(client, login):
+    need = listings_make.need(kind=EQUIPMENT, quantity=10)
     offer = listings_make.offer(kind=ListingKind.SPONSORSHIP)
-    login(listings_make.team_member())
+    team = listings_make.team_member()
+    login(team)
     url = f"/team/matches/new?need={need.id}&offer={offer.id}"
     page = client.get(url)
-    assert 'name="quantity"' in page.get_data(as_text=True)
-    response = submit(client, url, {"quantity": "", "amount": ""})
+    assert 'name="quantity"' not in page.get_data(as_text=True)
+    response = submit(client, url, {"amount": ""})
     assert response.status_code == 400
-    assert field_errors(response) == {
-        "quantity": "Enter how many devices, 1 or more",
-        "amount": "Enter the amount, £1 or more",
-    }
+    assert field_errors(response) == {"amount": "Enter the amount, £1 or more"}
     assert count(Match) == 0
-    submit(client, url, {"quantity": "5", "amount": "1,200"})
+    submit(client, url, {"amount": "1,200"})
     match = db.session.scalars(select(Match)).one()
-    assert (match.quantity, match.amount_pence) == (5, 120_000)
+    assert (match.quantity, match.amount_pence) == (None, 120_000)
+    assert need.remaining_quantity == 10  # money is not laptops: the need still asks
+    for person in (team, need.organisation.owners[0], offer.organisation.owners[0]):
+        login(person)
+        text = page_text(client.get(f"/matches/{match.id}"))
+        assert "£1,200 of sponsorship towards laptops" in text
+        assert "\u00d7 laptop" not in text
+
+    # The charity confirms the money, and is not asked how many devices.
+    brokering.answer(match, need.organisation.owners[0], accept=True)
+    brokering.answer(match, offer.organisation.owners[0], accept=True)
+    db.session.commit()
+    login(need.organisation.owners[0])
+    form = client.get(f"/matches/{match.id}/complete").get_data(as_text=True)
+    assert 'name="devices"' not in form and 'name="money"' in form
 
 
 def test_my_matches_and_the_queue_cost_the_same_queries_for_one_or_many(client, login):
