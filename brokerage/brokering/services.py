@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from flask import current_app, url_for
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from brokerage.accounts.models import User
@@ -463,8 +463,21 @@ def agreed_units(listing: Listing) -> int:
     devices, pence)."""
     column = {
         ListingKind.VOLUNTEERING: Match.volunteers * Match.hours_per_volunteer,
-        ListingKind.EQUIPMENT: Match.quantity,
-        ListingKind.SPONSORSHIP: Match.amount_pence,
+        # A completed match counts what was delivered, where the charity said.
+        ListingKind.EQUIPMENT: case(
+            (
+                Match.status == MatchStatus.COMPLETED,
+                func.coalesce(Match.delivered_devices, Match.quantity),
+            ),
+            else_=Match.quantity,
+        ),
+        ListingKind.SPONSORSHIP: case(
+            (
+                Match.status == MatchStatus.COMPLETED,
+                func.coalesce(Match.delivered_pence, Match.amount_pence),
+            ),
+            else_=Match.amount_pence,
+        ),
     }[listing.kind]
     key = Match.need_id if listing.side is ListingSide.NEED else Match.offer_id
     return (
@@ -560,6 +573,15 @@ def complete(match: Match, user: User, delivery: Delivery) -> None:
     match.delivered_pence = delivery.pence if ListingKind.SPONSORSHIP in kinds else None
     match.people_reached = delivery.people_reached
     match.closed_at = now
+    # What was allocated but not delivered goes back to what the need still asks for,
+    # and to what the offer has left (the company can change or withdraw its offer if
+    # it no longer has them); the need is then met only by what was delivered.
+    short = Allocation(quantity=match.undelivered_devices, amount_pence=match.undelivered_pence)
+    if short.quantity or short.amount_pence:
+        for listing in (match.need, match.offer):
+            if listing.kind in kinds and not _hold(listing, short, -1):
+                raise Conflict("What was not delivered could not be given back: tell the team")
+        _settle_listings(match, user)
     _tell_parties(
         match,
         f"Delivery confirmed: {match.need.title}. Please leave feedback.",

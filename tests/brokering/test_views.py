@@ -443,3 +443,36 @@ def test_an_offer_with_no_suggestions_says_why(client, login, make):
     text = page_text(client.get(f"/team/offers/{offer.id}/suggestions"))
     assert "No open need could meet it now." in text
     assert "Why no open needs are suggested 2 needs start after this offer ends" in text
+
+
+def test_laptops_not_delivered_go_back_to_the_need_and_the_offer(client, login):
+    need = listings_make.need(kind=EQUIPMENT, quantity=20, title="Twenty laptops")
+    offer = listings_make.offer(kind=EQUIPMENT, quantity=20, title="Our old laptops")
+    match = brokering_make.agreed(EQUIPMENT, need=need, offer=offer, quantity=20)
+    assert need.status is ListingStatus.MET
+    charity = need.organisation.owners[0]
+    login(charity)
+
+    response = submit(
+        client, f"/matches/{match.id}/complete", {"devices": "18", "people_reached": "30"}
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert match.status is MatchStatus.COMPLETED
+    assert need.status is ListingStatus.PARTLY_MET
+    assert (need.remaining_quantity, offer.remaining_quantity) == (2, 2)
+    need_page = page_text(client.get(f"/needs/{need.id}"))
+    assert "Still needed: 2 of 20" in need_page
+    assert "18 received; 2 not delivered, so back in what this need still asks for" in need_page
+    login(offer.organisation.owners[0])
+    offer_page = page_text(client.get(f"/offers/{offer.id}"))
+    assert "18 received; 2 not delivered, so back in what this offer has left" in offer_page
+
+
+def test_a_full_delivery_leaves_the_need_met(client, login):
+    need = listings_make.need(kind=EQUIPMENT, quantity=4)
+    match = brokering_make.completed(EQUIPMENT, need=need, quantity=4)
+    db.session.expire_all()
+    assert match.status is MatchStatus.COMPLETED
+    assert need.status is ListingStatus.MET
+    assert need.remaining_quantity == 0
