@@ -119,8 +119,10 @@ RULES: dict[Action, Callable[[Any, Any], bool]] = {
     ),
     Action.ORGANISATION_MEMBER: lambda user, obj: _is_team(user) or is_member(user, obj),
     Action.ORGANISATION_MANAGE: lambda user, obj: is_owner(user, obj),
+    # The team sees every organisation already: it does not join one.
     Action.ORGANISATION_JOIN: lambda user, obj: (
         _signed_in(user)
+        and not _is_team(user)
         and user.is_verified
         and obj.status is OrganisationStatus.APPROVED
         and not is_member(user, obj)

@@ -93,6 +93,31 @@ def csrf_field(form) -> Markup:
     return field(id=False) if field is not None else Markup("")
 
 
+def plural(word: str, count: int, many: str | None = None) -> str:
+    """The word as a person writes it after `count`: 'match' | plural(2) -> 'matches',
+    'proposal' | plural(1) -> 'proposal'. `many` for an irregular plural."""
+    if count == 1:
+        return word
+    if many is not None:
+        return many
+    if word.endswith(("s", "x", "ch", "sh")):
+        return word + "es"
+    if word.endswith("y") and word[-2:-1] not in set("aeiou"):
+        return word[:-1] + "ies"
+    return word + "s"
+
+
+def format_days(days: float | None) -> str:
+    """A length of time in days as a person says it: 'less than a day', '1 day',
+    '2.5 days' (never '0.0 days')."""
+    if days is None:
+        return ""
+    if days < 1:
+        return "less than a day"
+    shown = f"{days:.1f}".removesuffix(".0")
+    return f"{shown} {'day' if shown == '1' else 'days'}"
+
+
 def error_summary(form) -> dict:
     """Parameters for govukErrorSummary: each field's first error linked to the field,
     then any form-level errors (which belong to no one field)."""
@@ -151,6 +176,8 @@ def configure(app: Flask) -> None:
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["waited"] = format_waited
     app.jinja_env.filters["duration"] = format_duration
+    app.jinja_env.filters["plural"] = plural
+    app.jinja_env.filters["days"] = format_days
     # Emails link with site_url (BASE_URL), never url_for(_external=True) (the request's Host).
     app.jinja_env.globals.update(
         can=can,

@@ -55,8 +55,9 @@ VERIFIED = SIGNED_IN - {"unverified"}
 OWNER = frozenset({"owner"})
 INSIDE_A = frozenset({"owner", "member", "team"})
 TEAM = frozenset({"team"})
-# May ask to join A: verified and not already a member (the team included).
-MAY_JOIN_A = frozenset({"other", "team"})
+# May ask to join A: verified and not already a member; the team sees every organisation
+# already and does not join one.
+MAY_JOIN_A = frozenset({"other"})
 # A's members (who post and manage its needs), and B's (its offers).
 MEMBERS_A = frozenset({"owner", "member"})
 MEMBERS_B = frozenset({"other"})
@@ -113,7 +114,7 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "needs.create": {"GET": MEMBERS_A, "POST": MEMBERS_A},
     "needs.edit": {"GET": MEMBERS_A, "POST": MEMBERS_A},
     "needs.submit": {"POST": MEMBERS_A},
-    "needs.withdraw": {"POST": MEMBERS_A},
+    "needs.withdraw": {"GET": MEMBERS_A, "POST": MEMBERS_A},
     "needs.review": {"GET": TEAM, "POST": TEAM},
     # Offers, of B: for verified organisations; the draft is B's and the team's.
     "offers.index": {"GET": OFFER_BROWSERS},
@@ -123,7 +124,7 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "offers.create": {"GET": MEMBERS_B, "POST": MEMBERS_B},
     "offers.edit": {"GET": MEMBERS_B, "POST": MEMBERS_B},
     "offers.submit": {"POST": MEMBERS_B},
-    "offers.withdraw": {"POST": MEMBERS_B},
+    "offers.withdraw": {"GET": MEMBERS_B, "POST": MEMBERS_B},
     "offers.review": {"GET": TEAM, "POST": TEAM},
     # The team's review queue and its lists of skills, devices and groups.
     "listings.queue": {"GET": TEAM},

@@ -235,6 +235,20 @@ class Match(db.Model):
             return None
         return self.volunteers * self.hours_per_volunteer
 
+    @property
+    def undelivered_devices(self) -> int:
+        """Devices allocated but, as the charity confirmed, not received."""
+        if self.status is not MatchStatus.COMPLETED or self.delivered_devices is None:
+            return 0
+        return max(0, (self.quantity or 0) - self.delivered_devices)
+
+    @property
+    def undelivered_pence(self) -> int:
+        """Money allocated but, as the charity confirmed, not received."""
+        if self.status is not MatchStatus.COMPLETED or self.delivered_pence is None:
+            return 0
+        return max(0, (self.amount_pence or 0) - self.delivered_pence)
+
     def accepted_at(self, side: ListingSide) -> datetime | None:
         return self.need_accepted_at if side is ListingSide.NEED else self.offer_accepted_at
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from flask import current_app, url_for
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from brokerage.accounts.models import User
@@ -90,9 +90,18 @@ def compatible(need_kind: ListingKind, offer_kind: ListingKind) -> bool:
     return need_kind is offer_kind or offer_kind is ListingKind.SPONSORSHIP
 
 
+def kinds_given(need_kind: ListingKind, offer_kind: ListingKind) -> set[ListingKind]:
+    """The kinds whose units an allocation between these two gives: what the offer
+    gives. Money towards laptops gives money, not laptops: how many it buys is the
+    charity's business, so the need's own units are neither asked for nor held."""
+    if not compatible(need_kind, offer_kind):
+        return {need_kind, offer_kind}
+    return {offer_kind}
+
+
 def kinds_in(match_or_pair) -> set[ListingKind]:
     """The kinds whose units an allocation between these two must give."""
-    return {match_or_pair.need.kind, match_or_pair.offer.kind}
+    return kinds_given(match_or_pair.need.kind, match_or_pair.offer.kind)
 
 
 def _units(kind: ListingKind, allocation: Allocation) -> dict[str, int]:
@@ -115,7 +124,7 @@ class FieldError(DomainError):
 def check_allocation(need: Need, offer: Offer, allocation: Allocation) -> Allocation:
     """The allocation with only the units the two kinds use, or FieldError saying
     which number is missing or too big for what remains."""
-    kinds = {need.kind, offer.kind}
+    kinds = kinds_given(need.kind, offer.kind)
     volunteers = hours = quantity = amount = None
     if ListingKind.VOLUNTEERING in kinds:
         volunteers, hours = allocation.volunteers, allocation.hours_per_volunteer
@@ -133,6 +142,8 @@ def check_allocation(need: Need, offer: Offer, allocation: Allocation) -> Alloca
             raise FieldError("amount", "Enter the amount, £1 or more")
     chosen = Allocation(volunteers, hours, quantity, amount)
     for listing in (need, offer):
+        if listing.kind not in kinds:
+            continue  # a need that money only goes towards holds none of its units
         problem = _too_much(listing, chosen)
         if problem:
             raise FieldError(*problem)
@@ -162,7 +173,7 @@ def _too_much(listing: Listing, allocation: Allocation) -> tuple[str, str] | Non
     """(field, message) when the allocation is more than remains on the listing."""
     whose = "the need" if listing.side is ListingSide.NEED else "the offer"
     if listing.kind is ListingKind.VOLUNTEERING:
-        if allocation.volunteers > listing.remaining_volunteers:
+        if (allocation.volunteers or 0) > listing.remaining_volunteers:
             return "volunteers", f"Only {listing.remaining_volunteers} volunteers remain on {whose}"
         if allocation.total_hours > listing.remaining_hours:
             return (
@@ -170,9 +181,9 @@ def _too_much(listing: Listing, allocation: Allocation) -> tuple[str, str] | Non
                 f"Only {listing.remaining_hours} hours in all remain on {whose}",
             )
     elif listing.kind is ListingKind.EQUIPMENT:
-        if allocation.quantity > listing.remaining_quantity:
+        if (allocation.quantity or 0) > listing.remaining_quantity:
             return "quantity", f"Only {listing.remaining_quantity} devices remain on {whose}"
-    elif allocation.amount_pence > listing.remaining_pence:
+    elif (allocation.amount_pence or 0) > listing.remaining_pence:
         return "amount", f"Only {pounds(listing.remaining_pence)} remains on {whose}"
     return None
 
@@ -452,8 +463,21 @@ def agreed_units(listing: Listing) -> int:
     devices, pence)."""
     column = {
         ListingKind.VOLUNTEERING: Match.volunteers * Match.hours_per_volunteer,
-        ListingKind.EQUIPMENT: Match.quantity,
-        ListingKind.SPONSORSHIP: Match.amount_pence,
+        # A completed match counts what was delivered, where the charity said.
+        ListingKind.EQUIPMENT: case(
+            (
+                Match.status == MatchStatus.COMPLETED,
+                func.coalesce(Match.delivered_devices, Match.quantity),
+            ),
+            else_=Match.quantity,
+        ),
+        ListingKind.SPONSORSHIP: case(
+            (
+                Match.status == MatchStatus.COMPLETED,
+                func.coalesce(Match.delivered_pence, Match.amount_pence),
+            ),
+            else_=Match.amount_pence,
+        ),
     }[listing.kind]
     key = Match.need_id if listing.side is ListingSide.NEED else Match.offer_id
     return (
@@ -549,6 +573,15 @@ def complete(match: Match, user: User, delivery: Delivery) -> None:
     match.delivered_pence = delivery.pence if ListingKind.SPONSORSHIP in kinds else None
     match.people_reached = delivery.people_reached
     match.closed_at = now
+    # What was allocated but not delivered goes back to what the need still asks for,
+    # and to what the offer has left (the company can change or withdraw its offer if
+    # it no longer has them); the need is then met only by what was delivered.
+    short = Allocation(quantity=match.undelivered_devices, amount_pence=match.undelivered_pence)
+    if short.quantity or short.amount_pence:
+        for listing in (match.need, match.offer):
+            if listing.kind in kinds and not _hold(listing, short, -1):
+                raise Conflict("What was not delivered could not be given back: tell the team")
+        _settle_listings(match, user)
     _tell_parties(
         match,
         f"Delivery confirmed: {match.need.title}. Please leave feedback.",
@@ -582,18 +615,38 @@ def cancel(match: Match, user: User, reason: str | None) -> None:
     db.session.flush()
 
 
+@dataclass(frozen=True)
+class Withdrawal:
+    """What withdrawing a listing would do to its matches: the proposals still waiting
+    for answers are cancelled; the agreed ones go on."""
+
+    waiting: list[Match]
+    going_on: list[Match]
+
+
+def withdrawal_of(listing) -> Withdrawal:
+    key = Match.need_id if listing.side is ListingSide.NEED else Match.offer_id
+    matches = db.session.scalars(
+        select(Match)
+        .where(
+            key == listing.id,
+            Match.status.in_([MatchStatus.PROPOSED, MatchStatus.AGREED, MatchStatus.IN_PROGRESS]),
+        )
+        .order_by(Match.id)
+    ).all()
+    return Withdrawal(
+        waiting=[m for m in matches if m.status is MatchStatus.PROPOSED],
+        going_on=[m for m in matches if m.status is not MatchStatus.PROPOSED],
+    )
+
+
 def withdraw_listing(listing, actor: User) -> int:
     """A need or offer withdrawn by its organisation (or the team). Proposals still
     waiting for answers are cancelled first, giving back what they held, and both
     organisations and the team are told why; agreed matches go on, since their help is
     promised. Returns how many proposals were cancelled."""
     noun = listing.side.value
-    key = Match.need_id if listing.side is ListingSide.NEED else Match.offer_id
-    waiting = db.session.scalars(
-        select(Match)
-        .where(key == listing.id, Match.status == MatchStatus.PROPOSED)
-        .order_by(Match.id)
-    ).all()
+    waiting = withdrawal_of(listing).waiting
     for match in waiting:
         cancel(match, actor, f"The {noun} “{listing.title}” was withdrawn.")
     withdraw(listing, actor)

@@ -123,11 +123,15 @@ def load_offer(kwargs: dict) -> Offer:
 @require(Action.TEAM, load=load_need)
 def suggest_for_need(need: Need):
     today = today_in_leeds()
+    found = suggestions.offers_for_need(db.session, need, today)
     return render_template(
         "brokering/suggestions.html",
         item=need,
         side=ListingSide.NEED,
-        suggestions=suggestions.offers_for_need(db.session, need, today),
+        suggestions=found,
+        left_out=suggestions.left_out(db.session, need, today)
+        if len(found) < suggestions.FEW
+        else [],
         weights=WEIGHTS,
     )
 
@@ -136,11 +140,15 @@ def suggest_for_need(need: Need):
 @require(Action.TEAM, load=load_offer)
 def suggest_for_offer(offer: Offer):
     today = today_in_leeds()
+    found = suggestions.needs_for_offer(db.session, offer, today)
     return render_template(
         "brokering/suggestions.html",
         item=offer,
         side=ListingSide.OFFER,
-        suggestions=suggestions.needs_for_offer(db.session, offer, today),
+        suggestions=found,
+        left_out=suggestions.left_out(db.session, offer, today)
+        if len(found) < suggestions.FEW
+        else [],
         weights=WEIGHTS,
     )
 
@@ -164,7 +172,7 @@ def propose():
     need, offer, help_offer = _pair()
     suggestion = services.suggested_allocation(need, offer)
     form = ProposeForm(data=suggestion if request.method == "GET" else None)
-    kinds = {need.kind, offer.kind}
+    kinds = services.kinds_given(need.kind, offer.kind)
     form.require(kinds)
     if form.validate_on_submit():
         try:

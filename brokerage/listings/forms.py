@@ -401,9 +401,18 @@ class NeedForm(ListingForm):
         if self.send.data and field.data and field.data < today_in_leeds():
             raise ValidationError("The date it is needed by must be today or in the future")
 
+    def validate_starts_on(self, field):
+        if field.data and self.deadline.data and field.data > self.deadline.data:
+            raise ValidationError(
+                "The start date must be on or before the date it is needed by: "
+                "no offer could be matched to work that starts after the need closes"
+            )
+
     def validate_ends_on(self, field):
         if field.data and self.starts_on.data and field.data < self.starts_on.data:
             raise ValidationError("The end date must be on or after the start date")
+        if self.send.data and field.data and field.data < today_in_leeds():
+            raise ValidationError("The end date must be today or in the future")
 
     def details(self):
         get = self.value_of

@@ -18,7 +18,12 @@ from brokerage.exports import csv_response, dated
 from brokerage.extensions import db
 from brokerage.listings import search, services
 from brokerage.listings.forms import ListingForm, ReviewForm, TermForm
-from brokerage.listings.models import ListingAction, ListingKind, ListingSide
+from brokerage.listings.models import (
+    LISTING_TRANSITIONS,
+    ListingAction,
+    ListingKind,
+    ListingSide,
+)
 from brokerage.organisations.models import Organisation
 from brokerage.permissions import Action, can, require
 
@@ -230,17 +235,32 @@ def register(blueprint: Blueprint, side: Side) -> None:
                 flash("Sent to the programme team for review. We will email you.", "success")
         return redirect(show_url(item))
 
-    @blueprint.route(f"/{n}s/<int:item_id>/withdraw", methods=["POST"])
+    @blueprint.route(f"/{n}s/<int:item_id>/withdraw", methods=["GET", "POST"])
     @require(side.manage, load=load_item)
     def withdraw(item):
+        """Withdrawing cannot be undone: the page says what it will do, and asks."""
+        if request.method == "GET":
+            if (item.status, ListingAction.WITHDRAW) not in LISTING_TRANSITIONS:
+                flash(f"This {n} is '{item.status.label.lower()}': it cannot be withdrawn.")
+                return redirect(show_url(item))
+            return render_template(
+                "listings/withdraw.html",
+                side=side,
+                item=item,
+                form=ActionForm(),
+                effects=brokering.withdrawal_of(item),
+            )
         if ActionForm().validate_on_submit():
             cancelled = brokering.withdraw_listing(item, current_user)
             db.session.commit()
             flash(f"The {n} is withdrawn.", "success")
             if cancelled:
                 flash(
-                    f"Proposed matches that were waiting for answers are cancelled "
-                    f"({cancelled}): the other organisations and the programme team are told.",
+                    "The proposed match that was waiting for answers is cancelled: the other "
+                    "organisation and the programme team are told."
+                    if cancelled == 1
+                    else f"The {cancelled} proposed matches that were waiting for answers are "
+                    "cancelled: the other organisations and the programme team are told.",
                     "success",
                 )
         return redirect(show_url(item))

@@ -6,12 +6,15 @@ from flask import render_template
 from flask_login import current_user
 from sqlalchemy import text
 
+from brokerage.columns import utcnow
 from brokerage.extensions import db
+from brokerage.impact import figures
 from brokerage.main import bp
 from brokerage.notifications.services import mail_flow
 from brokerage.organisations import services as organisations
 from brokerage.organisations.models import OrganisationStatus
 from brokerage.permissions import Action, require
+from brokerage.ticketing import services as ticketing
 
 
 @bp.route("/")
@@ -25,7 +28,16 @@ def home():
         if current_user.is_authenticated and current_user.is_team
         else None
     )
-    return render_template("main/home.html", memberships=memberships, waiting=waiting)
+    now = utcnow()
+    ball = ticketing.current_ball(now)
+    return render_template(
+        "main/home.html",
+        memberships=memberships,
+        waiting=waiting,
+        # The ball only while its tickets are on sale: before, there is nothing to do.
+        ball=ball if ball is not None and ticketing.sales_open(ball, now) else None,
+        impact=figures.totals(figures.ImpactFilters()).figures,
+    )
 
 
 @bp.route("/accessibility")

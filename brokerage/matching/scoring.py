@@ -300,6 +300,33 @@ def fit(need: NeedFacts, offer: OfferFacts, today: date, weights: Weights = WEIG
     return Fit(points=points, allocation=allocation, reasons=tuple(reasons), towards=towards)
 
 
+def refusal(need: NeedFacts, offer: OfferFacts, today: date) -> str | None:
+    """Which of `fit`'s rules, checked in its order, keeps the pair from being a
+    suggestion (None: none does, though `fit` may still score it). For saying in plain
+    words why a listing has few suggestions: see suggestions.excluded."""
+    if need.kind is not offer.kind and offer.kind is not SPONSORSHIP:
+        return "kind"
+    if not (need.has_remaining and offer.has_remaining):
+        return "nothing_left"
+    if need.deadline < today or offer.available_until < today:
+        return "closed"
+    begins = need.wanted_from(today)
+    opens = begins if offer.available_from is None else max(begins, offer.available_from)
+    if min(need.deadline, offer.available_until) < opens:
+        return "ends_before" if offer.available_until < begins else "opens_after"
+    if need.kind is offer.kind:
+        if need.kind is VOLUNTEERING:
+            if not any(i in offer.skills for i in need.skills):
+                return "skills"
+            if not modes_meet(need.location_mode, offer.location_mode):
+                return "where"
+        elif need.kind is EQUIPMENT and (
+            need.device_type_id is None or need.device_type_id != offer.device_type_id
+        ):
+            return "device"
+    return None
+
+
 def _still(remaining: int, whole: int | None) -> str:
     """Said when matches already hold part of the need, so "of 5" is not read as the
     whole of what was asked."""

@@ -13,6 +13,7 @@ never offers more than the database says remains at that moment.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -20,6 +21,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from brokerage.matching import words
 from brokerage.matching.facts import NeedFacts, OfferFacts
 from brokerage.matching.loading import (
     facts_for_need,
@@ -35,7 +37,7 @@ from brokerage.matching.ranking import (
     suggest_needs,
     suggest_offers,
 )
-from brokerage.matching.scoring import fit
+from brokerage.matching.scoring import fit, refusal
 from brokerage.needs.models import Need
 from brokerage.offers.models import Offer
 
@@ -63,6 +65,71 @@ def needs_for_offer(
     ranked = suggest_needs(facts, _pool(session, Need, today), today, limit + SPARE)
     fresh = {n.id: n for n in open_need_facts(session, today, ids=[s.need.id for s in ranked])}
     return _again(((fresh.get(s.need.id), facts) for s in ranked), today, limit, by_offer=False)
+
+
+# Fewer suggestions than this and the page says why the rest were left out.
+FEW = 5
+
+# What each rule says of the listings it left out: (one, several), after the count.
+_LEFT_OUT = {
+    "offer": {
+        "kind": (
+            "is of another kind (only money can go towards a need of another kind)",
+            "are of another kind (only money can go towards a need of another kind)",
+        ),
+        "ends_before": ("ends before this need starts", "end before this need starts"),
+        "opens_after": ("opens after this need's deadline", "open after this need's deadline"),
+        "skills": ("shares none of its skills", "share none of its skills"),
+        "where": (
+            "works only remotely or only on site, which does not suit it",
+            "work only remotely or only on site, which does not suit it",
+        ),
+        "device": ("is of another device type", "are of another device type"),
+    },
+    "need": {
+        "kind": (
+            "is of another kind (this offer can only go to a need of its own kind)",
+            "are of another kind (this offer can only go to a need of its own kind)",
+        ),
+        "ends_before": ("starts after this offer ends", "start after this offer ends"),
+        "opens_after": (
+            "is needed by a date before this offer opens",
+            "are needed by a date before this offer opens",
+        ),
+        "skills": ("asks for none of its skills", "ask for none of its skills"),
+        "where": (
+            "is only remote or only on site, which does not suit it",
+            "are only remote or only on site, which does not suit them",
+        ),
+        "device": ("asks for another device type", "ask for another device type"),
+    },
+}
+
+
+def left_out(session: Session, item: Need | Offer, today: date) -> list[str]:
+    """Why the open listings of the other side are not suggested for `item`, in plain
+    words with how many each rule left out, most first: "12 offers end before this need
+    starts". Empty when `item` itself is closed or has nothing left."""
+    if isinstance(item, Need):
+        facts = facts_for_need(session, item)
+        if not item.is_open or facts.deadline < today or not facts.has_remaining:
+            return []
+        pool = _pool(session, Offer, today)
+        reasons = Counter(refusal(facts, other, today) for other in pool.items)
+        noun = "offer"
+    else:
+        facts = facts_for_offer(session, item)
+        if not item.is_open or facts.available_until < today or not facts.has_remaining:
+            return []
+        pool = _pool(session, Need, today)
+        reasons = Counter(refusal(other, facts, today) for other in pool.items)
+        noun = "need"
+    said = []
+    for rule, count in sorted(reasons.items(), key=lambda kv: (-kv[1], str(kv[0]))):
+        if rule in _LEFT_OUT[noun]:
+            one, several = _LEFT_OUT[noun][rule]
+            said.append(f"{count} {words.plural(count, noun)} {one if count == 1 else several}")
+    return said
 
 
 def offers_for_every_need(

@@ -39,6 +39,8 @@ def _apply(need: Need, details: NeedDetails) -> None:
     if details.kind is ListingKind.VOLUNTEERING:
         if details.starts_on and details.ends_on and details.ends_on < details.starts_on:
             raise DomainError("The end date must be on or after the start date")
+        if details.starts_on and details.starts_on > details.deadline:
+            raise DomainError("The start date must be on or before the date it is needed by")
         if details.safeguarding is None:
             raise DomainError("Say whether the work involves regulated activity")
         need.starts_on, need.ends_on = details.starts_on, details.ends_on

@@ -21,7 +21,6 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
-    URL,
     DataRequired,
     InputRequired,
     Length,
@@ -137,15 +136,9 @@ class OrganisationForm(FlaskForm):
     website = URLField(
         "Website (optional)",
         widget=GovTextInput(),
+        description="For example, www.example.org",
         filters=[strip],
-        validators=[
-            Optional(),
-            Length(max=300, message="Website must be 300 characters or fewer"),
-            URL(
-                message="Enter a website address in the correct format, like "
-                "https://www.example.org"
-            ),
-        ],
+        validators=[Optional()],
     )
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
@@ -177,6 +170,12 @@ class OrganisationForm(FlaskForm):
     def validate_postcode(self, field):
         try:
             field.data = services.normalise_postcode(field.data)
+        except DomainError as exc:
+            raise ValidationError(str(exc)) from None
+
+    def validate_website(self, field):
+        try:
+            field.data = services.normalise_website(field.data) or ""
         except DomainError as exc:
             raise ValidationError(str(exc)) from None
 

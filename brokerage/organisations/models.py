@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from urllib.parse import quote
 
 from sqlalchemy import (
     Boolean,
@@ -104,6 +105,30 @@ class RegistrationScheme(enum.StrEnum):
             "charity_ni": "Charity Commission for Northern Ireland",
             "companies_house": "Companies House",
         }[self.value]
+
+    def entry_url(self, number: str | None) -> str | None:
+        """The public register's page for `number` (as stored: normalised), for the team
+        to check it; None when the organisation is not registered."""
+        if self is RegistrationScheme.NONE or not number:
+            return None
+        number = quote(number, safe="")
+        if self is RegistrationScheme.CHARITY_EW:
+            return (
+                "https://register-of-charities.charitycommission.gov.uk"
+                f"/charity-search/-/charity-details/{number}"
+            )
+        if self is RegistrationScheme.CHARITY_SC:
+            return (
+                "https://www.oscr.org.uk/about-charities/search-the-register/charity-details"
+                f"?number={number}"
+            )
+        if self is RegistrationScheme.CHARITY_NI:
+            # Its register is addressed by the digits alone: NIC101234 is regId 101234.
+            return (
+                "https://www.charitycommissionni.org.uk/charity-details/"
+                f"?regId={number.removeprefix('NIC')}&subId=0"
+            )
+        return f"https://find-and-update.company-information.service.gov.uk/company/{number}"
 
 
 class OrganisationStatus(enum.StrEnum):

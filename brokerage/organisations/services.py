@@ -143,6 +143,35 @@ def normalise_postcode(raw: str | None) -> str:
     return f"{match.group(1)} {match.group(2)}"
 
 
+# A scheme is letters then a colon; "example.org:8080" is a host and port, not a scheme.
+_SCHEME = re.compile(r"([a-z][a-z0-9+.-]*):(?!\d)", re.IGNORECASE)
+_WEB_ADDRESS = re.compile(
+    r"https?://[^\s/?#:@]+\.[^\s/?#:@.]+(?::\d{1,5})?(?:[/?#]\S*)?", re.IGNORECASE
+)
+WEBSITE_MAX_LENGTH = 300
+
+
+def normalise_website(raw: str | None) -> str | None:
+    """A website as people type it ("example.org") kept as a link that works
+    ("https://example.org"). Only web addresses: a javascript: or data: link on an
+    organisation's page would run or show whatever its author chose."""
+    value = (raw or "").strip()
+    if not value:
+        return None
+    scheme = _SCHEME.match(value)
+    if scheme is None:
+        value = "https://" + value.lstrip("/")
+    elif scheme.group(1).lower() not in {"http", "https"}:
+        raise DomainError(
+            "Enter a website address starting with https://, like https://www.example.org"
+        )
+    if len(value) > WEBSITE_MAX_LENGTH:
+        raise DomainError("Website must be 300 characters or fewer")
+    if not _WEB_ADDRESS.fullmatch(value):
+        raise DomainError("Enter a website address in the correct format, like www.example.org")
+    return value
+
+
 # ---------------------------------------------------------------------------
 # Reference data
 
@@ -227,7 +256,7 @@ def _apply_details(org: Organisation, details: OrganisationDetails, *, locked: b
     org.town = details.town.strip()
     org.postcode = normalise_postcode(details.postcode)
     org.description = details.description.strip()
-    org.website = (details.website or "").strip() or None
+    org.website = normalise_website(details.website)
     org.wards = wards
     org.beneficiary_groups = groups
 

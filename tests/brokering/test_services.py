@@ -84,9 +84,11 @@ def test_a_sponsorship_offer_can_pay_towards_an_equipment_need():
     with pytest.raises(services.FieldError, match="Enter the amount"):
         _propose(need, offer, quantity=5)
     db.session.rollback()
-    _propose(need, offer, quantity=5, amount_pence=150_000)
+    # The company gives money only: a number of devices is not the pairing's to give.
+    match = _propose(need, offer, quantity=5, amount_pence=150_000)
 
-    assert need.remaining_quantity == 20 and need.held_pence == 0
+    assert (match.quantity, match.amount_pence) == (None, 150_000)
+    assert need.remaining_quantity == 25 and need.held_pence == 0
     assert offer.remaining_pence == 350_000
 
 

@@ -5,13 +5,16 @@ answer, talk, the charity confirms delivery and both leave feedback; the decline
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from brokerage.brokering import services as brokering
 from brokerage.brokering.models import Feedback, HelpOffer, Match, MatchMessage, MatchStatus
 from brokerage.extensions import db
 from brokerage.listings.models import ListingKind, ListingStatus
+from brokerage.listings.services import today_in_leeds
 from brokerage.organisations.models import OrganisationKind
 from tests.brokering import factories as brokering_make
 from tests.helpers import (
@@ -243,6 +246,17 @@ def test_cancel_needs_a_reason(client, login):
     match = brokering_make.agreed()
     login(listings_make.team_member())
     url = f"/matches/{match.id}/cancel"
+    # The page says what cancelling does before anything is done.
+    text = page_text(client.get(url))
+    assert "Cancelling cannot be undone" in text
+    assert (
+        f"What the match held (4 \u00d7 laptop) goes back to the need “{match.need.title}” "
+        f"and the offer “{match.offer.title}”, for other matches."
+    ) in text
+    assert (
+        f"{match.need.organisation.name}, {match.offer.organisation.name} and the programme "
+        "team are told, with your reason."
+    ) in text
     response = submit(client, url, {"reason": " "})
     assert response.status_code == 400
     assert field_errors(response) == {"reason": "Enter why it is cancelled"}
@@ -264,23 +278,35 @@ def test_an_empty_message_or_note_is_refused(client, login):
     assert count(MatchMessage) == 0
 
 
-def test_money_towards_laptops_asks_for_both_numbers_at_once(client, login):
-    need = listings_make.need(kind=EQUIPMENT)
+def test_money_towards_laptops_asks_only_for_the_money_and_says_so(client, login):
+    need = listings_make.need(kind=EQUIPMENT, quantity=10)
     offer = listings_make.offer(kind=ListingKind.SPONSORSHIP)
-    login(listings_make.team_member())
+    team = listings_make.team_member()
+    login(team)
     url = f"/team/matches/new?need={need.id}&offer={offer.id}"
     page = client.get(url)
-    assert 'name="quantity"' in page.get_data(as_text=True)
-    response = submit(client, url, {"quantity": "", "amount": ""})
+    assert 'name="quantity"' not in page.get_data(as_text=True)
+    response = submit(client, url, {"amount": ""})
     assert response.status_code == 400
-    assert field_errors(response) == {
-        "quantity": "Enter how many devices, 1 or more",
-        "amount": "Enter the amount, £1 or more",
-    }
+    assert field_errors(response) == {"amount": "Enter the amount, £1 or more"}
     assert count(Match) == 0
-    submit(client, url, {"quantity": "5", "amount": "1,200"})
+    submit(client, url, {"amount": "1,200"})
     match = db.session.scalars(select(Match)).one()
-    assert (match.quantity, match.amount_pence) == (5, 120_000)
+    assert (match.quantity, match.amount_pence) == (None, 120_000)
+    assert need.remaining_quantity == 10  # money is not laptops: the need still asks
+    for person in (team, need.organisation.owners[0], offer.organisation.owners[0]):
+        login(person)
+        text = page_text(client.get(f"/matches/{match.id}"))
+        assert "£1,200 of sponsorship towards laptops" in text
+        assert "\u00d7 laptop" not in text
+
+    # The charity confirms the money, and is not asked how many devices.
+    brokering.answer(match, need.organisation.owners[0], accept=True)
+    brokering.answer(match, offer.organisation.owners[0], accept=True)
+    db.session.commit()
+    login(need.organisation.owners[0])
+    form = client.get(f"/matches/{match.id}/complete").get_data(as_text=True)
+    assert 'name="devices"' not in form and 'name="money"' in form
 
 
 def test_my_matches_and_the_queue_cost_the_same_queries_for_one_or_many(client, login):
@@ -312,11 +338,25 @@ def test_withdrawing_a_need_cancels_the_proposals_waiting_for_answers(client, lo
     promised = brokering_make.agreed(EQUIPMENT, need=need, quantity=6)
     login(need.organisation.owners[0])
 
-    response = submit(client, f"/needs/{need.id}/withdraw", page="/")
+    # First the page says what withdrawing will do to each match, before anything is done.
+    confirm = page_text(client.get(f"/needs/{need.id}/withdraw"))
+    assert (
+        f"1 proposed match waiting for answers will be cancelled "
+        f"{waiting.offer.title} from {waiting.offer.organisation.name}: 4 \u00d7 laptop "
+        "It cannot come back."
+    ) in confirm
+    assert (
+        f"1 agreed match goes on {promised.offer.title} from "
+        f"{promised.offer.organisation.name}: 6 \u00d7 laptop"
+    ) in confirm
+    db.session.expire_all()
+    assert waiting.status is MatchStatus.PROPOSED
+
+    response = submit(client, f"/needs/{need.id}/withdraw")
     assert response.status_code == 302
     shown = flashes(client.get(response.location))
     assert "The need is withdrawn." in shown
-    assert "Proposed matches that were waiting for answers are cancelled (1)" in shown
+    assert "The proposed match that was waiting for answers is cancelled: the other " in shown
     db.session.expire_all()
     assert need.status is ListingStatus.WITHDRAWN
     assert waiting.status is MatchStatus.CANCELLED
@@ -338,3 +378,101 @@ def test_a_need_page_reads_its_matches_once(client, login):
     assert f'href="/matches/{match.id}"' in page.get_data(as_text=True)
     reads = [s for s in statements if re.search(r'\bFROM "?match"?\s', s)]
     assert len(reads) == 1
+
+
+def test_the_match_page_shows_what_was_typed_as_typed(client, login, make):
+    need = listings_make.need(
+        kind=EQUIPMENT,
+        title="Laptops & <b>bags</b>",
+        org=make.organisation(name="Armley <Drop-in> & Café"),
+    )
+    offer = listings_make.offer(kind=EQUIPMENT, title='Ten "spare" <laptops>')
+    match = brokering_make.proposed(need=need, offer=offer)
+    for person in (
+        need.organisation.owners[0],
+        offer.organisation.owners[0],
+        listings_make.team_member(),
+    ):
+        login(person)
+        text = page_text(client.get(f"/matches/{match.id}"))
+        assert "Laptops & <b>bags</b>" in text
+        assert 'Ten "spare" <laptops>' in text
+        assert "Armley <Drop-in> & Café" in text
+        assert "&amp;" not in text and "&lt;" not in text
+
+
+def test_the_suggestions_page_says_which_rules_left_offers_out(client, login, make):
+    today = today_in_leeds()
+    VOLUNTEERING = ListingKind.VOLUNTEERING
+    need = listings_make.need(
+        kind=VOLUNTEERING,
+        title="Help on our open days",
+        starts_on=today + timedelta(days=20),
+        deadline=today + timedelta(days=30),
+    )
+    for _ in range(3):
+        listings_make.offer(kind=VOLUNTEERING, available_until=today + timedelta(days=10))
+    listings_make.offer(kind=EQUIPMENT)
+    listings_make.offer(kind=VOLUNTEERING, skill_ids=[listings_make.skill("web-development").id])
+    listings_make.offer(kind=VOLUNTEERING, title="Two people for the open days")
+
+    login(listings_make.team_member())
+    text = page_text(client.get(f"/team/needs/{need.id}/suggestions"))
+    assert "Two people for the open days" in text
+    assert (
+        "Why no other open offers are suggested "
+        "3 offers end before this need starts "
+        "1 offer is of another kind (only money can go towards a need of another kind) "
+        "1 offer shares none of its skills"
+    ) in text
+
+
+def test_an_offer_with_no_suggestions_says_why(client, login, make):
+    today = today_in_leeds()
+    offer = listings_make.offer(
+        kind=ListingKind.VOLUNTEERING, available_until=today + timedelta(days=10)
+    )
+    for _ in range(2):
+        listings_make.need(
+            kind=ListingKind.VOLUNTEERING,
+            starts_on=today + timedelta(days=20),
+            deadline=today + timedelta(days=30),
+        )
+
+    login(listings_make.team_member())
+    text = page_text(client.get(f"/team/offers/{offer.id}/suggestions"))
+    assert "No open need could meet it now." in text
+    assert "Why no open needs are suggested 2 needs start after this offer ends" in text
+
+
+def test_laptops_not_delivered_go_back_to_the_need_and_the_offer(client, login):
+    need = listings_make.need(kind=EQUIPMENT, quantity=20, title="Twenty laptops")
+    offer = listings_make.offer(kind=EQUIPMENT, quantity=20, title="Our old laptops")
+    match = brokering_make.agreed(EQUIPMENT, need=need, offer=offer, quantity=20)
+    assert need.status is ListingStatus.MET
+    charity = need.organisation.owners[0]
+    login(charity)
+
+    response = submit(
+        client, f"/matches/{match.id}/complete", {"devices": "18", "people_reached": "30"}
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert match.status is MatchStatus.COMPLETED
+    assert need.status is ListingStatus.PARTLY_MET
+    assert (need.remaining_quantity, offer.remaining_quantity) == (2, 2)
+    need_page = page_text(client.get(f"/needs/{need.id}"))
+    assert "Still needed: 2 of 20" in need_page
+    assert "18 received; 2 not delivered, so back in what this need still asks for" in need_page
+    login(offer.organisation.owners[0])
+    offer_page = page_text(client.get(f"/offers/{offer.id}"))
+    assert "18 received; 2 not delivered, so back in what this offer has left" in offer_page
+
+
+def test_a_full_delivery_leaves_the_need_met(client, login):
+    need = listings_make.need(kind=EQUIPMENT, quantity=4)
+    match = brokering_make.completed(EQUIPMENT, need=need, quantity=4)
+    db.session.expire_all()
+    assert match.status is MatchStatus.COMPLETED
+    assert need.status is ListingStatus.MET
+    assert need.remaining_quantity == 0

@@ -107,7 +107,7 @@ def test_the_dashboard_shows_work_waiting_and_matches(team, make):
     assert "Organisations waiting for verification 1" in text
     assert "Needs waiting for review 0 Nothing waiting" in text
     assert "Completed 1" in text
-    assert "Median: 0.0 days, over the 1 match agreed in the last 12 months" in text
+    assert "Median: less than a day, over the 1 match agreed in the last 12 months" in text
     assert "Needs open longest without a match" in text
 
 

@@ -13,6 +13,7 @@ from brokerage.listings import services as listings
 from brokerage.listings.models import (
     LISTING_TRANSITIONS,
     ListingAction,
+    ListingKind,
     ListingStatus,
     next_listing_status,
 )
@@ -523,3 +524,13 @@ def test_a_resubmitted_item_waits_from_when_it_was_sent_again():
     listings.submit(first, first.created_by)
     db.session.commit()
     assert listings.review_queue() == [second, first]
+
+
+def test_a_volunteering_need_cannot_start_after_the_date_it_is_needed_by(make):
+    with pytest.raises(DomainError, match="start date must be on or before"):
+        lm.need(
+            kind=ListingKind.VOLUNTEERING,
+            deadline=date(2030, 3, 1),
+            starts_on=date(2030, 3, 2),
+            ends_on=date(2030, 4, 1),
+        )

@@ -728,6 +728,16 @@ def test_withdrawing_takes_it_off_the_list_and_shows_on_its_page(app, client, lo
     page = client.get(f"/{side}s/{item.id}")
     assert f"Withdraw this {side}" in page_text(page)
     assert titles_listed(client.get(f"/{side}s")) == [item.title]
+    # The button is a link to a page that says what will happen, and asks.
+    assert f'href="/{side}s/{item.id}/withdraw"' in main_html(page)
+    confirm = client.get(f"/{side}s/{item.id}/withdraw")
+    assert confirm.status_code == 200
+    text = page_text(confirm)
+    assert f"Withdraw “{item.title}”?" in text
+    assert "cannot be changed, sent for review or put back" in text
+    assert "No match is waiting on it." in text
+    db.session.refresh(item)
+    assert item.status is not ListingStatus.WITHDRAWN
 
     response = post(client, f"/{side}s/{item.id}/withdraw")
 
@@ -748,6 +758,10 @@ def test_withdrawing_takes_it_off_the_list_and_shows_on_its_page(app, client, lo
     again = post(client, f"/{side}s/{item.id}/withdraw")
     assert again.status_code == 409
     assert "cannot be withdrawn" in page_text(again)
+    # And its confirmation page sends back to the item, saying why.
+    response = client.get(f"/{side}s/{item.id}/withdraw")
+    assert response.headers["Location"] == f"/{side}s/{item.id}"
+    assert "it cannot be withdrawn" in flashes(client.get(f"/{side}s/{item.id}"))
     assert count(ListingEvent) == len(item.events)
 
 
@@ -877,6 +891,21 @@ BAD_INPUT = [
         "volunteering",
         dict(starts_on=["1", "2", "2030"], ends_on=["31", "1", "2030"]),
         {"ends_on": "The end date must be on or after the start date"},
+    ),
+    (
+        "need",
+        "volunteering",
+        dict(starts_on=["2", "3", "2030"], ends_on=["1", "4", "2030"]),
+        {
+            "starts_on": "The start date must be on or before the date it is needed by: "
+            "no offer could be matched to work that starts after the need closes"
+        },
+    ),
+    (
+        "need",
+        "volunteering",
+        dict(starts_on=None, ends_on=["1", "1", "2020"]),
+        {"ends_on": "The end date must be today or in the future"},
     ),
     (
         "need",
@@ -1702,3 +1731,26 @@ def test_editing_a_post_keeps_the_terms_the_team_has_since_hidden(
     assert f"Web development {label}" not in client.get(f"/needs/{need.id}/edit").get_data(
         as_text=True
     )
+
+
+@pytest.mark.parametrize("side", ["need", "offer"])
+def test_what_was_typed_is_what_everyone_reads_on_the_page(client, login, make, side):
+    typed = {
+        "title": 'Laptops & <b>chargers</b> for "Tuesday" club',
+        "description": "Ten laptops <script>alert(1)</script> & their bags.",
+    }
+    org = make.organisation(
+        kind=OrganisationKind.COMMUNITY if side == "need" else OrganisationKind.COMPANY,
+        name="Holbeck & <Beeston> Trust",
+    )
+    item = getattr(listings_make, side)(org, kind=ListingKind.EQUIPMENT, **typed)
+    other = make.organisation(
+        kind=OrganisationKind.COMPANY if side == "need" else OrganisationKind.COMMUNITY
+    )
+    for person in (org.owners[0], listings_make.team_member(), other.owners[0]):
+        login(person)
+        text = page_text(client.get(f"/{side}s/{item.id}"))
+        assert typed["title"] in text
+        assert typed["description"] in text
+        assert "Holbeck & <Beeston> Trust" in text
+        assert "&amp;" not in text and "&lt;" not in text

@@ -16,7 +16,7 @@ from brokerage.matching.ranking import (
     suggest_needs,
     suggest_offers,
 )
-from brokerage.matching.scoring import FULL, WEIGHTS, fit
+from brokerage.matching.scoring import FULL, WEIGHTS, fit, refusal
 from tests.matching import make, worlds
 from tests.matching.make import EQUIPMENT, SPONSORSHIP, TODAY, VOLUNTEERING
 
@@ -53,6 +53,8 @@ def test_a_suggestion_never_offers_more_than_remains(data):
         assert result is None
     if result is not None:
         check_within_what_remains(need, offer, result)
+    # The page that says why listings were left out names a rule exactly when fit refuses.
+    assert (refusal(need, offer, TODAY) is None) == (result is not None)
 
 
 def test_the_suggestions_of_a_random_world_never_offer_more_than_remains():

@@ -553,6 +553,18 @@ REGISTRATION_ERRORS = [
         "Description must be 2,000 characters or fewer",
     ),
     ({"website": "not a website"}, "website", "Enter a website address in the correct format"),
+    (
+        {"website": "javascript:alert(document.cookie)"},
+        "website",
+        "Enter a website address starting with https://",
+    ),
+    (
+        {"website": "data:text/html,<script>alert(1)</script>"},
+        "website",
+        "Enter a website address starting with https://",
+    ),
+    ({"website": "ftp://files.example.org"}, "website", "starting with https://"),
+    ({"website": "example.org/" + "x" * 300}, "website", "300 characters or fewer"),
 ]
 
 
@@ -936,3 +948,119 @@ def test_the_approval_email_carries_the_team_note(make):
     )
     approved = [e for e in emails_to("owner-note@example.org") if "verified" in e.subject]
     assert approved and "Welcome aboard: ring us about the ball." in approved[-1].body_text
+
+
+# --- What a person sees ------------------------------------------------------------------------
+
+
+def test_every_role_sees_the_website_as_a_link_not_as_html_source(client, login, make):
+    owner = make.user()
+    org = make.organisation(
+        owner, name="Beeston & Holbeck <Tech> Club", website="https://b.example.org/?a=1&b=2"
+    )
+    for person in (owner, make.team_member(), make.user()):
+        login(person)
+        page = client.get(f"/organisations/{org.id}")
+        text = page_text(page)
+        assert "Website https://b.example.org/?a=1&b=2" in text
+        assert "<a" not in text and "govuk-link" not in text
+        assert "Beeston & Holbeck <Tech> Club" in text
+        [link] = helpers.elements(
+            helpers.main_html(page),
+            lambda tag, a: tag == "a" and a.get("href") == "https://b.example.org/?a=1&b=2",
+        )
+        assert link[1] == "https://b.example.org/?a=1&b=2"
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        ("example.org", "https://example.org"),
+        (" www.armley.example.org/about ", "https://www.armley.example.org/about"),
+        ("example.org:8080/drop-in", "https://example.org:8080/drop-in"),
+        ("http://armley.example.org", "http://armley.example.org"),
+        ("HTTPS://Armley.example.org", "HTTPS://Armley.example.org"),
+    ],
+)
+def test_a_website_typed_without_https_is_kept_with_it(client, login, make, typed, kept):
+    login(make.user())
+    response = submit(client, "/organisations/new/community", community_form(make, website=typed))
+    assert response.status_code == 302
+    org = the_only(Organisation)
+    assert org.website == kept
+    page = client.get(f"/organisations/{org.id}")
+    assert f"Website {kept}" in page_text(page)
+
+
+def test_only_outsiders_are_offered_ask_to_join(client, login, make):
+    owner = make.user()
+    org = make.organisation(owner, name="Seacroft Digital")
+    member = make.member(org)
+    outsider = make.user()
+    team = make.team_member()
+    for person, offered in ((outsider, True), (team, False), (owner, False), (member, False)):
+        login(person)
+        text = page_text(client.get(f"/organisations/{org.id}"))
+        assert ("Ask to join Seacroft Digital" in text) is offered, person.name
+    login(team)
+    assert client.get(f"/organisations/{org.id}/join").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("kind", "scheme", "number", "href"),
+    [
+        (
+            OrganisationKind.COMMUNITY,
+            RegistrationScheme.CHARITY_EW,
+            "1234567",
+            "https://register-of-charities.charitycommission.gov.uk"
+            "/charity-search/-/charity-details/1234567",
+        ),
+        (
+            OrganisationKind.COMMUNITY,
+            RegistrationScheme.CHARITY_SC,
+            "SC012345",
+            "https://www.oscr.org.uk/about-charities/search-the-register/charity-details"
+            "?number=SC012345",
+        ),
+        (
+            OrganisationKind.COMMUNITY,
+            RegistrationScheme.CHARITY_NI,
+            "NIC101234",
+            "https://www.charitycommissionni.org.uk/charity-details/?regId=101234&subId=0",
+        ),
+        (
+            OrganisationKind.COMPANY,
+            RegistrationScheme.COMPANIES_HOUSE,
+            "SC123456",
+            "https://find-and-update.company-information.service.gov.uk/company/SC123456",
+        ),
+    ],
+)
+def test_the_verification_page_links_the_public_register_entry(
+    client, login, make, kind, scheme, number, href
+):
+    org = make.organisation(
+        kind=kind,
+        status=OrganisationStatus.PENDING,
+        registration_scheme=scheme,
+        registration_number=number,
+    )
+    login(make.team_member())
+    page = client.get(f"/team/organisations/{org.id}")
+    [(_, text)] = helpers.elements(
+        helpers.main_html(page), lambda tag, a: tag == "a" and a.get("href") == href
+    )
+    assert text == f"{number} on the {scheme.label} register"
+
+
+def test_an_unregistered_group_is_checked_by_hand(client, login, make):
+    org = make.organisation(
+        status=OrganisationStatus.PENDING,
+        org_type=OrganisationType.COMMUNITY_GROUP,
+        registration_scheme=RegistrationScheme.NONE,
+        registration_number=None,
+    )
+    login(make.team_member())
+    text = page_text(client.get(f"/team/organisations/{org.id}"))
+    assert "This group is not registered: check it by hand" in text
