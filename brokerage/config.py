@@ -128,7 +128,21 @@ SETTINGS = (
     ),
     Setting("STRIPE_API_BASE", "(Stripe's)", "another API address, e.g. a recording test server"),
     Setting("BALL_HOLD_MINUTES", "30", "how long seats are held while a buyer pays (30 to 1440)"),
-    Setting("RATELIMIT_CHECKOUT", "10 per minute;60 per hour", "checkouts per visitor"),
+    Setting(
+        "RATELIMIT_CHECKOUT",
+        "20 per minute;100 per hour",
+        "checkouts that hold seats, per visitor's address (forms sent back do not count)",
+    ),
+    Setting(
+        "RATELIMIT_CHECKOUT_EMAIL",
+        "3 per minute;10 per hour",
+        "checkouts that hold seats, per buyer's email address",
+    ),
+    Setting(
+        "RATELIMIT_CHECKOUT_ATTEMPTS",
+        "60 per minute;600 per hour",
+        "every checkout form sent, per visitor's address (against hammering)",
+    ),
     Setting(
         "BALL_PAGE_CACHE_SECONDS",
         "1 (0 in tests)",
@@ -310,7 +324,13 @@ def load(overrides: dict | None = None) -> dict:
         "RATELIMIT_FIND_TICKETS": "5 per minute;30 per hour",
         # Wrong current passwords on the change-password form, per account.
         "RATELIMIT_CHANGE_PASSWORD": "5 per 15 minutes;20 per day",
-        "RATELIMIT_CHECKOUT": os.environ.get("RATELIMIT_CHECKOUT", "10 per minute;60 per hour"),
+        "RATELIMIT_CHECKOUT": os.environ.get("RATELIMIT_CHECKOUT", "20 per minute;100 per hour"),
+        "RATELIMIT_CHECKOUT_EMAIL": os.environ.get(
+            "RATELIMIT_CHECKOUT_EMAIL", "3 per minute;10 per hour"
+        ),
+        "RATELIMIT_CHECKOUT_ATTEMPTS": os.environ.get(
+            "RATELIMIT_CHECKOUT_ATTEMPTS", "60 per minute;600 per hour"
+        ),
         "HSTS": production,
         # The ball's payments. Without a secret key the local stand-in checkout is used
         # (refused in production); its webhooks are signed with a local secret.

@@ -24,6 +24,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
@@ -165,9 +166,34 @@ def _keep_shared_page(html: str) -> None:
         current_app.extensions["ball_page"] = (expires, html.replace(token, _TOKEN_SLOT))
 
 
+def _held(response) -> bool:
+    """Seats were held (the buyer is sent to pay): what a checkout costs us."""
+    return response.status_code == 303
+
+
+def _buyer_email() -> str:
+    """The address a checkout is for, as a rate limit's key (the visitor's address when
+    none was typed, so that a missing one cannot share one bucket)."""
+    typed = request.form.get("buyer_email", "")[:254].strip().lower()
+    return f"email:{typed}" if typed else f"ip:{get_remote_address()}"
+
+
 @bp.route("/ball", methods=["GET", "POST"])
 @require(Action.PUBLIC)
-@_limit("RATELIMIT_CHECKOUT")
+# Holds are what cost us (seats kept from others while a buyer pays): they are counted
+# per visitor's address and per buyer's email, and a form sent back for a mistake is
+# not, so an office buying tables behind one shared address is not locked out on the
+# day sales open. Every POST still counts towards a looser limit against hammering.
+@_limit("RATELIMIT_CHECKOUT_ATTEMPTS")
+@limiter.limit(
+    lambda: current_app.config["RATELIMIT_CHECKOUT"], methods=["POST"], deduct_when=_held
+)
+@limiter.limit(
+    lambda: current_app.config["RATELIMIT_CHECKOUT_EMAIL"],
+    key_func=_buyer_email,
+    methods=["POST"],
+    deduct_when=_held,
+)
 def ball():
     shared = _shared_page_wanted()
     if shared and (page := _shared_page()) is not None:
