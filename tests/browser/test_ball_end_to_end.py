@@ -111,7 +111,8 @@ def test_buy_name_check_in_and_refund(new_context, sign_in, check_page, make):
     team = new_context().new_page()
     sign_in(team, "dee@example.org")
     check_page(team)
-    team.get_by_role("navigation", name="Menu").get_by_role("link", name="Ball", exact=True).click()
+    team.get_by_role("navigation", name="Menu").get_by_role("link", name="Team").click()
+    team.get_by_role("link", name="Ball", exact=True).click()
     check_page(team)
     team.get_by_role("link", name="Digital Charity Ball 2027").click()
     expect(summary_value(team, "Seats")).to_have_text(

@@ -100,6 +100,8 @@ def test_sign_up_register_and_be_verified(page, new_context, make, sign_in, chec
     sign_in(team_page, team.email)
     expect(team_page.get_by_text("1 organisation waiting for verification")).to_be_visible()
     check_page(team_page)
+    team_page.get_by_role("navigation", name="Menu").get_by_role("link", name="Team").click()
+    check_page(team_page)
     team_page.get_by_role("link", name="Verify organisations").click()
     _heading(team_page, "Organisations waiting for verification")
     check_page(team_page)

@@ -67,7 +67,8 @@ def _results(page: Page):
 
 
 def _open_review(page: Page, title: str, check) -> None:
-    """As the team, from any page: the review queue, then the item."""
+    """As the team, from any page: the team's dashboard, the review queue, then the item."""
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Team").click()
     page.get_by_role("link", name="Review posts").click()
     _heading(page, "Needs and offers to review")
     check(page)

@@ -282,3 +282,35 @@ def test_the_dashboard_and_healthz_warn_when_email_is_not_going_out(team, client
     health = client.get("/healthz").get_json()
     assert health["mail"] == "stuck" and health["mail_waiting"] == 1
     assert health["mail_oldest_waiting_s"] >= 20 * 60
+
+
+def test_the_team_menu_is_short_and_its_dashboard_leads_to_every_team_area(team):
+    """15 links wrapped to three rows at 1280 px: the team's work is one menu item,
+    and the dashboard lists each area."""
+    response = team.get("/needs")
+    html = response.get_data(as_text=True)
+    menu = html[
+        html.index('aria-label="Menu"') : html.index("</nav>", html.index('aria-label="Menu"'))
+    ]
+    items = re.findall(r'class="govuk-service-navigation__link"[^>]*>\s*([^<]+?)\s*<', menu)
+    assert "Team" in items and "Brokering" not in items and "Review posts" not in items
+    assert len(items) <= 9, items  # and Sign out
+
+    dashboard = team.get("/team/dashboard")
+    areas = elements(
+        main_html(dashboard), lambda tag, a: tag == "a" and "govuk-link" in a.get("class", "")
+    )
+    names = [text for _, text in areas]
+    for area in (
+        "Brokering",
+        "Review posts",
+        "Verify organisations",
+        "Ball",
+        "Impact report",
+        "Lists",
+    ):
+        assert area in names
+    assert (
+        '<a class="govuk-service-navigation__link" href="/team/dashboard" aria-current="page">'
+        in (dashboard.get_data(as_text=True))
+    )
