@@ -95,7 +95,8 @@ class PoundsField(StringField):
     widget = GovTextInput()
 
     def process_formdata(self, valuelist):
-        self.raw_data = valuelist
+        # Kept stripped, so InputRequired sees an amount of only spaces as missing.
+        self.raw_data = [value.strip() for value in valuelist]
         text = (valuelist[0] if valuelist else "").replace(",", "").replace("£", "").strip()
         if not text:
             self.data = None
@@ -145,7 +146,7 @@ class DayField(Field):
         try:
             day, month, year = (int(p) for p in parts)
             self.data = date(year, month, day)
-        except ValueError:
+        except (ValueError, OverflowError):  # a day or month past 2**31 overflows
             raise ValueError(f"{what} must be a real date") from None
 
     def _value(self):
@@ -431,6 +432,8 @@ class OfferForm(ListingForm):
         widget=GovRadioInput(),
         description="Not needed for new devices.",
         choices=_enum_choices(WipeMethod),
+        # Only spaces is no answer: the rule in validate() then asks for one.
+        filters=[strip],
         invalid_value_message="Choose how data is wiped from the list",
         invalid_choice_message="Choose how data is wiped from the list",
         validators=[Optional()],
