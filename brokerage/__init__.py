@@ -17,11 +17,12 @@ def create_app(config: dict | None = None) -> Flask:
     )
     app.config.from_mapping(config_module.load(config))
 
-    from brokerage import cli, database, errors, ids, models, security, templating
+    from brokerage import cli, database, errors, forms, ids, models, security, templating
     from brokerage.extensions import csrf, db, limiter, login_manager, migrate
 
     database.configure(app)
     ids.register(app)
+    forms.register(app)
     models.register()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)

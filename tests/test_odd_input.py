@@ -4,9 +4,11 @@ beside the field, or a 404 for a URL that names nothing, and nothing is saved.""
 from __future__ import annotations
 
 import pytest
+from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 
 from brokerage.extensions import db
+from brokerage.forms import Form
 from brokerage.listings.models import DeviceType
 from brokerage.needs.models import Need
 from brokerage.offers.models import Offer
@@ -41,8 +43,22 @@ def equipment_offer(**changes) -> dict:
         "quantity": "10",
         "condition": "refurbished",
         "available_until": ["1", "1", "2030"],
-        "wipe_method": "software",
+        "wipe_method": "nist_800_88",
         "certificate_per_serial": "yes",
+        "save_draft": "Save as draft",
+        **_terms(),
+    }
+    data.update(changes)
+    return data
+
+
+def sponsorship_need(**changes) -> dict:
+    data = {
+        "title": "Room hire",
+        "description": "Hall for a term.",
+        "amount": "500",
+        "pays_for": "Room hire",
+        "deadline": ["1", "1", "2030"],
         "save_draft": "Save as draft",
         **_terms(),
     }
@@ -113,16 +129,7 @@ def test_a_huge_day_or_month_in_a_need_deadline_is_told(client, login, world, pa
     date_parts = ["1", "1", "2030"]
     date_parts[part] = HUGE
     url = f"/organisations/{world.org_a}/needs/new/sponsorship"
-    data = {
-        "title": "Room hire",
-        "description": "Hall for a term.",
-        "amount": "500",
-        "pays_for": "Room hire",
-        "deadline": date_parts,
-        "save_draft": "Save as draft",
-        **_terms(),
-    }
-    response = submit(client, url, data)
+    response = submit(client, url, sponsorship_need(deadline=date_parts))
     assert response.status_code == 200
     assert field_errors(response)["deadline"] == "Needed by must be a real date"
     assert count(Need) == before
@@ -181,3 +188,98 @@ def test_a_help_id_too_big_for_the_database_is_ignored(client, login, world):
     need, offer = world.needs["published"], world.offers["published"]
     url = f"/team/matches/new?need={need}&offer={offer}&help=12345678901234567890123"
     assert client.get(url).status_code == 200
+
+
+# --- One rule for odd characters at the form boundary (README, "Odd characters") ------------
+
+HIDDEN = ["\x00", "\x07", "\x1b", "\x7f", "\x85", "\u202e", "\u2066", "\t", "\n"]
+
+
+def test_every_form_in_the_app_applies_the_rule():
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    app_forms = [
+        cls
+        for cls in subclasses(FlaskForm)
+        if cls.__module__.startswith("brokerage.") and cls is not Form
+    ]
+    assert app_forms
+    assert [cls for cls in app_forms if not issubclass(cls, Form)] == []
+
+
+@pytest.mark.parametrize("character", HIDDEN)
+def test_a_hidden_character_in_a_name_is_refused_beside_the_field(client, login, world, character):
+    """NUL above all: PostgreSQL cannot store it, so it is refused before it gets there."""
+    login(world.user("team"))
+    before = count(TicketType)
+    url = f"/team/ball/{world.ball_id}/types/new"
+    response = submit(client, url, ticket_type(name=f"Early{character}bird"))
+    assert response.status_code == 400
+    assert field_errors(response)["name"] == (
+        "Name must not include hidden characters, such as control or text-direction ones"
+    )
+    assert count(TicketType) == before
+
+
+def test_spaces_around_a_name_are_dropped(client, login, world):
+    login(world.user("team"))
+    url = f"/team/ball/{world.ball_id}/types/new"
+    response = submit(client, url, ticket_type(name="  Early bird \u00a0"))
+    assert response.status_code == 302
+    names = db.session.scalars(select(TicketType.name))
+    assert "Early bird" in list(names)
+
+
+def test_multi_line_text_keeps_its_line_breaks_and_tabs(client, login, world):
+    login(world.user("other"))
+    url = f"/organisations/{world.org_b}/offers/new/equipment"
+    typed = "Ten laptops:\r\n\t- chargers\r\n\t- bags"
+    response = submit(client, url, equipment_offer(description=typed))
+    assert response.status_code == 302
+    offer = db.session.scalars(select(Offer).order_by(Offer.id.desc())).first()
+    assert offer.description == "Ten laptops:\n\t- chargers\n\t- bags"
+
+
+@pytest.mark.parametrize("character", ["\x00", "\x0b", "\u202d", "\u2069"])
+def test_multi_line_text_refuses_other_hidden_characters(client, login, world, character):
+    login(world.user("other"))
+    before = count(Offer)
+    url = f"/organisations/{world.org_b}/offers/new/equipment"
+    response = submit(client, url, equipment_offer(description=f"Ten{character} laptops"))
+    assert response.status_code == 200
+    assert field_errors(response)["description"] == (
+        "What can you give? must not include hidden characters, such as control or "
+        "text-direction ones"
+    )
+    assert count(Offer) == before
+
+
+def test_a_right_to_left_override_in_a_need_title_is_refused(client, login, world):
+    login(world.user("owner"))
+    before = count(Need)
+    url = f"/organisations/{world.org_a}/needs/new/sponsorship"
+    response = submit(client, url, sponsorship_need(title="Room \u202eerih"))
+    assert response.status_code == 200
+    assert field_errors(response)["title"] == (
+        "Title must not include hidden characters, such as control or text-direction ones"
+    )
+    assert count(Need) == before
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/needs?q=a%00b", "/team/organisations/all?q=%00", "/team/outbox/?to=%00", "/ball?code=%00"],
+)
+def test_a_nul_in_a_query_is_a_bad_request(client, login, world, url):
+    login(world.user("team"))
+    response = client.get(url)
+    assert response.status_code == 400
+    assert "cannot be used" in page_text(response)
+
+
+def test_a_nul_in_a_link_token_is_a_bad_request(client):
+    assert client.get("/invitations/abc%00def").status_code == 400
+    assert client.get("/ball/orders/abc%00def").status_code == 400

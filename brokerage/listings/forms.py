@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
     GovCheckboxesInput,
@@ -21,6 +20,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from brokerage.accounts.forms import strip
+from brokerage.forms import Form
 from brokerage.listings.models import (
     Condition,
     ListingAction,
@@ -161,7 +161,7 @@ def _enum_choices(enum_class, members=None) -> list[SelectChoice]:
     return [SelectChoice(m.value, m.label) for m in (members or enum_class)]
 
 
-class ListingForm(FlaskForm):
+class ListingForm(Form):
     title = StringField(
         "Title",
         widget=GovTextInput(),
@@ -502,7 +502,7 @@ class OfferForm(ListingForm):
         )
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(Form):
     decision = RadioField(
         "Your decision",
         widget=GovRadioInput(),
@@ -531,7 +531,7 @@ class ReviewForm(FlaskForm):
             raise ValidationError("Enter the reason for not accepting it")
 
 
-class TermForm(FlaskForm):
+class TermForm(Form):
     """The team adds a skill, a device type or a beneficiary group."""
 
     name = StringField(
