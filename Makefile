@@ -6,7 +6,7 @@ FLASK := APP_ENV=development $(BIN)/flask --app brokerage
 CHROMIUM_PATH ?= /usr/bin/chromium
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint fmt install dev chromium html-checker assets worker db-upgrade clean
+.PHONY: help run test fuzz lint fmt install dev chromium html-checker assets worker db-upgrade clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -76,6 +76,9 @@ fmt: dev ## Format and fix what ruff can
 
 test: dev chromium html-checker lint ## Lint, then the whole suite (browser tests included)
 	$(BIN)/pytest
+
+fuzz: dev ## Longer fuzzing: odd input on every page and form, 10x the examples
+	FUZZ_EXAMPLES=30 $(BIN)/pytest -q -p no:cacheprovider tests/test_fuzz.py
 
 assets: ## Rebuild static/ from GOV.UK Frontend Sass (needs Node and npm)
 	npm ci --no-audit --no-fund

@@ -22,10 +22,12 @@ def create_app(config: dict | None = None) -> Flask:
     )
     app.config.from_mapping(config_module.load(config))
 
-    from brokerage import cli, database, errors, models, security, templating
+    from brokerage import cli, database, errors, forms, ids, models, security, templating
     from brokerage.extensions import csrf, db, limiter, login_manager, migrate
 
     database.configure(app)
+    ids.register(app)
+    forms.register(app)
     models.register()
     db.init_app(app)
     database.attach(app)

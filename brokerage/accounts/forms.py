@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
 from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
 
 from brokerage.accounts.services import MIN_PASSWORD_LENGTH, password_problem
+from brokerage.forms import Form
 
 
 def email_field(
@@ -44,7 +44,7 @@ class NewPasswordMixin:
             raise ValidationError(problem)
 
 
-class SignUpForm(NewPasswordMixin, FlaskForm):
+class SignUpForm(NewPasswordMixin, Form):
     name = StringField(
         "Full name",
         widget=GovTextInput(),
@@ -66,7 +66,7 @@ class SignUpForm(NewPasswordMixin, FlaskForm):
     submit = SubmitField("Create account", widget=GovSubmitInput())
 
 
-class SignInForm(FlaskForm):
+class SignInForm(Form):
     email = email_field()
     password = PasswordField(
         "Password",
@@ -76,12 +76,12 @@ class SignInForm(FlaskForm):
     submit = SubmitField("Sign in", widget=GovSubmitInput())
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     email = email_field()
     submit = SubmitField("Send reset link", widget=GovSubmitInput())
 
 
-class ResetPasswordForm(NewPasswordMixin, FlaskForm):
+class ResetPasswordForm(NewPasswordMixin, Form):
     password = PasswordField(
         "New password",
         widget=GovPasswordInput(),
@@ -91,7 +91,7 @@ class ResetPasswordForm(NewPasswordMixin, FlaskForm):
     submit = SubmitField("Save new password", widget=GovSubmitInput())
 
 
-class ChangePasswordForm(NewPasswordMixin, FlaskForm):
+class ChangePasswordForm(NewPasswordMixin, Form):
     current_password = PasswordField(
         "Current password",
         widget=GovPasswordInput(),
@@ -106,5 +106,5 @@ class ChangePasswordForm(NewPasswordMixin, FlaskForm):
     submit = SubmitField("Change password", widget=GovSubmitInput())
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that changes something: carries only the CSRF token."""

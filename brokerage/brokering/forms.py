@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
     GovRadioInput,
@@ -16,6 +15,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 
 from brokerage.accounts.forms import strip
 from brokerage.brokering.services import Allocation, Delivery
+from brokerage.forms import Form
 from brokerage.listings.forms import PoundsField, WholeNumberField
 from brokerage.listings.models import ListingKind
 from brokerage.listings.services import MAX_AMOUNT_PENCE, MAX_HOURS, MAX_QUANTITY, MAX_VOLUNTEERS
@@ -34,7 +34,7 @@ def _text(label: str, missing: str, limit: int = 5000, **kwargs) -> TextAreaFiel
     )
 
 
-class ProposeForm(FlaskForm):
+class ProposeForm(Form):
     """The team's allocation: only the fields of the two kinds involved are shown and
     required (by the service, which knows the kinds)."""
 
@@ -79,7 +79,7 @@ class ProposeForm(FlaskForm):
         )
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(Form):
     answer = RadioField(
         "Your answer",
         widget=GovRadioInput(),
@@ -104,7 +104,7 @@ class AnswerForm(FlaskForm):
             raise ValidationError("Enter why you are declining")
 
 
-class DeliveryForm(FlaskForm):
+class DeliveryForm(Form):
     """The charity confirms what it received: only the kinds involved are asked."""
 
     hours = WholeNumberField("Hours volunteers gave in all", maximum=1_000_000)
@@ -143,22 +143,22 @@ class DeliveryForm(FlaskForm):
         )
 
 
-class CancelForm(FlaskForm):
+class CancelForm(Form):
     reason = _text("Why is it cancelled?", "Enter why it is cancelled")
     submit = SubmitField("Cancel the match", widget=GovSubmitInput())
 
 
-class MessageForm(FlaskForm):
+class MessageForm(Form):
     body = _text("Your message", "Enter your message")
     submit = SubmitField("Send message", widget=GovSubmitInput())
 
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     body = _text("Private note for the team", "Enter the note")
     submit = SubmitField("Add note", widget=GovSubmitInput())
 
 
-class FeedbackForm(FlaskForm):
+class FeedbackForm(Form):
     rating = RadioField(
         "How well did it go?",
         widget=GovRadioInput(),
@@ -181,7 +181,7 @@ class FeedbackForm(FlaskForm):
     submit = SubmitField("Send feedback", widget=GovSubmitInput())
 
 
-class HelpForm(FlaskForm):
+class HelpForm(Form):
     """A company member's "we can help"."""
 
     company = SelectField("Your company", widget=GovSelect(), coerce=int)
@@ -197,6 +197,6 @@ class HelpForm(FlaskForm):
     submit = SubmitField("Tell the team we can help", widget=GovSubmitInput())
 
 
-class HelpAnswerForm(FlaskForm):
+class HelpAnswerForm(Form):
     answer = _text("Answer to the company", "Enter your answer to the company", 2000)
     submit = SubmitField("Send answer and close", widget=GovSubmitInput())

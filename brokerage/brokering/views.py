@@ -24,6 +24,7 @@ from brokerage.brokering.models import HelpOffer, HelpOfferStatus, Match, MatchS
 from brokerage.errors import Conflict, DomainError, IllegalTransition
 from brokerage.exports import csv_response, dated
 from brokerage.extensions import db
+from brokerage.ids import query_id
 from brokerage.listings.models import ListingKind, ListingSide, ListingStatus
 from brokerage.listings.services import today_in_leeds
 from brokerage.matching import suggestions
@@ -155,9 +156,9 @@ def suggest_for_offer(offer: Offer):
 
 def _pair() -> tuple[Need, Offer, HelpOffer | None]:
     """The need and offer named in the query string (404 if either is missing)."""
-    need = db.get_or_404(Need, request.args.get("need", type=int) or 0)
-    offer = db.get_or_404(Offer, request.args.get("offer", type=int) or 0)
-    help_id = request.args.get("help", type=int)
+    need = db.get_or_404(Need, query_id(request.args, "need") or 0)
+    offer = db.get_or_404(Offer, query_id(request.args, "offer") or 0)
+    help_id = query_id(request.args, "help")
     help_offer = db.session.get(HelpOffer, help_id) if help_id else None
     if help_offer is not None and (
         help_offer.need_id != need.id or help_offer.status is not HelpOfferStatus.NEW

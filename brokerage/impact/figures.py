@@ -183,7 +183,7 @@ def _read_day(args: Mapping, name: str, what: str, problems: dict[str, str]) -> 
         return None
     try:
         value = date(int(year), int(month), int(day))
-    except ValueError:
+    except (ValueError, OverflowError):  # a day or month past 2**31 overflows
         problems[name] = f"{what} must be a real date"
         return None
     if not FIRST_YEAR <= value.year <= LAST_YEAR:

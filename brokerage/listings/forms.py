@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
     GovCheckboxesInput,
@@ -21,6 +20,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from brokerage.accounts.forms import strip
+from brokerage.forms import Form
 from brokerage.listings.models import (
     Condition,
     ListingAction,
@@ -95,7 +95,8 @@ class PoundsField(StringField):
     widget = GovTextInput()
 
     def process_formdata(self, valuelist):
-        self.raw_data = valuelist
+        # Kept stripped, so InputRequired sees an amount of only spaces as missing.
+        self.raw_data = [value.strip() for value in valuelist]
         text = (valuelist[0] if valuelist else "").replace(",", "").replace("£", "").strip()
         if not text:
             self.data = None
@@ -145,7 +146,7 @@ class DayField(Field):
         try:
             day, month, year = (int(p) for p in parts)
             self.data = date(year, month, day)
-        except ValueError:
+        except (ValueError, OverflowError):  # a day or month past 2**31 overflows
             raise ValueError(f"{what} must be a real date") from None
 
     def _value(self):
@@ -160,7 +161,7 @@ def _enum_choices(enum_class, members=None) -> list[SelectChoice]:
     return [SelectChoice(m.value, m.label) for m in (members or enum_class)]
 
 
-class ListingForm(FlaskForm):
+class ListingForm(Form):
     title = StringField(
         "Title",
         widget=GovTextInput(),
@@ -440,6 +441,8 @@ class OfferForm(ListingForm):
         widget=GovRadioInput(),
         description="Not needed for new devices.",
         choices=_enum_choices(WipeMethod),
+        # Only spaces is no answer: the rule in validate() then asks for one.
+        filters=[strip],
         invalid_value_message="Choose how data is wiped from the list",
         invalid_choice_message="Choose how data is wiped from the list",
         validators=[Optional()],
@@ -508,7 +511,7 @@ class OfferForm(ListingForm):
         )
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(Form):
     decision = RadioField(
         "Your decision",
         widget=GovRadioInput(),
@@ -537,7 +540,7 @@ class ReviewForm(FlaskForm):
             raise ValidationError("Enter the reason for not accepting it")
 
 
-class TermForm(FlaskForm):
+class TermForm(Form):
     """The team adds a skill, a device type or a beneficiary group."""
 
     name = StringField(

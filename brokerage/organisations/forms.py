@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
     GovCheckboxesInput,
@@ -30,6 +29,7 @@ from wtforms.validators import (
 
 from brokerage.accounts.forms import email_field, strip
 from brokerage.errors import DomainError
+from brokerage.forms import Form
 from brokerage.organisations import services
 from brokerage.organisations.models import (
     OrganisationAction,
@@ -39,7 +39,7 @@ from brokerage.organisations.models import (
 )
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(Form):
     # Text fields use DataRequired, not InputRequired: InputRequired looks at what was
     # posted before the strip filter, so a name of spaces would be saved as "".
     org_type = RadioField(
@@ -216,7 +216,7 @@ class OrganisationForm(FlaskForm):
         )
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     decision = RadioField(
         "Your decision",
         invalid_value_message="Choose approve, ask for more information, or reject",
@@ -247,7 +247,7 @@ class DecisionForm(FlaskForm):
             raise ValidationError("Enter what you need to know")
 
 
-class JoinRequestForm(FlaskForm):
+class JoinRequestForm(Form):
     message = TextAreaField(
         "Message to the owner (optional)",
         widget=GovTextArea(),
@@ -257,6 +257,6 @@ class JoinRequestForm(FlaskForm):
     submit = SubmitField("Ask to join", widget=GovSubmitInput())
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     email = email_field("Colleague's email address", "Enter your colleague's email address")
     submit = SubmitField("Send invitation", widget=GovSubmitInput())

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
     GovSubmitInput,
@@ -20,6 +19,7 @@ from wtforms import BooleanField, Field, HiddenField, StringField, SubmitField, 
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from brokerage.accounts.forms import email_field, strip
+from brokerage.forms import Form
 from brokerage.listings.forms import PoundsField
 from brokerage.ticketing.models import Ticket
 from brokerage.ticketing.services import MAX_DONATION_PENCE, Basket, GuestDetails, OnSale
@@ -99,7 +99,7 @@ class DonationField(PoundsField):
             raise ValueError("Enter the donation in pounds, like 25 or 25.50") from None
 
 
-class BallForm(FlaskForm):
+class BallForm(Form):
     """Built by `ball_form` with a QuantityField named quantity_<type id> per ticket
     type; the rest is the same for every ball."""
 
@@ -215,14 +215,14 @@ def ball_form(rows: list[OnSale], charity: str, **kwargs) -> BallForm:
     return form
 
 
-class StandInForm(FlaskForm):
+class StandInForm(Form):
     """The stand-in checkout: pay, or cancel."""
 
     pay = SubmitField("Pay (test)", widget=GovSubmitInput())
     cancel = SubmitField("Cancel", widget=GovSubmitInput())
 
 
-class FindTicketsForm(FlaskForm):
+class FindTicketsForm(Form):
     """A buyer who lost the confirmation email asks for the links to their orders."""
 
     email = email_field(missing="Enter the email address you bought the tickets with")
@@ -241,7 +241,7 @@ def _guest_text(label: str, seat: int, limit: int) -> TextAreaField:
     )
 
 
-class GuestsForm(FlaskForm):
+class GuestsForm(Form):
     """Built by `guests_form`: guest_<id>, dietary_<id>, access_<id> per seat."""
 
     numbered: list[tuple[int, Ticket]]

@@ -267,7 +267,10 @@ def _code_matches(ticket_type: TicketType, code: str | None) -> bool:
     return bool(
         ticket_type.access_code
         and code
-        and secrets.compare_digest(ticket_type.access_code.strip().upper(), code.strip().upper())
+        # As bytes: compare_digest refuses str with characters beyond ASCII.
+        and secrets.compare_digest(
+            ticket_type.access_code.strip().upper().encode(), code.strip().upper().encode()
+        )
     )
 
 

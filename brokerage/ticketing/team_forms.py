@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.gov_form_base import GovFormBase
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
@@ -25,6 +24,7 @@ from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAre
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from brokerage.accounts.forms import email_field, strip
+from brokerage.forms import Form
 from brokerage.listings.forms import DayField, PoundsField, WholeNumberField
 from brokerage.templating import LONDON, london
 from brokerage.ticketing.team_services import (
@@ -202,7 +202,7 @@ def _confirm(label: str) -> BooleanField:
 TIME_HINT = "Leeds time. For example, 27 11 2027 and 7pm (or 19:00)."
 
 
-class BallForm(FlaskForm):
+class BallForm(Form):
     name = _text("Name", "Enter the ball's name", 160)
     venue = _text("Venue", "Enter the venue, with its address", 300)
     starts_at = LondonDateTimeField(
@@ -268,7 +268,7 @@ def ball_form_data(ball) -> dict:
     }
 
 
-class TicketTypeForm(FlaskForm):
+class TicketTypeForm(Form):
     name = _text("Name", "Enter the ticket type's name, like Single seat", 120)
     description = _area("Description (optional)", 2000)
     price = PoundsField(
@@ -354,7 +354,7 @@ def ticket_type_form_data(ticket_type) -> dict:
     return data
 
 
-class ComplimentaryForm(FlaskForm):
+class ComplimentaryForm(Form):
     name = _text("Guest's or buyer's full name", "Enter the name", 120)
     email = email_field(
         "Email address", "Enter the email address: the tickets and their link go there"
@@ -385,7 +385,7 @@ class ComplimentaryForm(FlaskForm):
             raise ValidationError("Choose the ticket type")
 
 
-class RefundForm(FlaskForm):
+class RefundForm(Form):
     amount = PoundsField(
         "Amount to refund",
         validators=[InputRequired(message="Enter the amount to refund, or 0")],
@@ -399,14 +399,14 @@ class RefundForm(FlaskForm):
     submit = SubmitField("Refund", widget=GovSubmitInput())
 
 
-class ResendForm(FlaskForm):
+class ResendForm(Form):
     """The team sends an order's confirmation again, to its address or a corrected one."""
 
     email = email_field("Send to", missing="Enter the email address to send it to")
     submit = SubmitField("Send the confirmation again", widget=GovSubmitInput())
 
 
-class DoorForm(FlaskForm):
+class DoorForm(Form):
     code = StringField(
         "Ticket code",
         widget=GovTextInput(),
