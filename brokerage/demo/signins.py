@@ -230,6 +230,9 @@ OFFERS = [
 ]
 
 
+HUB, COMPANY = "Harehills Community Tech Hub", "Aire Valley Software Ltd"
+
+
 def _by_slug(model, slugs: list[str]) -> list[int]:
     return list(db.session.scalars(select(model.id).where(model.slug.in_(slugs))))
 
@@ -280,7 +283,11 @@ def _seed_listings(users: dict[str, User], team_member: User) -> None:
         (OFFERS, Offer, create_offer, OfferDetails, "available_until"),
     ):
         for spec in specs:
-            if db.session.scalar(select(model.id).where(model.title == spec["title"])):
+            if db.session.scalar(
+                select(model.id).where(
+                    model.title == spec["title"], model.organisation.has(name=spec["org"])
+                )
+            ):
                 continue
             org = db.session.scalars(
                 select(Organisation).where(Organisation.name == spec["org"])
@@ -350,8 +357,14 @@ def _seed_matches(team_member: User) -> None:
     from brokerage.brokering.models import Match
 
     for need_title, offer_title, allocation, stage in MATCHES:
-        need = db.session.scalars(select(Need).where(Need.title == need_title)).one()
-        offer = db.session.scalars(select(Offer).where(Offer.title == offer_title)).one()
+        # The generated programme has needs and offers of the same titles: look these
+        # up in the sign-ins' own organisations.
+        need = db.session.scalars(
+            select(Need).where(Need.title == need_title, Need.organisation.has(name=HUB))
+        ).one()
+        offer = db.session.scalars(
+            select(Offer).where(Offer.title == offer_title, Offer.organisation.has(name=COMPANY))
+        ).one()
         if db.session.scalar(
             select(Match.id).where(Match.need_id == need.id, Match.offer_id == offer.id)
         ):
