@@ -318,8 +318,10 @@ def _plan_listings(
         org = approved[number % len(approved)] if number < len(approved) else rng.choice(approved)
         kind = kinds[number % len(kinds)]
         title, description = rng.choice(titles[kind])
+        base, again = title, 1
         while (org.name, title) in used:
-            title = f"{title} ({len([t for o, t in used if o == org.name]) + 1})"
+            again += 1
+            title = f"{base} ({again})"
         used.add((org.name, title))
         item = ListingPlan(
             side=side,
@@ -397,6 +399,7 @@ def _plan_matches(
 ) -> list[MatchPlan]:
     live_needs = [n for n in needs if n.status == "live"]
     live_offers = [o for o in offers if o.status == "live"]
+    offers_of = {kind: [o for o in live_offers if o.kind is kind] for kind in ListingKind}
     statuses = _scaled(MATCHES, size)
     rng.shuffle(statuses)
     matches: list[MatchPlan] = []
@@ -407,13 +410,11 @@ def _plan_matches(
             need = rng.choice(live_needs)
             sponsor = rng.random() < 0.15
             wanted = SPO if sponsor else need.kind
-            candidates = [
-                o for o in live_offers if o.kind is wanted and o.org.name != need.org.name
-            ]
+            candidates = offers_of[wanted]
             if not candidates:
                 continue
             offer = rng.choice(candidates)
-            if (id(need), id(offer)) in pairs:
+            if offer.org is need.org or (id(need), id(offer)) in pairs:
                 continue
             whole = status in {"completed", "agreed"} and rng.random() < 0.35
             allocation = _allocation(rng, need, offer, whole)
