@@ -128,3 +128,11 @@ def test_seed_demo_twice_changes_nothing(run):
     assert second.exit_code == 0, second.output
     assert {model: count(model) for model in counts} == counts
     assert "charity@example.org" in second.output
+
+
+def test_seed_demo_refuses_a_size_below_one(run):
+    result = run("seed-demo", "--size", "0")
+
+    assert result.exit_code != 0
+    assert "--size" in result.output
+    assert count(User) == 0
