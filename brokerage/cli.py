@@ -42,13 +42,20 @@ def register(app: Flask) -> None:
         )
 
     @app.cli.command("seed-demo")
-    def seed_demo_command() -> None:
-        """Load the demo organisations and people (safe to run again)."""
+    @click.option(
+        "--size",
+        default=1,
+        show_default=True,
+        type=click.IntRange(1, 1000),
+        help="Make the generated programme N times as large, to try the product at scale.",
+    )
+    def seed_demo_command(size: int) -> None:
+        """Load the demo programme and people (safe to run again)."""
         if current_app.config["APP_ENV"] == "production":
             raise click.ClickException("The demo data is not for production.")
         # Emails written while seeding need links: build them against BASE_URL.
         with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-            people = seed_demo()
+            people = seed_demo(size)
             db.session.commit()
         click.echo("")
         click.echo(f"Demo sign-ins (password for each: {DEMO_PASSWORD}):")

@@ -95,11 +95,20 @@ def test_seed_demo_loads_the_demo_and_prints_the_sign_ins(run):
     charity = authenticate("charity@example.org", DEMO_PASSWORD)
     assert charity is not None and not charity.is_team
     statuses = {org.name: org.status for org in db.session.scalars(select(Organisation))}
-    assert statuses == {
+    assert {
+        name: statuses[name]
+        for name in (
+            "Harehills Community Tech Hub",
+            "Aire Valley Software Ltd",
+            "Seacroft Silver Surfers",
+        )
+    } == {
         "Harehills Community Tech Hub": OrganisationStatus.APPROVED,
         "Aire Valley Software Ltd": OrganisationStatus.APPROVED,
         "Seacroft Silver Surfers": OrganisationStatus.PENDING,
     }
+    # ... among a programme of about 85 generated organisations.
+    assert 80 <= len(statuses) <= 100
     hub = db.session.scalars(
         select(Organisation).where(Organisation.name == "Harehills Community Tech Hub")
     ).one()
@@ -111,11 +120,19 @@ def test_seed_demo_twice_changes_nothing(run):
     first = run("seed-demo")
     assert first.exit_code == 0, first.output
     counts = {model: count(model) for model in (User, Organisation, Membership, OrganisationEvent)}
-    assert counts[User] == 4
-    assert counts[Organisation] == 3
+    assert counts[User] > 80
+    assert counts[Organisation] > 80
 
     second = run("seed-demo")
 
     assert second.exit_code == 0, second.output
     assert {model: count(model) for model in counts} == counts
     assert "charity@example.org" in second.output
+
+
+def test_seed_demo_refuses_a_size_below_one(run):
+    result = run("seed-demo", "--size", "0")
+
+    assert result.exit_code != 0
+    assert "--size" in result.output
+    assert count(User) == 0

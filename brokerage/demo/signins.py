@@ -1,12 +1,10 @@
-"""Demo data for `make run`: fictional organisations and one person for each role.
-
-Idempotent: each record is looked up by a natural key before it is created,
-so running it twice changes nothing.
+"""The demo's four sign-ins, one for each role, their organisations, and the needs,
+offers and matches that the README's walk-through follows.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -41,10 +39,6 @@ from brokerage.organisations.models import (
     RegistrationScheme,
     Ward,
 )
-from brokerage.templating import LONDON
-from brokerage.ticketing import services as ticketing
-from brokerage.ticketing import team_services as ball_team
-from brokerage.ticketing.models import Ball, TicketType
 
 DEMO_PASSWORD = "leeds-demo-password"  # noqa: S105  demo only: seed-demo refuses production
 
@@ -65,7 +59,7 @@ ORGANISATIONS = [
             org_type=OrganisationType.CIO,
             name="Harehills Community Tech Hub",
             registration_scheme=RegistrationScheme.CHARITY_EW,
-            registration_number="1190421",
+            registration_number="1990421",
             address_line_1="12 Roundhay Road",
             town="Leeds",
             postcode="LS8 5AA",
@@ -84,7 +78,7 @@ ORGANISATIONS = [
             org_type=OrganisationType.PRIVATE_LIMITED,
             name="Aire Valley Software Ltd",
             registration_scheme=RegistrationScheme.COMPANIES_HOUSE,
-            registration_number="09876543",
+            registration_number="99876543",
             address_line_1="4 Wellington Place",
             town="Leeds",
             postcode="LS1 4AP",
@@ -236,12 +230,16 @@ OFFERS = [
 ]
 
 
+HUB, COMPANY = "Harehills Community Tech Hub", "Aire Valley Software Ltd"
+
+
 def _by_slug(model, slugs: list[str]) -> list[int]:
     return list(db.session.scalars(select(model.id).where(model.slug.in_(slugs))))
 
 
-def seed_demo() -> list[tuple[str, str]]:
-    """Create the demo people and organisations if missing. Returns (role, email) pairs."""
+def seed_sign_ins() -> list[tuple[str, str]]:
+    """Create the four demo people, their organisations, needs, offers and matches if
+    missing. Returns (role, email) pairs."""
     users: dict[str, User] = {}
     for _role, email, name, team in PEOPLE:
         user = find_user_by_email(email)
@@ -275,7 +273,6 @@ def seed_demo() -> list[tuple[str, str]]:
     db.session.flush()
     _seed_listings(users, team_member)
     _seed_matches(team_member)
-    _seed_ball(team_member)
     return [(role, email) for role, email, _name, _team in PEOPLE]
 
 
@@ -286,7 +283,11 @@ def _seed_listings(users: dict[str, User], team_member: User) -> None:
         (OFFERS, Offer, create_offer, OfferDetails, "available_until"),
     ):
         for spec in specs:
-            if db.session.scalar(select(model.id).where(model.title == spec["title"])):
+            if db.session.scalar(
+                select(model.id).where(
+                    model.title == spec["title"], model.organisation.has(name=spec["org"])
+                )
+            ):
                 continue
             org = db.session.scalars(
                 select(Organisation).where(Organisation.name == spec["org"])
@@ -356,8 +357,14 @@ def _seed_matches(team_member: User) -> None:
     from brokerage.brokering.models import Match
 
     for need_title, offer_title, allocation, stage in MATCHES:
-        need = db.session.scalars(select(Need).where(Need.title == need_title)).one()
-        offer = db.session.scalars(select(Offer).where(Offer.title == offer_title)).one()
+        # The generated programme has needs and offers of the same titles: look these
+        # up in the sign-ins' own organisations.
+        need = db.session.scalars(
+            select(Need).where(Need.title == need_title, Need.organisation.has(name=HUB))
+        ).one()
+        offer = db.session.scalars(
+            select(Offer).where(Offer.title == offer_title, Offer.organisation.has(name=COMPANY))
+        ).one()
         if db.session.scalar(
             select(Match.id).where(Match.need_id == need.id, Match.offer_id == offer.id)
         ):
@@ -388,137 +395,3 @@ def _seed_matches(team_member: User) -> None:
                 quote_allowed=True,
             )
             brokering.leave_feedback(match, company, 4, "Well organised. Parking was tricky.")
-
-
-# The ball, on sale now, with a few paid orders (paid through the stand-in, as the
-# demo's checkout is), some guests named and one already checked in.
-BALL_SLUG = "digital-charity-ball-2027"
-BALL_TYPES = [
-    # (name, description, price in pence, seats per ticket, quantity, per-order limit, code)
-    (
-        "Single seat",
-        "One seat at a shared table, with a three-course dinner.",
-        9_500,
-        1,
-        350,
-        10,
-        None,
-    ),
-    (
-        "Table of 10",
-        "A table for you and nine guests, with a three-course dinner.",
-        90_000,
-        10,
-        20,
-        2,
-        None,
-    ),
-    (
-        "Sponsor package",
-        "A table of 10, your logo on the screens and a thank-you from the stage.",
-        250_000,
-        10,
-        5,
-        1,
-        "SPONSOR-2027",
-    ),
-]
-BALL_ORDERS = [
-    # (buyer, email, {type name: quantity}, donation in pence, Gift Aid?, guests)
-    (
-        "Amira Hussain",
-        "amira@example.org",
-        {"Single seat": 2},
-        2_500,
-        True,
-        [("Amira Hussain", "Vegetarian", None), ("Yusuf Hussain", None, "Step-free access")],
-    ),
-    (
-        "Jo Carter",
-        "jo.carter@example.com",
-        {"Table of 10": 1},
-        0,
-        False,
-        [("Jo Carter", None, None), ("Sam Patel", "Gluten free", None)],
-    ),
-    ("Ben Walsh", "ben@example.net", {"Single seat": 1}, 5_000, False, [("Ben Walsh", None, None)]),
-    ("Tom Whitaker", "company@example.org", {"Sponsor package": 1}, 0, False, []),
-]
-
-
-def _seed_ball(team_member: User) -> None:
-    if db.session.scalar(select(Ball.id).where(Ball.slug == BALL_SLUG)):
-        return
-    now = utcnow()
-    night = (now + timedelta(days=70)).astimezone(LONDON).date()
-    starts = datetime.combine(night, time(19), tzinfo=LONDON).astimezone(UTC)
-    ball = Ball(
-        slug=BALL_SLUG,
-        name="Digital Charity Ball 2027",
-        venue="The Queens Hotel, City Square, Leeds LS1 1PJ",
-        description="Dinner, dancing and the year's digital inclusion awards. Every penny "
-        "raised is granted to local digital inclusion projects.",
-        starts_at=starts,
-        sales_open_at=now - timedelta(days=7),
-        sales_close_at=starts - timedelta(days=3),
-        capacity=350,
-        guest_changes_until=starts - timedelta(days=7),
-    )
-    db.session.add(ball)
-    for position, (name, text, price, seats, quantity, limit, code) in enumerate(BALL_TYPES, 1):
-        db.session.add(
-            TicketType(
-                ball=ball,
-                name=name,
-                description=text,
-                price_pence=price,
-                seats_per_ticket=seats,
-                quantity=quantity,
-                per_order_limit=limit,
-                hidden=code is not None,
-                access_code=code,
-                position=position,
-            )
-        )
-    db.session.flush()
-    types = {t.name: t.id for t in ball.ticket_types}
-    orders = []
-    for number, (buyer, email, wanted, donation, gift_aid, guests) in enumerate(BALL_ORDERS, 1):
-        order = ticketing.hold(
-            ball,
-            ticketing.Basket(
-                quantities={types[name]: quantity for name, quantity in wanted.items()},
-                buyer_name=buyer,
-                buyer_email=email,
-                donation_pence=donation,
-                gift_aid=gift_aid,
-                gift_aid_address="14 Harehills Lane, Leeds" if gift_aid else None,
-                gift_aid_postcode="LS8 4HE" if gift_aid else None,
-                code="SPONSOR-2027" if "Sponsor package" in wanted else None,
-            ),
-        )
-        order.stripe_session_id = f"cs_standin_demo_{number}"
-        db.session.flush()
-        ticketing.fulfil(
-            ticketing.Payment(
-                session_id=order.stripe_session_id,
-                amount_pence=order.total_pence,
-                currency="gbp",
-                payment_intent_id=f"pi_standin_demo_{number}",
-                paid=True,
-            )
-        )
-        for ticket, (guest, dietary, access) in zip(order.tickets, guests, strict=False):
-            ticket.guest_name, ticket.dietary, ticket.access_needs = guest, dietary, access
-        orders.append(order)
-    ball_team.issue_complimentary(
-        ball,
-        next(t for t in ball.ticket_types if t.name == "Single seat"),
-        2,
-        "Grace Ibekwe",
-        "grace@example.org",
-        team_member,
-        "Hosting the awards",
-    )
-    db.session.flush()
-    ticketing.check_in(orders[0].tickets[0].code, team_member)

@@ -1,0 +1,37 @@
+"""Demo data for `make run`: a programme in its second year, all of it fictional.
+
+The four demo sign-ins and what the README's walk-through follows (`signins`), a
+year of organisations, needs, offers and matches made by a seeded generator
+(`generator`), and the ball: last year's held, this year's on sale (`ball`).
+
+Deterministic: the same seed gives the same records (dates are counted back from
+the day it is loaded). Idempotent: each record is looked up by a natural key before
+it is made, so running it twice changes nothing. The caller commits, once.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime
+
+from brokerage.accounts.services import find_user_by_email, hash_password
+from brokerage.columns import utcnow
+from brokerage.demo import generator
+from brokerage.demo.ball import seed_last_years_ball, seed_this_years_ball
+from brokerage.demo.signins import DEMO_PASSWORD, seed_sign_ins
+
+__all__ = ["DEMO_PASSWORD", "seed_demo"]
+
+
+def seed_demo(size: int = 1, now: datetime | None = None) -> list[tuple[str, str]]:
+    """Load the demo (the generated part `size` times over) if missing. Returns the
+    sign-ins as (role, email) pairs."""
+    now = now or utcnow()
+    people = seed_sign_ins()
+    team = find_user_by_email("team@example.org")
+    plan = generator.plan(size)
+    made = generator.apply(plan, team, hash_password(DEMO_PASSWORD), now)
+    generator.backdate(made, now)
+    seed_last_years_ball(team, random.Random(generator.SEED + 1), now)
+    seed_this_years_ball(team)
+    return people

@@ -1,0 +1,268 @@
+"""The ball: this year's on sale with some tickets sold, and last year's held (sold
+out, with donations and guests checked in at the door)."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, time, timedelta
+
+from sqlalchemy import select
+
+from brokerage.accounts.models import User
+from brokerage.columns import utcnow
+from brokerage.demo import names
+from brokerage.extensions import db
+from brokerage.templating import LONDON
+from brokerage.ticketing import services as ticketing
+from brokerage.ticketing import team_services as ball_team
+from brokerage.ticketing.models import Ball, TicketType
+
+# The ball, on sale now, with a few paid orders (paid through the stand-in, as the
+# demo's checkout is), some guests named and one already checked in.
+BALL_SLUG = "digital-charity-ball-2027"
+BALL_TYPES = [
+    # (name, description, price in pence, seats per ticket, quantity, per-order limit, code)
+    (
+        "Single seat",
+        "One seat at a shared table, with a three-course dinner.",
+        9_500,
+        1,
+        350,
+        10,
+        None,
+    ),
+    (
+        "Table of 10",
+        "A table for you and nine guests, with a three-course dinner.",
+        90_000,
+        10,
+        20,
+        2,
+        None,
+    ),
+    (
+        "Sponsor package",
+        "A table of 10, your logo on the screens and a thank-you from the stage.",
+        250_000,
+        10,
+        5,
+        1,
+        "SPONSOR-2027",
+    ),
+]
+BALL_ORDERS = [
+    # (buyer, email, {type name: quantity}, donation in pence, Gift Aid?, guests)
+    (
+        "Amira Hussain",
+        "amira@example.org",
+        {"Single seat": 2},
+        2_500,
+        True,
+        [("Amira Hussain", "Vegetarian", None), ("Yusuf Hussain", None, "Step-free access")],
+    ),
+    (
+        "Jo Carter",
+        "jo.carter@example.com",
+        {"Table of 10": 1},
+        0,
+        False,
+        [("Jo Carter", None, None), ("Sam Patel", "Gluten free", None)],
+    ),
+    ("Ben Walsh", "ben@example.net", {"Single seat": 1}, 5_000, False, [("Ben Walsh", None, None)]),
+    ("Tom Whitaker", "company@example.org", {"Sponsor package": 1}, 0, False, []),
+]
+
+
+def seed_this_years_ball(team_member: User) -> None:
+    if db.session.scalar(select(Ball.id).where(Ball.slug == BALL_SLUG)):
+        return
+    now = utcnow()
+    night = (now + timedelta(days=70)).astimezone(LONDON).date()
+    starts = datetime.combine(night, time(19), tzinfo=LONDON).astimezone(UTC)
+    ball = Ball(
+        slug=BALL_SLUG,
+        name="Digital Charity Ball 2027",
+        venue="The Queens Hotel, City Square, Leeds LS1 1PJ",
+        description="Dinner, dancing and the year's digital inclusion awards. Every penny "
+        "raised is granted to local digital inclusion projects.",
+        starts_at=starts,
+        sales_open_at=now - timedelta(days=7),
+        sales_close_at=starts - timedelta(days=3),
+        capacity=350,
+        guest_changes_until=starts - timedelta(days=7),
+    )
+    db.session.add(ball)
+    for position, (name, text, price, seats, quantity, limit, code) in enumerate(BALL_TYPES, 1):
+        db.session.add(
+            TicketType(
+                ball=ball,
+                name=name,
+                description=text,
+                price_pence=price,
+                seats_per_ticket=seats,
+                quantity=quantity,
+                per_order_limit=limit,
+                hidden=code is not None,
+                access_code=code,
+                position=position,
+            )
+        )
+    db.session.flush()
+    types = {t.name: t.id for t in ball.ticket_types}
+    orders = []
+    for number, (buyer, email, wanted, donation, gift_aid, guests) in enumerate(BALL_ORDERS, 1):
+        order = ticketing.hold(
+            ball,
+            ticketing.Basket(
+                quantities={types[name]: quantity for name, quantity in wanted.items()},
+                buyer_name=buyer,
+                buyer_email=email,
+                donation_pence=donation,
+                gift_aid=gift_aid,
+                gift_aid_address="14 Harehills Lane, Leeds" if gift_aid else None,
+                gift_aid_postcode="LS8 4HE" if gift_aid else None,
+                code="SPONSOR-2027" if "Sponsor package" in wanted else None,
+            ),
+        )
+        order.stripe_session_id = f"cs_standin_demo_{number}"
+        db.session.flush()
+        ticketing.fulfil(
+            ticketing.Payment(
+                session_id=order.stripe_session_id,
+                amount_pence=order.total_pence,
+                currency="gbp",
+                payment_intent_id=f"pi_standin_demo_{number}",
+                paid=True,
+            )
+        )
+        for ticket, (guest, dietary, access) in zip(order.tickets, guests, strict=False):
+            ticket.guest_name, ticket.dietary, ticket.access_needs = guest, dietary, access
+        orders.append(order)
+    ball_team.issue_complimentary(
+        ball,
+        next(t for t in ball.ticket_types if t.name == "Single seat"),
+        2,
+        "Grace Ibekwe",
+        "grace@example.org",
+        team_member,
+        "Hosting the awards",
+    )
+    db.session.flush()
+    ticketing.check_in(orders[0].tickets[0].code, team_member)
+
+
+# Last year's ball: held about ten months ago, sold out, its guests checked in.
+LAST_CAPACITY = 160
+LAST_TYPES = [
+    ("Single seat", "One seat at a shared table, with a three-course dinner.", 8_500, 1, 80, 10),
+    (
+        "Table of 10",
+        "A table for you and nine guests, with a three-course dinner.",
+        80_000,
+        10,
+        8,
+        2,
+    ),
+]
+
+
+def seed_last_years_ball(team_member: User, rng: random.Random, now: datetime) -> Ball | None:
+    """Sell every seat through the checkout's own services (at the times the sales
+    happened), then admit most guests at the door on the night."""
+    night = (now - timedelta(days=300)).astimezone(LONDON).date()
+    night -= timedelta(days=(night.weekday() - 5) % 7)  # a Saturday
+    name = f"Digital Charity Ball {night.year}"
+    if db.session.scalar(select(Ball.id).where(Ball.name == name)):
+        return None
+    starts = datetime.combine(night, time(19), tzinfo=LONDON).astimezone(UTC)
+    opens, closes = starts - timedelta(days=120), starts - timedelta(days=2)
+    ball = ball_team.create_ball(
+        ball_team.BallDetails(
+            name=name,
+            venue="Aireside Assembly Rooms, 3 Granary Court, Leeds LS10 1AB",
+            description="Dinner, dancing and the digital inclusion awards. Every penny raised "
+            "was granted to local digital inclusion projects.",
+            starts_at=starts,
+            sales_open_at=opens,
+            sales_close_at=closes,
+            capacity=LAST_CAPACITY,
+            guest_changes_until=starts - timedelta(days=7),
+        ),
+        team_member,
+    )
+    types = [
+        ball_team.add_ticket_type(
+            ball,
+            ball_team.TicketTypeDetails(
+                name=type_name,
+                description=text,
+                price_pence=price,
+                seats_per_ticket=seats,
+                quantity=quantity,
+                per_order_limit=limit,
+            ),
+            team_member,
+        )
+        for type_name, text, price, seats, quantity, limit in LAST_TYPES
+    ]
+    single, table = types
+    baskets = [{table.id: 1} for _ in range(table.quantity)]
+    left = single.quantity
+    while left:
+        count = min(rng.choice([1, 2, 2, 2, 3, 4, 6]), left)
+        baskets.append({single.id: count})
+        left -= count
+    rng.shuffle(baskets)
+    tickets = []
+    for number, quantities in enumerate(baskets, 1):
+        when = opens + (closes - opens) * (number / (len(baskets) + 1))
+        buyer = f"{rng.choice(names.FIRST_NAMES)} {rng.choice(names.LAST_NAMES)}"
+        email = f"{buyer.lower().replace(' ', '.')}.{number}@example.net"
+        donation = rng.choice([0, 0, 0, 500, 1_000, 2_000, 2_500, 5_000, 10_000])
+        gift_aid = donation > 0 and rng.random() < 0.6
+        order = ticketing.hold(
+            ball,
+            ticketing.Basket(
+                quantities=quantities,
+                buyer_name=buyer,
+                buyer_email=email,
+                donation_pence=donation,
+                gift_aid=gift_aid,
+                gift_aid_address=f"{rng.randint(1, 99)} {rng.choice(names.STREETS)}, Leeds"
+                if gift_aid
+                else None,
+                gift_aid_postcode=f"{rng.choice(names.DISTRICTS)} {rng.randint(1, 9)}AB"
+                if gift_aid
+                else None,
+            ),
+            now=when,
+        )
+        order.stripe_session_id = f"cs_standin_demo_{night.year}_{number}"
+        db.session.flush()
+        ticketing.fulfil(
+            ticketing.Payment(
+                session_id=order.stripe_session_id,
+                amount_pence=order.total_pence,
+                currency="gbp",
+                payment_intent_id=f"pi_standin_demo_{night.year}_{number}",
+                paid=True,
+            ),
+            now=when,
+        )
+        order.created_at = order.updated_at = when
+        for seat, ticket in enumerate(order.tickets):
+            ticket.guest_name = (
+                buyer
+                if seat == 0
+                else f"{rng.choice(names.FIRST_NAMES)} {rng.choice(names.LAST_NAMES)}"
+            )
+            ticket.dietary = rng.choice(names.GUEST_DIETARY)
+            tickets.append(ticket)
+    db.session.flush()
+    arrivals = starts - timedelta(minutes=30)
+    for number, ticket in enumerate(tickets):
+        if rng.random() < 0.93:  # a few never came
+            ticketing.check_in(
+                ticket.code, team_member, now=arrivals + timedelta(seconds=20 * number)
+            )
+    return ball
