@@ -15,6 +15,7 @@ from brokerage.impact import figures
 from brokerage.listings.models import ListingKind, ListingStatus
 from brokerage.listings.services import review_queue
 from brokerage.needs.models import Need
+from brokerage.notifications.services import mail_flow
 from brokerage.offers.models import Offer
 from brokerage.organisations.models import Organisation, OrganisationKind, OrganisationStatus
 from brokerage.templating import LONDON
@@ -88,6 +89,10 @@ def test_loading_it_again_changes_nothing():
     db.session.commit()
 
     assert {table: len(rows) for table, rows in dump().items()} == before
+    # The history's emails count as sent: none waits for a worker, and the team's
+    # dashboard does not warn that mail is stuck.
+    flow = mail_flow()
+    assert flow.waiting == 0 and not flow.stuck
 
 
 def test_it_looks_like_a_programme_about_a_year_old():

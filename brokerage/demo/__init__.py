@@ -14,11 +14,15 @@ from __future__ import annotations
 import random
 from datetime import datetime
 
+from sqlalchemy import func, select, update
+
 from brokerage.accounts.services import find_user_by_email, hash_password
 from brokerage.columns import utcnow
 from brokerage.demo import generator
 from brokerage.demo.ball import seed_last_years_ball, seed_this_years_ball
 from brokerage.demo.signins import DEMO_PASSWORD, seed_sign_ins
+from brokerage.extensions import db
+from brokerage.notifications.models import OutboxEmail, OutboxStatus
 
 __all__ = ["DEMO_PASSWORD", "seed_demo"]
 
@@ -27,6 +31,7 @@ def seed_demo(size: int = 1, now: datetime | None = None) -> list[tuple[str, str
     """Load the demo (the generated part `size` times over) if missing. Returns the
     sign-ins as (role, email) pairs."""
     now = now or utcnow()
+    first_new_email = (db.session.scalar(select(func.max(OutboxEmail.id))) or 0) + 1
     people = seed_sign_ins()
     team = find_user_by_email("team@example.org")
     plan = generator.plan(size)
@@ -34,4 +39,13 @@ def seed_demo(size: int = 1, now: datetime | None = None) -> list[tuple[str, str
     generator.backdate(made, now)
     seed_last_years_ball(team, random.Random(generator.SEED + 1), now)
     seed_this_years_ball(team)
+    # The emails the services wrote while the history was made went out at the
+    # time, as far as the demo is concerned: none waits for a worker (which would
+    # try real SMTP), and the dashboard does not warn that mail is stuck.
+    db.session.execute(
+        update(OutboxEmail)
+        .where(OutboxEmail.id >= first_new_email, OutboxEmail.status == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.SENT, sent_at=OutboxEmail.created_at)
+        .execution_options(synchronize_session=False)
+    )
     return people
