@@ -18,7 +18,7 @@ from sqlalchemy import func, select, update
 
 from brokerage.accounts.services import find_user_by_email, hash_password
 from brokerage.columns import utcnow
-from brokerage.demo import generator
+from brokerage.demo import building, generator
 from brokerage.demo.ball import seed_last_years_ball, seed_this_years_ball
 from brokerage.demo.signins import DEMO_PASSWORD, seed_sign_ins
 from brokerage.extensions import db
@@ -35,8 +35,8 @@ def seed_demo(size: int = 1, now: datetime | None = None) -> list[tuple[str, str
     people = seed_sign_ins()
     team = find_user_by_email("team@example.org")
     plan = generator.plan(size)
-    made = generator.apply(plan, team, hash_password(DEMO_PASSWORD), now)
-    generator.backdate(made, now)
+    made = building.apply(plan, team, hash_password(DEMO_PASSWORD), now)
+    building.backdate(made, now)
     seed_last_years_ball(team, random.Random(generator.SEED + 1), now)
     seed_this_years_ball(team)
     # The emails the services wrote while the history was made went out at the
