@@ -48,9 +48,9 @@ from flask_migrate import upgrade
 from sqlalchemy import insert, make_url, select, text
 
 from brokerage import create_app
+from brokerage.clock import today_in_leeds
 from brokerage.extensions import db
 from brokerage.listings.models import DeviceType, Skill
-from brokerage.listings.services import today_in_leeds
 from brokerage.matching import suggestions
 from brokerage.matching.loading import (
     facts_for_need,

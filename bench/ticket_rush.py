@@ -72,7 +72,7 @@ from flask_migrate import upgrade
 from sqlalchemy import func, make_url, select, text
 
 from brokerage import create_app
-from brokerage.columns import utcnow
+from brokerage.clock import utcnow
 from brokerage.extensions import db
 from brokerage.ticketing.models import (
     Ball,

@@ -8,9 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import DateTime, Enum, TypeDecorator
 from sqlalchemy.orm import Mapped, mapped_column
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+from brokerage.clock import utcnow
 
 
 class UTCDateTime(TypeDecorator):
@@ -27,7 +25,7 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         if value.tzinfo is None:
-            raise ValueError("naive datetime given; use brokerage.models.utcnow()")
+            raise ValueError("naive datetime given; use brokerage.clock.utcnow()")
         value = value.astimezone(UTC)
         if dialect.name == "sqlite":
             return value.replace(tzinfo=None)

@@ -25,9 +25,8 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from brokerage.columns import utcnow
+from brokerage.clock import LONDON, london, utcnow
 from brokerage.extensions import db
-from brokerage.templating import LONDON, london
 
 # A cell starting with one of these is a formula to a spreadsheet (CSV injection):
 # OWASP's list. The apostrophe makes Excel and LibreOffice show the text as it is.

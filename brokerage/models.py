@@ -9,7 +9,8 @@ from brokerage.brokering.models import (
     MatchMessage,
     TeamNote,
 )
-from brokerage.columns import TimestampMixin, UTCDateTime, utcnow
+from brokerage.clock import utcnow
+from brokerage.columns import TimestampMixin, UTCDateTime
 from brokerage.extensions import Base, db
 from brokerage.listings.models import DeviceType, ListingEvent, Skill
 from brokerage.needs.models import Need

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 from govuk_frontend_wtf.gov_form_base import GovFormBase
@@ -13,76 +11,15 @@ from govuk_frontend_wtf.wtforms_widgets import GovDateInput
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 from markupsafe import Markup
 
-from brokerage.columns import utcnow
+from brokerage.clock import (
+    format_date,
+    format_datetime,
+    format_days,
+    format_duration,
+    format_waited,
+)
 from brokerage.links import site_url
 from brokerage.permissions import Action, can
-
-LONDON = ZoneInfo("Europe/London")
-
-
-def london(value: datetime | None) -> datetime | None:
-    return value.astimezone(LONDON) if value is not None else None
-
-
-def _time(local: datetime) -> str:
-    hour = local.hour % 12 or 12
-    suffix = "am" if local.hour < 12 else "pm"
-    if local.hour == 12 and local.minute == 0:
-        return "midday"
-    if local.hour == 0 and local.minute == 0:
-        return "midnight"
-    return f"{hour}:{local.minute:02d}{suffix}"
-
-
-def format_datetime(value: datetime | None) -> str:
-    """GOV.UK style: '21 November 2026 at 3:52pm', in Leeds's own time."""
-    if value is None:
-        return ""
-    local = london(value)
-    return f"{local.day} {local:%B %Y} at {_time(local)}"
-
-
-def format_date(value: datetime | date | None) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = london(value)
-    return f"{value.day} {value:%B %Y}"
-
-
-def format_waited(since: datetime | None, now: datetime | None = None) -> str:
-    """How long something has waited, in plain words: '3 days', '5 hours', 'under an hour'."""
-    if since is None:
-        return ""
-    seconds = max(0, int(((now or utcnow()) - since).total_seconds()))
-    days, rem = divmod(seconds, 86400)
-    hours = rem // 3600
-    if days >= 1:
-        return f"{days} day{'s' if days != 1 else ''}"
-    if hours >= 1:
-        return f"{hours} hour{'s' if hours != 1 else ''}"
-    return "under an hour"
-
-
-def format_duration(seconds: int | None) -> str:
-    """A length of time in plain words, to the minute: 'under a minute', '1 minute',
-    '3 hours 5 minutes', '2 days'."""
-    if seconds is None:
-        return ""
-    minutes = max(0, int(seconds)) // 60
-    if minutes < 1:
-        return "under a minute"
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-
-    def part(n: int, unit: str) -> str:
-        return f"{n} {unit}{'s' if n != 1 else ''}"
-
-    if days:
-        return part(days, "day") + (f" {part(hours, 'hour')}" if hours else "")
-    if hours:
-        return part(hours, "hour") + (f" {part(minutes, 'minute')}" if minutes else "")
-    return part(minutes, "minute")
 
 
 def csrf_field(form) -> Markup:
@@ -105,17 +42,6 @@ def plural(word: str, count: int, many: str | None = None) -> str:
     if word.endswith("y") and word[-2:-1] not in set("aeiou"):
         return word[:-1] + "ies"
     return word + "s"
-
-
-def format_days(days: float | None) -> str:
-    """A length of time in days as a person says it: 'less than a day', '1 day',
-    '2.5 days' (never '0.0 days')."""
-    if days is None:
-        return ""
-    if days < 1:
-        return "less than a day"
-    shown = f"{days:.1f}".removesuffix(".0")
-    return f"{shown} {'day' if shown == '1' else 'days'}"
 
 
 def error_summary(form) -> dict:

@@ -18,6 +18,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, inspect, text
 
+from brokerage import clock as clock_module
 from brokerage import create_app
 from brokerage.extensions import db, limiter
 from tests import factories
@@ -108,6 +109,14 @@ def _fresh_state(app):
         yield
         db.session.remove()
     _empty_tables(app)
+
+
+@pytest.fixture
+def clock():
+    """Set the time the whole app sees (brokerage.clock): clock(datetime in UTC), or a
+    function giving one. The system clock again after the test."""
+    yield clock_module.set_time
+    clock_module.set_time(None)
 
 
 @pytest.fixture

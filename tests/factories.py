@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from brokerage.accounts.models import User
 from brokerage.accounts.services import hash_password
-from brokerage.columns import utcnow
+from brokerage.clock import utcnow
 from brokerage.extensions import db
 from brokerage.organisations import services as organisations
 from brokerage.organisations.models import (

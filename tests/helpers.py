@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from brokerage.accounts import SESSION_KEY, sessions
 from brokerage.accounts.models import UserSession
-from brokerage.columns import utcnow
+from brokerage.clock import utcnow
 from brokerage.extensions import db
 from brokerage.notifications.models import OutboxEmail
 

@@ -8,7 +8,7 @@ from sqlalchemy import DateTime, func, select
 
 from brokerage.brokering import services as brokering
 from brokerage.brokering.models import Feedback, Match, MatchMessage, MatchStatus, TeamNote
-from brokerage.columns import utcnow
+from brokerage.clock import LONDON, utcnow
 from brokerage.demo import seed_demo
 from brokerage.extensions import db
 from brokerage.impact import figures
@@ -18,7 +18,6 @@ from brokerage.needs.models import Need
 from brokerage.notifications.services import mail_flow
 from brokerage.offers.models import Offer
 from brokerage.organisations.models import Organisation, OrganisationKind, OrganisationStatus
-from brokerage.templating import LONDON
 from brokerage.ticketing import team_services as ball_sales
 from brokerage.ticketing.models import Ball, Ticket
 from tests.conftest import _empty_tables

@@ -4,11 +4,10 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from brokerage.columns import utcnow
+from brokerage.clock import format_datetime, utcnow
 from brokerage.extensions import db
 from brokerage.listings.models import ListingKind
 from brokerage.organisations.models import Ward
-from brokerage.templating import format_datetime
 from tests.brokering import factories as brokering_make
 from tests.helpers import elements, main_html, page_text
 from tests.ticketing import factories as ticketing_make

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from brokerage.templating import format_days, plural
+from brokerage.clock import format_days
+from brokerage.templating import plural
 from tests.brokering import factories as brokering_make
 from tests.helpers import page_text
 from tests.listings import factories as listings_make

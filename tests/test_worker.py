@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
+from brokerage.clock import today_in_leeds
 from brokerage.extensions import db
 from brokerage.listings.models import (
     ListingAction,
@@ -18,7 +19,7 @@ from brokerage.listings.models import (
     Safeguarding,
     Skill,
 )
-from brokerage.listings.services import moderate, today_in_leeds
+from brokerage.listings.services import moderate
 from brokerage.needs.models import Need
 from brokerage.needs.services import NeedDetails, create_need
 from brokerage.notifications.models import OutboxEmail, OutboxStatus

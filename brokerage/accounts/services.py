@@ -11,7 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from brokerage.accounts import sessions
 from brokerage.accounts.models import User, new_session_token
-from brokerage.columns import utcnow
+from brokerage.clock import utcnow
 from brokerage.errors import DomainError
 from brokerage.extensions import db
 from brokerage.links import site_url

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from brokerage.accounts.models import User, UserSession
-from brokerage.columns import utcnow
+from brokerage.clock import utcnow
 from brokerage.extensions import db
 
 # last_seen_at is written at most this often for one session.

@@ -34,7 +34,7 @@ from brokerage.brokering.models import (
     TeamNote,
     next_match_status,
 )
-from brokerage.columns import utcnow
+from brokerage.clock import LONDON, today_in_leeds, utcnow
 from brokerage.errors import Conflict, DomainError, NotAllowed
 from brokerage.exports import joined, money, stream
 from brokerage.extensions import db
@@ -48,7 +48,7 @@ from brokerage.listings.models import (
 )
 from brokerage.listings.search import Page, page_number
 from brokerage.listings.services import record as record_listing
-from brokerage.listings.services import today_in_leeds, withdraw
+from brokerage.listings.services import withdraw
 from brokerage.matching import loading, scoring
 from brokerage.money import pounds
 from brokerage.needs.models import Need, need_ward
@@ -62,7 +62,6 @@ from brokerage.organisations.models import (
     Ward,
 )
 from brokerage.permissions import is_member
-from brokerage.templating import LONDON
 
 Listing = Need | Offer
 MAX_TEXT = 5000

@@ -21,12 +21,12 @@ from brokerage.brokering.forms import (
     ProposeForm,
 )
 from brokerage.brokering.models import HelpOffer, HelpOfferStatus, Match, MatchStatus
+from brokerage.clock import today_in_leeds
 from brokerage.errors import Conflict, DomainError, IllegalTransition
 from brokerage.exports import csv_response, dated
 from brokerage.extensions import db
 from brokerage.ids import query_id
 from brokerage.listings.models import ListingKind, ListingSide, ListingStatus
-from brokerage.listings.services import today_in_leeds
 from brokerage.matching import suggestions
 from brokerage.matching.scoring import WEIGHTS
 from brokerage.needs.models import Need

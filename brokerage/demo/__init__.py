@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 
 from brokerage.accounts.services import find_user_by_email, hash_password
-from brokerage.columns import utcnow
+from brokerage.clock import utcnow
 from brokerage.demo import building, generator
 from brokerage.demo.ball import seed_last_years_ball, seed_this_years_ball
 from brokerage.demo.signins import DEMO_PASSWORD, seed_sign_ins

@@ -9,10 +9,9 @@ from datetime import UTC, datetime, time, timedelta
 from sqlalchemy import select
 
 from brokerage.accounts.models import User
-from brokerage.columns import utcnow
+from brokerage.clock import LONDON, utcnow
 from brokerage.demo import names
 from brokerage.extensions import db
-from brokerage.templating import LONDON
 from brokerage.ticketing import services as ticketing
 from brokerage.ticketing import team_services as ball_team
 from brokerage.ticketing.models import Ball, TicketType

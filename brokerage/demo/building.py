@@ -11,6 +11,7 @@ from sqlalchemy import select
 from brokerage.accounts.models import User
 from brokerage.brokering import services as brokering
 from brokerage.brokering.models import Match, MatchAction
+from brokerage.clock import today_in_leeds
 from brokerage.demo import names
 from brokerage.demo.generator import EQU, SPO, VOL, ListingPlan, MatchPlan, OrgPlan, Plan
 from brokerage.extensions import db
@@ -145,7 +146,7 @@ def _apply_listings(
             select(model).where(model.organisation_id.in_([o.id for o in orgs.values()]))
         ):
             found[_key(item)] = item
-    today = listings.today_in_leeds()
+    today = today_in_leeds()
     ids = {
         model: {row.slug: row.id for row in db.session.scalars(select(model))}
         for model in (Ward, BeneficiaryGroup, Skill, DeviceType)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from brokerage.accounts.models import User
 from brokerage.accounts.services import find_user_by_email, hash_password
-from brokerage.columns import utcnow
+from brokerage.clock import today_in_leeds, utcnow
 from brokerage.extensions import db
 from brokerage.listings import services as listings
 from brokerage.listings.models import (
@@ -23,7 +23,6 @@ from brokerage.listings.models import (
     Skill,
     WipeMethod,
 )
-from brokerage.listings.services import today_in_leeds
 from brokerage.needs.models import Need
 from brokerage.needs.services import NeedDetails, create_need
 from brokerage.offers.models import Offer

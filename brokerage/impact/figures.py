@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 
 from flask import current_app
@@ -53,6 +53,7 @@ from brokerage.brokering.models import (
     Match,
     MatchStatus,
 )
+from brokerage.clock import LONDON, start_of, today_in_leeds
 from brokerage.extensions import db
 from brokerage.listings.models import ListingKind, ListingSide, ListingStatus
 from brokerage.needs.models import Need, need_beneficiary_group, need_ward
@@ -63,7 +64,6 @@ from brokerage.organisations.models import (
     OrganisationStatus,
     Ward,
 )
-from brokerage.templating import LONDON
 from brokerage.ticketing import team_services as ball_sales
 from brokerage.ticketing.models import Ball
 
@@ -190,15 +190,6 @@ def _read_day(args: Mapping, name: str, what: str, problems: dict[str, str]) -> 
         problems[name] = f"{what} must be in a year from {FIRST_YEAR} to {LAST_YEAR}"
         return None
     return value
-
-
-def start_of(day: date) -> datetime:
-    """The moment `day` begins in Leeds, in UTC."""
-    return datetime.combine(day, time(0), tzinfo=LONDON).astimezone(UTC)
-
-
-def today_in_leeds(now: datetime) -> date:
-    return now.astimezone(LONDON).date()
 
 
 def last_twelve_months(now: datetime) -> tuple[date, date]:

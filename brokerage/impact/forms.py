@@ -15,8 +15,9 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import literal, select, union_all
 
+from brokerage.clock import today_in_leeds
 from brokerage.extensions import db
-from brokerage.impact.figures import MEASURES, ImpactFilters, last_twelve_months, today_in_leeds
+from brokerage.impact.figures import MEASURES, ImpactFilters, last_twelve_months
 from brokerage.listings.models import ListingKind
 from brokerage.organisations.models import BeneficiaryGroup, Ward
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import render_template, request
 
-from brokerage.columns import utcnow
+from brokerage.clock import london, utcnow
 from brokerage.exports import csv_response, money
 from brokerage.extensions import db
 from brokerage.impact import bp, charts, figures, forms
@@ -14,7 +14,6 @@ from brokerage.money import pounds
 from brokerage.notifications.services import mail_flow
 from brokerage.organisations.models import Organisation, OrganisationKind
 from brokerage.permissions import Action, require
-from brokerage.templating import london
 
 # Where each queue of the dashboard is worked through.
 QUEUE_PAGES = {

@@ -20,6 +20,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from brokerage.accounts.forms import strip
+from brokerage.clock import today_in_leeds
 from brokerage.forms import Form
 from brokerage.listings.models import (
     Condition,
@@ -30,13 +31,7 @@ from brokerage.listings.models import (
     WipeMethod,
 )
 from brokerage.listings.search import filter_choices
-from brokerage.listings.services import (
-    MAX_AMOUNT_PENCE,
-    MAX_HOURS,
-    MAX_QUANTITY,
-    MAX_VOLUNTEERS,
-    today_in_leeds,
-)
+from brokerage.listings.services import MAX_AMOUNT_PENCE, MAX_HOURS, MAX_QUANTITY, MAX_VOLUNTEERS
 from brokerage.needs.services import NeedDetails
 from brokerage.offers.services import OfferDetails
 from brokerage.organisations import services as organisations

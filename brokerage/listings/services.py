@@ -7,12 +7,12 @@ needs/services.py and offers/services.py only add what is particular to them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import func, select
 
 from brokerage.accounts.models import User
-from brokerage.columns import utcnow
+from brokerage.clock import today_in_leeds, utcnow
 from brokerage.errors import DomainError, NotAllowed
 from brokerage.extensions import db
 from brokerage.links import site_url
@@ -33,7 +33,6 @@ from brokerage.needs.models import Need
 from brokerage.notifications.services import queue_email
 from brokerage.offers.models import Offer
 from brokerage.organisations.models import BeneficiaryGroup, OrganisationStatus, Ward
-from brokerage.templating import LONDON
 
 Listing = Need | Offer
 
@@ -48,10 +47,6 @@ MAX_VOLUNTEERS = 500
 MAX_HOURS = 2000
 MAX_QUANTITY = 10_000
 MAX_AMOUNT_PENCE = 10_000_000 * 100
-
-
-def today_in_leeds(now: datetime | None = None) -> date:
-    return (now or utcnow()).astimezone(LONDON).date()
 
 
 @dataclass

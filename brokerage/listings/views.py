@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from brokerage.accounts.forms import ActionForm
 from brokerage.brokering import services as brokering
+from brokerage.clock import today_in_leeds
 from brokerage.errors import DomainError, IllegalTransition
 from brokerage.exports import csv_response, dated
 from brokerage.extensions import db
@@ -113,7 +114,7 @@ def register(blueprint: Blueprint, side: Side) -> None:
     @require(side.browse)
     def index():
         filters = search.Filters.from_args(request.args)
-        page = search.open_listings(side.model, filters, services.today_in_leeds())
+        page = search.open_listings(side.model, filters, today_in_leeds())
         return render_template(
             "listings/index.html",
             side=side,
@@ -130,7 +131,7 @@ def register(blueprint: Blueprint, side: Side) -> None:
         filters = search.Filters.from_args(request.args)
         status = search.status_filter(request.args.get("status"))
         name = f"{n}s-{status.replace('_', '-')}" if status else f"{n}s"
-        rows = search.export_rows(side.model, filters, status, services.today_in_leeds())
+        rows = search.export_rows(side.model, filters, status, today_in_leeds())
         return csv_response(dated(name), search.export_columns(side.model), rows)
 
     @blueprint.route(f"/{n}s/<int:item_id>")
@@ -145,7 +146,7 @@ def register(blueprint: Blueprint, side: Side) -> None:
             # Who did what, and the team's comments, are for the poster and the team.
             inside=manage or can(current_user, Action.TEAM),
             action_form=ActionForm(),
-            today=services.today_in_leeds(),
+            today=today_in_leeds(),
         )
 
     @blueprint.route(f"/organisations/<int:org_id>/{n}s")
@@ -289,7 +290,7 @@ def register(blueprint: Blueprint, side: Side) -> None:
             side=side,
             item=item,
             form=form,
-            today=services.today_in_leeds(),
+            today=today_in_leeds(),
         )
 
 

@@ -6,7 +6,7 @@ from flask import render_template
 from flask_login import current_user
 from sqlalchemy import text
 
-from brokerage.columns import utcnow
+from brokerage.clock import utcnow
 from brokerage.extensions import db
 from brokerage.impact import figures
 from brokerage.main import bp

@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from brokerage.columns import UTCDateTime, str_enum, utcnow
+from brokerage.clock import utcnow
+from brokerage.columns import UTCDateTime, str_enum
 from brokerage.extensions import db
 
 

@@ -19,7 +19,7 @@ from flask import current_app, render_template
 from sqlalchemy import and_, func, or_, select, update
 
 from brokerage import qr
-from brokerage.columns import utcnow
+from brokerage.clock import utcnow
 from brokerage.extensions import db
 from brokerage.notifications.models import Notice, OutboxEmail, OutboxStatus
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from brokerage.accounts.models import User
 from brokerage.accounts.services import normalise_email
-from brokerage.columns import utcnow
+from brokerage.clock import utcnow
 from brokerage.errors import Conflict, DomainError, NotAllowed
 from brokerage.exports import joined, stream
 from brokerage.extensions import db

@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from brokerage.accounts.forms import ActionForm
-from brokerage.columns import utcnow
+from brokerage.clock import utcnow
 from brokerage.errors import DomainError, IllegalTransition
 from brokerage.exports import csv_response, dated
 from brokerage.extensions import db

@@ -25,7 +25,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from brokerage.accounts.models import User
-from brokerage.columns import TimestampMixin, UTCDateTime, str_enum, utcnow
+from brokerage.clock import utcnow
+from brokerage.columns import TimestampMixin, UTCDateTime, str_enum
 from brokerage.errors import transition
 from brokerage.extensions import db
 

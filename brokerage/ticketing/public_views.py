@@ -32,11 +32,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, undefer
 
 from brokerage import qr
-from brokerage.columns import utcnow
+from brokerage.clock import LONDON, format_datetime, london, utcnow
 from brokerage.errors import Conflict, DomainError, NotAllowed
 from brokerage.extensions import csrf, db, limiter
 from brokerage.permissions import Action, require
-from brokerage.templating import LONDON, format_datetime, london
 from brokerage.ticketing import payments, services
 from brokerage.ticketing.models import Order, OrderStatus, Ticket, TicketStatus
 from brokerage.ticketing.public_forms import (

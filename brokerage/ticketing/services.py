@@ -30,7 +30,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from brokerage import qr
 from brokerage.accounts.models import User
-from brokerage.columns import UTCDateTime, utcnow
+from brokerage.clock import utcnow
+from brokerage.columns import UTCDateTime
 from brokerage.errors import Conflict, DomainError, NotAllowed
 from brokerage.extensions import db
 from brokerage.links import site_url
@@ -279,7 +280,7 @@ def sales_open(ball: Ball, now: datetime) -> bool:
 
 
 def _not_on_sale(ball: Ball, ticket_type: TicketType, now: datetime) -> str | None:
-    from brokerage.templating import format_datetime
+    from brokerage.clock import format_datetime
 
     if now < ball.sales_open_at:
         return f"On sale from {format_datetime(ball.sales_open_at)}"
@@ -663,7 +664,7 @@ def guest_changes_until(ball: Ball) -> datetime:
 def name_guests(order: Order, details: dict[int, GuestDetails], now: datetime | None = None) -> int:
     """The buyer names the guests on their seats (ticket id -> details), before the
     cut-off. Refunded seats are left as they are. Returns how many seats changed."""
-    from brokerage.templating import format_datetime
+    from brokerage.clock import format_datetime
 
     now = now or utcnow()
     if order.status not in PAID_STATUSES:
@@ -888,7 +889,7 @@ class Admission:
 def check_in(code: str, door: User, now: datetime | None = None) -> Admission:
     """Admit the ticket with `code` once: a second scan (even at the same moment, at
     another door) is told who admitted it and when."""
-    from brokerage.templating import format_datetime
+    from brokerage.clock import format_datetime
 
     now = now or utcnow()
     ticket = db.session.scalar(select(Ticket).where(Ticket.code == normalise_code(code)))

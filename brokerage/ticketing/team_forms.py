@@ -24,9 +24,9 @@ from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAre
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from brokerage.accounts.forms import email_field, strip
+from brokerage.clock import LONDON, london
 from brokerage.forms import Form
 from brokerage.listings.forms import DayField, PoundsField, WholeNumberField
-from brokerage.templating import LONDON, london
 from brokerage.ticketing.team_services import (
     MAX_CAPACITY,
     MAX_COMPLIMENTARY,

@@ -19,13 +19,12 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from brokerage.accounts.models import User
-from brokerage.columns import utcnow
+from brokerage.clock import format_datetime, london, utcnow
 from brokerage.errors import Conflict, DomainError, NotAllowed
 from brokerage.exports import money, stream
 from brokerage.extensions import db
 from brokerage.listings.search import Page, page_number
 from brokerage.money import pounds
-from brokerage.templating import format_datetime, london
 from brokerage.ticketing import services
 from brokerage.ticketing.models import (
     Ball,

@@ -10,7 +10,7 @@ from flask import Response, abort, flash, redirect, render_template, request, se
 from flask_login import current_user
 
 from brokerage.accounts.forms import ActionForm
-from brokerage.columns import utcnow
+from brokerage.clock import utcnow
 from brokerage.errors import Conflict, IllegalTransition
 from brokerage.exports import csv_response
 from brokerage.extensions import db

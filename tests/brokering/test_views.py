@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 
 from brokerage.brokering import services as brokering
 from brokerage.brokering.models import Feedback, HelpOffer, Match, MatchMessage, MatchStatus
+from brokerage.clock import today_in_leeds
 from brokerage.extensions import db
 from brokerage.listings.models import ListingKind, ListingStatus
-from brokerage.listings.services import today_in_leeds
 from brokerage.organisations.models import OrganisationKind
 from tests.brokering import factories as brokering_make
 from tests.helpers import (

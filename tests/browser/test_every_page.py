@@ -25,7 +25,7 @@ from brokerage.accounts import services as accounts
 from brokerage.accounts.models import UserSession
 from brokerage.brokering import services as brokering
 from brokerage.brokering.models import Match
-from brokerage.columns import utcnow
+from brokerage.clock import utcnow
 from brokerage.extensions import db
 from brokerage.listings import search
 from brokerage.organisations.models import Organisation

@@ -113,8 +113,8 @@ def test_stream_runs_nothing_until_asked_then_reads_in_a_session_of_its_own(make
     assert len(statements) == 1
 
 
-def test_a_file_name_carries_the_day_in_leeds(monkeypatch):
-    monkeypatch.setattr(exports, "utcnow", lambda: datetime(2027, 6, 30, 23, 30, tzinfo=UTC))
+def test_a_file_name_carries_the_day_in_leeds(clock):
+    clock(datetime(2027, 6, 30, 23, 30, tzinfo=UTC))
     assert exports.dated("needs") == "needs-2027-07-01.csv"
 
 

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
+from brokerage.clock import today_in_leeds
 from brokerage.listings.models import ListingKind, ListingStatus
 from brokerage.listings.search import Filters, open_listings
-from brokerage.listings.services import today_in_leeds
 from brokerage.needs.models import Need
 from brokerage.offers.models import Offer
 from brokerage.organisations.models import OrganisationKind

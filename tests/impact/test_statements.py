@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from brokerage.clock import today_in_leeds
 from brokerage.impact import figures
 from brokerage.impact.figures import Figures
 from brokerage.organisations.models import OrganisationKind
@@ -20,7 +21,7 @@ from tests.impact.make import EQUIPMENT, SPONSORSHIP, confirmed, feedback
 from tests.listings import factories as listings_make
 
 NOW = datetime.now(UTC).replace(microsecond=0)
-TODAY = figures.today_in_leeds(NOW)
+TODAY = today_in_leeds(NOW)
 LAST_YEAR = (TODAY - timedelta(days=364), TODAY)
 
 

@@ -30,6 +30,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from brokerage.accounts.models import User
+from brokerage.clock import today_in_leeds
 from brokerage.extensions import db
 from brokerage.listings import services as listings
 from brokerage.listings.models import (
@@ -94,7 +95,7 @@ def _common(kind: ListingKind, side: str) -> dict:
 def need_details(kind: ListingKind = ListingKind.VOLUNTEERING, **overrides) -> NeedDetails:
     """Valid NeedDetails for `kind` (deadline 30 days ahead), with any field overridden."""
     values = _common(kind, "need")
-    values["deadline"] = listings.today_in_leeds() + timedelta(days=30)
+    values["deadline"] = today_in_leeds() + timedelta(days=30)
     if kind is ListingKind.VOLUNTEERING:
         values["safeguarding"] = Safeguarding.NONE
     elif kind is ListingKind.EQUIPMENT:
@@ -108,7 +109,7 @@ def need_details(kind: ListingKind = ListingKind.VOLUNTEERING, **overrides) -> N
 def offer_details(kind: ListingKind = ListingKind.VOLUNTEERING, **overrides) -> OfferDetails:
     """Valid OfferDetails for `kind` (available for 60 days), with any field overridden."""
     values = _common(kind, "offer")
-    values["available_until"] = listings.today_in_leeds() + timedelta(days=60)
+    values["available_until"] = today_in_leeds() + timedelta(days=60)
     if kind is ListingKind.EQUIPMENT:
         values.update(
             condition=Condition.REFURBISHED,

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import insert
 from werkzeug.datastructures import MultiDict
 
+from brokerage.clock import today_in_leeds
 from brokerage.extensions import db
-from brokerage.listings import services as listings
 from brokerage.listings.models import (
     ListingKind,
     ListingStatus,
@@ -39,7 +39,7 @@ def company(make):
 
 
 def today():
-    return listings.today_in_leeds()
+    return today_in_leeds()
 
 
 def found(model=Need, **filters) -> list[str]:

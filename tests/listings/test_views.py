@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from brokerage.columns import utcnow
+from brokerage.clock import utcnow
 from brokerage.extensions import db
 from brokerage.listings import services as listings
 from brokerage.listings.models import (

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
+from brokerage.clock import today_in_leeds
 from brokerage.extensions import db
 from brokerage.listings import services as listings
 from brokerage.listings.models import ListingKind, ListingStatus, LocationMode
@@ -39,7 +40,7 @@ def company(make):
 
 
 def today():
-    return listings.today_in_leeds()
+    return today_in_leeds()
 
 
 def hold(item, **held) -> None:

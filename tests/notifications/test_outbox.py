@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import func, select, text
 
 from brokerage.accounts import services as accounts
-from brokerage.columns import utcnow
+from brokerage.clock import utcnow
 from brokerage.extensions import db
 from brokerage.notifications.models import OutboxEmail, OutboxStatus
 from brokerage.notifications.services import queue_email, send_due

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from brokerage.columns import utcnow
+from brokerage.clock import utcnow
 from brokerage.extensions import db
 from brokerage.notifications.models import OutboxEmail, OutboxStatus
 from brokerage.notifications.services import (

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from brokerage.columns import utcnow
+from brokerage.clock import utcnow
 from brokerage.errors import Conflict, DomainError, IllegalTransition, NotAllowed
 from brokerage.extensions import db
 from brokerage.organisations import services

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from brokerage.columns import utcnow
+from brokerage.clock import utcnow
 from brokerage.extensions import db
 from brokerage.notifications.models import OutboxEmail
 from brokerage.organisations import services as organisations_services

@@ -1,12 +1,10 @@
-"""The ball's test set-up: a fake Stripe at its HTTP boundary, and a settable clock."""
+"""The ball's test set-up: a fake Stripe at its HTTP boundary."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import pytest
 
-from brokerage.ticketing import payments, public_views, services
+from brokerage.ticketing import payments
 from tests.ticketing.fake_stripe import WEBHOOK_SECRET, FakeStripe
 
 
@@ -19,17 +17,6 @@ def fake_stripe(app, monkeypatch):
     payments.use_http_client(fake)
     yield fake
     payments.use_http_client(None)
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """Set the time the ball's pages and rules see: clock(datetime in UTC)."""
-
-    def set_to(moment: datetime) -> None:
-        monkeypatch.setattr(services, "utcnow", lambda: moment)
-        monkeypatch.setattr(public_views, "utcnow", lambda: moment)
-
-    return set_to
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from brokerage.columns import utcnow
+from brokerage.clock import utcnow
 from brokerage.extensions import db
 from brokerage.ticketing.models import Ball, TicketType
 

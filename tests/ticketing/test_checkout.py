@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import pytest
 
-from brokerage.columns import utcnow
+from brokerage.clock import utcnow
 from brokerage.config import ROOT
 from brokerage.extensions import db
 from brokerage.ticketing import services

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from brokerage.columns import utcnow
+from brokerage.clock import utcnow
 from brokerage.errors import NotAllowed
 from brokerage.extensions import db
 from brokerage.notifications.models import OutboxEmail

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from brokerage.columns import utcnow
+from brokerage.clock import utcnow
 from brokerage.extensions import db
 from brokerage.security import CONTENT_SECURITY_POLICY
 from brokerage.ticketing import services

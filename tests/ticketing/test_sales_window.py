@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from brokerage.clock import LONDON
 from brokerage.errors import DomainError
-from brokerage.templating import LONDON
 from brokerage.ticketing import services
 from tests.helpers import error_summary, page_text
 from tests.ticketing import factories as ticketing_make

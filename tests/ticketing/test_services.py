@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from brokerage.columns import utcnow
+from brokerage.clock import utcnow
 from brokerage.extensions import db
 from brokerage.ticketing import services
 from brokerage.ticketing.models import OrderStatus, TicketStatus

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from brokerage.columns import utcnow
+from brokerage.clock import utcnow
 from brokerage.demo import seed_demo
 from brokerage.extensions import db
 from brokerage.ticketing import services, team_services
