@@ -23,6 +23,15 @@ class DomainError(Exception):
     status_code = 400
 
 
+class FieldError(DomainError):
+    """A problem with one field of a form; `field` names it, so a view can show the
+    message beside that field."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
 class IllegalTransition(DomainError):
     status_code = 409
 

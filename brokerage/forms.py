@@ -1,4 +1,5 @@
-"""The one rule for odd characters in what people type, and the base of every form.
+"""The one rule for odd characters in what people type, the base of every form, and the
+fields every domain's forms share (email, pounds, a day, a whole number, a button).
 
 Every form in the app is a `Form` (tests/test_odd_input.py checks), so every text field
 gets the rule without asking for it (README, "Odd characters"):
@@ -21,10 +22,13 @@ only ever find nothing.
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from flask import Flask, request
 from flask_wtf import FlaskForm
-from wtforms import Field, PasswordField, StringField, TextAreaField
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovTextInput
+from wtforms import EmailField, Field, PasswordField, StringField, TextAreaField
+from wtforms.validators import Email, InputRequired, Length, ValidationError
 
 from brokerage.errors import DomainError
 
@@ -95,3 +99,144 @@ def refuse_nul_in_urls() -> None:
 
 def register(app: Flask) -> None:
     app.before_request(refuse_nul_in_urls)
+
+
+# --- Shared fields: every domain's forms build on these ---------------------------
+
+
+def email_field(
+    label: str = "Email address", missing: str = "Enter your email address"
+) -> EmailField:
+    """An email address field: trimmed, required, and checked for shape."""
+    return EmailField(
+        label,
+        widget=GovTextInput(),
+        filters=[strip],
+        validators=[
+            InputRequired(message=missing),
+            Length(max=254, message="Email address must be 254 characters or fewer"),
+            Email(
+                message="Enter an email address in the correct format, like name@example.com",
+                check_deliverability=False,
+            ),
+        ],
+    )
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class ActionForm(Form):
+    """A button that changes something: carries only the CSRF token."""
+
+
+class WholeNumberField(StringField):
+    """A count typed as text ("1,000" is fine), held as an int."""
+
+    widget = GovTextInput()
+
+    def __init__(
+        self,
+        label=None,
+        validators=None,
+        *,
+        missing: str | None = None,
+        maximum: int | None = None,
+        **kwargs,
+    ):
+        super().__init__(label, validators, filters=[strip], **kwargs)
+        self.missing = missing  # the message when left empty; None when optional
+        self.maximum = maximum
+
+    def process_formdata(self, valuelist):
+        self.raw_data = valuelist
+        text = (valuelist[0] if valuelist else "").replace(",", "").strip()
+        self.not_whole = False
+        if not text:
+            self.data = None
+        elif text.isascii() and text.isdigit():
+            self.data = int(text)
+        else:
+            self.data = None
+            # Told in pre_validate: a form may relabel the field after reading the data.
+            self.not_whole = True
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return "" if self.data is None else str(self.data)
+
+    def pre_validate(self, form):
+        if getattr(self, "not_whole", False):
+            raise ValidationError(f"{self.label.text} must be a whole number, like 12")
+        if self.data is None and not self.process_errors and self.missing:
+            raise ValidationError(self.missing)
+        if self.data is not None and self.data < 1:
+            raise ValidationError(f"{self.label.text} must be 1 or more")
+        if self.data is not None and self.maximum and self.data > self.maximum:
+            raise ValidationError(f"{self.label.text} must be {self.maximum:,} or fewer")
+
+
+class PoundsField(StringField):
+    """An amount in pounds ("£2,500" or "2500.50"), held as integer pence."""
+
+    widget = GovTextInput()
+
+    def process_formdata(self, valuelist):
+        # Kept stripped, so InputRequired sees an amount of only spaces as missing.
+        self.raw_data = [value.strip() for value in valuelist]
+        text = (valuelist[0] if valuelist else "").replace(",", "").replace("£", "").strip()
+        if not text:
+            self.data = None
+            return
+        match = re.fullmatch(r"(\d{1,9})(?:\.(\d{2}))?", text)
+        if not match:
+            self.data = None
+            raise ValueError("Enter the amount in pounds, like 2500 or 2500.50")
+        self.data = int(match.group(1)) * 100 + int(match.group(2) or 0)
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        pounds, pence = divmod(self.data, 100)
+        return f"{pounds}" if not pence else f"{pounds}.{pence:02d}"
+
+
+class DayField(Field):
+    """A date typed as day, month and year boxes (GOV.UK date input)."""
+
+    widget = GovDateInput()
+
+    def __init__(self, label=None, validators=None, *, missing: str | None = None, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.missing = missing  # the message when left empty; None when optional
+
+    def pre_validate(self, form):
+        if self.data is None and not self.process_errors and self.missing:
+            raise ValidationError(self.missing)
+
+    def process_formdata(self, valuelist):
+        # Exactly three boxes: the widget unpacks three values when the form is shown again.
+        self.raw_data = [*valuelist, "", "", ""][:3]
+        parts = [p.strip() for p in self.raw_data]
+        what = self.label.text.removesuffix(" (optional)")
+        self.data = None
+        if not any(parts):
+            return
+        if not all(parts):
+            raise ValueError(f"{what} must include a day, month and year")
+        if not all(p.isascii() and p.isdigit() for p in parts):
+            raise ValueError(f"{what} must be a real date")
+        if len(parts[2]) != 4:
+            raise ValueError(f"{what} must have a year of 4 numbers, like 2027")
+        try:
+            day, month, year = (int(p) for p in parts)
+            self.data = date(year, month, day)
+        except (ValueError, OverflowError):  # a day or month past 2**31 overflows
+            raise ValueError(f"{what} must be a real date") from None
+
+    def _value(self):
+        return ""

@@ -3,34 +3,11 @@
 from __future__ import annotations
 
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
-from wtforms import EmailField, PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
+from wtforms import PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from brokerage.accounts.services import MIN_PASSWORD_LENGTH, password_problem
-from brokerage.forms import Form
-
-
-def email_field(
-    label: str = "Email address", missing: str = "Enter your email address"
-) -> EmailField:
-    """An email address field: trimmed, required, and checked for shape."""
-    return EmailField(
-        label,
-        widget=GovTextInput(),
-        filters=[strip],
-        validators=[
-            InputRequired(message=missing),
-            Length(max=254, message="Email address must be 254 characters or fewer"),
-            Email(
-                message="Enter an email address in the correct format, like name@example.com",
-                check_deliverability=False,
-            ),
-        ],
-    )
-
-
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
+from brokerage.forms import Form, email_field, strip
 
 
 class NewPasswordMixin:
@@ -104,7 +81,3 @@ class ChangePasswordForm(NewPasswordMixin, Form):
         validators=[InputRequired(message="Enter a new password")],
     )
     submit = SubmitField("Change password", widget=GovSubmitInput())
-
-
-class ActionForm(Form):
-    """A button that changes something: carries only the CSRF token."""

@@ -7,7 +7,6 @@ from flask_login import current_user, login_user, logout_user
 
 from brokerage.accounts import SESSION_KEY, bp, services, sessions
 from brokerage.accounts.forms import (
-    ActionForm,
     ChangePasswordForm,
     ForgotPasswordForm,
     ResetPasswordForm,
@@ -16,6 +15,7 @@ from brokerage.accounts.forms import (
 )
 from brokerage.errors import DomainError
 from brokerage.extensions import db, limiter
+from brokerage.forms import ActionForm
 from brokerage.permissions import Action, require
 
 

@@ -13,10 +13,8 @@ from wtforms import BooleanField, RadioField, SelectField, SubmitField, TextArea
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
-from brokerage.accounts.forms import strip
 from brokerage.brokering.services import Allocation, Delivery
-from brokerage.forms import Form
-from brokerage.listings.forms import PoundsField, WholeNumberField
+from brokerage.forms import Form, PoundsField, WholeNumberField, strip
 from brokerage.listings.models import ListingKind
 from brokerage.listings.services import MAX_AMOUNT_PENCE, MAX_HOURS, MAX_QUANTITY, MAX_VOLUNTEERS
 

@@ -9,7 +9,6 @@ the same laptop twice, on PostgreSQL or on SQLite.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -18,6 +17,7 @@ from flask import current_app, url_for
 from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
+from brokerage import history
 from brokerage.accounts.models import User
 from brokerage.bank_holidays import is_working_day
 from brokerage.brokering.models import (
@@ -35,7 +35,7 @@ from brokerage.brokering.models import (
     next_match_status,
 )
 from brokerage.clock import LONDON, today_in_leeds, utcnow
-from brokerage.errors import Conflict, DomainError, NotAllowed
+from brokerage.errors import Conflict, DomainError, FieldError, NotAllowed
 from brokerage.exports import joined, money, stream
 from brokerage.extensions import db
 from brokerage.listings.models import (
@@ -46,7 +46,6 @@ from brokerage.listings.models import (
     ListingSide,
     ListingStatus,
 )
-from brokerage.listings.search import Page, page_number
 from brokerage.listings.services import record as record_listing
 from brokerage.listings.services import withdraw
 from brokerage.matching import loading, scoring
@@ -61,6 +60,7 @@ from brokerage.organisations.models import (
     OrganisationStatus,
     Ward,
 )
+from brokerage.pagination import Page, page_number, paginate
 from brokerage.permissions import is_member
 
 Listing = Need | Offer
@@ -110,14 +110,6 @@ def _units(kind: ListingKind, allocation: Allocation) -> dict[str, int]:
     if kind is ListingKind.EQUIPMENT:
         return {"held_quantity": allocation.quantity or 0}
     return {"held_pence": allocation.amount_pence or 0}
-
-
-class FieldError(DomainError):
-    """A number that is missing or wrong; `field` names the form field it belongs to."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
 
 
 def check_allocation(need: Need, offer: Offer, allocation: Allocation) -> Allocation:
@@ -273,10 +265,9 @@ def _move(
         from_status=before,
         to_status=match.status,
         comment=comment,
-        created_at=now or utcnow(),
     )
     match.events.append(event)
-    return event
+    return history.record(event, at=now)
 
 
 def _text(value: str | None, missing: str, limit: int = MAX_TEXT) -> str:
@@ -941,24 +932,18 @@ def find_matches(filters: MatchFilters) -> Page:
     with what the list shows of their need and offer: two queries, whatever the page."""
     conditions = filters.conditions()
     total = db.session.scalar(select(func.count(Match.id)).where(*conditions)) or 0
-    pages = max(1, math.ceil(total / MATCHES_PER_PAGE))
-    page = min(filters.page, pages)
-    items = list(
-        db.session.scalars(
-            select(Match)
-            .where(*conditions)
-            .order_by(Match.proposed_at.desc(), Match.id.desc())
-            .limit(MATCHES_PER_PAGE)
-            .offset((page - 1) * MATCHES_PER_PAGE)
-            .options(
-                joinedload(Match.need).joinedload(Need.organisation),
-                joinedload(Match.need).joinedload(Need.device_type),
-                joinedload(Match.offer).joinedload(Offer.organisation),
-                joinedload(Match.offer).joinedload(Offer.device_type),
-            )
+    query = (
+        select(Match)
+        .where(*conditions)
+        .order_by(Match.proposed_at.desc(), Match.id.desc())
+        .options(
+            joinedload(Match.need).joinedload(Need.organisation),
+            joinedload(Match.need).joinedload(Need.device_type),
+            joinedload(Match.offer).joinedload(Offer.organisation),
+            joinedload(Match.offer).joinedload(Offer.device_type),
         )
     )
-    return Page(items=items, total=total, page=page, pages=pages)
+    return paginate(query, total=total, page=filters.page, per_page=MATCHES_PER_PAGE)
 
 
 def match_status_counts() -> dict[MatchStatus, int]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from brokerage.accounts.forms import ActionForm
 from brokerage.brokering import services
 from brokerage.brokering.forms import (
     AnswerForm,
@@ -25,6 +24,7 @@ from brokerage.clock import today_in_leeds
 from brokerage.errors import Conflict, DomainError, IllegalTransition
 from brokerage.exports import csv_response, dated
 from brokerage.extensions import db
+from brokerage.forms import ActionForm
 from brokerage.ids import query_id
 from brokerage.listings.models import ListingKind, ListingSide, ListingStatus
 from brokerage.matching import suggestions

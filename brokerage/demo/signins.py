@@ -10,6 +10,8 @@ from sqlalchemy import select
 
 from brokerage.accounts.models import User
 from brokerage.accounts.services import find_user_by_email, hash_password
+from brokerage.brokering import services as brokering
+from brokerage.brokering.models import Match
 from brokerage.clock import today_in_leeds, utcnow
 from brokerage.extensions import db
 from brokerage.listings import services as listings
@@ -352,9 +354,6 @@ MATCHES = [
 
 
 def _seed_matches(team_member: User) -> None:
-    from brokerage.brokering import services as brokering
-    from brokerage.brokering.models import Match
-
     for need_title, offer_title, allocation, stage in MATCHES:
         # The generated programme has needs and offers of the same titles: look these
         # up in the sign-ins' own organisations.

@@ -3,25 +3,20 @@ what that kind needs."""
 
 from __future__ import annotations
 
-import re
-from datetime import date
-
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
     GovCheckboxesInput,
-    GovDateInput,
     GovRadioInput,
     GovSubmitInput,
     GovTextArea,
     GovTextInput,
 )
-from wtforms import Field, RadioField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms import RadioField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from brokerage.accounts.forms import strip
 from brokerage.clock import today_in_leeds
-from brokerage.forms import Form
+from brokerage.forms import DayField, Form, PoundsField, WholeNumberField, strip
 from brokerage.listings.models import (
     Condition,
     ListingAction,
@@ -35,117 +30,6 @@ from brokerage.listings.services import MAX_AMOUNT_PENCE, MAX_HOURS, MAX_QUANTIT
 from brokerage.needs.services import NeedDetails
 from brokerage.offers.services import OfferDetails
 from brokerage.organisations import services as organisations
-
-
-class WholeNumberField(StringField):
-    """A count typed as text ("1,000" is fine), held as an int."""
-
-    widget = GovTextInput()
-
-    def __init__(
-        self,
-        label=None,
-        validators=None,
-        *,
-        missing: str | None = None,
-        maximum: int | None = None,
-        **kwargs,
-    ):
-        super().__init__(label, validators, filters=[strip], **kwargs)
-        self.missing = missing  # the message when left empty; None when optional
-        self.maximum = maximum
-
-    def process_formdata(self, valuelist):
-        self.raw_data = valuelist
-        text = (valuelist[0] if valuelist else "").replace(",", "").strip()
-        self.not_whole = False
-        if not text:
-            self.data = None
-        elif text.isascii() and text.isdigit():
-            self.data = int(text)
-        else:
-            self.data = None
-            # Told in pre_validate: a form may relabel the field after reading the data.
-            self.not_whole = True
-
-    def _value(self):
-        if self.raw_data:
-            return self.raw_data[0]
-        return "" if self.data is None else str(self.data)
-
-    def pre_validate(self, form):
-        if getattr(self, "not_whole", False):
-            raise ValidationError(f"{self.label.text} must be a whole number, like 12")
-        if self.data is None and not self.process_errors and self.missing:
-            raise ValidationError(self.missing)
-        if self.data is not None and self.data < 1:
-            raise ValidationError(f"{self.label.text} must be 1 or more")
-        if self.data is not None and self.maximum and self.data > self.maximum:
-            raise ValidationError(f"{self.label.text} must be {self.maximum:,} or fewer")
-
-
-class PoundsField(StringField):
-    """An amount in pounds ("£2,500" or "2500.50"), held as integer pence."""
-
-    widget = GovTextInput()
-
-    def process_formdata(self, valuelist):
-        # Kept stripped, so InputRequired sees an amount of only spaces as missing.
-        self.raw_data = [value.strip() for value in valuelist]
-        text = (valuelist[0] if valuelist else "").replace(",", "").replace("£", "").strip()
-        if not text:
-            self.data = None
-            return
-        match = re.fullmatch(r"(\d{1,9})(?:\.(\d{2}))?", text)
-        if not match:
-            self.data = None
-            raise ValueError("Enter the amount in pounds, like 2500 or 2500.50")
-        self.data = int(match.group(1)) * 100 + int(match.group(2) or 0)
-
-    def _value(self):
-        if self.raw_data:
-            return self.raw_data[0]
-        if self.data is None:
-            return ""
-        pounds, pence = divmod(self.data, 100)
-        return f"{pounds}" if not pence else f"{pounds}.{pence:02d}"
-
-
-class DayField(Field):
-    """A date typed as day, month and year boxes (GOV.UK date input)."""
-
-    widget = GovDateInput()
-
-    def __init__(self, label=None, validators=None, *, missing: str | None = None, **kwargs):
-        super().__init__(label, validators, **kwargs)
-        self.missing = missing  # the message when left empty; None when optional
-
-    def pre_validate(self, form):
-        if self.data is None and not self.process_errors and self.missing:
-            raise ValidationError(self.missing)
-
-    def process_formdata(self, valuelist):
-        # Exactly three boxes: the widget unpacks three values when the form is shown again.
-        self.raw_data = [*valuelist, "", "", ""][:3]
-        parts = [p.strip() for p in self.raw_data]
-        what = self.label.text.removesuffix(" (optional)")
-        self.data = None
-        if not any(parts):
-            return
-        if not all(parts):
-            raise ValueError(f"{what} must include a day, month and year")
-        if not all(p.isascii() and p.isdigit() for p in parts):
-            raise ValueError(f"{what} must be a real date")
-        if len(parts[2]) != 4:
-            raise ValueError(f"{what} must have a year of 4 numbers, like 2027")
-        try:
-            day, month, year = (int(p) for p in parts)
-            self.data = date(year, month, day)
-        except (ValueError, OverflowError):  # a day or month past 2**31 overflows
-            raise ValueError(f"{what} must be a real date") from None
-
-    def _value(self):
-        return ""
 
 
 def _choices(rows) -> list[SelectChoice]:

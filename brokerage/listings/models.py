@@ -11,7 +11,6 @@ import enum
 from datetime import date, datetime
 
 from sqlalchemy import (
-    Boolean,
     CheckConstraint,
     Column,
     ForeignKey,
@@ -28,6 +27,7 @@ from brokerage.clock import utcnow
 from brokerage.columns import UTCDateTime, str_enum
 from brokerage.errors import transition
 from brokerage.extensions import db
+from brokerage.taxonomy import RetirableTerm
 
 
 class ListingSide(enum.StrEnum):
@@ -213,28 +213,16 @@ def next_listing_status(current: ListingStatus, action: ListingAction) -> Listin
     )
 
 
-class Skill(db.Model):
+class Skill(RetirableTerm, db.Model):
     """The shared skills taxonomy: data the team extends."""
 
     __tablename__ = "skill"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    slug: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
-    name: Mapped[str] = mapped_column(String(120), nullable=False)
-    position: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
-    active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
 
-
-class DeviceType(db.Model):
+class DeviceType(RetirableTerm, db.Model):
     """Kinds of equipment (laptop, tablet, SIM/data ...): data the team extends."""
 
     __tablename__ = "device_type"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    slug: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
-    name: Mapped[str] = mapped_column(String(120), nullable=False)
-    position: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
-    active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
 
 
 class ListingEvent(db.Model):

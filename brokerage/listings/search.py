@@ -8,7 +8,6 @@ ward and skill names, and one for all the filter drop-downs.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -29,6 +28,9 @@ from brokerage.listings.models import (
     Skill,
 )
 from brokerage.organisations.models import BeneficiaryGroup, Organisation, Ward
+from brokerage.pagination import Page, page_count, page_number
+from brokerage.taxonomy import offered
+from brokerage.text_search import containing, contains
 
 PAGE_SIZE = 20
 CLOSING_WITHIN = {"7": "Within a week", "31": "Within a month", "92": "Within 3 months"}
@@ -90,16 +92,6 @@ class Filters:
         return bool(self.args(sort="newest", page=1))
 
 
-def page_number(text: str) -> int:
-    """A page number from 1 to 10,000. Only ASCII digits count ("²".isdigit() is true
-    but int() refuses it), and a very long number is not parsed (int() refuses over
-    4,300 digits): both would otherwise end in a server error."""
-    if not (text.isascii() and text.isdigit()):
-        return 1
-    digits = text.lstrip("0")
-    return max(1, min(int(digits or "0"), 10_000)) if len(digits) <= 5 else 10_000
-
-
 def _slug(value: str | None) -> str | None:
     value = (value or "").strip().lower()
     return value[:64] if value and all(ch.isalnum() or ch == "-" for ch in value) else None
@@ -131,28 +123,6 @@ class ListedItem:
     total_hours = ListingMixin.total_hours
 
 
-@dataclass
-class Page:
-    items: list[ListedItem]
-    total: int
-    page: int
-    pages: int
-
-    def numbers(self) -> list[int | None]:
-        """The page numbers to link to: the first, the last and two either side of
-        this one, with None for a gap (an ellipsis) three away from this one. Only
-        those few are looked at, however many pages there are."""
-        near = range(max(1, self.page - 3), min(self.pages, self.page + 3) + 1)
-        return [
-            n if n in (1, self.pages) or abs(n - self.page) <= 2 else None
-            for n in sorted({1, self.pages, *near})
-        ]
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _linked(model, link_name: str, target, condition):
     """`model.id IN (ids linked to a matching target)`: one subquery evaluated once,
     rather than a correlated EXISTS per row (much cheaper for counts). The link table
@@ -161,15 +131,6 @@ def _linked(model, link_name: str, target, condition):
     link = model.link_tables()[link_name]
     key, target_key = link.c[f"{model.__tablename__}_id"], link.c[f"{link_name}_id"]
     return model.id.in_(select(key).join(target, target.id == target_key).where(condition))
-
-
-def _contains(column, pattern: str):
-    """`column` LIKE `pattern`, whatever the case. SQLite's LIKE ignores case already
-    (of ASCII letters, as its lower() does): ilike, which there lowers every title and
-    description first, made a words search a fifth slower."""
-    if db.engine.dialect.name == "sqlite":
-        return column.like(pattern, escape="\\")
-    return column.ilike(pattern, escape="\\")
 
 
 def _closing(model, filters: Filters, today: date) -> list:
@@ -220,8 +181,8 @@ def _word_filters(model, filters: Filters) -> list:
     """Every word searched for, in the title or the description."""
     words = []
     for word in filters.q.split()[:8]:
-        pattern = f"%{_escape_like(word)}%"
-        words.append(or_(_contains(model.title, pattern), _contains(model.description, pattern)))
+        pattern = containing(word)
+        words.append(or_(contains(model.title, pattern), contains(model.description, pattern)))
     return words
 
 
@@ -249,11 +210,11 @@ def open_listings(model, filters: Filters, today: date) -> Page:
     count_while_sorting = bool(others or words) if sqlite else bool(words)
     items, total = _page_of(model, conditions, order, filters.page, count_while_sorting)
     if items or filters.page == 1:
-        return Page(items, total, filters.page, max(1, math.ceil(total / PAGE_SIZE)))
+        return Page(items, total, filters.page, page_count(total, PAGE_SIZE))
 
     # A page too far: count, and show the last page instead.
     total = db.session.scalar(select(func.count(model.id)).where(*conditions)) or 0
-    pages = max(1, math.ceil(total / PAGE_SIZE))
+    pages = page_count(total, PAGE_SIZE)
     items, _ = _page_of(model, conditions, order, pages, count_while_sorting)
     return Page(items=items, total=total, page=pages, pages=pages)
 
@@ -366,17 +327,11 @@ class Choices:
 
 
 def filter_choices() -> Choices:
-    def active(model):
-        stmt = select(model).order_by(model.position)
-        if hasattr(model, "active"):
-            stmt = stmt.where(model.active.is_(True))
-        return list(db.session.scalars(stmt))
-
     return Choices(
-        skills=active(Skill),
-        devices=active(DeviceType),
-        wards=[w for w in active(Ward) if not w.is_citywide],
-        groups=active(BeneficiaryGroup),
+        skills=offered(Skill),
+        devices=offered(DeviceType),
+        wards=[w for w in offered(Ward) if not w.is_citywide],
+        groups=offered(BeneficiaryGroup),
     )
 
 

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from brokerage import history
 from brokerage.accounts.models import User
 from brokerage.clock import today_in_leeds, utcnow
 from brokerage.errors import DomainError, NotAllowed
@@ -196,10 +197,9 @@ def record(
         from_status=before,
         to_status=listing.status,
         comment=comment,
-        created_at=now,
     )
     listing.events.append(event)
-    return event
+    return history.record(event, at=now)
 
 
 def submit(listing: Listing, actor: User) -> None:

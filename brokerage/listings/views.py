@@ -11,12 +11,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy import select
 
-from brokerage.accounts.forms import ActionForm
 from brokerage.brokering import services as brokering
 from brokerage.clock import today_in_leeds
 from brokerage.errors import DomainError, IllegalTransition
 from brokerage.exports import csv_response, dated
 from brokerage.extensions import db
+from brokerage.forms import ActionForm
 from brokerage.listings import search, services
 from brokerage.listings.forms import ListingForm, ReviewForm, TermForm
 from brokerage.listings.models import (

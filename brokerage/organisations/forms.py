@@ -27,9 +27,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from brokerage.accounts.forms import email_field, strip
 from brokerage.errors import DomainError
-from brokerage.forms import Form
+from brokerage.forms import Form, email_field, strip
 from brokerage.organisations import services
 from brokerage.organisations.models import (
     OrganisationAction,

@@ -24,6 +24,7 @@ from brokerage.clock import utcnow
 from brokerage.columns import TimestampMixin, UTCDateTime, str_enum
 from brokerage.errors import transition
 from brokerage.extensions import db
+from brokerage.taxonomy import RetirableTerm, Term
 
 
 class OrganisationKind(enum.StrEnum):
@@ -200,28 +201,18 @@ def next_status(current: OrganisationStatus, action: OrganisationAction) -> Orga
     )
 
 
-class Ward(db.Model):
+class Ward(Term, db.Model):
     """One of Leeds's 33 electoral wards, or the single Leeds-wide row."""
 
     __tablename__ = "ward"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    slug: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
-    name: Mapped[str] = mapped_column(String(120), nullable=False)
     is_citywide: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
-    position: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
 
 
-class BeneficiaryGroup(db.Model):
+class BeneficiaryGroup(RetirableTerm, db.Model):
     """Who an organisation's work reaches; data the team can extend."""
 
     __tablename__ = "beneficiary_group"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    slug: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
-    name: Mapped[str] = mapped_column(String(120), nullable=False)
-    position: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
-    active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
 
 
 organisation_ward = Table(

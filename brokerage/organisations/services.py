@@ -13,6 +13,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from brokerage import history
 from brokerage.accounts.models import User
 from brokerage.accounts.services import normalise_email
 from brokerage.clock import utcnow
@@ -39,6 +40,8 @@ from brokerage.organisations.models import (
     organisation_beneficiary_group,
     organisation_ward,
 )
+from brokerage.taxonomy import offered
+from brokerage.text_search import containing, contains
 
 # ---------------------------------------------------------------------------
 # Shapes of registration numbers and postcodes
@@ -177,17 +180,11 @@ def normalise_website(raw: str | None) -> str | None:
 
 
 def all_wards() -> list[Ward]:
-    return list(db.session.scalars(select(Ward).order_by(Ward.position)))
+    return offered(Ward)
 
 
 def all_beneficiary_groups() -> list[BeneficiaryGroup]:
-    return list(
-        db.session.scalars(
-            select(BeneficiaryGroup)
-            .where(BeneficiaryGroup.active.is_(True))
-            .order_by(BeneficiaryGroup.position)
-        )
-    )
+    return offered(BeneficiaryGroup)
 
 
 # ---------------------------------------------------------------------------
@@ -223,17 +220,16 @@ def _record(
     from_status: OrganisationStatus | None,
     reason: str | None = None,
 ) -> OrganisationEvent:
-    event = OrganisationEvent(
-        organisation=org,
-        actor=actor,
-        action=action,
-        from_status=from_status,
-        to_status=org.status,
-        reason=reason,
-        created_at=utcnow(),
+    return history.record(
+        OrganisationEvent(
+            organisation=org,
+            actor=actor,
+            action=action,
+            from_status=from_status,
+            to_status=org.status,
+            reason=reason,
+        )
     )
-    db.session.add(event)
-    return event
 
 
 def _apply_details(org: Organisation, details: OrganisationDetails, *, locked: bool) -> None:
@@ -496,8 +492,7 @@ def directory(query: str | None, kind: OrganisationKind | None) -> list[Organisa
         .limit(200)
     )
     if query:
-        like = "%" + query.strip().lower().replace("%", r"\%").replace("_", r"\_") + "%"
-        stmt = stmt.where(func.lower(Organisation.name).like(like, escape="\\"))
+        stmt = stmt.where(contains(Organisation.name, containing(query.strip())))
     if kind is not None:
         stmt = stmt.where(Organisation.kind == kind)
     return list(db.session.scalars(stmt))

@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from brokerage.accounts.forms import ActionForm
 from brokerage.clock import utcnow
 from brokerage.errors import DomainError, IllegalTransition
 from brokerage.exports import csv_response, dated
 from brokerage.extensions import db
+from brokerage.forms import ActionForm
 from brokerage.organisations import bp, services
 from brokerage.organisations.forms import (
     DecisionForm,

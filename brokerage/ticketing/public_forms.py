@@ -18,9 +18,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import BooleanField, Field, HiddenField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from brokerage.accounts.forms import email_field, strip
-from brokerage.forms import Form
-from brokerage.listings.forms import PoundsField
+from brokerage.forms import Form, PoundsField, email_field, strip
 from brokerage.ticketing.models import Ticket
 from brokerage.ticketing.services import MAX_DONATION_PENCE, Basket, GuestDetails, OnSale
 

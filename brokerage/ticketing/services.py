@@ -32,7 +32,7 @@ from brokerage import qr
 from brokerage.accounts.models import User
 from brokerage.clock import utcnow
 from brokerage.columns import UTCDateTime
-from brokerage.errors import Conflict, DomainError, NotAllowed
+from brokerage.errors import Conflict, DomainError, FieldError, NotAllowed
 from brokerage.extensions import db
 from brokerage.links import site_url
 from brokerage.notifications.models import OutboxEmail
@@ -58,14 +58,6 @@ PAID_STATUSES = (OrderStatus.PAID, OrderStatus.PARTLY_REFUNDED)
 # A payment this close to its hold's end is decided under the ball's lock (fulfil):
 # far longer than a fulfilment's transaction takes.
 HOLD_MARGIN = timedelta(minutes=2)
-
-
-class FieldError(DomainError):
-    """A problem with one field of a form; `field` names it."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
 
 
 def new_token() -> str:

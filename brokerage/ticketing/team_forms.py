@@ -23,10 +23,8 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
-from brokerage.accounts.forms import email_field, strip
 from brokerage.clock import LONDON, london
-from brokerage.forms import Form
-from brokerage.listings.forms import DayField, PoundsField, WholeNumberField
+from brokerage.forms import DayField, Form, PoundsField, WholeNumberField, email_field, strip
 from brokerage.ticketing.team_services import (
     MAX_CAPACITY,
     MAX_COMPLIMENTARY,

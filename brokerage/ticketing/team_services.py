@@ -9,7 +9,6 @@ decision against the buyers paying at the same moment.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -20,11 +19,14 @@ from sqlalchemy.orm import selectinload
 
 from brokerage.accounts.models import User
 from brokerage.clock import format_datetime, london, utcnow
-from brokerage.errors import Conflict, DomainError, NotAllowed
+from brokerage.errors import Conflict, DomainError, FieldError, NotAllowed
 from brokerage.exports import money, stream
 from brokerage.extensions import db
-from brokerage.listings.search import Page, page_number
+from brokerage.history import changes as changed_fields
+from brokerage.history import record as record_history
 from brokerage.money import pounds
+from brokerage.pagination import Page, page_number, paginate
+from brokerage.text_search import containing
 from brokerage.ticketing import services
 from brokerage.ticketing.models import (
     Ball,
@@ -38,7 +40,7 @@ from brokerage.ticketing.models import (
     TicketType,
     next_order_status,
 )
-from brokerage.ticketing.services import PAID_STATUSES, FieldError
+from brokerage.ticketing.services import PAID_STATUSES
 
 MAX_CAPACITY = 100_000
 MAX_SEATS_PER_TICKET = 50
@@ -123,26 +125,16 @@ def _record(
 ) -> None:
     """A line in the ball's history: each field that changed, old and new (on set-up,
     what it was set to). Nothing is written when nothing changed."""
-    changes = []
-    for name, label in fields:
-        new = after[name]
-        if before is None:
-            if new is not None and new != "":
-                changes.append(f"{label}: {_said(name, new)}")
-        elif before[name] != new:
-            if name == "description":
-                changes.append(f"{label} changed")
-            else:
-                changes.append(f"{label}: {_said(name, before[name])} → {_said(name, new)}")
-    if before is not None and not changes:
+    lines = changed_fields(fields, before, after, _said, summarised=["description"])
+    if before is not None and not lines:
         return
-    db.session.add(
+    record_history(
         BallChange(
             ball_id=ball.id,
             ticket_type_id=ticket_type.id if ticket_type is not None else None,
             actor_id=actor.id,
             what=what,
-            changes="; ".join(changes),
+            changes="; ".join(lines),
         )
     )
 
@@ -586,16 +578,12 @@ class OrderFilters:
         return bool(self.q or self.status)
 
 
-def _like(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 def _order_conditions(ball: Ball, filters: OrderFilters) -> list:
     conditions = [Order.ball_id == ball.id]
     if filters.status:
         conditions.append(Order.status == filters.status)
     if filters.q:
-        pattern = _like(filters.q)
+        pattern = containing(filters.q)
         matches = [
             Order.buyer_name.ilike(pattern, escape="\\"),
             Order.buyer_email.ilike(pattern, escape="\\"),
@@ -620,18 +608,8 @@ def find_orders(ball: Ball, filters: OrderFilters) -> Page:
     """One page of the ball's orders, newest first, matching the search and status."""
     conditions = _order_conditions(ball, filters)
     total = db.session.scalar(select(func.count(Order.id)).where(*conditions)) or 0
-    pages = max(1, math.ceil(total / ORDERS_PER_PAGE))
-    page = min(filters.page, pages)
-    items = list(
-        db.session.scalars(
-            select(Order)
-            .where(*conditions)
-            .order_by(Order.created_at.desc(), Order.id.desc())
-            .limit(ORDERS_PER_PAGE)
-            .offset((page - 1) * ORDERS_PER_PAGE)
-        )
-    )
-    return Page(items=items, total=total, page=page, pages=pages)
+    query = select(Order).where(*conditions).order_by(Order.created_at.desc(), Order.id.desc())
+    return paginate(query, total=total, page=filters.page, per_page=ORDERS_PER_PAGE)
 
 
 def status_counts(ball: Ball) -> dict[OrderStatus, int]:
@@ -808,10 +786,7 @@ def guest_list(ball: Ball, page: int, total: int | None = None) -> Page:
     query = _guests_query(ball).order_by(Order.id, Ticket.id)
     if total is None:
         total = guest_counts(ball).guests
-    pages = max(1, math.ceil(total / GUESTS_PER_PAGE))
-    page = min(max(page, 1), pages)
-    rows = _rows(query.limit(GUESTS_PER_PAGE).offset((page - 1) * GUESTS_PER_PAGE))
-    return Page(items=rows, total=total, page=page, pages=pages)
+    return paginate(query, total=total, page=page, per_page=GUESTS_PER_PAGE, rows=_rows)
 
 
 def find_guests(ball: Ball, q: str) -> list[GuestRow]:
@@ -819,7 +794,7 @@ def find_guests(ball: Ball, q: str) -> list[GuestRow]:
     q = " ".join(q.split())[:100]
     if not q:
         return []
-    pattern = _like(q)
+    pattern = containing(q)
     query = (
         _guests_query(ball)
         .where(

@@ -9,13 +9,13 @@ from dataclasses import asdict
 from flask import Response, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from brokerage.accounts.forms import ActionForm
 from brokerage.clock import utcnow
 from brokerage.errors import Conflict, IllegalTransition
 from brokerage.exports import csv_response
 from brokerage.extensions import db
-from brokerage.listings.search import page_number
+from brokerage.forms import ActionForm
 from brokerage.money import pounds
+from brokerage.pagination import page_number
 from brokerage.permissions import Action, require
 from brokerage.ticketing import payments, services, team_services
 from brokerage.ticketing.models import Ball, Order, OrderStatus, Ticket, TicketStatus, TicketType
