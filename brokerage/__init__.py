@@ -41,10 +41,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     # Importing a domain's views attaches its routes to its blueprint.
     from brokerage.accounts import views as accounts
-    from brokerage.brokering import views as brokering
     from brokerage.impact import views as impact
     from brokerage.listings import views as listings
     from brokerage.main import views as main
+    from brokerage.matches import views as matches
     from brokerage.needs import views as needs
     from brokerage.notifications import views as notifications
     from brokerage.offers import views as offers
@@ -58,14 +58,14 @@ def create_app(config: dict | None = None) -> Flask:
         needs,
         offers,
         listings,
-        brokering,
+        matches,
         ticketing,
         notifications,
         impact,
     )
     for domain in domains:
         app.register_blueprint(domain.bp)
-    brokering.register_globals(app)
+    matches.register_globals(app)
 
     errors.register(app)
     cli.register(app)

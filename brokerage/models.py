@@ -1,7 +1,11 @@
 """Base, TimestampMixin and every domain's models, so metadata (and Alembic) sees all tables."""
 
 from brokerage.accounts.models import User
-from brokerage.brokering.models import (
+from brokerage.clock import utcnow
+from brokerage.columns import TimestampMixin, UTCDateTime
+from brokerage.extensions import Base, db
+from brokerage.listings.models import DeviceType, ListingEvent, Skill
+from brokerage.matches.models import (
     Feedback,
     HelpOffer,
     Match,
@@ -9,10 +13,6 @@ from brokerage.brokering.models import (
     MatchMessage,
     TeamNote,
 )
-from brokerage.clock import utcnow
-from brokerage.columns import TimestampMixin, UTCDateTime
-from brokerage.extensions import Base, db
-from brokerage.listings.models import DeviceType, ListingEvent, Skill
 from brokerage.needs.models import Need
 from brokerage.notifications.models import Notice, OutboxEmail
 from brokerage.offers.models import Offer

@@ -6,14 +6,14 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import DateTime, func, select
 
-from brokerage.brokering import services as brokering
-from brokerage.brokering.models import Feedback, Match, MatchMessage, MatchStatus, TeamNote
 from brokerage.clock import LONDON, utcnow
 from brokerage.demo import seed_demo
 from brokerage.extensions import db
 from brokerage.impact import figures
 from brokerage.listings.models import ListingKind, ListingStatus
 from brokerage.listings.services import review_queue
+from brokerage.matches import services as brokering
+from brokerage.matches.models import Feedback, Match, MatchMessage, MatchStatus, TeamNote
 from brokerage.needs.models import Need
 from brokerage.notifications.services import mail_flow
 from brokerage.offers.models import Offer

@@ -34,9 +34,9 @@ from sqlalchemy import select, text, update
 
 from brokerage import permissions
 from brokerage.accounts.models import User
-from brokerage.brokering import services as brokering
 from brokerage.extensions import db
 from brokerage.listings.models import ListingKind, ListingStatus, Skill
+from brokerage.matches import services as brokering
 from brokerage.needs.models import Need
 from brokerage.offers.models import Offer
 from brokerage.organisations import services as organisations
@@ -135,22 +135,22 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     # published need and B's published offer is for both organisations and the team
     # (the team's notes for the team only); only A confirms delivery; "we can help"
     # is for members of a verified company (B); everyone has their matches and notices.
-    "brokering.queue": {"GET": TEAM},
-    "brokering.answer_help": {"POST": TEAM},
-    "brokering.suggest_for_need": {"GET": TEAM},
-    "brokering.suggest_for_offer": {"GET": TEAM},
-    "brokering.propose": {"GET": TEAM, "POST": TEAM},
-    "brokering.match": {"GET": PARTIES_AND_TEAM},
-    "brokering.answer": {"POST": PARTIES},
-    "brokering.start": {"POST": PARTIES_AND_TEAM},
-    "brokering.message": {"POST": PARTIES_AND_TEAM},
-    "brokering.note": {"POST": TEAM},
-    "brokering.feedback": {"POST": PARTIES},
-    "brokering.complete": {"GET": MEMBERS_A, "POST": MEMBERS_A},
-    "brokering.cancel": {"GET": PARTIES_AND_TEAM, "POST": PARTIES_AND_TEAM},
-    "brokering.offer_help": {"GET": MEMBERS_B, "POST": MEMBERS_B},
-    "brokering.mine": {"GET": SIGNED_IN},
-    "brokering.notice_list": {"GET": SIGNED_IN},
+    "matches.queue": {"GET": TEAM},
+    "matches.answer_help": {"POST": TEAM},
+    "matches.suggest_for_need": {"GET": TEAM},
+    "matches.suggest_for_offer": {"GET": TEAM},
+    "matches.propose": {"GET": TEAM, "POST": TEAM},
+    "matches.match": {"GET": PARTIES_AND_TEAM},
+    "matches.answer": {"POST": PARTIES},
+    "matches.start": {"POST": PARTIES_AND_TEAM},
+    "matches.message": {"POST": PARTIES_AND_TEAM},
+    "matches.note": {"POST": TEAM},
+    "matches.feedback": {"POST": PARTIES},
+    "matches.complete": {"GET": MEMBERS_A, "POST": MEMBERS_A},
+    "matches.cancel": {"GET": PARTIES_AND_TEAM, "POST": PARTIES_AND_TEAM},
+    "matches.offer_help": {"GET": MEMBERS_B, "POST": MEMBERS_B},
+    "matches.mine": {"GET": SIGNED_IN},
+    "matches.notice_list": {"GET": SIGNED_IN},
     # The ball: buyers need no account. Order pages are reached by the order's token,
     # the stand-in checkout by its session id, Stripe's webhook by its signature.
     "ticketing.ball": {"GET": EVERYONE, "POST": EVERYONE},
@@ -181,8 +181,8 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "organisations.team_list_csv": {"GET": TEAM},
     "needs.team_csv": {"GET": TEAM},
     "offers.team_csv": {"GET": TEAM},
-    "brokering.team_matches": {"GET": TEAM},
-    "brokering.team_matches_csv": {"GET": TEAM},
+    "matches.team_matches": {"GET": TEAM},
+    "matches.team_matches_csv": {"GET": TEAM},
     # Impact: the team's dashboard and figures, the public page, and each organisation's
     # own statement (A's "what you received"; B's statement as CSV).
     "impact.dashboard": {"GET": TEAM},
@@ -210,9 +210,9 @@ ITEM_FOR = {
     "needs.review": "submitted",
     "offers.review": "submitted",
     # Suggestions and help are for published listings.
-    "brokering.suggest_for_need": "published",
-    "brokering.suggest_for_offer": "published",
-    "brokering.offer_help": "published",
+    "matches.suggest_for_need": "published",
+    "matches.suggest_for_offer": "published",
+    "matches.offer_help": "published",
 }
 
 # Cells the access rule lets through but a business rule then refuses with its own
@@ -275,7 +275,7 @@ class World:
             which = ORGANISATION_FOR.get(endpoint, "A")
             values["org_id"] = {"A": self.org_a, "B": self.org_b, "P": self.org_p}[which]
         if "item_id" in rule.arguments:
-            offers = endpoint.startswith("offers.") or endpoint == "brokering.suggest_for_offer"
+            offers = endpoint.startswith("offers.") or endpoint == "matches.suggest_for_offer"
             items = self.offers if offers else self.needs
             values["item_id"] = items[ITEM_FOR.get(endpoint, "draft")]
         if "vocab" in rule.arguments:
@@ -311,7 +311,7 @@ class World:
             values["session_id"] = self.pending_session_id
         if endpoint == "ticketing.team_refund":
             values["all"] = "yes"
-        if endpoint == "brokering.propose":
+        if endpoint == "matches.propose":
             values.update(need=self.needs["published"], offer=self.offers["published"])
         if "kind" in rule.arguments:
             values["kind"] = (

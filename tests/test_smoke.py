@@ -8,8 +8,8 @@ from brokerage.clock import format_datetime, utcnow
 from brokerage.extensions import db
 from brokerage.listings.models import ListingKind
 from brokerage.organisations.models import Ward
-from tests.brokering import factories as brokering_make
 from tests.helpers import elements, main_html, page_text
+from tests.matches import factories as brokering_make
 from tests.ticketing import factories as ticketing_make
 
 

@@ -6,9 +6,9 @@ import pytest
 
 from brokerage.clock import format_days
 from brokerage.templating import plural
-from tests.brokering import factories as brokering_make
 from tests.helpers import page_text
 from tests.listings import factories as listings_make
+from tests.matches import factories as brokering_make
 
 
 @pytest.mark.parametrize(

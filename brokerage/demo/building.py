@@ -9,8 +9,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from brokerage.accounts.models import User
-from brokerage.brokering import services as brokering
-from brokerage.brokering.models import Match, MatchAction
 from brokerage.clock import today_in_leeds
 from brokerage.demo import names
 from brokerage.demo.generator import EQU, SPO, VOL, ListingPlan, MatchPlan, OrgPlan, Plan
@@ -25,6 +23,8 @@ from brokerage.listings.models import (
     Skill,
     WipeMethod,
 )
+from brokerage.matches import services as brokering
+from brokerage.matches.models import Match, MatchAction
 from brokerage.needs.models import Need
 from brokerage.needs.services import NeedDetails, create_need
 from brokerage.offers.models import Offer

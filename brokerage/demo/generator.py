@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from brokerage.brokering import services as brokering
 from brokerage.demo import names
 from brokerage.extensions import db
 from brokerage.listings.models import (
@@ -28,6 +27,7 @@ from brokerage.listings.models import (
     ListingKind,
     Skill,
 )
+from brokerage.matches import services as brokering
 from brokerage.organisations.models import (
     BeneficiaryGroup,
     OrganisationKind,

@@ -10,8 +10,6 @@ from sqlalchemy import select
 
 from brokerage.accounts.models import User
 from brokerage.accounts.services import find_user_by_email, hash_password
-from brokerage.brokering import services as brokering
-from brokerage.brokering.models import Match
 from brokerage.clock import today_in_leeds, utcnow
 from brokerage.extensions import db
 from brokerage.listings import services as listings
@@ -25,6 +23,8 @@ from brokerage.listings.models import (
     Skill,
     WipeMethod,
 )
+from brokerage.matches import services as brokering
+from brokerage.matches.models import Match
 from brokerage.needs.models import Need
 from brokerage.needs.services import NeedDetails, create_need
 from brokerage.offers.models import Offer

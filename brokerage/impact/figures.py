@@ -45,7 +45,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
-from brokerage.brokering.models import (
+from brokerage.clock import LONDON, start_of, today_in_leeds
+from brokerage.extensions import db
+from brokerage.listings.models import ListingKind, ListingSide, ListingStatus
+from brokerage.matches.models import (
     HOLDING_STATUSES,
     Feedback,
     HelpOffer,
@@ -53,9 +56,6 @@ from brokerage.brokering.models import (
     Match,
     MatchStatus,
 )
-from brokerage.clock import LONDON, start_of, today_in_leeds
-from brokerage.extensions import db
-from brokerage.listings.models import ListingKind, ListingSide, ListingStatus
 from brokerage.needs.models import Need, need_beneficiary_group, need_ward
 from brokerage.offers.models import Offer
 from brokerage.organisations.models import (

@@ -20,8 +20,8 @@ QUEUE_PAGES = {
     "organisations": "organisations.queue",
     "needs": "listings.queue",
     "offers": "listings.queue",
-    "proposals": "brokering.queue",
-    "help": "brokering.queue",
+    "proposals": "matches.queue",
+    "help": "matches.queue",
 }
 
 

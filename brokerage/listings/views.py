@@ -11,7 +11,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy import select
 
-from brokerage.brokering import services as brokering
 from brokerage.clock import today_in_leeds
 from brokerage.errors import DomainError, IllegalTransition
 from brokerage.exports import csv_response, dated
@@ -25,6 +24,7 @@ from brokerage.listings.models import (
     ListingKind,
     ListingSide,
 )
+from brokerage.matches import services as brokering
 from brokerage.organisations.models import Organisation
 from brokerage.permissions import Action, can, require
 

@@ -23,11 +23,11 @@ from werkzeug.serving import make_server
 from brokerage import create_app
 from brokerage.accounts import services as accounts
 from brokerage.accounts.models import UserSession
-from brokerage.brokering import services as brokering
-from brokerage.brokering.models import Match
 from brokerage.clock import utcnow
 from brokerage.extensions import db
 from brokerage.listings import search
+from brokerage.matches import services as brokering
+from brokerage.matches.models import Match
 from brokerage.organisations.models import Organisation
 from tests.factories import PASSWORD
 from tests.helpers import emails_to, link_in
@@ -44,7 +44,7 @@ DOWNLOADS = {
     "organisations.team_list_csv",
     "needs.team_csv",
     "offers.team_csv",
-    "brokering.team_matches_csv",
+    "matches.team_matches_csv",
 }
 GET_ENDPOINTS = [
     endpoint
@@ -273,10 +273,10 @@ FORMS = {
     "listings.vocabularies": ("team", _add_button("skills"), None),
     # Brokering: the world's match is proposed. The propose form starts from the
     # suggestion, so a number is taken out; the queue's answer form is the help offer's.
-    "brokering.propose": ("team", "Propose this match", _clear_volunteers),
-    "brokering.queue": ("team", "Send answer and close", None),
-    "brokering.cancel": ("owner", "Cancel the match", None),
-    "brokering.offer_help": ("other", "Tell the team we can help", None),
+    "matches.propose": ("team", "Propose this match", _clear_volunteers),
+    "matches.queue": ("team", "Send answer and close", None),
+    "matches.cancel": ("owner", "Cancel the match", None),
+    "matches.offer_help": ("other", "Tell the team we can help", None),
     "ticketing.find_tickets": ("anonymous", "Send me the links", None),
 }
 

@@ -8,12 +8,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
-from brokerage.brokering import services
-from brokerage.brokering.models import Match
 from brokerage.extensions import db
 from brokerage.listings.models import ListingKind
+from brokerage.matches import services
+from brokerage.matches.models import Match
 from tests import factories
-from tests.brokering import factories as brokering_make
 from tests.exports.reading import (
     body,
     column,
@@ -24,6 +23,7 @@ from tests.exports.reading import (
 )
 from tests.helpers import counted_statements, main_html, page_text, table_rows
 from tests.listings import factories as listings_make
+from tests.matches import factories as brokering_make
 
 PAGE = "/team/matches"
 CSV = "/team/matches.csv"

@@ -16,14 +16,14 @@ from datetime import UTC, datetime
 
 from sqlalchemy import insert, select
 
-from brokerage.brokering import services
-from brokerage.brokering.models import Match
 from brokerage.extensions import db
 from brokerage.listings.models import ListingKind
+from brokerage.matches import services
+from brokerage.matches.models import Match
 from brokerage.needs.models import Need
 from brokerage.offers.models import Offer
-from tests.brokering import factories as brokering_make
 from tests.listings import factories as listings_make
+from tests.matches import factories as brokering_make
 
 VOLUNTEERING, EQUIPMENT, SPONSORSHIP = (
     ListingKind.VOLUNTEERING,

@@ -8,18 +8,18 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import update
 
-from brokerage.brokering import services
-from brokerage.brokering.models import HelpOffer, Match, MatchStatus
 from brokerage.extensions import db
 from brokerage.impact import figures
 from brokerage.listings.models import ListingStatus
+from brokerage.matches import services
+from brokerage.matches.models import HelpOffer, Match, MatchStatus
 from brokerage.needs.models import Need
 from brokerage.offers.models import Offer
 from brokerage.organisations.models import Organisation, OrganisationKind, OrganisationStatus
-from tests.brokering import factories as brokering_make
 from tests.helpers import counted_statements
 from tests.impact.make import confirmed, copies
 from tests.listings import factories as listings_make
+from tests.matches import factories as brokering_make
 
 # Times are set relative to now: the factories date what they make by the clock.
 NOW = datetime.now(UTC).replace(microsecond=0)

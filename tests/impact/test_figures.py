@@ -8,13 +8,13 @@ from datetime import date
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from brokerage.brokering import services
 from brokerage.impact import figures
 from brokerage.impact.figures import Figures, ImpactFilters
+from brokerage.matches import services
 from tests import factories
-from tests.brokering import factories as brokering_make
 from tests.impact.make import EQUIPMENT, SPONSORSHIP, VOLUNTEERING, confirmed, utc
 from tests.listings import factories as listings_make
+from tests.matches import factories as brokering_make
 
 NOW = utc(2026, 11, 21, 12)
 

@@ -15,10 +15,10 @@ from brokerage.impact import figures
 from brokerage.impact.figures import Figures
 from brokerage.organisations.models import OrganisationKind
 from tests import factories
-from tests.brokering import factories as brokering_make
 from tests.helpers import page_text, table_rows
 from tests.impact.make import EQUIPMENT, SPONSORSHIP, confirmed, feedback
 from tests.listings import factories as listings_make
+from tests.matches import factories as brokering_make
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 TODAY = today_in_leeds(NOW)

@@ -18,7 +18,6 @@ from brokerage.notifications.models import OutboxEmail
 from brokerage.notifications.services import queue_email
 from brokerage.organisations.models import Organisation, OrganisationKind, OrganisationStatus
 from tests import factories
-from tests.brokering import factories as brokering_make
 from tests.helpers import (
     counted_statements,
     elements,
@@ -28,6 +27,7 @@ from tests.helpers import (
     page_text,
 )
 from tests.impact.make import confirmed, copies, feedback
+from tests.matches import factories as brokering_make
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 

@@ -16,12 +16,12 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from brokerage.brokering.models import Feedback, HelpOffer, HelpOfferStatus, Match, MatchStatus
 from brokerage.extensions import db
 from brokerage.listings.models import ListingKind
+from brokerage.matches.models import Feedback, HelpOffer, HelpOfferStatus, Match, MatchStatus
 from brokerage.organisations.models import OrganisationKind
-from tests.brokering import factories as brokering_make
 from tests.listings import factories as listings_make
+from tests.matches import factories as brokering_make
 
 pytestmark = pytest.mark.browser
 

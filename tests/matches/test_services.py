@@ -8,17 +8,17 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import update
 
-from brokerage.brokering import services
-from brokerage.brokering.models import HelpOfferStatus, MatchAction, MatchStatus
 from brokerage.errors import Conflict, DomainError, IllegalTransition, NotAllowed
 from brokerage.extensions import db
 from brokerage.listings.models import ListingKind, ListingStatus
+from brokerage.matches import services
+from brokerage.matches.models import HelpOfferStatus, MatchAction, MatchStatus
 from brokerage.notifications.models import Notice
 from brokerage.offers.models import Offer
 from brokerage.organisations.models import OrganisationKind
-from tests.brokering import factories as brokering_make
 from tests.helpers import emails_to
 from tests.listings import factories as listings_make
+from tests.matches import factories as brokering_make
 
 EQUIPMENT, VOLUNTEERING, SPONSORSHIP = (
     ListingKind.EQUIPMENT,

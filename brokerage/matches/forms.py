@@ -13,10 +13,10 @@ from wtforms import BooleanField, RadioField, SelectField, SubmitField, TextArea
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
-from brokerage.brokering.services import Allocation, Delivery
 from brokerage.forms import Form, PoundsField, WholeNumberField, strip
 from brokerage.listings.models import ListingKind
 from brokerage.listings.services import MAX_AMOUNT_PENCE, MAX_HOURS, MAX_QUANTITY, MAX_VOLUNTEERS
+from brokerage.matches.services import Allocation, Delivery
 
 
 def _text(label: str, missing: str, limit: int = 5000, **kwargs) -> TextAreaField:

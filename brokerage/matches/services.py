@@ -20,20 +20,6 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 from brokerage import history
 from brokerage.accounts.models import User
 from brokerage.bank_holidays import is_working_day
-from brokerage.brokering.models import (
-    AGREED_STATUSES,
-    MATCH_TRANSITIONS,
-    Feedback,
-    HelpOffer,
-    HelpOfferStatus,
-    Match,
-    MatchAction,
-    MatchEvent,
-    MatchMessage,
-    MatchStatus,
-    TeamNote,
-    next_match_status,
-)
 from brokerage.clock import LONDON, today_in_leeds, utcnow
 from brokerage.errors import Conflict, DomainError, FieldError, NotAllowed
 from brokerage.exports import joined, money, stream
@@ -48,6 +34,20 @@ from brokerage.listings.models import (
 )
 from brokerage.listings.services import record as record_listing
 from brokerage.listings.services import withdraw
+from brokerage.matches.models import (
+    AGREED_STATUSES,
+    MATCH_TRANSITIONS,
+    Feedback,
+    HelpOffer,
+    HelpOfferStatus,
+    Match,
+    MatchAction,
+    MatchEvent,
+    MatchMessage,
+    MatchStatus,
+    TeamNote,
+    next_match_status,
+)
 from brokerage.matching import loading, scoring
 from brokerage.money import pounds
 from brokerage.needs.models import Need, need_ward
@@ -232,7 +232,7 @@ def _team() -> list[User]:
 
 
 def _path(match: Match) -> str:
-    return url_for("brokering.match", match_id=match.id)
+    return url_for("matches.match", match_id=match.id)
 
 
 def _tell_parties(match: Match, message: str, template: str, subject: str, **context) -> None:
@@ -761,7 +761,7 @@ def offer_help(
     notify(
         _team(),
         f"{company.name} can help with: {need.title}",
-        url_for("brokering.queue") + f"#help-{help_offer.id}",
+        url_for("matches.queue") + f"#help-{help_offer.id}",
         ("help_offered", f"{company.name} can help with a need"),
         help_offer=help_offer,
     )

@@ -10,13 +10,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from brokerage.brokering import services as brokering
-from brokerage.brokering.models import Feedback, HelpOffer, Match, MatchMessage, MatchStatus
 from brokerage.clock import today_in_leeds
 from brokerage.extensions import db
 from brokerage.listings.models import ListingKind, ListingStatus
+from brokerage.matches import services as brokering
+from brokerage.matches.models import Feedback, HelpOffer, Match, MatchMessage, MatchStatus
 from brokerage.organisations.models import OrganisationKind
-from tests.brokering import factories as brokering_make
 from tests.helpers import (
     counted_statements,
     emails_to,
@@ -28,6 +27,7 @@ from tests.helpers import (
     table_rows,
 )
 from tests.listings import factories as listings_make
+from tests.matches import factories as brokering_make
 
 EQUIPMENT = ListingKind.EQUIPMENT
 
@@ -200,7 +200,7 @@ def test_a_company_says_we_can_help_and_the_team_sees_it(client, login, make):
 def test_the_team_answers_a_help_offer_without_a_match(client, login, make):
     need = listings_make.need(kind=EQUIPMENT)
     company = make.organisation(kind=OrganisationKind.COMPANY)
-    from brokerage.brokering import services
+    from brokerage.matches import services
 
     help_offer = services.offer_help(need, company.owners[0], company, "We could help")
     db.session.commit()

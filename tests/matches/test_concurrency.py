@@ -9,10 +9,10 @@ import threading
 
 from sqlalchemy import event
 
-from brokerage.brokering import services
-from brokerage.brokering.models import Match
 from brokerage.extensions import db
 from brokerage.listings.models import ListingKind
+from brokerage.matches import services
+from brokerage.matches.models import Match
 from brokerage.needs.models import Need
 from brokerage.offers.models import Offer
 from tests import factories

@@ -6,10 +6,10 @@ match = brokering_make.agreed()   # both sides accepted
 
 from __future__ import annotations
 
-from brokerage.brokering import services
-from brokerage.brokering.models import Match
 from brokerage.extensions import db
 from brokerage.listings.models import ListingKind
+from brokerage.matches import services
+from brokerage.matches.models import Match
 from tests.listings import factories as listings_make
 
 DEFAULT_ALLOCATION = {

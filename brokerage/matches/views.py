@@ -7,8 +7,15 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from brokerage.brokering import services
-from brokerage.brokering.forms import (
+from brokerage.clock import today_in_leeds
+from brokerage.errors import Conflict, DomainError, IllegalTransition
+from brokerage.exports import csv_response, dated
+from brokerage.extensions import db
+from brokerage.forms import ActionForm
+from brokerage.ids import query_id
+from brokerage.listings.models import ListingKind, ListingSide, ListingStatus
+from brokerage.matches import services
+from brokerage.matches.forms import (
     AnswerForm,
     CancelForm,
     DeliveryForm,
@@ -19,14 +26,7 @@ from brokerage.brokering.forms import (
     NoteForm,
     ProposeForm,
 )
-from brokerage.brokering.models import HelpOffer, HelpOfferStatus, Match, MatchStatus
-from brokerage.clock import today_in_leeds
-from brokerage.errors import Conflict, DomainError, IllegalTransition
-from brokerage.exports import csv_response, dated
-from brokerage.extensions import db
-from brokerage.forms import ActionForm
-from brokerage.ids import query_id
-from brokerage.listings.models import ListingKind, ListingSide, ListingStatus
+from brokerage.matches.models import HelpOffer, HelpOfferStatus, Match, MatchStatus
 from brokerage.matching import suggestions
 from brokerage.matching.scoring import WEIGHTS
 from brokerage.needs.models import Need
@@ -34,7 +34,7 @@ from brokerage.notifications import services as notices
 from brokerage.offers.models import Offer
 from brokerage.permissions import Action, can, require
 
-bp = Blueprint("brokering", __name__)
+bp = Blueprint("matches", __name__)
 
 
 def load_match(kwargs: dict) -> Match:
@@ -50,7 +50,7 @@ def load_help(kwargs: dict) -> HelpOffer:
 
 
 def _match_url(match: Match, anchor: str = "") -> str:
-    return url_for("brokering.match", match_id=match.id) + anchor
+    return url_for("matches.match", match_id=match.id) + anchor
 
 
 # --- The programme team ------------------------------------------------------------
@@ -61,7 +61,7 @@ def _match_url(match: Match, anchor: str = "") -> str:
 def queue():
     waiting, helps = services.brokering_queue()
     return render_template(
-        "brokering/queue.html",
+        "matches/queue.html",
         waiting=waiting,
         helps=helps,
         flag_days=services.flag_days(),
@@ -74,7 +74,7 @@ def queue():
 def team_matches():
     filters = services.MatchFilters.from_args(request.args)
     return render_template(
-        "brokering/matches.html",
+        "matches/matches.html",
         filters=filters,
         page=services.find_matches(filters),
         counts=services.match_status_counts(),
@@ -98,15 +98,15 @@ def answer_help(help_offer: HelpOffer):
             services.close_help_offer(help_offer, current_user, form.answer.data)
         except Conflict as exc:
             flash(str(exc), "info")
-            return redirect(url_for("brokering.queue"))
+            return redirect(url_for("matches.queue"))
         db.session.commit()
         flash(f"Your answer is sent to {help_offer.organisation.name}.", "success")
-        return redirect(url_for("brokering.queue"))
+        return redirect(url_for("matches.queue"))
     waiting, helps = services.brokering_queue()
     forms = {h.id: HelpAnswerForm(prefix=f"help-{h.id}") for h in helps}
     forms[help_offer.id] = form
     page = render_template(
-        "brokering/queue.html",
+        "matches/queue.html",
         waiting=waiting,
         helps=helps,
         flag_days=services.flag_days(),
@@ -126,7 +126,7 @@ def suggest_for_need(need: Need):
     today = today_in_leeds()
     found = suggestions.offers_for_need(db.session, need, today)
     return render_template(
-        "brokering/suggestions.html",
+        "matches/suggestions.html",
         item=need,
         side=ListingSide.NEED,
         suggestions=found,
@@ -143,7 +143,7 @@ def suggest_for_offer(offer: Offer):
     today = today_in_leeds()
     found = suggestions.needs_for_offer(db.session, offer, today)
     return render_template(
-        "brokering/suggestions.html",
+        "matches/suggestions.html",
         item=offer,
         side=ListingSide.OFFER,
         suggestions=found,
@@ -190,7 +190,7 @@ def propose():
             return redirect(_match_url(match))
     status = 400 if request.method == "POST" else 200
     page = render_template(
-        "brokering/propose.html",
+        "matches/propose.html",
         need=need,
         offer=offer,
         help_offer=help_offer,
@@ -218,7 +218,7 @@ def _render_match(match: Match, status: int = 200, **forms):
     if forms:  # the form with errors, for the page's error summary
         defaults["form"] = next(iter(forms.values()))
     page = render_template(
-        "brokering/match.html",
+        "matches/match.html",
         match=match,
         side=side,
         team=team,
@@ -351,7 +351,7 @@ def complete(match: Match):
             flash("Thank you: the delivery is confirmed. Please leave feedback.", "success")
             return redirect(_match_url(match, "#feedback"))
     page = render_template(
-        "brokering/complete.html", match=match, form=form, kinds=kinds, Kind=ListingKind
+        "matches/complete.html", match=match, form=form, kinds=kinds, Kind=ListingKind
     )
     return page, 400 if request.method == "POST" else 200
 
@@ -372,7 +372,7 @@ def cancel(match: Match):
             db.session.commit()
             flash("The match is cancelled. What it held is open again.", "success")
             return redirect(_match_url(match))
-    page = render_template("brokering/cancel.html", match=match, form=form)
+    page = render_template("matches/cancel.html", match=match, form=form)
     return page, 400 if request.method == "POST" else 200
 
 
@@ -403,7 +403,7 @@ def offer_help(need: Need):
             db.session.commit()
             flash("Thank you: the programme team is told and will be in touch.", "success")
             return redirect(url_for("needs.show", item_id=need.id))
-    page = render_template("brokering/help.html", need=need, form=form)
+    page = render_template("matches/help.html", need=need, form=form)
     return page, 400 if request.method == "POST" else 200
 
 
@@ -413,7 +413,7 @@ def offer_help(need: Need):
 @bp.route("/matches")
 @require(Action.ACCOUNT)
 def mine():
-    return render_template("brokering/mine.html", rows=services.my_matches(current_user))
+    return render_template("matches/mine.html", rows=services.my_matches(current_user))
 
 
 @bp.route("/notices")
@@ -422,7 +422,7 @@ def notice_list():
     items = notices.notices_for(current_user)
     previous = notices.mark_seen(current_user)
     db.session.commit()
-    return render_template("brokering/notices.html", items=items, previous=previous)
+    return render_template("matches/notices.html", items=items, previous=previous)
 
 
 def listing_panel(listing) -> dict:
