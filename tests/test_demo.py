@@ -12,8 +12,8 @@ from brokerage.extensions import db
 from brokerage.impact import figures
 from brokerage.listings.models import ListingKind, ListingStatus
 from brokerage.listings.services import review_queue
-from brokerage.matches import services as brokering
 from brokerage.matches.models import Feedback, Match, MatchMessage, MatchStatus, TeamNote
+from brokerage.matches.queries import brokering_queue
 from brokerage.needs.models import Need
 from brokerage.notifications.services import mail_flow
 from brokerage.offers.models import Offer
@@ -132,7 +132,7 @@ def test_it_looks_like_a_programme_about_a_year_old():
     quotes = {f.quote_allowed for f in db.session.scalars(select(Feedback))}
     assert quotes == {True, False}
 
-    waiting, _helps = brokering.brokering_queue()
+    waiting, _helps = brokering_queue()
     assert len([w for w in waiting if w.flagged]) == 1
     assert len(waiting) >= 5
 

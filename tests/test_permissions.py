@@ -37,6 +37,8 @@ from brokerage.accounts.models import User
 from brokerage.extensions import db
 from brokerage.listings.models import ListingKind, ListingStatus, Skill
 from brokerage.matches import services as brokering
+from brokerage.matches.allocation import Allocation
+from brokerage.matches.help_offers import offer_help
 from brokerage.needs.models import Need
 from brokerage.offers.models import Offer
 from brokerage.organisations import services as organisations
@@ -355,9 +357,9 @@ def _build_world(make) -> World:
     assert skill.active
     published_need = db.session.get(Need, needs["published"])
     published_offer = db.session.get(Offer, offers["published"])
-    match = brokering.propose(published_need, published_offer, brokering.Allocation(1, 2), team)
+    match = brokering.propose(published_need, published_offer, Allocation(1, 2), team)
     helper = make.organisation(make.user(), kind=OrganisationKind.COMPANY, name="Helpers Ltd")
-    help_offer = brokering.offer_help(
+    help_offer = offer_help(
         published_need, helper.owners[0], helper, "We have two people free in May."
     )
     ball = ticketing_make.ball(capacity=50)

@@ -24,6 +24,7 @@ from brokerage.listings.models import (
     WipeMethod,
 )
 from brokerage.matches import services as brokering
+from brokerage.matches.allocation import kinds_in
 from brokerage.matches.models import Match, MatchAction
 from brokerage.needs.models import Need
 from brokerage.needs.services import NeedDetails, create_need
@@ -246,7 +247,7 @@ def _apply_matches(plans: list[MatchPlan], found: dict, team: User, made: Made) 
             brokering.start(match, company)
         if p.status == "completed":
             a = p.allocation
-            kinds = brokering.kinds_in(match)
+            kinds = kinds_in(match)
             brokering.complete(
                 match,
                 charity,

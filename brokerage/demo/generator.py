@@ -27,7 +27,7 @@ from brokerage.listings.models import (
     ListingKind,
     Skill,
 )
-from brokerage.matches import services as brokering
+from brokerage.matches.allocation import Allocation
 from brokerage.organisations.models import (
     BeneficiaryGroup,
     OrganisationKind,
@@ -117,7 +117,7 @@ class ListingPlan:
 class MatchPlan:
     need: ListingPlan
     offer: ListingPlan
-    allocation: brokering.Allocation
+    allocation: Allocation
     status: str
     days_ago: int
     people: int
@@ -334,7 +334,7 @@ def _plan_listings(
 
 def _allocation(
     rng: random.Random, need: ListingPlan, offer: ListingPlan, whole: bool
-) -> brokering.Allocation | None:
+) -> Allocation | None:
     """Part of what both have left (all the need has left when `whole`), or None."""
     n, o = need.left(), offer.left()
     volunteers = hours = quantity = pence = None
@@ -365,10 +365,10 @@ def _allocation(
             pence = room
         else:
             pence = min(room, rng.choice([250, 400, 500, 750, 1000, 1500]) * 100)
-    return brokering.Allocation(volunteers, hours, quantity, pence)
+    return Allocation(volunteers, hours, quantity, pence)
 
 
-def _hold(item: ListingPlan, allocation: brokering.Allocation, sign: int) -> None:
+def _hold(item: ListingPlan, allocation: Allocation, sign: int) -> None:
     if item.kind is VOL:
         item.held_volunteers += sign * (allocation.volunteers or 0)
         item.held_hours += sign * allocation.total_hours

@@ -24,6 +24,7 @@ from brokerage.listings.models import (
     WipeMethod,
 )
 from brokerage.matches import services as brokering
+from brokerage.matches.allocation import Allocation
 from brokerage.matches.models import Match
 from brokerage.needs.models import Need
 from brokerage.needs.services import NeedDetails, create_need
@@ -370,7 +371,7 @@ def _seed_matches(team_member: User) -> None:
         match = brokering.propose(
             need,
             offer,
-            brokering.Allocation(**allocation),
+            Allocation(**allocation),
             team_member,
             "You both work with older people in east Leeds: a good fit.",
         )

@@ -16,7 +16,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 from brokerage.forms import Form, PoundsField, WholeNumberField, strip
 from brokerage.listings.models import ListingKind
 from brokerage.listings.services import MAX_AMOUNT_PENCE, MAX_HOURS, MAX_QUANTITY, MAX_VOLUNTEERS
-from brokerage.matches.services import Allocation, Delivery
+from brokerage.matches.allocation import Allocation
+from brokerage.matches.services import Delivery
 
 
 def _text(label: str, missing: str, limit: int = 5000, **kwargs) -> TextAreaField:

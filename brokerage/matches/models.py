@@ -345,3 +345,6 @@ class Feedback(db.Model):
 
     match: Mapped[Match] = relationship(back_populates="feedback")
     author: Mapped[User] = relationship()
+
+
+Listing = Need | Offer

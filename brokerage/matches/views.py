@@ -8,13 +8,13 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from brokerage.clock import today_in_leeds
-from brokerage.errors import Conflict, DomainError, IllegalTransition
+from brokerage.errors import Conflict, DomainError, FieldError, IllegalTransition
 from brokerage.exports import csv_response, dated
 from brokerage.extensions import db
 from brokerage.forms import ActionForm
 from brokerage.ids import query_id
 from brokerage.listings.models import ListingKind, ListingSide, ListingStatus
-from brokerage.matches import services
+from brokerage.matches import allocation, exports, help_offers, people, queries, services
 from brokerage.matches.forms import (
     AnswerForm,
     CancelForm,
@@ -59,12 +59,12 @@ def _match_url(match: Match, anchor: str = "") -> str:
 @bp.route("/team/brokering")
 @require(Action.TEAM)
 def queue():
-    waiting, helps = services.brokering_queue()
+    waiting, helps = queries.brokering_queue()
     return render_template(
         "matches/queue.html",
         waiting=waiting,
         helps=helps,
-        flag_days=services.flag_days(),
+        flag_days=queries.flag_days(),
         forms={h.id: HelpAnswerForm(prefix=f"help-{h.id}") for h in helps},
     )
 
@@ -72,21 +72,21 @@ def queue():
 @bp.route("/team/matches")
 @require(Action.TEAM)
 def team_matches():
-    filters = services.MatchFilters.from_args(request.args)
+    filters = queries.MatchFilters.from_args(request.args)
     return render_template(
         "matches/matches.html",
         filters=filters,
-        page=services.find_matches(filters),
-        counts=services.match_status_counts(),
+        page=queries.find_matches(filters),
+        counts=queries.match_status_counts(),
     )
 
 
 @bp.route("/team/matches.csv")
 @require(Action.TEAM)
 def team_matches_csv():
-    filters = services.MatchFilters.from_args(request.args)
+    filters = queries.MatchFilters.from_args(request.args)
     name = f"matches-{filters.status.value.replace('_', '-')}" if filters.status else "matches"
-    return csv_response(dated(name), services.MATCH_COLUMNS, services.match_rows(filters))
+    return csv_response(dated(name), exports.MATCH_COLUMNS, exports.match_rows(filters))
 
 
 @bp.route("/team/help/<int:help_id>", methods=["POST"])
@@ -95,21 +95,21 @@ def answer_help(help_offer: HelpOffer):
     form = HelpAnswerForm(prefix=f"help-{help_offer.id}")
     if form.validate_on_submit():
         try:
-            services.close_help_offer(help_offer, current_user, form.answer.data)
+            help_offers.close_help_offer(help_offer, current_user, form.answer.data)
         except Conflict as exc:
             flash(str(exc), "info")
             return redirect(url_for("matches.queue"))
         db.session.commit()
         flash(f"Your answer is sent to {help_offer.organisation.name}.", "success")
         return redirect(url_for("matches.queue"))
-    waiting, helps = services.brokering_queue()
+    waiting, helps = queries.brokering_queue()
     forms = {h.id: HelpAnswerForm(prefix=f"help-{h.id}") for h in helps}
     forms[help_offer.id] = form
     page = render_template(
         "matches/queue.html",
         waiting=waiting,
         helps=helps,
-        flag_days=services.flag_days(),
+        flag_days=queries.flag_days(),
         forms=forms,
         form=form,
     )
@@ -171,16 +171,16 @@ def _pair() -> tuple[Need, Offer, HelpOffer | None]:
 @require(Action.TEAM)
 def propose():
     need, offer, help_offer = _pair()
-    suggestion = services.suggested_allocation(need, offer)
+    suggestion = allocation.suggested_allocation(need, offer)
     form = ProposeForm(data=suggestion if request.method == "GET" else None)
-    kinds = services.kinds_given(need.kind, offer.kind)
+    kinds = allocation.kinds_given(need.kind, offer.kind)
     form.require(kinds)
     if form.validate_on_submit():
         try:
             match = services.propose(
                 need, offer, form.allocation(), current_user, form.note.data, help_offer
             )
-        except services.FieldError as exc:
+        except FieldError as exc:
             getattr(form, exc.field).errors.append(str(exc))
         except DomainError as exc:
             form.form_errors.append(str(exc))
@@ -197,7 +197,7 @@ def propose():
         form=form,
         kinds=kinds,
         Kind=ListingKind,
-        compatible=services.compatible(need.kind, offer.kind),
+        compatible=allocation.compatible(need.kind, offer.kind),
     )
     return page, status
 
@@ -206,7 +206,7 @@ def propose():
 
 
 def _render_match(match: Match, status: int = 200, **forms):
-    side = services.side_of(current_user, match)
+    side = people.side_of(current_user, match)
     team = bool(current_user.is_team)
     defaults = {
         "answer_form": AnswerForm(prefix="answer"),
@@ -222,7 +222,7 @@ def _render_match(match: Match, status: int = 200, **forms):
         match=match,
         side=side,
         team=team,
-        next_action=services.next_action(match, side),
+        next_action=queries.next_action(match, side),
         action_form=ActionForm(),
         Status=MatchStatus,
         Side=ListingSide,
@@ -241,7 +241,7 @@ def match(match: Match):
 @bp.route("/matches/<int:match_id>/answer", methods=["POST"])
 @require(Action.MATCH_PARTY, load=load_match)
 def answer(match: Match):
-    side = services.side_of(current_user, match)
+    side = people.side_of(current_user, match)
     if match.status is not MatchStatus.PROPOSED or match.accepted_at(side) is not None:
         # A page left open in another tab: there is no question to answer any more.
         flash(f"This match is '{match.status.label.lower()}': there is nothing to answer.")
@@ -309,7 +309,7 @@ def note(match: Match):
 @bp.route("/matches/<int:match_id>/feedback", methods=["POST"])
 @require(Action.MATCH_PARTY, load=load_match)
 def feedback(match: Match):
-    side = services.side_of(current_user, match)
+    side = people.side_of(current_user, match)
     if match.status is not MatchStatus.COMPLETED or match.feedback_from(side) is not None:
         flash("There is no feedback to leave on this match now.")
         return redirect(_match_url(match))
@@ -338,13 +338,15 @@ def complete(match: Match):
     if match.status not in {MatchStatus.AGREED, MatchStatus.IN_PROGRESS}:
         flash(f"This match is '{match.status.label.lower()}': there is no delivery to confirm.")
         return redirect(_match_url(match))
-    form = DeliveryForm(data=services.expected_delivery(match) if request.method == "GET" else None)
-    kinds = services.kinds_in(match)
+    form = DeliveryForm(
+        data=allocation.expected_delivery(match) if request.method == "GET" else None
+    )
+    kinds = allocation.kinds_in(match)
     form.require(kinds)
     if form.validate_on_submit():
         try:
             services.complete(match, current_user, form.delivery())
-        except services.FieldError as exc:
+        except FieldError as exc:
             getattr(form, exc.field).errors.append(str(exc))
         else:
             db.session.commit()
@@ -382,10 +384,10 @@ def cancel(match: Match):
 @bp.route("/needs/<int:item_id>/help", methods=["GET", "POST"])
 @require(Action.HELP_OFFER, load=load_need)
 def offer_help(need: Need):
-    companies = services.companies_of(current_user)
+    companies = help_offers.companies_of(current_user)
     form = HelpForm()
     form.company.choices = [(c.id, c.name) for c in companies]
-    offers = services.open_offers_of(companies)
+    offers = help_offers.open_offers_of(companies)
     form.offer.choices = [(0, "Not one in particular")] + [
         (o.id, f"{o.title} ({o.organisation.name})") for o in offers
     ]
@@ -393,7 +395,7 @@ def offer_help(need: Need):
         company = next(c for c in companies if c.id == form.company.data)
         offer = next((o for o in offers if o.id == form.offer.data), None)
         try:
-            services.offer_help(need, current_user, company, form.message.data, offer)
+            help_offers.offer_help(need, current_user, company, form.message.data, offer)
         except Conflict as exc:
             flash(str(exc), "info")
             return redirect(url_for("needs.show", item_id=need.id))
@@ -413,7 +415,7 @@ def offer_help(need: Need):
 @bp.route("/matches")
 @require(Action.ACCOUNT)
 def mine():
-    return render_template("matches/mine.html", rows=services.my_matches(current_user))
+    return render_template("matches/mine.html", rows=queries.my_matches(current_user))
 
 
 @bp.route("/notices")
@@ -427,10 +429,10 @@ def notice_list():
 
 def listing_panel(listing) -> dict:
     """What a need's or offer's page shows about its matches, for this person."""
-    matches = services.matches_for(listing)
+    matches = queries.matches_for(listing)
     return {
-        "matches": services.visible_matches(current_user, listing, matches),
-        "in_proposals": services.held_in_proposals(listing, matches)
+        "matches": queries.visible_matches(current_user, listing, matches),
+        "in_proposals": queries.held_in_proposals(listing, matches)
         if listing.status in {ListingStatus.PUBLISHED, ListingStatus.PARTLY_MET}
         else 0,
         "may_help": listing.side is ListingSide.NEED

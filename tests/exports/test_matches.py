@@ -10,7 +10,7 @@ from sqlalchemy import update
 
 from brokerage.extensions import db
 from brokerage.listings.models import ListingKind
-from brokerage.matches import services
+from brokerage.matches import queries, services
 from brokerage.matches.models import Match
 from tests import factories
 from tests.exports.reading import (
@@ -105,7 +105,7 @@ def test_the_page_lists_every_match_latest_first_with_a_link_to_each(client, log
 
 
 def test_long_lists_come_in_pages_that_keep_the_filter(client, login, monkeypatch):
-    monkeypatch.setattr(services, "MATCHES_PER_PAGE", 2)
+    monkeypatch.setattr(queries, "MATCHES_PER_PAGE", 2)
     for days in range(5):
         older(brokering_make.proposed(), days + 1)
     brokering_make.agreed()

@@ -12,6 +12,7 @@ from brokerage.extensions import db
 from brokerage.impact import figures
 from brokerage.listings.models import ListingStatus
 from brokerage.matches import services
+from brokerage.matches.help_offers import offer_help
 from brokerage.matches.models import HelpOffer, Match, MatchStatus
 from brokerage.needs.models import Need
 from brokerage.offers.models import Offer
@@ -44,7 +45,7 @@ def test_work_waiting_counts_each_queue_and_how_long_its_oldest_has_waited(make)
     _set(Match, proposal.id, proposed_at=NOW - timedelta(days=12))
     brokering_make.agreed()
     company = make.organisation(kind=OrganisationKind.COMPANY)
-    help_offer = services.offer_help(
+    help_offer = offer_help(
         listings_make.need(), company.owners[0], company, "We have two people free."
     )
     db.session.commit()

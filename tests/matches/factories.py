@@ -9,6 +9,7 @@ from __future__ import annotations
 from brokerage.extensions import db
 from brokerage.listings.models import ListingKind
 from brokerage.matches import services
+from brokerage.matches.allocation import Allocation
 from brokerage.matches.models import Match
 from tests.listings import factories as listings_make
 
@@ -34,9 +35,7 @@ def proposed(
     for k in {need.kind, offer.kind}:
         values.update(DEFAULT_ALLOCATION[k])
     values.update(allocation)
-    match = services.propose(
-        need, offer, services.Allocation(**values), listings_make.team_member()
-    )
+    match = services.propose(need, offer, Allocation(**values), listings_make.team_member())
     db.session.commit()
     return match
 

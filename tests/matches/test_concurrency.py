@@ -9,9 +9,11 @@ import threading
 
 from sqlalchemy import event
 
+from brokerage.errors import FieldError
 from brokerage.extensions import db
 from brokerage.listings.models import ListingKind
 from brokerage.matches import services
+from brokerage.matches.allocation import Allocation
 from brokerage.matches.models import Match
 from brokerage.needs.models import Need
 from brokerage.offers.models import Offer
@@ -46,12 +48,12 @@ def test_two_simultaneous_proposals_cannot_allocate_the_same_devices(app):
                 services.propose(
                     db.session.get(Need, need_id),
                     db.session.get(Offer, offer_ids[number]),
-                    services.Allocation(quantity=7),
+                    Allocation(quantity=7),
                     db.session.get(type(team[0]), team_ids[number]),
                 )
                 db.session.commit()
                 results[number] = "saved"
-            except services.FieldError as exc:
+            except FieldError as exc:
                 db.session.rollback()
                 results[number] = str(exc)
             finally:

@@ -8,11 +8,14 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import update
 
-from brokerage.errors import Conflict, DomainError, IllegalTransition, NotAllowed
+from brokerage.errors import Conflict, DomainError, FieldError, IllegalTransition, NotAllowed
 from brokerage.extensions import db
 from brokerage.listings.models import ListingKind, ListingStatus
 from brokerage.matches import services
+from brokerage.matches.allocation import Allocation
+from brokerage.matches.help_offers import close_help_offer, offer_help
 from brokerage.matches.models import HelpOfferStatus, MatchAction, MatchStatus
+from brokerage.matches.queries import brokering_queue, my_matches, working_days_between
 from brokerage.notifications.models import Notice
 from brokerage.offers.models import Offer
 from brokerage.organisations.models import OrganisationKind
@@ -28,9 +31,7 @@ EQUIPMENT, VOLUNTEERING, SPONSORSHIP = (
 
 
 def _propose(need, offer, **allocation):
-    match = services.propose(
-        need, offer, services.Allocation(**allocation), listings_make.team_member()
-    )
+    match = services.propose(need, offer, Allocation(**allocation), listings_make.team_member())
     db.session.commit()
     return match
 
@@ -56,19 +57,19 @@ def test_nothing_is_allocated_beyond_what_remains_on_either_side():
     offer = listings_make.offer(kind=EQUIPMENT, quantity=40)
     _propose(need, offer, quantity=20)
 
-    with pytest.raises(services.FieldError, match="Only 5 devices remain on the need") as exc:
+    with pytest.raises(FieldError, match="Only 5 devices remain on the need") as exc:
         _propose(need, listings_make.offer(kind=EQUIPMENT, quantity=40), quantity=6)
     assert exc.value.field == "quantity"
     db.session.rollback()
     small = listings_make.offer(kind=EQUIPMENT, quantity=3)
-    with pytest.raises(services.FieldError, match="Only 3 devices remain on the offer"):
+    with pytest.raises(FieldError, match="Only 3 devices remain on the offer"):
         _propose(listings_make.need(kind=EQUIPMENT, quantity=25), small, quantity=4)
 
 
 def test_volunteer_hours_are_checked_as_people_and_as_hours():
     need = listings_make.need(kind=VOLUNTEERING, volunteers=3, hours_per_volunteer=4)  # 12 h
     offer = listings_make.offer(kind=VOLUNTEERING, volunteers=5, hours_per_volunteer=10)
-    with pytest.raises(services.FieldError, match="Only 12 hours in all remain on the need"):
+    with pytest.raises(FieldError, match="Only 12 hours in all remain on the need"):
         _propose(need, offer, volunteers=2, hours_per_volunteer=7)
     db.session.rollback()
     match = _propose(need, offer, volunteers=2, hours_per_volunteer=6)
@@ -81,7 +82,7 @@ def test_a_sponsorship_offer_can_pay_towards_an_equipment_need():
     need = listings_make.need(kind=EQUIPMENT, quantity=25)
     offer = listings_make.offer(kind=SPONSORSHIP, amount_pence=500_000)
 
-    with pytest.raises(services.FieldError, match="Enter the amount"):
+    with pytest.raises(FieldError, match="Enter the amount"):
         _propose(need, offer, quantity=5)
     db.session.rollback()
     # The company gives money only: a number of devices is not the pairing's to give.
@@ -103,7 +104,7 @@ def test_only_the_team_proposes_and_only_open_listings():
     need = listings_make.need(kind=EQUIPMENT)
     offer = listings_make.offer(kind=EQUIPMENT)
     with pytest.raises(NotAllowed):
-        services.propose(need, offer, services.Allocation(quantity=1), need.organisation.owners[0])
+        services.propose(need, offer, Allocation(quantity=1), need.organisation.owners[0])
     draft = listings_make.offer(kind=EQUIPMENT, status=ListingStatus.DRAFT)
     with pytest.raises(Conflict, match="no longer open"):
         _propose(need, draft, quantity=1)
@@ -181,7 +182,7 @@ def test_only_the_charity_confirms_delivery_and_says_what_arrived():
     charity = match.need.organisation.owners[0]
     with pytest.raises(NotAllowed):
         services.complete(match, company, services.Delivery(hours=6, people_reached=3))
-    with pytest.raises(services.FieldError, match="hours volunteers gave") as exc:
+    with pytest.raises(FieldError, match="hours volunteers gave") as exc:
         services.complete(match, charity, services.Delivery(people_reached=3))
     assert exc.value.field == "hours"
 
@@ -245,17 +246,17 @@ def test_a_company_says_it_can_help_once_and_the_team_answers(make):
     member = company.owners[0]
     team = listings_make.team_member()
 
-    help_offer = services.offer_help(need, member, company, "We have 12 laptops")
+    help_offer = offer_help(need, member, company, "We have 12 laptops")
     db.session.commit()
     assert help_offer.status is HelpOfferStatus.NEW
     assert any("can help" in e.subject for e in emails_to(team.email))
     with pytest.raises(Conflict, match="already said"):
-        services.offer_help(need, member, company, "Again")
+        offer_help(need, member, company, "Again")
     charity_member = need.organisation.owners[0]
     with pytest.raises(NotAllowed):
-        services.offer_help(need, charity_member, need.organisation, "Us too")
+        offer_help(need, charity_member, need.organisation, "Us too")
 
-    services.close_help_offer(help_offer, team, "Thank you: the need is nearly met")
+    close_help_offer(help_offer, team, "Thank you: the need is nearly met")
     db.session.commit()
     assert help_offer.status is HelpOfferStatus.CLOSED
     assert "About your offer of help" in emails_to(member.email)[-1].subject
@@ -264,11 +265,9 @@ def test_a_company_says_it_can_help_once_and_the_team_answers(make):
 def test_a_proposal_from_a_help_offer_marks_it_handled(make):
     need = listings_make.need(kind=EQUIPMENT)
     offer = listings_make.offer(kind=EQUIPMENT)
-    help_offer = services.offer_help(
-        need, offer.organisation.owners[0], offer.organisation, "Ours", offer
-    )
+    help_offer = offer_help(need, offer.organisation.owners[0], offer.organisation, "Ours", offer)
     match = services.propose(
-        need, offer, services.Allocation(quantity=2), listings_make.team_member(), None, help_offer
+        need, offer, Allocation(quantity=2), listings_make.team_member(), None, help_offer
     )
     db.session.commit()
     assert help_offer.status is HelpOfferStatus.PROPOSED
@@ -295,7 +294,7 @@ def test_working_days_waited(start, end, days):
     def at(text):
         return datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
 
-    assert services.working_days_between(at(start), at(end)) == days
+    assert working_days_between(at(start), at(end)) == days
 
 
 def test_the_queue_flags_proposals_waiting_more_than_five_working_days(app):
@@ -305,13 +304,13 @@ def test_the_queue_flags_proposals_waiting_more_than_five_working_days(app):
     fresh.proposed_at = datetime(2026, 11, 18, 10, tzinfo=UTC)
     db.session.commit()
 
-    waiting, _ = services.brokering_queue(now=datetime(2026, 11, 19, 12, tzinfo=UTC))
+    waiting, _ = brokering_queue(now=datetime(2026, 11, 19, 12, tzinfo=UTC))
 
     assert [(w.match.id, w.flagged) for w in waiting] == [(old.id, True), (fresh.id, False)]
     assert waiting[0].working_days == 8
     app.config["PROPOSAL_FLAG_WORKING_DAYS"] = 10
     try:
-        waiting, _ = services.brokering_queue(now=datetime(2026, 11, 19, 12, tzinfo=UTC))
+        waiting, _ = brokering_queue(now=datetime(2026, 11, 19, 12, tzinfo=UTC))
         assert not waiting[0].flagged
     finally:
         app.config["PROPOSAL_FLAG_WORKING_DAYS"] = 5
@@ -323,7 +322,7 @@ def test_my_matches_lists_what_waits_for_me_first():
     waiting = brokering_make.proposed(need=listings_make.need(charity_org, kind=EQUIPMENT))
     charity = charity_org.owners[0]
 
-    rows = services.my_matches(charity)
+    rows = my_matches(charity)
 
     assert [(r.match.id, r.action) for r in rows] == [
         (waiting.id, "Accept or decline"),
@@ -332,7 +331,7 @@ def test_my_matches_lists_what_waits_for_me_first():
     # The company has nothing to do on the agreed match; another one waits for it.
     company_org = done.offer.organisation
     asked = brokering_make.proposed(offer=listings_make.offer(company_org, kind=EQUIPMENT))
-    rows = services.my_matches(company_org.owners[0])
+    rows = my_matches(company_org.owners[0])
     assert [(r.match.id, r.action) for r in rows] == [
         (asked.id, "Accept or decline"),
         (done.id, None),
@@ -384,8 +383,8 @@ def test_a_refused_hold_on_the_offer_gives_back_the_need_hold_at_once():
         execution_options={"synchronize_session": False},
     )
     assert offer.held_quantity == 0
-    with pytest.raises(services.FieldError, match="Only 2 devices remain on the offer"):
-        services.propose(need, offer, services.Allocation(quantity=5), listings_make.team_member())
+    with pytest.raises(FieldError, match="Only 2 devices remain on the offer"):
+        services.propose(need, offer, Allocation(quantity=5), listings_make.team_member())
     db.session.refresh(need)
     assert need.held_quantity == 0  # in the same transaction, before any rollback
 

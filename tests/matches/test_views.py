@@ -14,6 +14,7 @@ from brokerage.clock import today_in_leeds
 from brokerage.extensions import db
 from brokerage.listings.models import ListingKind, ListingStatus
 from brokerage.matches import services as brokering
+from brokerage.matches.help_offers import offer_help
 from brokerage.matches.models import Feedback, HelpOffer, Match, MatchMessage, MatchStatus
 from brokerage.organisations.models import OrganisationKind
 from tests.helpers import (
@@ -200,9 +201,7 @@ def test_a_company_says_we_can_help_and_the_team_sees_it(client, login, make):
 def test_the_team_answers_a_help_offer_without_a_match(client, login, make):
     need = listings_make.need(kind=EQUIPMENT)
     company = make.organisation(kind=OrganisationKind.COMPANY)
-    from brokerage.matches import services
-
-    help_offer = services.offer_help(need, company.owners[0], company, "We could help")
+    help_offer = offer_help(need, company.owners[0], company, "We could help")
     db.session.commit()
     login(listings_make.team_member())
     url = f"/team/help/{help_offer.id}"

@@ -1,0 +1,234 @@
+"""Reading matches: the team's queue and list of every match, each person's own,
+and what a need's or offer's page shows of its matches."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from brokerage.accounts.models import User
+from brokerage.bank_holidays import is_working_day
+from brokerage.clock import LONDON, utcnow
+from brokerage.extensions import db
+from brokerage.listings.models import (
+    ListingKind,
+    ListingSide,
+)
+from brokerage.matches.models import (
+    HelpOffer,
+    HelpOfferStatus,
+    Listing,
+    Match,
+    MatchStatus,
+)
+from brokerage.matches.people import side_of
+from brokerage.needs.models import Need
+from brokerage.offers.models import Offer
+from brokerage.organisations.models import (
+    MembershipStatus,
+    Organisation,
+)
+from brokerage.pagination import Page, page_number, paginate
+
+# --- Queues and lists ------------------------------------------------------------
+
+
+def working_days_between(start: datetime, end: datetime) -> int:
+    """Working days (Monday to Friday but bank holidays in England and Wales, in Leeds)
+    after `start`'s day up to `end`'s."""
+    first, last = start.astimezone(LONDON).date(), end.astimezone(LONDON).date()
+    return sum(
+        1
+        for offset in range(1, (last - first).days + 1)
+        if is_working_day(first + timedelta(days=offset))
+    )
+
+
+@dataclass
+class Waiting:
+    match: Match
+    working_days: int
+    flagged: bool
+    waiting_for: list[str]
+
+
+def brokering_queue(now: datetime | None = None) -> tuple[list[Waiting], list[HelpOffer]]:
+    """Proposals waiting for answers (oldest first, flagged past the configured working
+    days), and new "we can help" offers (oldest first)."""
+    now = now or utcnow()
+    limit = current_app.config["PROPOSAL_FLAG_WORKING_DAYS"]
+    waiting = []
+    for match in db.session.scalars(
+        select(Match)
+        .where(Match.status == MatchStatus.PROPOSED)
+        .order_by(Match.proposed_at)
+        .options(*_for_lists())
+    ):
+        days = working_days_between(match.proposed_at, now)
+        waiting_for = [
+            match.organisation_of(side).name
+            for side in (ListingSide.NEED, ListingSide.OFFER)
+            if match.accepted_at(side) is None
+        ]
+        waiting.append(Waiting(match, days, days > limit, waiting_for))
+    helps = list(
+        db.session.scalars(
+            select(HelpOffer)
+            .where(HelpOffer.status == HelpOfferStatus.NEW)
+            .order_by(HelpOffer.created_at)
+        )
+    )
+    return waiting, helps
+
+
+@dataclass
+class MyMatch:
+    match: Match
+    side: ListingSide | None
+    action: str | None  # what this person should do next, or None
+
+
+def next_action(match: Match, side: ListingSide | None) -> str | None:
+    """What the organisation on `side` has to do next, in words, or None."""
+    if side is None:
+        return None
+    if match.status is MatchStatus.PROPOSED and match.accepted_at(side) is None:
+        return "Accept or decline"
+    if side is ListingSide.NEED and match.status in {MatchStatus.AGREED, MatchStatus.IN_PROGRESS}:
+        return "Confirm what was delivered"
+    if match.status is MatchStatus.COMPLETED and match.feedback_from(side) is None:
+        return "Leave feedback"
+    return None
+
+
+def _for_lists():
+    """What the lists of matches show of each (both organisations with their members,
+    device types, feedback), loaded a query per relation rather than per match."""
+    return [
+        selectinload(side).selectinload(model.organisation).selectinload(Organisation.memberships)
+        for side, model in ((Match.need, Need), (Match.offer, Offer))
+    ] + [
+        selectinload(Match.need).selectinload(Need.device_type),
+        selectinload(Match.offer).selectinload(Offer.device_type),
+        selectinload(Match.feedback),
+    ]
+
+
+def my_matches(user: User) -> list[MyMatch]:
+    """Every match of the person's organisations: those waiting for them first."""
+    org_ids = [m.organisation_id for m in user.memberships if m.status is MembershipStatus.ACTIVE]
+    if not org_ids:
+        return []
+    matches = db.session.scalars(
+        select(Match)
+        .join(Need, Need.id == Match.need_id)
+        .join(Offer, Offer.id == Match.offer_id)
+        .where(or_(Need.organisation_id.in_(org_ids), Offer.organisation_id.in_(org_ids)))
+        .order_by(Match.updated_at.desc(), Match.id.desc())
+        .limit(500)
+        .options(*_for_lists())
+    )
+    rows = []
+    for match in matches:
+        side = side_of(user, match)
+        rows.append(MyMatch(match, side, next_action(match, side)))
+    return sorted(rows, key=lambda row: row.action is None)
+
+
+# --- Every match, for the team -------------------------------------------------------
+
+MATCHES_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class MatchFilters:
+    status: MatchStatus | None = None
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> MatchFilters:
+        status = args.get("status", "")
+        return cls(
+            status=MatchStatus(status) if status in {s.value for s in MatchStatus} else None,
+            page=page_number(args.get("page", "1")),
+        )
+
+    def args(self, **changes) -> dict[str, str]:
+        f = replace(self, **changes)
+        values = {
+            "status": f.status.value if f.status else "",
+            "page": str(f.page) if f.page != 1 else "",
+        }
+        return {k: v for k, v in values.items() if v}
+
+    @property
+    def active(self) -> bool:
+        return self.status is not None
+
+    def conditions(self) -> list:
+        return [Match.status == self.status] if self.status else []
+
+
+def find_matches(filters: MatchFilters) -> Page:
+    """One page of the matches of the status chosen (or all), the latest proposed first,
+    with what the list shows of their need and offer: two queries, whatever the page."""
+    conditions = filters.conditions()
+    total = db.session.scalar(select(func.count(Match.id)).where(*conditions)) or 0
+    query = (
+        select(Match)
+        .where(*conditions)
+        .order_by(Match.proposed_at.desc(), Match.id.desc())
+        .options(
+            joinedload(Match.need).joinedload(Need.organisation),
+            joinedload(Match.need).joinedload(Need.device_type),
+            joinedload(Match.offer).joinedload(Offer.organisation),
+            joinedload(Match.offer).joinedload(Offer.device_type),
+        )
+    )
+    return paginate(query, total=total, page=filters.page, per_page=MATCHES_PER_PAGE)
+
+
+def match_status_counts() -> dict[MatchStatus, int]:
+    counts = dict(
+        db.session.execute(select(Match.status, func.count(Match.id)).group_by(Match.status)).all()
+    )
+    return {status: counts.get(status, 0) for status in MatchStatus}
+
+
+def matches_for(listing: Listing) -> list[Match]:
+    key = Match.need_id if listing.side is ListingSide.NEED else Match.offer_id
+    return list(db.session.scalars(select(Match).where(key == listing.id).order_by(Match.id)))
+
+
+def visible_matches(
+    user: User, listing: Listing, matches: list[Match] | None = None
+) -> list[Match]:
+    """The listing's matches (`matches`, if read already) this person may see: all for
+    the team, otherwise only those their organisation is part of."""
+    matches = matches_for(listing) if matches is None else matches
+    if user.is_authenticated and user.is_team:
+        return matches
+    return [m for m in matches if side_of(user, m) is not None]
+
+
+def held_in_proposals(listing: Listing, matches: list[Match] | None = None) -> int:
+    """How much of the listing (main unit) waits in proposals not yet answered."""
+    matches = matches_for(listing) if matches is None else matches
+    return sum(_main_units(listing, m) for m in matches if m.status is MatchStatus.PROPOSED)
+
+
+def _main_units(listing: Listing, match: Match) -> int:
+    return {
+        ListingKind.VOLUNTEERING: (match.volunteers or 0) * (match.hours_per_volunteer or 0),
+        ListingKind.EQUIPMENT: match.quantity or 0,
+        ListingKind.SPONSORSHIP: match.amount_pence or 0,
+    }[listing.kind]
+
+
+def flag_days() -> int:
+    return current_app.config["PROPOSAL_FLAG_WORKING_DAYS"]
