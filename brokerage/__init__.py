@@ -66,6 +66,7 @@ def create_app(config: dict | None = None) -> Flask:
     for domain in domains:
         app.register_blueprint(domain.bp)
     matches.register_globals(app)
+    notifications.register_globals(app)
 
     errors.register(app)
     cli.register(app)

@@ -152,7 +152,7 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "matches.cancel": {"GET": PARTIES_AND_TEAM, "POST": PARTIES_AND_TEAM},
     "matches.offer_help": {"GET": MEMBERS_B, "POST": MEMBERS_B},
     "matches.mine": {"GET": SIGNED_IN},
-    "matches.notice_list": {"GET": SIGNED_IN},
+    "notifications.notice_list": {"GET": SIGNED_IN},
     # The ball: buyers need no account. Order pages are reached by the order's token,
     # the stand-in checkout by its session id, Stripe's webhook by its signature.
     "ticketing.ball": {"GET": EVERYONE, "POST": EVERYONE},

@@ -1,6 +1,6 @@
-"""Pages for brokering: the team's queue and suggestions, proposals, the match page
-(answers, conversation, notes, delivery, feedback), "we can help", My matches and
-notices. Views are thin: the rules are in services.py."""
+"""Pages for matches: the team's brokering queue and suggestions, proposals, the match
+page (answers, conversation, notes, delivery, feedback), "we can help" and My matches.
+Views are thin: the rules are in services.py and the modules beside it."""
 
 from __future__ import annotations
 
@@ -30,7 +30,6 @@ from brokerage.matches.models import HelpOffer, HelpOfferStatus, Match, MatchSta
 from brokerage.matching import suggestions
 from brokerage.matching.scoring import WEIGHTS
 from brokerage.needs.models import Need
-from brokerage.notifications import services as notices
 from brokerage.offers.models import Offer
 from brokerage.permissions import Action, can, require
 
@@ -188,7 +187,6 @@ def propose():
             db.session.commit()
             flash("The match is proposed. Both organisations are asked to answer.", "success")
             return redirect(_match_url(match))
-    status = 400 if request.method == "POST" else 200
     page = render_template(
         "matches/propose.html",
         need=need,
@@ -199,7 +197,7 @@ def propose():
         Kind=ListingKind,
         compatible=allocation.compatible(need.kind, offer.kind),
     )
-    return page, status
+    return page, 400 if request.method == "POST" else 200
 
 
 # --- The match page ------------------------------------------------------------------
@@ -418,15 +416,6 @@ def mine():
     return render_template("matches/mine.html", rows=queries.my_matches(current_user))
 
 
-@bp.route("/notices")
-@require(Action.ACCOUNT)
-def notice_list():
-    items = notices.notices_for(current_user)
-    previous = notices.mark_seen(current_user)
-    db.session.commit()
-    return render_template("matches/notices.html", items=items, previous=previous)
-
-
 def listing_panel(listing) -> dict:
     """What a need's or offer's page shows about its matches, for this person."""
     matches = queries.matches_for(listing)
@@ -442,11 +431,5 @@ def listing_panel(listing) -> dict:
     }
 
 
-def unseen_notices() -> int:
-    if not current_user.is_authenticated:
-        return 0
-    return notices.unseen_count(current_user)
-
-
 def register_globals(app) -> None:
-    app.jinja_env.globals.update(match_panel=listing_panel, unseen_notices=unseen_notices)
+    app.jinja_env.globals.update(match_panel=listing_panel)

@@ -1,5 +1,5 @@
-"""Notifications: the email outbox and its worker."""
+"""Notifications: the email outbox and its worker, and each person's notices."""
 
 from flask import Blueprint
 
-bp = Blueprint("notifications", __name__, url_prefix="/team/outbox")
+bp = Blueprint("notifications", __name__)

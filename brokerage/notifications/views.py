@@ -1,12 +1,15 @@
-"""The outbox in the browser, for the team in development (OUTBOX_VIEW)."""
+"""Each person's notices, and the outbox in the browser for the team in development
+(OUTBOX_VIEW)."""
 
 from __future__ import annotations
 
 from flask import render_template, request
+from flask_login import current_user
 from sqlalchemy import select
 
 from brokerage.extensions import db
 from brokerage.notifications import bp
+from brokerage.notifications import services as notices
 from brokerage.notifications.models import OutboxEmail
 from brokerage.permissions import Action, require
 
@@ -17,7 +20,7 @@ def load_email(kwargs: dict) -> OutboxEmail:
     return db.get_or_404(OutboxEmail, kwargs.pop("email_id"))
 
 
-@bp.route("/")
+@bp.route("/team/outbox/")
 @require(Action.TEAM_OUTBOX)
 def outbox():
     to = request.args.get("to", "").strip().lower()[:254]
@@ -27,7 +30,26 @@ def outbox():
     return render_template("notifications/outbox.html", emails=db.session.scalars(stmt), to=to)
 
 
-@bp.route("/<int:email_id>")
+@bp.route("/team/outbox/<int:email_id>")
 @require(Action.TEAM_OUTBOX, load=load_email)
 def email(message: OutboxEmail):
     return render_template("notifications/email.html", email=message)
+
+
+@bp.route("/notices")
+@require(Action.ACCOUNT)
+def notice_list():
+    items = notices.notices_for(current_user)
+    previous = notices.mark_seen(current_user)
+    db.session.commit()
+    return render_template("notifications/notices.html", items=items, previous=previous)
+
+
+def unseen_notices() -> int:
+    if not current_user.is_authenticated:
+        return 0
+    return notices.unseen_count(current_user)
+
+
+def register_globals(app) -> None:
+    app.jinja_env.globals.update(unseen_notices=unseen_notices)
