@@ -15,17 +15,8 @@ from sqlalchemy import case, func, select, update
 from brokerage.clock import today_in_leeds
 from brokerage.errors import FieldError
 from brokerage.extensions import db
-from brokerage.listings.models import (
-    OPEN_STATUSES,
-    ListingKind,
-    ListingSide,
-)
-from brokerage.matches.models import (
-    AGREED_STATUSES,
-    Listing,
-    Match,
-    MatchStatus,
-)
+from brokerage.listings.models import OPEN_STATUSES, ListingKind, ListingSide
+from brokerage.matches.models import AGREED_STATUSES, Listing, Match, MatchStatus
 from brokerage.matching import loading, scoring
 from brokerage.money import pounds
 from brokerage.needs.models import Need

@@ -9,16 +9,10 @@ from sqlalchemy import select
 from brokerage.accounts.models import User
 from brokerage.errors import DomainError
 from brokerage.extensions import db
-from brokerage.listings.models import (
-    ListingSide,
-)
-from brokerage.matches.models import (
-    Match,
-)
+from brokerage.listings.models import ListingSide
+from brokerage.matches.models import Match
 from brokerage.notifications.services import notify
-from brokerage.organisations.models import (
-    Organisation,
-)
+from brokerage.organisations.models import Organisation
 from brokerage.permissions import is_member
 
 MAX_TEXT = 5000

@@ -18,12 +18,7 @@ from brokerage.accounts.models import User
 from brokerage.clock import utcnow
 from brokerage.errors import Conflict, DomainError, FieldError, NotAllowed
 from brokerage.extensions import db
-from brokerage.listings.models import (
-    ListingAction,
-    ListingKind,
-    ListingSide,
-    ListingStatus,
-)
+from brokerage.listings.models import ListingAction, ListingKind, ListingSide, ListingStatus
 from brokerage.listings.services import record as record_listing
 from brokerage.listings.services import withdraw
 from brokerage.matches.allocation import (
