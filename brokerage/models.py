@@ -14,7 +14,7 @@ from brokerage.columns import TimestampMixin, UTCDateTime
 from brokerage.extensions import Base, db
 from brokerage.listings.models import DeviceType, ListingEvent, Skill
 from brokerage.needs.models import Need
-from brokerage.notifications.models import Notice, OutboxEmail
+from brokerage.notifications.models import Notice, OutboxEmail, ReminderSent
 from brokerage.offers.models import Offer
 from brokerage.organisations.models import (
     BeneficiaryGroup,
@@ -60,6 +60,7 @@ __all__ = [
     "OutboxEmail",
     "PrivacyAction",
     "Refund",
+    "ReminderSent",
     "Skill",
     "StripeEvent",
     "TeamNote",

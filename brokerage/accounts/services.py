@@ -244,6 +244,12 @@ def change_password(
     db.session.flush()
 
 
+def set_reminders(user: User, wanted: bool) -> None:
+    """Turn the worker's reminders on or off for `user` (service emails always go)."""
+    user.reminders_off = not wanted
+    db.session.flush()
+
+
 def check_password(user: User, password: str, message: str) -> None:
     """WrongPassword with `message` unless `password` is the account's."""
     if not check_password_hash(user.password_hash, password or ""):
