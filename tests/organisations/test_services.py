@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from brokerage.clock import utcnow
 from brokerage.errors import Conflict, DomainError, IllegalTransition, NotAllowed
 from brokerage.extensions import db
+from brokerage.organisations import membership as memberships
 from brokerage.organisations import services
 from brokerage.organisations.models import (
     Invitation,
@@ -438,7 +439,7 @@ def test_asking_to_join_tells_the_owner_who_is_asking(make):
     org = make.organisation(owner, name="Harehills Tech Hub")
     asker = make.user(name="Sam Lee", email="sam@example.org")
 
-    membership = services.request_to_join(org, asker, "  I run the Tuesday sessions.  ")
+    membership = memberships.request_to_join(org, asker, "  I run the Tuesday sessions.  ")
 
     assert membership.status is MembershipStatus.REQUESTED
     assert membership.role is MembershipRole.MEMBER
@@ -454,9 +455,9 @@ def test_asking_to_join_tells_the_owner_who_is_asking(make):
 def test_asking_twice_is_refused(make):
     org = make.organisation()
     asker = make.user()
-    services.request_to_join(org, asker, None)
+    memberships.request_to_join(org, asker, None)
     with pytest.raises(Conflict, match="already asked"):
-        services.request_to_join(org, asker, None)
+        memberships.request_to_join(org, asker, None)
     assert count(Membership) == 2  # the owner's and one request
 
 
@@ -464,7 +465,7 @@ def test_a_member_cannot_ask_to_join_again(make):
     org = make.organisation()
     person = make.member(org)
     with pytest.raises(Conflict, match="already a member"):
-        services.request_to_join(org, person, None)
+        memberships.request_to_join(org, person, None)
 
 
 @pytest.mark.parametrize(
@@ -480,7 +481,7 @@ def test_no_one_can_ask_to_join_an_organisation_that_is_not_verified(make, statu
     org = make.organisation(owner, status=status)
     emails_before = len(emails_to(owner.email))
     with pytest.raises(NotAllowed, match="verified organisation"):
-        services.request_to_join(org, make.user(), None)
+        memberships.request_to_join(org, make.user(), None)
     assert org.join_requests == []
     assert len(emails_to(owner.email)) == emails_before
 
@@ -488,7 +489,7 @@ def test_no_one_can_ask_to_join_an_organisation_that_is_not_verified(make, statu
 def test_someone_who_has_not_confirmed_their_email_cannot_ask_to_join(make):
     org = make.organisation()
     with pytest.raises(NotAllowed, match="Confirm your email address"):
-        services.request_to_join(org, make.user(verified=False), None)
+        memberships.request_to_join(org, make.user(verified=False), None)
     assert org.join_requests == []
 
 
@@ -496,9 +497,9 @@ def test_the_owner_accepts_a_request_and_the_asker_is_told(make):
     owner = make.user()
     org = make.organisation(owner, name="Harehills Tech Hub")
     asker = make.user()
-    membership = services.request_to_join(org, asker, None)
+    membership = memberships.request_to_join(org, asker, None)
 
-    services.decide_join_request(membership, owner, accept=True)
+    memberships.decide_join_request(membership, owner, accept=True)
 
     assert membership.status is MembershipStatus.ACTIVE
     assert membership.role is MembershipRole.MEMBER
@@ -515,16 +516,16 @@ def test_the_owner_declines_a_request_and_the_asker_is_told_and_may_ask_again(ma
     owner = make.user()
     org = make.organisation(owner, name="Harehills Tech Hub")
     asker = make.user()
-    membership = services.request_to_join(org, asker, None)
+    membership = memberships.request_to_join(org, asker, None)
 
-    services.decide_join_request(membership, owner, accept=False)
+    memberships.decide_join_request(membership, owner, accept=False)
 
     assert membership.status is MembershipStatus.DECLINED
     assert asker not in [m.user for m in org.active_memberships]
     email = only_email(asker.email, "join_declined")
     assert email.subject == "Your request to join Harehills Tech Hub was declined"
 
-    again = services.request_to_join(org, asker, "It really is me.")
+    again = memberships.request_to_join(org, asker, "It really is me.")
     assert again.id == membership.id
     assert again.status is MembershipStatus.REQUESTED
     assert again.decided_by is None
@@ -534,11 +535,11 @@ def test_a_request_can_only_be_answered_once(make):
     owner = make.user()
     org = make.organisation(owner)
     asker = make.user()
-    membership = services.request_to_join(org, asker, None)
-    services.decide_join_request(membership, owner, accept=True)
+    membership = memberships.request_to_join(org, asker, None)
+    memberships.decide_join_request(membership, owner, accept=True)
 
     with pytest.raises(Conflict, match="already been answered"):
-        services.decide_join_request(membership, owner, accept=False)
+        memberships.decide_join_request(membership, owner, accept=False)
 
     assert membership.status is MembershipStatus.ACTIVE
     assert [e.template for e in emails_to(asker.email)] == ["join_accepted"]
@@ -553,7 +554,7 @@ def invitation_from_email(address: str) -> tuple[Invitation, str]:
     path = link_in(email)
     assert path.startswith("/invitations/")
     token = path.removeprefix("/invitations/")
-    found = services.find_invitation(token)
+    found = memberships.find_invitation(token)
     assert found is not None
     return found, token
 
@@ -562,7 +563,7 @@ def test_an_invitation_is_emailed_to_the_colleague_and_only_a_hash_is_kept(make)
     owner = make.user(name="Dawn Okafor")
     org = make.organisation(owner, name="Harehills Tech Hub")
 
-    invitation = services.invite(org, owner, "  Colleague@Example.org ")
+    invitation = memberships.invite(org, owner, "  Colleague@Example.org ")
 
     assert invitation.email == "colleague@example.org"
     email = only_email("colleague@example.org", "invitation")
@@ -572,17 +573,17 @@ def test_an_invitation_is_emailed_to_the_colleague_and_only_a_hash_is_kept(make)
     assert found is invitation
     assert token not in invitation.token_hash
     assert utcnow() + timedelta(days=13) < invitation.expires_at <= utcnow() + timedelta(days=14)
-    assert services.open_invitations(org) == [invitation]
+    assert memberships.open_invitations(org) == [invitation]
 
 
 def test_the_invited_person_accepts_and_becomes_a_member(make):
     owner = make.user()
     org = make.organisation(owner)
-    services.invite(org, owner, "colleague@example.org")
+    memberships.invite(org, owner, "colleague@example.org")
     invitation, _ = invitation_from_email("colleague@example.org")
     colleague = make.user(email="colleague@example.org")
 
-    membership = services.accept_invitation(invitation, colleague)
+    membership = memberships.accept_invitation(invitation, colleague)
 
     assert membership.user is colleague
     assert membership.status is MembershipStatus.ACTIVE
@@ -590,30 +591,30 @@ def test_the_invited_person_accepts_and_becomes_a_member(make):
     assert membership.decided_by_id == owner.id
     assert invitation.accepted_at is not None
     assert invitation.accepted_by_id == colleague.id
-    assert services.open_invitations(org) == []
+    assert memberships.open_invitations(org) == []
 
 
 def test_an_invitation_works_for_a_pending_organisation_too(make):
     owner = make.user()
     org = make.organisation(owner, status=OrganisationStatus.PENDING)
-    services.invite(org, owner, "colleague@example.org")
+    memberships.invite(org, owner, "colleague@example.org")
     invitation, _ = invitation_from_email("colleague@example.org")
     colleague = make.user(email="colleague@example.org")
-    services.accept_invitation(invitation, colleague)
+    memberships.accept_invitation(invitation, colleague)
     assert colleague in [m.user for m in org.active_memberships]
 
 
 def test_someone_else_cannot_use_the_invitation(make):
     owner = make.user()
     org = make.organisation(owner)
-    services.invite(org, owner, "colleague@example.org")
+    memberships.invite(org, owner, "colleague@example.org")
     invitation, _ = invitation_from_email("colleague@example.org")
     stranger = make.user(email="stranger@example.org")
 
     with pytest.raises(
         NotAllowed, match=re.escape("This invitation was sent to colleague@example.org")
     ):
-        services.accept_invitation(invitation, stranger)
+        memberships.accept_invitation(invitation, stranger)
 
     assert stranger not in [m.user for m in org.memberships]
     assert invitation.accepted_at is None
@@ -622,33 +623,33 @@ def test_someone_else_cannot_use_the_invitation(make):
 def test_an_expired_invitation_is_refused(make):
     owner = make.user()
     org = make.organisation(owner)
-    services.invite(org, owner, "colleague@example.org")
+    memberships.invite(org, owner, "colleague@example.org")
     invitation, _ = invitation_from_email("colleague@example.org")
     invitation.expires_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
     colleague = make.user(email="colleague@example.org")
 
     with pytest.raises(Conflict, match="expired"):
-        services.accept_invitation(invitation, colleague)
+        memberships.accept_invitation(invitation, colleague)
 
     assert colleague not in [m.user for m in org.memberships]
-    assert services.open_invitations(org) == []
+    assert memberships.open_invitations(org) == []
 
 
 def test_an_invitation_works_only_once(make):
     owner = make.user()
     org = make.organisation(owner)
-    services.invite(org, owner, "colleague@example.org")
+    memberships.invite(org, owner, "colleague@example.org")
     invitation, _ = invitation_from_email("colleague@example.org")
     colleague = make.user(email="colleague@example.org")
-    services.accept_invitation(invitation, colleague)
+    memberships.accept_invitation(invitation, colleague)
     # Had the colleague left, the same link must not let them back in.
     colleague_membership = next(m for m in org.memberships if m.user is colleague)
     colleague_membership.status = MembershipStatus.DECLINED
     db.session.commit()
 
     with pytest.raises(Conflict, match="already been used"):
-        services.accept_invitation(invitation, colleague)
+        memberships.accept_invitation(invitation, colleague)
 
     assert colleague_membership.status is MembershipStatus.DECLINED
 
@@ -657,11 +658,11 @@ def test_accepting_an_invitation_answers_an_earlier_request_to_join(make):
     owner = make.user()
     org = make.organisation(owner)
     colleague = make.user(email="colleague@example.org")
-    requested = services.request_to_join(org, colleague, None)
-    services.invite(org, owner, "colleague@example.org")
+    requested = memberships.request_to_join(org, colleague, None)
+    memberships.invite(org, owner, "colleague@example.org")
     invitation, _ = invitation_from_email("colleague@example.org")
 
-    membership = services.accept_invitation(invitation, colleague)
+    membership = memberships.accept_invitation(invitation, colleague)
 
     assert membership.id == requested.id
     assert membership.status is MembershipStatus.ACTIVE
@@ -672,21 +673,21 @@ def test_accepting_an_invitation_answers_an_earlier_request_to_join(make):
 def test_someone_who_has_not_confirmed_their_email_cannot_accept(make):
     owner = make.user()
     org = make.organisation(owner)
-    services.invite(org, owner, "colleague@example.org")
+    memberships.invite(org, owner, "colleague@example.org")
     invitation, _ = invitation_from_email("colleague@example.org")
     colleague = make.user(email="colleague@example.org", verified=False)
 
     with pytest.raises(NotAllowed, match="Confirm your email address"):
-        services.accept_invitation(invitation, colleague)
+        memberships.accept_invitation(invitation, colleague)
     assert invitation.accepted_at is None
 
 
 def test_an_unknown_token_finds_no_invitation(make):
     owner = make.user()
-    services.invite(make.organisation(owner), owner, "colleague@example.org")
+    memberships.invite(make.organisation(owner), owner, "colleague@example.org")
     _, token = invitation_from_email("colleague@example.org")
-    assert services.find_invitation(token[:-1]) is None
-    assert services.find_invitation("") is None
+    assert memberships.find_invitation(token[:-1]) is None
+    assert memberships.find_invitation("") is None
 
 
 def test_inviting_someone_already_in_the_organisation_is_refused(make):
@@ -694,7 +695,7 @@ def test_inviting_someone_already_in_the_organisation_is_refused(make):
     org = make.organisation(owner)
     make.member(org, make.user(email="colleague@example.org"))
     with pytest.raises(Conflict, match=re.escape("colleague@example.org is already a member")):
-        services.invite(org, owner, "Colleague@example.org")
+        memberships.invite(org, owner, "Colleague@example.org")
     assert count(Invitation) == 0
     assert emails_to("colleague@example.org") == []
 
@@ -703,5 +704,5 @@ def test_a_rejected_organisation_cannot_invite(make):
     owner = make.user()
     org = make.organisation(owner, status=OrganisationStatus.REJECTED)
     with pytest.raises(NotAllowed):
-        services.invite(org, owner, "colleague@example.org")
+        memberships.invite(org, owner, "colleague@example.org")
     assert count(Invitation) == 0
