@@ -1,5 +1,7 @@
-"""Every impact figure, worked out in one place: the pages, the CSV and the statements
-all call these functions, so the same figure is the same everywhere.
+"""The figures of confirmed matches, worked out in one place: the pages, the CSV and
+the statements (statements.py) all call these functions, so the same figure is the
+same everywhere. Which matches count is read by filters.py; the team's dashboard is
+in dashboard.py.
 
 What the figures mean (the pages say so too):
 
