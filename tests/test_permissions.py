@@ -39,7 +39,7 @@ from brokerage.extensions import db
 from brokerage.listings.models import ListingKind, ListingStatus, Skill
 from brokerage.needs.models import Need
 from brokerage.offers.models import Offer
-from brokerage.organisations import services as organisations
+from brokerage.organisations import membership as memberships
 from brokerage.organisations.models import OrganisationKind, OrganisationStatus
 from brokerage.ticketing import services as ball_services
 from tests.conftest import REFERENCE_TABLES
@@ -347,8 +347,8 @@ def _build_world(make) -> World:
     p_owner = make.user(name="Pat Pending")
     org_p = make.organisation(p_owner, status=OrganisationStatus.PENDING, name="Pending Place")
     joiner = make.user(name="Jo Joiner")
-    join_request = organisations.request_to_join(org_a, joiner, "I volunteer on Tuesdays.")
-    invitation = organisations.invite(org_a, owner, other.email)
+    join_request = memberships.request_to_join(org_a, joiner, "I volunteer on Tuesdays.")
+    invitation = memberships.invite(org_a, owner, other.email)
     unverified = make.user(name="Una Unverified", verified=False)
     team = make.team_member(name="Tam Team")
     statuses = {
@@ -389,7 +389,7 @@ def _build_world(make) -> World:
     link = link_in(email)
     assert link.startswith("/invitations/")
     token = link.removeprefix("/invitations/")
-    assert organisations.find_invitation(token) == invitation
+    assert memberships.find_invitation(token) == invitation
     assert org_a.status is org_b.status is OrganisationStatus.APPROVED
     return World(
         user_ids={

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from brokerage.accounts import sessions
@@ -279,10 +279,6 @@ def create_team_member(email: str, name: str | None, password: str | None) -> tu
     db.session.add(user)
     db.session.flush()
     return user, True
-
-
-def count_users() -> int:
-    return db.session.scalar(select(func.count()).select_from(User)) or 0
 
 
 def is_safe_next(target: str | None) -> bool:
