@@ -51,19 +51,6 @@ from brokerage import create_app
 from brokerage.clock import today_in_leeds
 from brokerage.extensions import db
 from brokerage.listings.models import DeviceType, Skill
-from brokerage.matching import suggestions
-from brokerage.matching.loading import (
-    facts_for_need,
-    facts_for_offer,
-    open_need_facts,
-    open_offer_facts,
-)
-from brokerage.matching.ranking import rank_all_needs, suggest_needs, suggest_offers
-from brokerage.matching.suggestions import (
-    needs_for_offer,
-    offers_for_every_need,
-    offers_for_need,
-)
 from brokerage.needs.models import Need, need_beneficiary_group, need_skill, need_ward
 from brokerage.offers.models import (
     Offer,
@@ -72,6 +59,19 @@ from brokerage.offers.models import (
     offer_ward,
 )
 from brokerage.organisations.models import BeneficiaryGroup, Organisation, Ward
+from brokerage.suggestions import services as suggestions
+from brokerage.suggestions.loading import (
+    facts_for_need,
+    facts_for_offer,
+    open_need_facts,
+    open_offer_facts,
+)
+from brokerage.suggestions.ranking import rank_all_needs, suggest_needs, suggest_offers
+from brokerage.suggestions.services import (
+    needs_for_offer,
+    offers_for_every_need,
+    offers_for_need,
+)
 
 
 def _load(items: int, rng: random.Random) -> None:

@@ -14,7 +14,7 @@ from brokerage.matches.models import (
     TeamNote,
 )
 from brokerage.needs.models import Need
-from brokerage.notifications.models import Notice, OutboxEmail
+from brokerage.notifications.models import Notice, OutboxEmail, ReminderSent
 from brokerage.offers.models import Offer
 from brokerage.organisations.models import (
     BeneficiaryGroup,
@@ -60,6 +60,7 @@ __all__ = [
     "OutboxEmail",
     "PrivacyAction",
     "Refund",
+    "ReminderSent",
     "Skill",
     "StripeEvent",
     "TeamNote",

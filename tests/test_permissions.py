@@ -41,7 +41,7 @@ from brokerage.matches.allocation import Allocation
 from brokerage.matches.help_offers import offer_help
 from brokerage.needs.models import Need
 from brokerage.offers.models import Offer
-from brokerage.organisations import services as organisations
+from brokerage.organisations import membership as memberships
 from brokerage.organisations.models import OrganisationKind, OrganisationStatus
 from brokerage.ticketing import services as ball_services
 from tests.conftest import REFERENCE_TABLES
@@ -89,6 +89,7 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "accounts.reset_password": {"GET": EVERYONE, "POST": EVERYONE},
     "accounts.change_password": {"GET": SIGNED_IN, "POST": SIGNED_IN},
     "accounts.account": {"GET": SIGNED_IN},
+    "accounts.reminders": {"POST": SIGNED_IN},
     # People's data: their own download and deletion; the team's requests and erasure.
     "privacy.download_own": {"GET": SIGNED_IN},
     "privacy.delete_account": {"GET": SIGNED_IN, "POST": SIGNED_IN},
@@ -348,8 +349,8 @@ def _build_world(make) -> World:
     p_owner = make.user(name="Pat Pending")
     org_p = make.organisation(p_owner, status=OrganisationStatus.PENDING, name="Pending Place")
     joiner = make.user(name="Jo Joiner")
-    join_request = organisations.request_to_join(org_a, joiner, "I volunteer on Tuesdays.")
-    invitation = organisations.invite(org_a, owner, other.email)
+    join_request = memberships.request_to_join(org_a, joiner, "I volunteer on Tuesdays.")
+    invitation = memberships.invite(org_a, owner, other.email)
     unverified = make.user(name="Una Unverified", verified=False)
     team = make.team_member(name="Tam Team")
     statuses = {
@@ -390,7 +391,7 @@ def _build_world(make) -> World:
     link = link_in(email)
     assert link.startswith("/invitations/")
     token = link.removeprefix("/invitations/")
-    assert organisations.find_invitation(token) == invitation
+    assert memberships.find_invitation(token) == invitation
     assert org_a.status is org_b.status is OrganisationStatus.APPROVED
     return World(
         user_ids={

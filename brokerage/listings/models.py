@@ -8,7 +8,7 @@ table, are moderated by the same flow, and keep their history in one table.
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import (
     CheckConstraint,
@@ -331,7 +331,3 @@ def link_table(side: ListingSide, name: str, other: str) -> Table:
         Column(f"{name}_id", ForeignKey(f"{other}.id"), primary_key=True),
         Index(f"ix_{listing}_{name}_{name}_id_{listing}_id", f"{name}_id", f"{listing}_id"),
     )
-
-
-def is_past(day: date | None, today: date) -> bool:
-    return day is not None and day < today

@@ -17,10 +17,10 @@ from brokerage.errors import FieldError
 from brokerage.extensions import db
 from brokerage.listings.models import OPEN_STATUSES, ListingKind, ListingSide
 from brokerage.matches.models import AGREED_STATUSES, Listing, Match, MatchStatus
-from brokerage.matching import loading, scoring
 from brokerage.money import pounds
 from brokerage.needs.models import Need
 from brokerage.offers.models import Offer
+from brokerage.suggestions import loading, scoring
 
 # --- Allocations -------------------------------------------------------------
 

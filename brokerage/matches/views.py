@@ -27,11 +27,11 @@ from brokerage.matches.forms import (
     ProposeForm,
 )
 from brokerage.matches.models import HelpOffer, HelpOfferStatus, Match, MatchStatus
-from brokerage.matching import suggestions
-from brokerage.matching.scoring import WEIGHTS
 from brokerage.needs.models import Need
 from brokerage.offers.models import Offer
 from brokerage.permissions import Action, can, require
+from brokerage.suggestions import services as suggestions
+from brokerage.suggestions.scoring import WEIGHTS
 
 bp = Blueprint("matches", __name__)
 

@@ -9,7 +9,8 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from brokerage.impact import figures
-from brokerage.impact.figures import Figures, ImpactFilters
+from brokerage.impact.figures import Figures
+from brokerage.impact.filters import ImpactFilters
 from brokerage.matches import services
 from tests import factories
 from tests.impact.make import EQUIPMENT, SPONSORSHIP, VOLUNTEERING, confirmed, utc

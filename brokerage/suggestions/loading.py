@@ -25,11 +25,11 @@ from brokerage.listings.models import (
     ListingKind,
     Skill,
 )
-from brokerage.matching.bulk import no_cycle_collection
-from brokerage.matching.facts import NeedFacts, OfferFacts
 from brokerage.needs.models import Need
 from brokerage.offers.models import Offer
 from brokerage.organisations.models import BeneficiaryGroup, Organisation, Ward
+from brokerage.suggestions.bulk import no_cycle_collection
+from brokerage.suggestions.facts import NeedFacts, OfferFacts
 
 VOLUNTEERING = ListingKind.VOLUNTEERING
 EQUIPMENT = ListingKind.EQUIPMENT
