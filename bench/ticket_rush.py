@@ -75,6 +75,7 @@ from brokerage import create_app
 from brokerage.clock import utcnow
 from brokerage.extensions import db
 from brokerage.ticketing.models import (
+    PAID_STATUSES,
     Ball,
     Order,
     OrderLine,
@@ -82,7 +83,6 @@ from brokerage.ticketing.models import (
     TicketStatus,
     TicketType,
 )
-from brokerage.ticketing.services import PAID_STATUSES
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -64,7 +64,7 @@ from brokerage.organisations.models import (
     OrganisationStatus,
     Ward,
 )
-from brokerage.ticketing import team_services as ball_sales
+from brokerage.ticketing import setup as ball_sales
 from brokerage.ticketing.models import Ball
 
 # Years a date filter may name: enough for the programme, and no arithmetic overflow.

@@ -14,7 +14,7 @@ from brokerage.notifications.services import mail_flow
 from brokerage.organisations import services as organisations
 from brokerage.organisations.models import OrganisationStatus
 from brokerage.permissions import Action, require
-from brokerage.ticketing import services as ticketing
+from brokerage.ticketing import availability as ticketing
 
 
 @bp.route("/")
