@@ -41,6 +41,7 @@ from brokerage.ticketing.setup import only_the_team
 
 MAX_COMPLIMENTARY = 50
 ORDERS_PER_PAGE = 50
+
 # One email of links per address in this time, whoever asks (the rate limit is per
 # visitor; this stops anyone filling a buyer's inbox from many places).
 ORDER_LINKS_EVERY = timedelta(minutes=10)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 
 import pytest
+
 from brokerage.ticketing.manage_forms import clock_text, london_to_utc, parse_clock
 
 
