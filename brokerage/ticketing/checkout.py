@@ -191,7 +191,10 @@ def start_checkout(order: Order) -> str:
         success_url=url_for("ticketing.returned", token=order.token, _external=True)
         + "?session_id={CHECKOUT_SESSION_ID}",
         cancel_url=url_for("ticketing.cancelled", token=order.token, _external=True),
-        stand_in_url=url_for("ticketing.stand_in", session_id="SESSION_ID", _external=True),
+        # Only an app without Stripe keys serves the stand-in (views.py).
+        stand_in_url=url_for("ticketing.stand_in", session_id="SESSION_ID", _external=True)
+        if payments.uses_stand_in()
+        else "",
     )
     order.stripe_session_id = session.id
     db.session.flush()

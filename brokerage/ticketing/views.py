@@ -272,7 +272,6 @@ def _returned_url(order: Order) -> str:
     return url_for("ticketing.returned", token=order.token, session_id=order.stripe_session_id)
 
 
-@bp.route("/ball/checkout/stand-in/<session_id>", methods=["GET", "POST"])
 @require(Action.PUBLIC)
 def stand_in(session_id: str):
     if not payments.uses_stand_in():
@@ -300,6 +299,16 @@ def stand_in(session_id: str):
     return render_template(
         "ticketing/stand_in.html", order=order, form=form, payable=payable
     ), status
+
+
+@bp.record_once
+def _serve_the_stand_in(state) -> None:
+    """The stand-in checkout is served only by an app with no Stripe secret key (and
+    refuses even then in production)."""
+    if not state.app.config.get("STRIPE_SECRET_KEY"):
+        state.add_url_rule(
+            "/ball/checkout/stand-in/<session_id>", view_func=stand_in, methods=["GET", "POST"]
+        )
 
 
 # --- After Checkout ------------------------------------------------------------------------
