@@ -348,6 +348,17 @@ def _type_choices(ball: Ball) -> list:
     ]
 
 
+def _issued(order: Order):
+    """Commit the complimentary tickets, say so and show their order."""
+    db.session.commit()
+    flash(
+        f"{order.seats} complimentary seat{'s are' if order.seats != 1 else ' is'} "
+        f"issued. {order.buyer_name} is emailed the tickets.",
+        "success",
+    )
+    return redirect(_order_url(order))
+
+
 @bp.route("/team/ball/<int:ball_id>/complimentary", methods=["GET", "POST"])
 @require(Action.TEAM, load=load_ball)
 def team_complimentary(ball: Ball):
@@ -372,13 +383,7 @@ def team_complimentary(ball: Ball):
             db.session.rollback()
             _show(form, {exc.field: str(exc)})
         else:
-            db.session.commit()
-            flash(
-                f"{order.seats} complimentary seat{'s are' if order.seats != 1 else ' is'} "
-                f"issued. {order.buyer_name} is emailed the tickets.",
-                "success",
-            )
-            return redirect(_order_url(order))
+            return _issued(order)
     return _page("ticketing/manage/complimentary.html", ball=ball, form=form)
 
 
