@@ -47,6 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
     from brokerage.notifications import views as notifications
     from brokerage.offers import views as offers
     from brokerage.organisations import views as organisations
+    from brokerage.privacy import views as privacy
     from brokerage.ticketing import manage_views as _ticketing_team  # noqa: F401
     from brokerage.ticketing import views as ticketing
 
@@ -61,6 +62,7 @@ def create_app(config: dict | None = None) -> Flask:
         ticketing,
         notifications,
         impact,
+        privacy,
     )
     for domain in domains:
         app.register_blueprint(domain.bp)

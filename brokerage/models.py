@@ -24,6 +24,7 @@ from brokerage.organisations.models import (
     OrganisationEvent,
     Ward,
 )
+from brokerage.privacy.models import PrivacyAction
 from brokerage.ticketing.models import (
     Ball,
     CheckInEvent,
@@ -57,6 +58,7 @@ __all__ = [
     "Organisation",
     "OrganisationEvent",
     "OutboxEmail",
+    "PrivacyAction",
     "Refund",
     "Skill",
     "StripeEvent",
