@@ -106,6 +106,10 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "organisations.members": {"GET": INSIDE_A},
     "organisations.invite": {"POST": OWNER},
     "organisations.answer_request": {"POST": OWNER},
+    # Staff turnover: the owner removes a member or hands ownership on; anyone inside leaves.
+    "organisations.remove_member": {"GET": OWNER, "POST": OWNER},
+    "organisations.hand_over": {"GET": OWNER, "POST": OWNER},
+    "organisations.leave": {"GET": INSIDE_A, "POST": INSIDE_A},
     "organisations.find": {"GET": VERIFIED},
     "organisations.join": {"GET": MAY_JOIN_A, "POST": MAY_JOIN_A},
     "organisations.invitation": {"GET": EVERYONE},

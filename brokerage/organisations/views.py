@@ -10,7 +10,7 @@ from brokerage.errors import DomainError, IllegalTransition
 from brokerage.exports import csv_response, dated
 from brokerage.extensions import db
 from brokerage.forms import ActionForm
-from brokerage.organisations import bp, services
+from brokerage.organisations import bp, services, turnover
 from brokerage.organisations.forms import (
     DecisionForm,
     InviteForm,
@@ -289,3 +289,74 @@ def review(org: Organisation):
             )
             return redirect(url_for("organisations.queue"))
     return render_template("organisations/manage/review.html", org=org, form=form)
+
+
+# --- Staff turnover: remove a member, hand ownership on, leave ---------------------------
+
+
+def _change_page(org: Organisation, change: str, person=None, problem: str | None = None):
+    status = 409 if problem else 200
+    page = render_template(
+        "organisations/member_change.html",
+        org=org,
+        change=change,
+        person=person,
+        problem=problem,
+        form=ActionForm(),
+    )
+    return page, status
+
+
+def _membership_or_404(org: Organisation, membership_id: int) -> Membership:
+    membership = turnover.active_membership(org, membership_id)
+    if membership is None:
+        abort(404)
+    return membership
+
+
+@bp.route("/organisations/<int:org_id>/members/<int:membership_id>/remove", methods=["GET", "POST"])
+@require(Action.ORGANISATION_MANAGE, load=load_organisation)
+def remove_member(org: Organisation, membership_id: int):
+    membership = _membership_or_404(org, membership_id)
+    person = membership.user
+    if ActionForm().validate_on_submit():
+        try:
+            turnover.remove_member(org, current_user, membership)
+        except DomainError as exc:
+            return _change_page(org, "remove", person, str(exc))
+        db.session.commit()
+        flash(f"{person.name} is no longer a member of {org.name}.", "success")
+        return redirect(url_for("organisations.members", org_id=org.id))
+    return _change_page(org, "remove", person)
+
+
+@bp.route(
+    "/organisations/<int:org_id>/members/<int:membership_id>/hand-over", methods=["GET", "POST"]
+)
+@require(Action.ORGANISATION_MANAGE, load=load_organisation)
+def hand_over(org: Organisation, membership_id: int):
+    membership = _membership_or_404(org, membership_id)
+    person = membership.user
+    if ActionForm().validate_on_submit():
+        try:
+            turnover.hand_over(org, current_user, membership)
+        except DomainError as exc:
+            return _change_page(org, "hand_over", person, str(exc))
+        db.session.commit()
+        flash(f"{person.name} is now an owner of {org.name}.", "success")
+        return redirect(url_for("organisations.members", org_id=org.id))
+    return _change_page(org, "hand_over", person)
+
+
+@bp.route("/organisations/<int:org_id>/leave", methods=["GET", "POST"])
+@require(Action.ORGANISATION_MEMBER, load=load_organisation)
+def leave(org: Organisation):
+    if ActionForm().validate_on_submit():
+        try:
+            turnover.leave(org, current_user)
+        except DomainError as exc:
+            return _change_page(org, "leave", problem=str(exc))
+        db.session.commit()
+        flash(f"You have left {org.name}.", "success")
+        return redirect(url_for("accounts.account"))
+    return _change_page(org, "leave")
