@@ -43,7 +43,7 @@ from brokerage.needs.models import Need
 from brokerage.offers.models import Offer
 from brokerage.organisations import membership as memberships
 from brokerage.organisations.models import OrganisationKind, OrganisationStatus
-from brokerage.ticketing import services as ball_services
+from brokerage.ticketing import checkout as ball_services
 from tests.conftest import REFERENCE_TABLES
 from tests.helpers import emails_to, link_in
 from tests.listings import factories as listings_make

@@ -22,7 +22,7 @@ from brokerage.matches.models import (
 from brokerage.needs.models import Need
 from brokerage.offers.models import Offer
 from brokerage.organisations.models import Organisation, OrganisationStatus
-from brokerage.ticketing import team_services as ball_sales
+from brokerage.ticketing import setup as ball_sales
 from brokerage.ticketing.models import Ball
 
 # The dashboard's median covers the matches agreed in the last year.

@@ -36,8 +36,7 @@ from brokerage.notifications.models import ReminderSent
 from brokerage.notifications.services import notify, queue_email
 from brokerage.offers.models import Offer
 from brokerage.organisations.models import Organisation
-from brokerage.ticketing.models import Ball, Order, Ticket, TicketStatus
-from brokerage.ticketing.services import PAID_STATUSES
+from brokerage.ticketing.models import PAID_STATUSES, Ball, Order, Ticket, TicketStatus
 
 log = logging.getLogger(__name__)
 
