@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from brokerage.accounts.models import User
-from brokerage.bank_holidays import is_working_day
-from brokerage.clock import LONDON, utcnow
+from brokerage.bank_holidays import working_days_between
+from brokerage.clock import utcnow
 from brokerage.extensions import db
 from brokerage.listings.models import ListingKind, ListingSide
 from brokerage.matches.models import HelpOffer, HelpOfferStatus, Listing, Match, MatchStatus
@@ -24,17 +24,6 @@ from brokerage.organisations.models import MembershipStatus, Organisation
 from brokerage.pagination import Page, page_number, paginate
 
 # --- Queues and lists ------------------------------------------------------------
-
-
-def working_days_between(start: datetime, end: datetime) -> int:
-    """Working days (Monday to Friday but bank holidays in England and Wales, in Leeds)
-    after `start`'s day up to `end`'s."""
-    first, last = start.astimezone(LONDON).date(), end.astimezone(LONDON).date()
-    return sum(
-        1
-        for offset in range(1, (last - first).days + 1)
-        if is_working_day(first + timedelta(days=offset))
-    )
 
 
 @dataclass

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import update
 
+from brokerage.bank_holidays import working_days_between
 from brokerage.errors import Conflict, DomainError, FieldError, IllegalTransition, NotAllowed
 from brokerage.extensions import db
 from brokerage.listings.models import ListingKind, ListingStatus
@@ -15,7 +16,7 @@ from brokerage.matches import services
 from brokerage.matches.allocation import Allocation
 from brokerage.matches.help_offers import close_help_offer, offer_help
 from brokerage.matches.models import HelpOfferStatus, MatchAction, MatchStatus
-from brokerage.matches.queries import brokering_queue, my_matches, working_days_between
+from brokerage.matches.queries import brokering_queue, my_matches
 from brokerage.notifications.models import Notice
 from brokerage.offers.models import Offer
 from brokerage.organisations.models import OrganisationKind
