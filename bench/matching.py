@@ -50,7 +50,18 @@ from sqlalchemy import insert, make_url, select, text
 from brokerage import create_app
 from brokerage.clock import today_in_leeds
 from brokerage.extensions import db
-from brokerage.listings.models import DeviceType, Skill
+from brokerage.listings.models import (
+    DeviceType,
+    Need,
+    Offer,
+    Skill,
+    need_beneficiary_group,
+    need_skill,
+    need_ward,
+    offer_beneficiary_group,
+    offer_skill,
+    offer_ward,
+)
 from brokerage.matching import suggestions
 from brokerage.matching.loading import (
     facts_for_need,
@@ -63,13 +74,6 @@ from brokerage.matching.suggestions import (
     needs_for_offer,
     offers_for_every_need,
     offers_for_need,
-)
-from brokerage.needs.models import Need, need_beneficiary_group, need_skill, need_ward
-from brokerage.offers.models import (
-    Offer,
-    offer_beneficiary_group,
-    offer_skill,
-    offer_ward,
 )
 from brokerage.organisations.models import BeneficiaryGroup, Organisation, Ward
 

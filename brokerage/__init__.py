@@ -45,9 +45,7 @@ def create_app(config: dict | None = None) -> Flask:
     from brokerage.impact import views as impact
     from brokerage.listings import views as listings
     from brokerage.main import views as main
-    from brokerage.needs import views as needs
     from brokerage.notifications import views as notifications
-    from brokerage.offers import views as offers
     from brokerage.organisations import views as organisations
     from brokerage.ticketing import views as ticketing
 
@@ -55,8 +53,6 @@ def create_app(config: dict | None = None) -> Flask:
         main,
         accounts,
         organisations,
-        needs,
-        offers,
         listings,
         brokering,
         ticketing,
@@ -65,6 +61,8 @@ def create_app(config: dict | None = None) -> Flask:
     )
     for domain in domains:
         app.register_blueprint(domain.bp)
+    app.register_blueprint(listings.needs_bp)
+    app.register_blueprint(listings.offers_bp)
     brokering.register_globals(app)
 
     errors.register(app)

@@ -12,10 +12,8 @@ from brokerage.brokering.models import (
 from brokerage.clock import utcnow
 from brokerage.columns import TimestampMixin, UTCDateTime
 from brokerage.extensions import Base, db
-from brokerage.listings.models import DeviceType, ListingEvent, Skill
-from brokerage.needs.models import Need
+from brokerage.listings.models import DeviceType, ListingEvent, Need, Offer, Skill
 from brokerage.notifications.models import Notice, OutboxEmail
-from brokerage.offers.models import Offer
 from brokerage.organisations.models import (
     BeneficiaryGroup,
     Invitation,

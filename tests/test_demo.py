@@ -12,11 +12,9 @@ from brokerage.clock import LONDON, utcnow
 from brokerage.demo import seed_demo
 from brokerage.extensions import db
 from brokerage.impact import figures
-from brokerage.listings.models import ListingKind, ListingStatus
+from brokerage.listings.models import ListingKind, ListingStatus, Need, Offer
 from brokerage.listings.services import review_queue
-from brokerage.needs.models import Need
 from brokerage.notifications.services import mail_flow
-from brokerage.offers.models import Offer
 from brokerage.organisations.models import Organisation, OrganisationKind, OrganisationStatus
 from brokerage.ticketing import team_services as ball_sales
 from brokerage.ticketing.models import Ball, Ticket

@@ -36,9 +36,7 @@ from brokerage import permissions
 from brokerage.accounts.models import User
 from brokerage.brokering import services as brokering
 from brokerage.extensions import db
-from brokerage.listings.models import ListingKind, ListingStatus, Skill
-from brokerage.needs.models import Need
-from brokerage.offers.models import Offer
+from brokerage.listings.models import ListingKind, ListingStatus, Need, Offer, Skill
 from brokerage.organisations import services as organisations
 from brokerage.organisations.models import OrganisationKind, OrganisationStatus
 from brokerage.ticketing import services as ball_services

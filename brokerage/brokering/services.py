@@ -45,14 +45,15 @@ from brokerage.listings.models import (
     ListingKind,
     ListingSide,
     ListingStatus,
+    Need,
+    Offer,
+    need_ward,
 )
 from brokerage.listings.services import record as record_listing
 from brokerage.listings.services import withdraw
 from brokerage.matching import loading, scoring
 from brokerage.money import pounds
-from brokerage.needs.models import Need, need_ward
 from brokerage.notifications.services import notify
-from brokerage.offers.models import Offer
 from brokerage.organisations.models import (
     MembershipStatus,
     Organisation,

@@ -26,12 +26,10 @@ from brokerage.exports import csv_response, dated
 from brokerage.extensions import db
 from brokerage.forms import ActionForm
 from brokerage.ids import query_id
-from brokerage.listings.models import ListingKind, ListingSide, ListingStatus
+from brokerage.listings.models import ListingKind, ListingSide, ListingStatus, Need, Offer
 from brokerage.matching import suggestions
 from brokerage.matching.scoring import WEIGHTS
-from brokerage.needs.models import Need
 from brokerage.notifications import services as notices
-from brokerage.offers.models import Offer
 from brokerage.permissions import Action, can, require
 
 bp = Blueprint("brokering", __name__)

@@ -55,9 +55,15 @@ from brokerage.brokering.models import (
 )
 from brokerage.clock import LONDON, start_of, today_in_leeds
 from brokerage.extensions import db
-from brokerage.listings.models import ListingKind, ListingSide, ListingStatus
-from brokerage.needs.models import Need, need_beneficiary_group, need_ward
-from brokerage.offers.models import Offer
+from brokerage.listings.models import (
+    ListingKind,
+    ListingSide,
+    ListingStatus,
+    Need,
+    Offer,
+    need_beneficiary_group,
+    need_ward,
+)
 from brokerage.organisations.models import (
     BeneficiaryGroup,
     Organisation,

@@ -23,12 +23,12 @@ from brokerage.listings.models import (
     OPEN_STATUSES,
     DeviceType,
     ListingKind,
+    Need,
+    Offer,
     Skill,
 )
 from brokerage.matching.bulk import no_cycle_collection
 from brokerage.matching.facts import NeedFacts, OfferFacts
-from brokerage.needs.models import Need
-from brokerage.offers.models import Offer
 from brokerage.organisations.models import BeneficiaryGroup, Organisation, Ward
 
 VOLUNTEERING = ListingKind.VOLUNTEERING

@@ -21,6 +21,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from brokerage.listings.models import Need, Offer
 from brokerage.matching import words
 from brokerage.matching.facts import NeedFacts, OfferFacts
 from brokerage.matching.loading import (
@@ -38,8 +39,6 @@ from brokerage.matching.ranking import (
     suggest_offers,
 )
 from brokerage.matching.scoring import fit, refusal
-from brokerage.needs.models import Need
-from brokerage.offers.models import Offer
 
 # Ranked from the pool beyond the limit, in case some are gone when read again.
 SPARE = 5

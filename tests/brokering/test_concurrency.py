@@ -12,9 +12,7 @@ from sqlalchemy import event
 from brokerage.brokering import services
 from brokerage.brokering.models import Match
 from brokerage.extensions import db
-from brokerage.listings.models import ListingKind
-from brokerage.needs.models import Need
-from brokerage.offers.models import Offer
+from brokerage.listings.models import ListingKind, Need, Offer
 from tests import factories
 from tests.listings import factories as listings_make
 

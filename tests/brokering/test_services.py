@@ -12,9 +12,8 @@ from brokerage.brokering import services
 from brokerage.brokering.models import HelpOfferStatus, MatchAction, MatchStatus
 from brokerage.errors import Conflict, DomainError, IllegalTransition, NotAllowed
 from brokerage.extensions import db
-from brokerage.listings.models import ListingKind, ListingStatus
+from brokerage.listings.models import ListingKind, ListingStatus, Offer
 from brokerage.notifications.models import Notice
-from brokerage.offers.models import Offer
 from brokerage.organisations.models import OrganisationKind
 from tests.brokering import factories as brokering_make
 from tests.helpers import emails_to
@@ -342,7 +341,7 @@ def test_my_matches_lists_what_waits_for_me_first():
 def test_an_edit_cannot_ask_for_less_than_matches_hold():
     match = brokering_make.proposed(EQUIPMENT, quantity=8)
     need = match.need
-    from brokerage.needs.services import update_need
+    from brokerage.listings.services import update_need
 
     details = listings_make.need_details(EQUIPMENT, quantity=5)
     with pytest.raises(DomainError, match="Matches already hold 8 devices"):

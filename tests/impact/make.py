@@ -19,9 +19,7 @@ from sqlalchemy import insert, select
 from brokerage.brokering import services
 from brokerage.brokering.models import Match
 from brokerage.extensions import db
-from brokerage.listings.models import ListingKind
-from brokerage.needs.models import Need
-from brokerage.offers.models import Offer
+from brokerage.listings.models import ListingKind, Need, Offer
 from tests.brokering import factories as brokering_make
 from tests.listings import factories as listings_make
 

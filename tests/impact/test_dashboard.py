@@ -12,9 +12,7 @@ from brokerage.brokering import services
 from brokerage.brokering.models import HelpOffer, Match, MatchStatus
 from brokerage.extensions import db
 from brokerage.impact import figures
-from brokerage.listings.models import ListingStatus
-from brokerage.needs.models import Need
-from brokerage.offers.models import Offer
+from brokerage.listings.models import ListingStatus, Need, Offer
 from brokerage.organisations.models import Organisation, OrganisationKind, OrganisationStatus
 from tests.brokering import factories as brokering_make
 from tests.helpers import counted_statements
