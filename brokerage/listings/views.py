@@ -133,8 +133,8 @@ OFFERS = Side(
 class BothSides:
     """Adds a page to the needs and the offers blueprint under the same endpoint name.
 
-    `check` is the Side's permission to require (\"see\", \"manage\" ...) or one Action
-    for both; the view gets the Side first, then what `load` loaded."""
+    `check` names the Side's permission to require ("see", "manage" ...) or is one
+    Action for both; the view gets the Side first, then what `load` loaded."""
 
     sides = (NEEDS, OFFERS)
 
