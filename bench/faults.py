@@ -52,9 +52,12 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import ticket_rush
-from _scratch import load_average, scratch_database
 from flask_migrate import upgrade
+from rush.browser import Browser
+from rush.buyers import Buyer, all_at_once
+from rush.checks import check_sales
+from rush.server import Server, make_ball
+from scratch_database import load_average, scratch_database
 from sqlalchemy import func, select
 
 from brokerage import create_app
@@ -63,6 +66,7 @@ from brokerage.extensions import db
 from brokerage.notifications.models import OutboxEmail, OutboxStatus
 from brokerage.notifications.services import queue_email
 from brokerage.ticketing.models import Order
+from brokerage.ticketing.services import PAID_STATUSES
 from tests.notifications.smtp import SMTPHandler, SMTPServer
 from tests.tcp_proxy import FaultyProxy
 
@@ -102,26 +106,24 @@ def _outage(proxy: FaultyProxy, seconds: float) -> int:
 
 
 def act_sale(app, server, proxy, ball_id: int, buyers: int, outage: float) -> dict:
-    crowd = [ticket_rush.Buyer(i) for i in range(1, buyers + 1)]
+    crowd = [Buyer(i) for i in range(1, buyers + 1)]
     fault = threading.Timer(1.5, _outage, args=(proxy, outage))
     fault.start()
-    asyncio.run(ticket_rush._all_at_once(crowd, server.base))
+    asyncio.run(all_at_once(crowd, server.base))
     fault.join()
     first_try = Counter(b.outcome for b in crowd)
     # Those turned away by the busy page try again, as it asks them to.
-    again = [ticket_rush.Buyer(b.number) for b in crowd if b.outcome == "error"]
-    asyncio.run(ticket_rush._all_at_once(again, server.base))
+    again = [Buyer(b.number) for b in crowd if b.outcome == "error"]
+    asyncio.run(all_at_once(again, server.base))
     crowd = [b for b in crowd if b.outcome != "error"] + again
     outcomes = Counter(b.outcome for b in crowd)
     problems = Counter(b.problem for b in crowd if b.outcome == "error")
     dropped = sum(n for problem, n in problems.items() if _cut_off(problem))
     told_paid = {f"buyer{b.number}@example.org" for b in crowd if b.outcome == "paid"}
     with app.app_context():
-        check = ticket_rush._check(ball_id, buyers)
+        check = check_sales(ball_id, buyers)
         paid = set(
-            db.session.scalars(
-                select(Order.buyer_email).where(Order.status.in_(ticket_rush.PAID_STATUSES))
-            )
+            db.session.scalars(select(Order.buyer_email).where(Order.status.in_(PAID_STATUSES)))
         )
         db.session.remove()
     lost = len(told_paid - paid) + check["paid_orders_with_wrong_tickets"]
@@ -149,7 +151,7 @@ def _cut_off(problem: str) -> bool:
 
 
 async def _one(base: str) -> tuple[str, float]:
-    browser = ticket_rush.Browser()
+    browser = Browser()
     started = time.perf_counter()
     try:
         answer = await browser.get(base + "/ball")
@@ -298,7 +300,7 @@ def _run(url: str, args: argparse.Namespace, folder: str) -> dict:
     app = create_app({"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         upgrade()
-        ball_id = ticket_rush._make_ball(args.buyers)
+        ball_id = make_ball(args.buyers)
         # Nobody signs in as the emails' reader: "!" is no password's hash.
         reader = User(email="bench@example.org", name="Bench Reader", password_hash="!")  # noqa: S106
         db.session.add(reader)
@@ -308,7 +310,7 @@ def _run(url: str, args: argparse.Namespace, folder: str) -> dict:
     parts = urlsplit(url)
     proxy = FaultyProxy((parts.hostname, parts.port or 5432))
     proxy_url = proxy.url(url)
-    server = ticket_rush.Server(proxy_url, 2, 1, folder, extra_env=LIMITS)
+    server = Server(proxy_url, 2, 1, folder, extra_env=LIMITS)
     try:
         server.wait_until_up()
         results = {}

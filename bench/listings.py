@@ -29,8 +29,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _scratch import load_average, organisation_rows, scratch_database, statements_for
 from flask_migrate import upgrade
+from scratch_database import load_average, organisation_rows, scratch_database, statements_for
 from sqlalchemy import insert, make_url, select, text
 
 from brokerage import create_app

@@ -8,21 +8,19 @@ from brokerage import config as config_module
 from brokerage import static_files
 from brokerage.config import ROOT
 
-# Computed once per process: static/ changes only with a release.
-STATIC_VERSION = static_files.fingerprint(ROOT / "static")
-
 
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
-        static_url_path=f"/static/{STATIC_VERSION}",
+        static_url_path=f"/static/{static_files.version(ROOT / 'static')}",
         instance_path=str(ROOT / "instance"),
     )
     app.config.from_mapping(config_module.load(config))
 
     from brokerage import cli, database, errors, forms, ids, models, security, templating
+    from brokerage.accounts import signing_in
     from brokerage.extensions import csrf, db, limiter, login_manager, migrate
 
     database.configure(app)
@@ -34,7 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
     csrf.init_app(app)
     limiter.init_app(app)
-    login_manager.init_app(app)
+    signing_in.configure(app, login_manager)
     templating.configure(app)
     security.configure(app)
     static_files.configure(app)

@@ -12,6 +12,7 @@ from brokerage.errors import DomainError
 from brokerage.extensions import db
 from brokerage.listings.services import expire_overdue
 from brokerage.notifications.services import SMTPSender, send_due
+from brokerage.privacy.retention import apply_retention
 from brokerage.worker import Job, Worker, stopped_by_signals
 
 
@@ -80,11 +81,16 @@ def register(app: Flask) -> None:
     @click.option("--interval", default=10.0, show_default=True, help="Seconds between rounds.")
     @click.option("--rounds", default=0, help="Stop after this many rounds (0: run for ever).")
     def worker_command(interval: float, rounds: int) -> None:
-        """The one background process: sends due emails every round, and closes
-        needs and offers past their date once an hour. A database outage pauses it
+        """The one background process: sends due emails every round, closes needs
+        and offers past their date once an hour, and once an hour deletes personal
+        data whose time is up (brokerage/privacy/retention.py). A database outage pauses it
         (with back-off), never ends it; SIGTERM stops it after the email in hand."""
         sender = SMTPSender.from_config(current_app.config)
-        jobs = [_send_job(sender), Job("expire", _expire_job, every_s=3600)]
+        jobs = [
+            _send_job(sender),
+            Job("expire", _expire_job, every_s=3600),
+            Job("retention", _retention_job, every_s=3600),
+        ]
         _run(Worker(jobs, interval=interval, rounds=rounds, echo=click.echo))
 
     @app.cli.command("send-emails")
@@ -113,6 +119,10 @@ def _expire_job(stopping) -> str | None:
     refresh_statistics()
     db.session.commit()
     return f"expired {expired}" if expired else None
+
+
+def _retention_job(stopping) -> str | None:
+    return apply_retention(current_app.config).summary()
 
 
 def _run(worker: Worker) -> None:

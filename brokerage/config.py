@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -150,6 +151,32 @@ SETTINGS = (
         "(0: never)",
     ),
     Setting(
+        "RETAIN_GUEST_NEEDS_DAYS",
+        "30",
+        "days after the ball that guests' dietary and access needs are erased",
+    ),
+    Setting(
+        "RETAIN_ORDER_YEARS",
+        "6",
+        "years after the end of the accounting year that ball orders' names are erased",
+    ),
+    Setting(
+        "RETAIN_GIFT_AID_YEARS",
+        "6",
+        "years after the end of the accounting year that Gift Aid declarations are erased",
+    ),
+    Setting("ACCOUNTING_YEAR_END", "03-31", "the last day of the accounting year, as MM-DD"),
+    Setting(
+        "RETAIN_UNCONFIRMED_ACCOUNT_DAYS",
+        "7",
+        "days before an account whose email address is never confirmed is deleted",
+    ),
+    Setting(
+        "RETAIN_EMAIL_BODY_DAYS",
+        "30",
+        "days before the text of a sent email (which may hold a sign-in link) is deleted",
+    ),
+    Setting(
         "IMPACT_HOUR_VALUE_LOW_PENCE",
         "1350",
         "low value of a volunteer hour, in pence (around the Real Living Wage)",
@@ -236,6 +263,37 @@ def _check_webhook_secret(config: dict, production: bool) -> None:
             "stand-in checkout may use: set the real signing secret (whsec_...) of the "
             "webhook endpoint /ball/stripe/webhook."
         )
+
+
+RETENTION_DEFAULTS = {
+    "RETAIN_GUEST_NEEDS_DAYS": 30,
+    "RETAIN_ORDER_YEARS": 6,
+    "RETAIN_GIFT_AID_YEARS": 6,
+    "RETAIN_UNCONFIRMED_ACCOUNT_DAYS": 7,
+    "RETAIN_EMAIL_BODY_DAYS": 30,
+}
+
+
+def _retention() -> dict:
+    """How long personal data is kept (brokerage/privacy): whole numbers from 1 to
+    100 (years) or 3,650 (days), and the accounting year's last day."""
+    values = {}
+    for name, default in RETENTION_DEFAULTS.items():
+        value = _int(name, os.environ.get(name), default)
+        most = 100 if name.endswith("_YEARS") else 3650
+        if not 1 <= value <= most:
+            raise ConfigError(f"{name} must be a whole number from 1 to {most}, not {value}")
+        values[name] = value
+    text = os.environ.get("ACCOUNTING_YEAR_END", "03-31").strip()
+    try:
+        month, day = (int(part) for part in text.split("-"))
+        date(2001, month, day)  # a real day in a year without 29 February
+    except ValueError:
+        raise ConfigError(
+            f"ACCOUNTING_YEAR_END must be a day of the year as MM-DD, like 03-31, not {text!r}"
+        ) from None
+    values["ACCOUNTING_YEAR_END"] = (month, day)
+    return values
 
 
 def load(overrides: dict | None = None) -> dict:
@@ -356,6 +414,7 @@ def load(overrides: dict | None = None) -> dict:
             "IMPACT_HOUR_VALUE_LOW_PENCE and IMPACT_HOUR_VALUE_HIGH_PENCE must be whole "
             f"numbers of pence, 0 or more, the low one no higher: not {low} and {high}"
         )
+    config.update(_retention())
     # What an hour of volunteering is worth, as a range: the impact pages state the method.
     config["IMPACT_HOUR_VALUE_LOW_PENCE"] = low
     config["IMPACT_HOUR_VALUE_HIGH_PENCE"] = high

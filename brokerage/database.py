@@ -20,7 +20,6 @@ import os
 import psycopg
 from flask import Flask
 from sqlalchemy import event, text
-from sqlalchemy.engine import Engine
 
 from brokerage.extensions import db
 
@@ -77,8 +76,13 @@ def configure(app: Flask) -> None:
 
 
 def attach(app: Flask) -> None:
-    """After db.init_app: PostgreSQL connections of this app's engines carry the
-    read deadline (the statement timeout plus a margin)."""
+    """After db.init_app: SQLite connections of this app's engines get their pragmas;
+    PostgreSQL ones carry the read deadline (the statement timeout plus a margin)."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            for engine in db.engines.values():
+                event.listen(engine, "connect", _sqlite_pragmas)
+        return
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg"):
         return
 
@@ -93,15 +97,13 @@ def attach(app: Flask) -> None:
             event.listen(engine, "do_connect", connect)
 
 
-@event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     # Foreign keys are off by default in SQLite; WAL lets readers work during a write.
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
 
 
 def refresh_statistics() -> None:

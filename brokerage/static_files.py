@@ -10,6 +10,7 @@ one release's set.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from pathlib import Path
 
@@ -26,6 +27,13 @@ def fingerprint(folder: Path) -> str:
         digest.update(b"\0")
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
+
+
+@functools.cache
+def version(folder: Path) -> str:
+    """The fingerprint of the static files, worked out once per process: they change
+    only with a release."""
+    return fingerprint(folder)
 
 
 def configure(app: Flask) -> None:

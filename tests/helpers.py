@@ -11,8 +11,9 @@ from html.parser import HTMLParser
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from brokerage.accounts import SESSION_KEY, sessions
+from brokerage.accounts import sessions
 from brokerage.accounts.models import UserSession
+from brokerage.accounts.signing_in import SESSION_KEY
 from brokerage.clock import utcnow
 from brokerage.extensions import db
 from brokerage.notifications.models import OutboxEmail

@@ -207,7 +207,7 @@ def test_only_views_touch_the_request():
 # error pages, the shared form base (NUL in URLs), the session store, sign-in
 # redirects, the security headers, links and the static files' caching.
 REQUEST_PLUMBING = {
-    "brokerage/accounts/__init__.py",
+    "brokerage/accounts/signing_in.py",
     "brokerage/errors.py",
     "brokerage/permissions.py",
     "brokerage/static_files.py",

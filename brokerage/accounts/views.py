@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from brokerage.accounts import SESSION_KEY, bp, services, sessions
+from brokerage.accounts import bp, services, sessions
 from brokerage.accounts.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -13,6 +13,7 @@ from brokerage.accounts.forms import (
     SignInForm,
     SignUpForm,
 )
+from brokerage.accounts.signing_in import SESSION_KEY
 from brokerage.errors import DomainError
 from brokerage.extensions import db, limiter
 from brokerage.forms import ActionForm

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import current_app, render_template
 from flask_login import current_user
 from sqlalchemy import text
 
@@ -14,6 +14,7 @@ from brokerage.notifications.services import mail_flow
 from brokerage.organisations import services as organisations
 from brokerage.organisations.models import OrganisationStatus
 from brokerage.permissions import Action, require
+from brokerage.privacy.notice import kinds_of_data
 from brokerage.ticketing import services as ticketing
 
 
@@ -49,7 +50,7 @@ def accessibility():
 @bp.route("/privacy")
 @require(Action.PUBLIC)
 def privacy():
-    return render_template("main/privacy.html")
+    return render_template("main/privacy.html", kinds=kinds_of_data(current_app.config))
 
 
 @bp.route("/healthz")

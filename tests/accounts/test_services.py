@@ -10,9 +10,10 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
-from brokerage.accounts import SESSION_KEY, load_user, sessions
 from brokerage.accounts import services as accounts
+from brokerage.accounts import sessions
 from brokerage.accounts.models import User
+from brokerage.accounts.signing_in import SESSION_KEY, load_user
 from brokerage.errors import DomainError
 from brokerage.extensions import db
 from brokerage.notifications.models import OutboxEmail

@@ -1,0 +1,242 @@
+"""Personal data is kept only as long as the privacy notice says: the retention job,
+run with a fixed clock, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from brokerage.accounts.models import User
+from brokerage.clock import start_of
+from brokerage.extensions import db
+from brokerage.notifications.models import OutboxEmail, OutboxStatus
+from brokerage.privacy.retention import (
+    ERASED_BODY,
+    ERASED_NAME,
+    accounting_cutoff,
+    apply_retention,
+)
+from brokerage.ticketing.models import Order, OrderLine, OrderStatus, Ticket
+from tests.ticketing import factories as ticketing_make
+
+BALL_NIGHT = datetime(2026, 11, 20, 19, 0, tzinfo=UTC)
+
+
+def _order(ball, *, made: datetime, gift_aid: bool = False, guests=("Ada Guest",)) -> Order:
+    single = ball.ticket_types[0]
+    order = Order(
+        ball_id=ball.id,
+        token=secrets.token_urlsafe(16),
+        status=OrderStatus.PAID,
+        buyer_name="Bea Buyer",
+        buyer_email=f"bea.{secrets.token_hex(3)}@example.org",
+        tickets_pence=single.price_pence * len(guests),
+        donation_pence=2_000 if gift_aid else 0,
+        gift_aid=gift_aid,
+        gift_aid_address="1 Park Row, Leeds" if gift_aid else None,
+        gift_aid_postcode="LS1 5AB" if gift_aid else None,
+        seats=len(guests),
+        note="Paid by phone",
+        paid_at=made,
+        paid_pence=single.price_pence * len(guests),
+        created_at=made,
+    )
+    line = OrderLine(
+        ticket_type_id=single.id,
+        quantity=len(guests),
+        unit_price_pence=single.price_pence,
+        seats_per_ticket=1,
+    )
+    order.lines.append(line)
+    db.session.add(order)
+    db.session.flush()
+    for name in guests:
+        db.session.add(
+            Ticket(
+                order_id=order.id,
+                order_line_id=line.id,
+                ticket_type_id=single.id,
+                code=secrets.token_hex(16),
+                guest_name=name,
+                dietary="Vegetarian, no nuts",
+                access_needs="Step-free access",
+            )
+        )
+    db.session.commit()
+    return order
+
+
+@pytest.fixture
+def ball():
+    return ticketing_make.ball(
+        starts_at=BALL_NIGHT,
+        sales_open_at=BALL_NIGHT - timedelta(days=90),
+        sales_close_at=BALL_NIGHT - timedelta(days=2),
+        guest_changes_until=BALL_NIGHT - timedelta(days=3),
+    )
+
+
+def _tickets(order: Order) -> list[Ticket]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(Ticket).where(Ticket.order_id == order.id)))
+
+
+def test_guests_needs_go_thirty_days_after_the_ball_and_not_a_minute_before(app, ball):
+    order = _order(ball, made=BALL_NIGHT - timedelta(days=40), guests=("Ada", "Bo"))
+
+    swept = apply_retention(app.config, now=BALL_NIGHT + timedelta(days=30, minutes=-1))
+    assert swept.guest_needs == 0
+    assert {t.dietary for t in _tickets(order)} == {"Vegetarian, no nuts"}
+
+    swept = apply_retention(app.config, now=BALL_NIGHT + timedelta(days=30, minutes=1))
+    assert swept.guest_needs == 2
+    tickets = _tickets(order)
+    assert {(t.dietary, t.access_needs) for t in tickets} == {(None, None)}
+    # The names stay: they are accounting records, kept far longer.
+    assert sorted(t.guest_name for t in tickets) == ["Ada", "Bo"]
+
+    assert apply_retention(app.config, now=BALL_NIGHT + timedelta(days=31)).guest_needs == 0
+
+
+def test_the_days_are_a_setting(app, ball, monkeypatch):
+    order = _order(ball, made=BALL_NIGHT - timedelta(days=40))
+    monkeypatch.setitem(app.config, "RETAIN_GUEST_NEEDS_DAYS", 60)
+    apply_retention(app.config, now=BALL_NIGHT + timedelta(days=45))
+    assert _tickets(order)[0].dietary == "Vegetarian, no nuts"
+    apply_retention(app.config, now=BALL_NIGHT + timedelta(days=61))
+    assert _tickets(order)[0].dietary is None
+
+
+@pytest.mark.parametrize(
+    ("today", "years", "kept_until"),
+    [
+        # Made on or before 31 March 2020: that accounting year ended 31 March 2020,
+        # so it is kept to 31 March 2026 and goes from 1 April 2026.
+        (date(2026, 4, 1), 6, date(2020, 3, 31)),
+        (date(2026, 3, 31), 6, date(2019, 3, 31)),
+        (date(2026, 12, 3), 6, date(2020, 3, 31)),
+        (date(2027, 4, 2), 6, date(2021, 3, 31)),
+        (date(2026, 12, 3), 1, date(2025, 3, 31)),
+    ],
+)
+def test_the_accounting_cutoff_counts_from_the_end_of_the_accounting_year(today, years, kept_until):
+    assert accounting_cutoff(today, years, (3, 31)) == start_of(kept_until + timedelta(days=1))
+
+
+def test_an_order_goes_six_years_after_the_end_of_its_accounting_year(app, ball):
+    # Bought in November 2026: the accounting year ends 31 March 2027.
+    order = _order(ball, made=datetime(2026, 11, 1, 12, tzinfo=UTC))
+    email = order.buyer_email
+
+    swept = apply_retention(app.config, now=datetime(2033, 3, 31, 22, tzinfo=UTC))
+    assert swept.orders == 0
+    db.session.refresh(order)
+    assert order.buyer_email == email
+
+    swept = apply_retention(app.config, now=datetime(2033, 4, 1, 9, tzinfo=UTC))
+    assert swept.orders == 1
+    db.session.refresh(order)
+    assert order.buyer_name == ERASED_NAME
+    assert email not in order.buyer_email and order.buyer_email.endswith("@erased.invalid")
+    assert order.note is None
+    assert [t.guest_name for t in _tickets(order)] == [None]
+    # What was sold and paid stays, for the accounts.
+    assert (order.status, order.paid_pence, order.seats) == (OrderStatus.PAID, 9_500, 1)
+
+    assert apply_retention(app.config, now=datetime(2033, 4, 2, tzinfo=UTC)).orders == 0
+
+
+def test_a_gift_aid_declaration_keeps_its_order_until_its_own_time_is_up(app, ball, monkeypatch):
+    monkeypatch.setitem(app.config, "RETAIN_ORDER_YEARS", 2)
+    order = _order(ball, made=datetime(2026, 11, 1, 12, tzinfo=UTC), gift_aid=True)
+
+    apply_retention(app.config, now=datetime(2029, 6, 1, tzinfo=UTC))
+    db.session.refresh(order)
+    assert order.buyer_name == "Bea Buyer"
+    assert order.gift_aid_address == "1 Park Row, Leeds"
+
+    swept = apply_retention(app.config, now=datetime(2033, 4, 1, 9, tzinfo=UTC))
+    assert (swept.gift_aid, swept.orders) == (1, 1)
+    db.session.refresh(order)
+    assert (order.buyer_name, order.gift_aid_address, order.gift_aid_postcode) == (
+        ERASED_NAME,
+        None,
+        None,
+    )
+    assert order.gift_aid is True  # that a declaration was made stays, for the accounts
+
+
+def test_unconfirmed_accounts_go_after_seven_days(app, make, clock):
+    made_at = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    clock(made_at)
+    unconfirmed = make.user(email="never.clicked@example.org", verified=False)
+    confirmed = make.user(email="clicked@example.org")
+    team = make.team_member(email="team.person@example.org", verified=False)
+    ids = {unconfirmed.id, confirmed.id, team.id}
+
+    assert apply_retention(app.config, now=made_at + timedelta(days=6)).accounts == 0
+    swept = apply_retention(app.config, now=made_at + timedelta(days=7, minutes=1))
+    assert swept.accounts == 1
+    left = set(db.session.scalars(select(User.email).where(User.id.in_(ids))))
+    assert left == {"clicked@example.org", "team.person@example.org"}
+
+
+def test_an_unconfirmed_account_something_points_at_is_kept_and_the_rest_still_go(app, make, clock):
+    made_at = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    clock(made_at)
+    pointed_at = make.user(email="member@example.org", verified=False)
+    org = make.organisation(name="Holbeck Computer Club")
+    make.member(org, pointed_at)
+    plain = make.user(email="plain@example.org", verified=False)
+    plain_id = plain.id
+
+    swept = apply_retention(app.config, now=made_at + timedelta(days=8))
+    assert (swept.accounts, swept.accounts_kept) == (1, 1)
+    assert db.session.get(User, plain_id) is None
+    assert db.session.get(User, pointed_at.id) is not None
+
+
+def _email(status: OutboxStatus, written: datetime) -> OutboxEmail:
+    email = OutboxEmail(
+        to_address="someone@example.org",
+        subject="Reset your password",
+        body_text="Reset it: https://example.org/account/reset/secret-token",
+        body_html="<a href='https://example.org/account/reset/secret-token'>Reset</a>",
+        template="reset_password",
+        status=status,
+        created_at=written,
+        next_attempt_at=written,
+    )
+    db.session.add(email)
+    db.session.commit()
+    return email
+
+
+def test_the_text_of_sent_emails_goes_after_thirty_days(app):
+    written = datetime(2026, 10, 1, 9, tzinfo=UTC)
+    sent = _email(OutboxStatus.SENT, written)
+    failed = _email(OutboxStatus.FAILED, written)
+    waiting = _email(OutboxStatus.PENDING, written)
+    recent = _email(OutboxStatus.SENT, written + timedelta(days=10))
+
+    swept = apply_retention(app.config, now=written + timedelta(days=30, hours=1))
+    assert swept.email_bodies == 2
+    for email in (sent, failed, waiting, recent):
+        db.session.refresh(email)
+    assert (sent.body_text, sent.body_html) == (ERASED_BODY, None)
+    assert failed.body_text == ERASED_BODY
+    assert "secret-token" in waiting.body_text  # not sent yet: still needed
+    assert "secret-token" in recent.body_text
+    # Who was written to, and about what, stays.
+    assert (sent.to_address, sent.subject) == ("someone@example.org", "Reset your password")
+    assert apply_retention(app.config, now=written + timedelta(days=31)).email_bodies == 0
+
+
+def test_the_job_says_what_it_did(app, ball):
+    _order(ball, made=BALL_NIGHT - timedelta(days=40))
+    swept = apply_retention(app.config, now=BALL_NIGHT + timedelta(days=31))
+    assert swept.summary() == "guests' needs erased 1"
+    assert apply_retention(app.config, now=BALL_NIGHT + timedelta(days=32)).summary() is None
