@@ -45,6 +45,7 @@ def create_app(config: dict | None = None) -> Flask:
     from brokerage.main import views as main
     from brokerage.notifications import views as notifications
     from brokerage.organisations import views as organisations
+    from brokerage.privacy import views as privacy
     from brokerage.ticketing import views as ticketing
 
     domains = (
@@ -56,6 +57,7 @@ def create_app(config: dict | None = None) -> Flask:
         ticketing,
         notifications,
         impact,
+        privacy,
     )
     for domain in domains:
         app.register_blueprint(domain.bp)

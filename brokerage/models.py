@@ -22,6 +22,7 @@ from brokerage.organisations.models import (
     OrganisationEvent,
     Ward,
 )
+from brokerage.privacy.models import PrivacyAction
 from brokerage.ticketing.models import (
     Ball,
     CheckInEvent,
@@ -55,6 +56,7 @@ __all__ = [
     "Organisation",
     "OrganisationEvent",
     "OutboxEmail",
+    "PrivacyAction",
     "Refund",
     "Skill",
     "StripeEvent",

@@ -85,6 +85,14 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "accounts.reset_password": {"GET": EVERYONE, "POST": EVERYONE},
     "accounts.change_password": {"GET": SIGNED_IN, "POST": SIGNED_IN},
     "accounts.account": {"GET": SIGNED_IN},
+    # People's data: their own download and deletion; the team's requests and erasure.
+    "privacy.download_own": {"GET": SIGNED_IN},
+    "privacy.delete_account": {"GET": SIGNED_IN, "POST": SIGNED_IN},
+    "privacy.account_deleted": {"GET": EVERYONE},
+    "privacy.find_person": {"GET": TEAM},
+    "privacy.team_download": {"POST": TEAM},
+    "privacy.erase_buyer": {"GET": TEAM, "POST": TEAM},
+    "privacy.erase_guest": {"GET": TEAM, "POST": TEAM},
     # Organisations.
     "organisations.index": {"GET": SIGNED_IN},
     "organisations.choose_kind": {"GET": VERIFIED},
@@ -500,7 +508,7 @@ def test_permission_matrix(app, client, login, world, monkeypatch, endpoint, met
 
     location = urlsplit(response.headers.get("Location", ""))
     to_sign_in = response.status_code == 302 and location.path == "/account/sign-in"
-    body = response.get_data(as_text=True)
+    body = response.get_data().decode("utf-8", "replace")  # a download may be a zip
     where = f"{role} {method} {url} -> {response.status_code} {response.headers.get('Location')}"
     if role in MATRIX[endpoint][method]:
         assert not refusals, f"refused by the access rule: {where}"

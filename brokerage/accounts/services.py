@@ -244,6 +244,12 @@ def change_password(
     db.session.flush()
 
 
+def check_password(user: User, password: str, message: str) -> None:
+    """WrongPassword with `message` unless `password` is the account's."""
+    if not check_password_hash(user.password_hash, password or ""):
+        raise WrongPassword(message)
+
+
 def create_team_member(email: str, name: str | None, password: str | None) -> tuple[User, bool]:
     """Make `email` a team member, creating a verified account if needed.
     Returns (user, created)."""

@@ -45,7 +45,7 @@ def kinds_of_data(config: Mapping) -> list[KindOfData]:
             basis="Public task (the council's digital inclusion programme)",
             seen_by="The programme team; the organisations you belong to see your name",
             kept=(
-                "While you use the service (to close your account, email us). "
+                "While you use the service; you can delete your account from your account page. "
                 "An account whose email address is never confirmed is deleted after "
                 f"{_days(config['RETAIN_UNCONFIRMED_ACCOUNT_DAYS'])}."
             ),

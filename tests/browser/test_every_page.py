@@ -45,6 +45,7 @@ DOWNLOADS = {
     "needs.team_csv",
     "offers.team_csv",
     "brokering.team_matches_csv",
+    "privacy.download_own",
 }
 GET_ENDPOINTS = [
     endpoint
@@ -128,6 +129,7 @@ OTHER_VIEWS = [
     ("organisations.index", "unverified"),
     ("organisations.show", "other"),  # the public profile, with "Ask to join"
     ("organisations.invitation", "other"),  # the invited person, signed in: "Accept"
+    ("privacy.delete_account", "member"),  # not an only owner: the form
 ]
 
 VIEWS = [pytest.param(endpoint, _role_for(endpoint), id=endpoint) for endpoint in GET_ENDPOINTS]

@@ -3,7 +3,6 @@ run with a fixed clock, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import secrets
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -19,54 +18,11 @@ from brokerage.privacy.retention import (
     accounting_cutoff,
     apply_retention,
 )
-from brokerage.ticketing.models import Order, OrderLine, OrderStatus, Ticket
+from brokerage.ticketing.models import Order, OrderStatus, Ticket
+from tests.privacy.make import make_order
 from tests.ticketing import factories as ticketing_make
 
 BALL_NIGHT = datetime(2026, 11, 20, 19, 0, tzinfo=UTC)
-
-
-def _order(ball, *, made: datetime, gift_aid: bool = False, guests=("Ada Guest",)) -> Order:
-    single = ball.ticket_types[0]
-    order = Order(
-        ball_id=ball.id,
-        token=secrets.token_urlsafe(16),
-        status=OrderStatus.PAID,
-        buyer_name="Bea Buyer",
-        buyer_email=f"bea.{secrets.token_hex(3)}@example.org",
-        tickets_pence=single.price_pence * len(guests),
-        donation_pence=2_000 if gift_aid else 0,
-        gift_aid=gift_aid,
-        gift_aid_address="1 Park Row, Leeds" if gift_aid else None,
-        gift_aid_postcode="LS1 5AB" if gift_aid else None,
-        seats=len(guests),
-        note="Paid by phone",
-        paid_at=made,
-        paid_pence=single.price_pence * len(guests),
-        created_at=made,
-    )
-    line = OrderLine(
-        ticket_type_id=single.id,
-        quantity=len(guests),
-        unit_price_pence=single.price_pence,
-        seats_per_ticket=1,
-    )
-    order.lines.append(line)
-    db.session.add(order)
-    db.session.flush()
-    for name in guests:
-        db.session.add(
-            Ticket(
-                order_id=order.id,
-                order_line_id=line.id,
-                ticket_type_id=single.id,
-                code=secrets.token_hex(16),
-                guest_name=name,
-                dietary="Vegetarian, no nuts",
-                access_needs="Step-free access",
-            )
-        )
-    db.session.commit()
-    return order
 
 
 @pytest.fixture
@@ -85,7 +41,7 @@ def _tickets(order: Order) -> list[Ticket]:
 
 
 def test_guests_needs_go_thirty_days_after_the_ball_and_not_a_minute_before(app, ball):
-    order = _order(ball, made=BALL_NIGHT - timedelta(days=40), guests=("Ada", "Bo"))
+    order = make_order(ball, made=BALL_NIGHT - timedelta(days=40), guests=("Ada", "Bo"))
 
     swept = apply_retention(app.config, now=BALL_NIGHT + timedelta(days=30, minutes=-1))
     assert swept.guest_needs == 0
@@ -102,7 +58,7 @@ def test_guests_needs_go_thirty_days_after_the_ball_and_not_a_minute_before(app,
 
 
 def test_the_days_are_a_setting(app, ball, monkeypatch):
-    order = _order(ball, made=BALL_NIGHT - timedelta(days=40))
+    order = make_order(ball, made=BALL_NIGHT - timedelta(days=40))
     monkeypatch.setitem(app.config, "RETAIN_GUEST_NEEDS_DAYS", 60)
     apply_retention(app.config, now=BALL_NIGHT + timedelta(days=45))
     assert _tickets(order)[0].dietary == "Vegetarian, no nuts"
@@ -128,7 +84,7 @@ def test_the_accounting_cutoff_counts_from_the_end_of_the_accounting_year(today,
 
 def test_an_order_goes_six_years_after_the_end_of_its_accounting_year(app, ball):
     # Bought in November 2026: the accounting year ends 31 March 2027.
-    order = _order(ball, made=datetime(2026, 11, 1, 12, tzinfo=UTC))
+    order = make_order(ball, made=datetime(2026, 11, 1, 12, tzinfo=UTC))
     email = order.buyer_email
 
     swept = apply_retention(app.config, now=datetime(2033, 3, 31, 22, tzinfo=UTC))
@@ -151,7 +107,7 @@ def test_an_order_goes_six_years_after_the_end_of_its_accounting_year(app, ball)
 
 def test_a_gift_aid_declaration_keeps_its_order_until_its_own_time_is_up(app, ball, monkeypatch):
     monkeypatch.setitem(app.config, "RETAIN_ORDER_YEARS", 2)
-    order = _order(ball, made=datetime(2026, 11, 1, 12, tzinfo=UTC), gift_aid=True)
+    order = make_order(ball, made=datetime(2026, 11, 1, 12, tzinfo=UTC), gift_aid=True)
 
     apply_retention(app.config, now=datetime(2029, 6, 1, tzinfo=UTC))
     db.session.refresh(order)
@@ -236,7 +192,7 @@ def test_the_text_of_sent_emails_goes_after_thirty_days(app):
 
 
 def test_the_job_says_what_it_did(app, ball):
-    _order(ball, made=BALL_NIGHT - timedelta(days=40))
+    make_order(ball, made=BALL_NIGHT - timedelta(days=40))
     swept = apply_retention(app.config, now=BALL_NIGHT + timedelta(days=31))
     assert swept.summary() == "guests' needs erased 1"
     assert apply_retention(app.config, now=BALL_NIGHT + timedelta(days=32)).summary() is None
