@@ -62,20 +62,20 @@ from brokerage.listings.models import (
     offer_skill,
     offer_ward,
 )
-from brokerage.matching import suggestions
-from brokerage.matching.loading import (
+from brokerage.organisations.models import BeneficiaryGroup, Organisation, Ward
+from brokerage.suggestions import services as suggestions
+from brokerage.suggestions.loading import (
     facts_for_need,
     facts_for_offer,
     open_need_facts,
     open_offer_facts,
 )
-from brokerage.matching.ranking import rank_all_needs, suggest_needs, suggest_offers
-from brokerage.matching.suggestions import (
+from brokerage.suggestions.ranking import rank_all_needs, suggest_needs, suggest_offers
+from brokerage.suggestions.services import (
     needs_for_offer,
     offers_for_every_need,
     offers_for_need,
 )
-from brokerage.organisations.models import BeneficiaryGroup, Organisation, Ward
 
 
 def _load(items: int, rng: random.Random) -> None:

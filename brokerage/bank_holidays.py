@@ -8,7 +8,9 @@ ahead. Used where the service counts working days in Leeds.
 from __future__ import annotations
 
 import functools
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+
+from brokerage.clock import LONDON
 
 MONDAY, SATURDAY, SUNDAY = 0, 5, 6
 
@@ -68,3 +70,14 @@ def bank_holidays(year: int) -> frozenset[date]:
 
 def is_working_day(day: date) -> bool:
     return day.weekday() < SATURDAY and day not in bank_holidays(day.year)
+
+
+def working_days_between(start: datetime, end: datetime) -> int:
+    """Working days (Monday to Friday but bank holidays in England and Wales, in Leeds)
+    after `start`'s day up to `end`'s."""
+    first, last = start.astimezone(LONDON).date(), end.astimezone(LONDON).date()
+    return sum(
+        1
+        for offset in range(1, (last - first).days + 1)
+        if is_working_day(first + timedelta(days=offset))
+    )

@@ -151,6 +151,19 @@ SETTINGS = (
         "(0: never)",
     ),
     Setting(
+        "REMIND_FEEDBACK_DAYS",
+        "7",
+        "days after a match is completed that a side without feedback is reminded",
+    ),
+    Setting(
+        "REMIND_CLOSING_DAYS", "3", "days before a need or offer closes that its owners are told"
+    ),
+    Setting(
+        "REMIND_GUEST_NAMES_DAYS",
+        "7,1",
+        "days before the guest cut-off that ball buyers with unnamed seats are reminded",
+    ),
+    Setting(
         "RETAIN_GUEST_NEEDS_DAYS",
         "30",
         "days after the ball that guests' dietary and access needs are erased",
@@ -296,6 +309,25 @@ def _retention() -> dict:
     return values
 
 
+def _reminders() -> dict:
+    """When reminders go (brokerage/notifications/reminders.py): whole numbers of days."""
+    values = {
+        name: _int(name, os.environ.get(name), default)
+        for name, default in (("REMIND_FEEDBACK_DAYS", 7), ("REMIND_CLOSING_DAYS", 3))
+    }
+    text = os.environ.get("REMIND_GUEST_NAMES_DAYS", "7,1")
+    days = [part.strip() for part in text.split(",") if part.strip()]
+    if not days or not all(d.isascii() and d.isdigit() and 0 < int(d) <= 365 for d in days):
+        raise ConfigError(
+            f"REMIND_GUEST_NAMES_DAYS must be days from 1 to 365, like 7,1, not {text!r}"
+        )
+    values["REMIND_GUEST_NAMES_DAYS"] = tuple(sorted({int(d) for d in days}, reverse=True))
+    for name in ("REMIND_FEEDBACK_DAYS", "REMIND_CLOSING_DAYS"):
+        if not 1 <= values[name] <= 365:
+            raise ConfigError(f"{name} must be a whole number from 1 to 365")
+    return values
+
+
 def load(overrides: dict | None = None) -> dict:
     """Build the Flask config mapping from the environment, then apply overrides."""
     env = os.environ.get("APP_ENV", "production").strip().lower()
@@ -415,6 +447,7 @@ def load(overrides: dict | None = None) -> dict:
             f"numbers of pence, 0 or more, the low one no higher: not {low} and {high}"
         )
     config.update(_retention())
+    config.update(_reminders())
     # What an hour of volunteering is worth, as a range: the impact pages state the method.
     config["IMPACT_HOUR_VALUE_LOW_PENCE"] = low
     config["IMPACT_HOUR_VALUE_HIGH_PENCE"] = high

@@ -13,7 +13,7 @@ from brokerage.clock import utcnow
 from brokerage.columns import TimestampMixin, UTCDateTime
 from brokerage.extensions import Base, db
 from brokerage.listings.models import DeviceType, ListingEvent, Need, Offer, Skill
-from brokerage.notifications.models import Notice, OutboxEmail
+from brokerage.notifications.models import Notice, OutboxEmail, ReminderSent
 from brokerage.organisations.models import (
     BeneficiaryGroup,
     Invitation,
@@ -58,6 +58,7 @@ __all__ = [
     "OutboxEmail",
     "PrivacyAction",
     "Refund",
+    "ReminderSent",
     "Skill",
     "StripeEvent",
     "TeamNote",

@@ -12,6 +12,7 @@ from brokerage.clock import LONDON, utcnow
 from brokerage.demo import seed_demo
 from brokerage.extensions import db
 from brokerage.impact import figures
+from brokerage.impact.filters import ImpactFilters
 from brokerage.listings.models import ListingKind, ListingStatus, Need, Offer
 from brokerage.listings.services import review_queue
 from brokerage.notifications.services import mail_flow
@@ -165,7 +166,7 @@ def test_the_public_impact_page_shows_the_figures_of_the_rows(client):
     response = client.get("/impact")
     assert response.status_code == 200
     shown = shown_figures(response)
-    report = figures.report(figures.ImpactFilters(), utcnow())
+    report = figures.report(ImpactFilters(), utcnow())
     f = report.totals.figures
 
     # The page equals the figures module, and both equal the rows added up here.

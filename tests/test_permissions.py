@@ -37,7 +37,7 @@ from brokerage.accounts.models import User
 from brokerage.brokering import services as brokering
 from brokerage.extensions import db
 from brokerage.listings.models import ListingKind, ListingStatus, Need, Offer, Skill
-from brokerage.organisations import services as organisations
+from brokerage.organisations import membership as memberships
 from brokerage.organisations.models import OrganisationKind, OrganisationStatus
 from brokerage.ticketing import services as ball_services
 from tests.conftest import REFERENCE_TABLES
@@ -85,6 +85,7 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "accounts.reset_password": {"GET": EVERYONE, "POST": EVERYONE},
     "accounts.change_password": {"GET": SIGNED_IN, "POST": SIGNED_IN},
     "accounts.account": {"GET": SIGNED_IN},
+    "accounts.reminders": {"POST": SIGNED_IN},
     # People's data: their own download and deletion; the team's requests and erasure.
     "privacy.download_own": {"GET": SIGNED_IN},
     "privacy.delete_account": {"GET": SIGNED_IN, "POST": SIGNED_IN},
@@ -104,6 +105,10 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "organisations.members": {"GET": INSIDE_A},
     "organisations.invite": {"POST": OWNER},
     "organisations.answer_request": {"POST": OWNER},
+    # Staff turnover: the owner removes a member or hands ownership on; anyone inside leaves.
+    "organisations.remove_member": {"GET": OWNER, "POST": OWNER},
+    "organisations.hand_over": {"GET": OWNER, "POST": OWNER},
+    "organisations.leave": {"GET": INSIDE_A, "POST": INSIDE_A},
     "organisations.find": {"GET": VERIFIED},
     "organisations.join": {"GET": MAY_JOIN_A, "POST": MAY_JOIN_A},
     "organisations.invitation": {"GET": EVERYONE},
@@ -340,8 +345,8 @@ def _build_world(make) -> World:
     p_owner = make.user(name="Pat Pending")
     org_p = make.organisation(p_owner, status=OrganisationStatus.PENDING, name="Pending Place")
     joiner = make.user(name="Jo Joiner")
-    join_request = organisations.request_to_join(org_a, joiner, "I volunteer on Tuesdays.")
-    invitation = organisations.invite(org_a, owner, other.email)
+    join_request = memberships.request_to_join(org_a, joiner, "I volunteer on Tuesdays.")
+    invitation = memberships.invite(org_a, owner, other.email)
     unverified = make.user(name="Una Unverified", verified=False)
     team = make.team_member(name="Tam Team")
     statuses = {
@@ -382,7 +387,7 @@ def _build_world(make) -> World:
     link = link_in(email)
     assert link.startswith("/invitations/")
     token = link.removeprefix("/invitations/")
-    assert organisations.find_invitation(token) == invitation
+    assert memberships.find_invitation(token) == invitation
     assert org_a.status is org_b.status is OrganisationStatus.APPROVED
     return World(
         user_ids={

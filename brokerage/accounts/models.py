@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from brokerage.columns import TimestampMixin, UTCDateTime
@@ -38,6 +38,10 @@ class User(UserMixin, TimestampMixin, db.Model):
         String(64), default=new_session_token, nullable=False
     )
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Reminders (brokerage/notifications/reminders.py) turned off; service emails still go.
+    reminders_off: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false(), nullable=False
+    )
     # When they last opened their notices: newer ones are "new since your last visit".
     notices_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from brokerage.accounts import sessions
@@ -244,6 +244,12 @@ def change_password(
     db.session.flush()
 
 
+def set_reminders(user: User, wanted: bool) -> None:
+    """Turn the worker's reminders on or off for `user` (service emails always go)."""
+    user.reminders_off = not wanted
+    db.session.flush()
+
+
 def check_password(user: User, password: str, message: str) -> None:
     """WrongPassword with `message` unless `password` is the account's."""
     if not check_password_hash(user.password_hash, password or ""):
@@ -273,10 +279,6 @@ def create_team_member(email: str, name: str | None, password: str | None) -> tu
     db.session.add(user)
     db.session.flush()
     return user, True
-
-
-def count_users() -> int:
-    return db.session.scalar(select(func.count()).select_from(User)) or 0
 
 
 def is_safe_next(target: str | None) -> bool:

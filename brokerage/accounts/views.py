@@ -130,6 +130,17 @@ def sign_out_others():
     return redirect(url_for("accounts.account"))
 
 
+@bp.route("/reminders", methods=["POST"])
+@require(Action.ACCOUNT)
+def reminders():
+    wanted = request.form.get("reminders") == "on"
+    if ActionForm().validate_on_submit():
+        services.set_reminders(current_user, wanted)
+        db.session.commit()
+        flash("Reminders are on." if wanted else "Reminders are off.", "success")
+    return redirect(url_for("accounts.account"))
+
+
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @require(Action.PUBLIC)
 @_limit("RATELIMIT_PASSWORD_RESET")

@@ -51,7 +51,6 @@ from brokerage.listings.models import (
 )
 from brokerage.listings.services import record as record_listing
 from brokerage.listings.services import withdraw
-from brokerage.matching import loading, scoring
 from brokerage.money import pounds
 from brokerage.notifications.services import notify
 from brokerage.organisations.models import (
@@ -63,6 +62,7 @@ from brokerage.organisations.models import (
 )
 from brokerage.pagination import Page, page_number, paginate
 from brokerage.permissions import is_member
+from brokerage.suggestions import loading, scoring
 
 Listing = Need | Offer
 MAX_TEXT = 5000

@@ -27,10 +27,10 @@ from brokerage.extensions import db
 from brokerage.forms import ActionForm
 from brokerage.ids import query_id
 from brokerage.listings.models import ListingKind, ListingSide, ListingStatus, Need, Offer
-from brokerage.matching import suggestions
-from brokerage.matching.scoring import WEIGHTS
 from brokerage.notifications import services as notices
 from brokerage.permissions import Action, can, require
+from brokerage.suggestions import services as suggestions
+from brokerage.suggestions.scoring import WEIGHTS
 
 bp = Blueprint("brokering", __name__)
 

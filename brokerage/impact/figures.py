@@ -1,5 +1,7 @@
-"""Every impact figure, worked out in one place: the pages, the CSV and the statements
-all call these functions, so the same figure is the same everywhere.
+"""The figures of confirmed matches, worked out in one place: the pages, the CSV and
+the statements (statements.py) all call these functions, so the same figure is the
+same everywhere. Which matches count is read by filters.py; the team's dashboard is
+in dashboard.py.
 
 What the figures mean (the pages say so too):
 
@@ -24,188 +26,22 @@ the number of matches.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import (
-    Float,
-    and_,
-    case,
-    cast,
-    distinct,
-    exists,
-    func,
-    literal_column,
-    or_,
-    select,
-)
-from sqlalchemy.orm import aliased
+from sqlalchemy import and_, case, distinct, func, literal_column, or_, select
 
-from brokerage.brokering.models import (
-    HOLDING_STATUSES,
-    Feedback,
-    HelpOffer,
-    HelpOfferStatus,
-    Match,
-    MatchStatus,
-)
+from brokerage.brokering.models import Match, MatchStatus
 from brokerage.clock import LONDON, start_of, today_in_leeds
 from brokerage.extensions import db
-from brokerage.listings.models import (
-    ListingKind,
-    ListingSide,
-    ListingStatus,
-    Need,
-    Offer,
-    need_beneficiary_group,
-    need_ward,
-)
-from brokerage.organisations.models import (
-    BeneficiaryGroup,
-    Organisation,
-    OrganisationStatus,
-    Ward,
-)
-from brokerage.ticketing import team_services as ball_sales
-from brokerage.ticketing.models import Ball
+from brokerage.impact.filters import ImpactFilters
+from brokerage.listings.models import Need, Offer, need_beneficiary_group, need_ward
+from brokerage.organisations.models import BeneficiaryGroup, Ward
 
-# Years a date filter may name: enough for the programme, and no arithmetic overflow.
-FIRST_YEAR, LAST_YEAR = 2000, 2099
 # A period longer than this lists only the months that have confirmed matches.
 MAX_MONTHS = 120
-# The dashboard's median covers the matches agreed in the last year.
-MEDIAN_OVER_DAYS = 365
-LONGEST_OPEN = 10
-BALLS_SHOWN = 3
-
-
-# --- Filters -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ImpactFilters:
-    """Which confirmed matches to count. `start` and `end` are days in Leeds, both
-    included. `company_id` and `community_id` are set by the code (a statement, what
-    an organisation received), never read from the URL."""
-
-    start: date | None = None
-    end: date | None = None
-    ward: str | None = None
-    kind: ListingKind | None = None
-    group: str | None = None
-    company_id: int | None = None
-    community_id: int | None = None
-
-    @classmethod
-    def read(cls, args: Mapping) -> tuple[ImpactFilters, dict[str, str]]:
-        """Filters from a query string, and a message for each value that could not be
-        used (it is left out). A date is one ISO value (`from=2026-04-01`) or the
-        three boxes of a GOV.UK date input (`from=1&from=4&from=2026`)."""
-        problems: dict[str, str] = {}
-        start = _read_day(args, "from", "The start date", problems)
-        end = _read_day(args, "to", "The end date", problems)
-        if start and end and start > end:
-            problems["to"] = "The end date must be the same as or after the start date"
-            end = None
-        kind_text = _one(args, "kind")
-        kind = ListingKind(kind_text) if kind_text in {k.value for k in ListingKind} else None
-        if kind_text and kind is None:
-            problems["kind"] = "Choose a kind from the list"
-        ward = _slug(_one(args, "ward"))
-        if _one(args, "ward") and ward is None:
-            problems["ward"] = "Choose a ward from the list"
-        group = _slug(_one(args, "group"))
-        if _one(args, "group") and group is None:
-            problems["group"] = "Choose a group from the list"
-        return cls(start=start, end=end, ward=ward, kind=kind, group=group), problems
-
-    @classmethod
-    def from_args(cls, args: Mapping) -> ImpactFilters:
-        """Filters from a query string; anything that is not a real choice is ignored."""
-        return cls.read(args)[0]
-
-    def args(self) -> dict[str, str]:
-        """The query string for these filters, without empty values."""
-        values = {
-            "from": self.start.isoformat() if self.start else "",
-            "to": self.end.isoformat() if self.end else "",
-            "ward": self.ward or "",
-            "kind": self.kind.value if self.kind else "",
-            "group": self.group or "",
-        }
-        return {k: v for k, v in values.items() if v}
-
-    @property
-    def active(self) -> bool:
-        return bool(self.args())
-
-
-def _values(args: Mapping, name: str) -> list[str]:
-    getlist = getattr(args, "getlist", None)
-    if getlist is not None:
-        return [str(v) for v in getlist(name)]
-    value = args.get(name)
-    if value is None:
-        return []
-    return [str(v) for v in value] if isinstance(value, list | tuple) else [str(value)]
-
-
-def _one(args: Mapping, name: str) -> str:
-    values = _values(args, name)
-    return values[0].strip()[:100] if values else ""
-
-
-def _slug(value: str | None) -> str | None:
-    value = (value or "").strip().lower()
-    return value[:64] if value and all(ch.isalnum() or ch == "-" for ch in value) else None
-
-
-_ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-
-
-def _read_day(args: Mapping, name: str, what: str, problems: dict[str, str]) -> date | None:
-    values = [v.strip()[:20] for v in _values(args, name)]
-    if not any(values):
-        return None
-    if len(values) == 1 and (found := _ISO_DAY.fullmatch(values[0])):
-        year, month, day = found.groups()
-    elif len(values) == 3:
-        day, month, year = values
-        if not all(values):
-            problems[name] = f"{what} must include a day, month and year"
-            return None
-        if not all(v.isascii() and v.isdigit() for v in values):
-            problems[name] = f"{what} must be a real date"
-            return None
-        if len(year) != 4:
-            problems[name] = f"{what} must have a year of 4 numbers, like 2026"
-            return None
-    else:
-        problems[name] = f"{what} must be a real date"
-        return None
-    try:
-        value = date(int(year), int(month), int(day))
-    except (ValueError, OverflowError):  # a day or month past 2**31 overflows
-        problems[name] = f"{what} must be a real date"
-        return None
-    if not FIRST_YEAR <= value.year <= LAST_YEAR:
-        problems[name] = f"{what} must be in a year from {FIRST_YEAR} to {LAST_YEAR}"
-        return None
-    return value
-
-
-def last_twelve_months(now: datetime) -> tuple[date, date]:
-    """The default period of a statement: the year up to and including today."""
-    today = today_in_leeds(now)
-    try:
-        year_ago = today.replace(year=today.year - 1)
-    except ValueError:  # 29 February
-        year_ago = today.replace(year=today.year - 1, day=28)
-    return year_ago + timedelta(days=1), today
 
 
 # --- Confirmed matches ---------------------------------------------------------------
@@ -225,7 +61,7 @@ def _mostly(condition, share: float):
     return func.likelihood(condition, literal_column(f"{share:.2f}")) if _sqlite() else condition
 
 
-def _unindexed(column):
+def unindexed(column):
     """`column`, in a join, as SQLite may not use its index: so that the matches are
     read in one pass and the other table (a need, its wards) looked up by its key
     for each, rather than every need looked up in the matches' index."""
@@ -278,7 +114,7 @@ def _conditions(filters: ImpactFilters) -> list:
     return conditions
 
 
-def _select_confirmed(columns, filters: ImpactFilters):
+def select_confirmed(columns, filters: ImpactFilters):
     """SELECT `columns` FROM the completed matches that `filters` choose."""
     return select(*columns).select_from(Match).where(*_conditions(filters))
 
@@ -392,7 +228,7 @@ class Totals:
 def totals(filters: ImpactFilters) -> Totals:
     """One query."""
     row = db.session.execute(
-        _select_confirmed(
+        select_confirmed(
             (
                 *_sums(),
                 _organisations(filters),
@@ -402,10 +238,10 @@ def totals(filters: ImpactFilters) -> Totals:
             filters,
         )
     ).one()
-    return Totals(Figures.of(row), HourValue.configured(), _utc(row.first), _utc(row.last))
+    return Totals(Figures.of(row), HourValue.configured(), utc(row.first), utc(row.last))
 
 
-def _utc(value) -> datetime | None:
+def utc(value) -> datetime | None:
     """A time read from an aggregate, as an aware UTC datetime."""
     if value is None or (isinstance(value, datetime) and value.tzinfo is not None):
         return value
@@ -505,7 +341,7 @@ def by_month(filters: ImpactFilters, total: Totals, now: datetime) -> list[Row]:
     month = _month_of(Match.closed_at, months[0].year - 1, months[-1].year + 1).label("month")
     found = {
         row.month: Figures.of(row)
-        for row in db.session.execute(_select_confirmed((month, *_sums()), filters).group_by(month))
+        for row in db.session.execute(select_confirmed((month, *_sums()), filters).group_by(month))
     }
     return [
         Row(
@@ -526,8 +362,8 @@ def by_ward(filters: ImpactFilters) -> list[Row]:
     included; only the filtered ward when the filters name one. A need in several
     wards counts in full in each. One query."""
     sums = (
-        _select_confirmed((need_ward.c.ward_id.label("ward_id"), *_sums()), filters)
-        .join(need_ward, need_ward.c.need_id == _unindexed(Match.need_id))
+        select_confirmed((need_ward.c.ward_id.label("ward_id"), *_sums()), filters)
+        .join(need_ward, need_ward.c.need_id == unindexed(Match.need_id))
         .group_by(need_ward.c.ward_id)
         .subquery()
     )
@@ -570,320 +406,3 @@ def report(filters: ImpactFilters, now: datetime) -> Report:
     """Totals, months and wards for the same filters: three queries."""
     total = totals(filters)
     return Report(total, by_month(filters, total, now), by_ward(filters))
-
-
-# --- What each match delivered: statements and what an organisation received --------------
-
-
-@dataclass(frozen=True)
-class Delivered:
-    """One completed match, as a statement lists it."""
-
-    match_id: int
-    completed_at: datetime
-    need_id: int
-    need_title: str
-    need_kind: ListingKind
-    offer_kind: ListingKind
-    charity: str
-    company: str
-    hours: int | None
-    devices: int | None
-    pence: int | None
-    people: int | None
-    quote: str | None  # the charity's feedback, only when it agreed to it being quoted
-    wards: tuple[str, ...] = ()
-
-
-def delivered(filters: ImpactFilters) -> list[Delivered]:
-    """The completed matches the filters choose, latest first, with their needs'
-    wards. Two queries, whatever the number of matches."""
-    charity = aliased(Organisation)
-    company = aliased(Organisation)
-    stmt = (
-        _select_confirmed(
-            (
-                Match.id.label("match_id"),
-                Match.closed_at.label("completed_at"),
-                Need.id.label("need_id"),
-                Need.title.label("need_title"),
-                Need.kind.label("need_kind"),
-                Offer.kind.label("offer_kind"),
-                charity.name.label("charity"),
-                company.name.label("company"),
-                Match.delivered_hours.label("hours"),
-                Match.delivered_devices.label("devices"),
-                Match.delivered_pence.label("pence"),
-                Match.people_reached.label("people"),
-                Feedback.comment.label("quote"),
-            ),
-            filters,
-        )
-        .join(Need, Need.id == Match.need_id)
-        .join(Offer, Offer.id == Match.offer_id)
-        .join(charity, charity.id == Need.organisation_id)
-        .join(company, company.id == Offer.organisation_id)
-        .outerjoin(
-            Feedback,
-            and_(
-                Feedback.match_id == Match.id,
-                Feedback.side == ListingSide.NEED,
-                Feedback.quote_allowed.is_(True),
-            ),
-        )
-        .order_by(Match.closed_at.desc(), Match.id.desc())
-    )
-    rows = db.session.execute(stmt).all()
-    if not rows:
-        return []
-    names: dict[int, list[str]] = {}
-    wards = (
-        select(need_ward.c.need_id, Ward.name)
-        .join(Ward, Ward.id == need_ward.c.ward_id)
-        .where(need_ward.c.need_id.in_({row.need_id for row in rows}))
-        .order_by(need_ward.c.need_id, Ward.position, Ward.id)
-    )
-    for need_id, name in db.session.execute(wards):
-        names.setdefault(need_id, []).append(name)
-    return [Delivered(**row._asdict(), wards=tuple(names.get(row.need_id, ()))) for row in rows]
-
-
-@dataclass(frozen=True)
-class Statement:
-    """What an organisation's completed matches delivered in a period: a company's
-    impact statement, or what a community organisation received."""
-
-    organisation: Organisation
-    start: date
-    end: date
-    totals: Totals
-    wards: list[Row]  # only the wards that had a completed match
-    matches: list[Delivered] = field(default_factory=list)
-
-    @property
-    def quotes(self) -> list[Delivered]:
-        return [m for m in self.matches if m.quote]
-
-
-def company_statement(org: Organisation, start: date, end: date) -> Statement:
-    """The company's impact statement: what its offers delivered from `start` to `end`
-    (days in Leeds, both included), to which organisations and wards, with the words
-    of the charities that agreed to be quoted. Four queries."""
-    return _statement(org, ImpactFilters(start=start, end=end, company_id=org.id))
-
-
-def received(org: Organisation, start: date, end: date) -> Statement:
-    """What a community organisation received from `start` to `end`, and from whom."""
-    return _statement(org, ImpactFilters(start=start, end=end, community_id=org.id))
-
-
-def _statement(org: Organisation, filters: ImpactFilters) -> Statement:
-    return Statement(
-        organisation=org,
-        start=filters.start,
-        end=filters.end,
-        totals=totals(filters),
-        wards=[row for row in by_ward(filters) if row.figures.matches],
-        matches=delivered(filters),
-    )
-
-
-# --- The team's dashboard -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Waiting:
-    """Work waiting for the team: how many, and since when the oldest has waited."""
-
-    name: str
-    label: str
-    count: int
-    oldest: datetime | None
-
-
-@dataclass(frozen=True)
-class OpenNeed:
-    id: int
-    title: str
-    kind: ListingKind
-    organisation: str
-    published_at: datetime
-    deadline: date
-
-
-@dataclass(frozen=True)
-class Median:
-    days: float | None  # None when no match was agreed in the period
-    matches: int  # how many matches it is the median of
-
-
-@dataclass(frozen=True)
-class Dashboard:
-    now: datetime
-    waiting: list[Waiting]
-    statuses: list[tuple[MatchStatus, int]]
-    median: Median
-    longest_open: list[OpenNeed]
-
-
-# (name, label, model, condition, the time it has waited since)
-_QUEUES = (
-    (
-        "organisations",
-        "Organisations waiting for verification",
-        Organisation,
-        Organisation.status == OrganisationStatus.PENDING,
-        Organisation.submitted_at,
-    ),
-    (
-        "needs",
-        "Needs waiting for review",
-        Need,
-        Need.status == ListingStatus.SUBMITTED,
-        Need.submitted_at,
-    ),
-    (
-        "offers",
-        "Offers waiting for review",
-        Offer,
-        Offer.status == ListingStatus.SUBMITTED,
-        Offer.submitted_at,
-    ),
-    (
-        "proposals",
-        "Proposed matches waiting for answers",
-        Match,
-        Match.status == MatchStatus.PROPOSED,
-        Match.proposed_at,
-    ),
-    (
-        "help",
-        "Companies' offers of help waiting for an answer",
-        HelpOffer,
-        HelpOffer.status == HelpOfferStatus.NEW,
-        HelpOffer.created_at,
-    ),
-)
-
-
-def waiting() -> list[Waiting]:
-    """Each queue's size and oldest entry: one query (each from its status index)."""
-    columns = []
-    for name, _label, model, condition, since in _QUEUES:
-        columns.append(
-            select(func.count(model.id)).where(condition).scalar_subquery().label(f"{name}_n")
-        )
-        columns.append(select(func.min(since)).where(condition).scalar_subquery().label(name))
-    row = db.session.execute(select(*columns)).one()
-    result = []
-    for name, label, _model, _condition, _since in _QUEUES:
-        oldest = _utc(row._mapping[name])
-        result.append(Waiting(name, label, int(row._mapping[f"{name}_n"] or 0), oldest))
-    return result
-
-
-def matches_by_status() -> list[tuple[MatchStatus, int]]:
-    """Every status, in the order a match moves through them, with how many are in it."""
-    rows = db.session.execute(select(Match.status, func.count()).group_by(Match.status))
-    counts = {status: count for status, count in rows}
-    return [(status, int(counts.get(status, 0))) for status in MatchStatus]
-
-
-def median_days_to_agreement(now: datetime) -> Median:
-    """The median number of days from a need's publication to the agreement of a match
-    for it, over the matches agreed in the last year (whatever happened to them after).
-
-    PostgreSQL has percentile_cont. SQLite has no median, so there the middle one or
-    two of the sorted values are picked with window functions and averaged, which is
-    what percentile_cont(0.5) gives. Matches agreed before their need's latest
-    publication (changed and published again) are left out: their wait is unknown."""
-    conditions = (
-        Match.agreed_at.is_not(None),
-        Match.agreed_at >= now - timedelta(days=MEDIAN_OVER_DAYS),
-        Need.published_at.is_not(None),
-        Match.agreed_at >= Need.published_at,
-    )
-    joined = (
-        select()
-        .select_from(Match)
-        .join(Need, Need.id == _unindexed(Match.need_id))
-        .where(*conditions)
-    )
-    if db.engine.dialect.name == "postgresql":
-        days = func.extract("epoch", Match.agreed_at - Need.published_at) / 86400.0
-        row = db.session.execute(
-            joined.add_columns(
-                func.percentile_cont(0.5).within_group(days).label("median"),
-                func.count().label("n"),
-            )
-        ).one()
-    else:
-        days = (func.julianday(Match.agreed_at) - func.julianday(Need.published_at)).label("days")
-        ranked = joined.add_columns(
-            days,
-            func.row_number().over(order_by=days).label("position"),
-            func.count().over().label("n"),
-        ).subquery()
-        row = db.session.execute(
-            select(
-                func.avg(cast(ranked.c.days, Float)).label("median"),
-                func.max(ranked.c.n).label("n"),
-            ).where(ranked.c.position.in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2]))
-        ).one()
-    n = int(row.n or 0)
-    return Median(float(row.median) if n else None, n)
-
-
-def longest_open(now: datetime, limit: int = LONGEST_OPEN) -> list[OpenNeed]:
-    """The published needs, still before their deadline, that have waited longest
-    with no match (a declined or cancelled one does not count): oldest first."""
-    matched = exists().where(Match.need_id == Need.id, Match.status.in_(HOLDING_STATUSES))
-    stmt = (
-        select(
-            Need.id,
-            Need.title,
-            Need.kind,
-            Organisation.name.label("organisation"),
-            Need.published_at,
-            Need.deadline,
-        )
-        .join(Organisation, Organisation.id == Need.organisation_id)
-        .where(
-            Need.status == ListingStatus.PUBLISHED,
-            Need.deadline >= today_in_leeds(now),
-            ~matched,
-        )
-        .order_by(Need.published_at, Need.id)
-        .limit(limit)
-    )
-    return [OpenNeed(**row._asdict()) for row in db.session.execute(stmt)]
-
-
-def dashboard(now: datetime) -> Dashboard:
-    """The team's dashboard: four queries. (The impact totals are on the impact page:
-    on the dashboard they would cost another pass over every completed match.)"""
-    return Dashboard(
-        now=now,
-        waiting=waiting(),
-        statuses=matches_by_status(),
-        median=median_days_to_agreement(now),
-        longest_open=longest_open(now),
-    )
-
-
-# --- The ball ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BallResult:
-    ball: Ball
-    sales: ball_sales.Sales
-
-
-def ball_results(now: datetime, *, held_only: bool = False) -> list[BallResult]:
-    """The latest balls' seats and money, as the ball's own sales page counts them
-    (ticketing's `sales`, reused). `held_only`: only balls that have taken place."""
-    stmt = select(Ball).order_by(Ball.starts_at.desc()).limit(BALLS_SHOWN)
-    if held_only:
-        stmt = stmt.where(Ball.starts_at <= now)
-    return [BallResult(ball, ball_sales.sales(ball, now)) for ball in db.session.scalars(stmt)]

@@ -17,7 +17,8 @@ from sqlalchemy import literal, select, union_all
 
 from brokerage.clock import today_in_leeds
 from brokerage.extensions import db
-from brokerage.impact.figures import MEASURES, ImpactFilters, last_twelve_months
+from brokerage.impact.figures import MEASURES
+from brokerage.impact.filters import ImpactFilters, last_twelve_months
 from brokerage.listings.models import ListingKind
 from brokerage.organisations.models import BeneficiaryGroup, Ward
 

@@ -1,15 +1,18 @@
 """Impact pages: the team's dashboard and impact figures, the public impact page, and an
 organisation's own page (a company's impact statement, or what a community
-organisation received) with its CSV. Every figure comes from figures.py."""
+organisation received) with its CSV. Every figure comes from figures.py,
+statements.py and dashboard.py."""
 
 from __future__ import annotations
 
 from flask import render_template, request
 
-from brokerage.clock import london, utcnow
-from brokerage.exports import csv_response, money
+from brokerage.clock import utcnow
+from brokerage.exports import csv_response
 from brokerage.extensions import db
-from brokerage.impact import bp, charts, figures, forms
+from brokerage.impact import bp, charts, exports, figures, forms, statements
+from brokerage.impact import dashboard as board
+from brokerage.impact.filters import ImpactFilters
 from brokerage.money import pounds
 from brokerage.notifications.services import mail_flow
 from brokerage.organisations.models import Organisation, OrganisationKind
@@ -41,7 +44,7 @@ def _charts(report: figures.Report, measure: str) -> dict[str, charts.Chart]:
 def dashboard():
     return render_template(
         "impact/dashboard.html",
-        board=figures.dashboard(utcnow()),
+        board=board.dashboard(utcnow()),
         mail=mail_flow(),
         queue_pages=QUEUE_PAGES,
     )
@@ -62,7 +65,7 @@ def team():
         charts=_charts(report, measure),
         measure=measure,
         measures=figures.MEASURES,
-        balls=figures.ball_results(now),
+        balls=board.ball_results(now),
         pounds=pounds,
     )
 
@@ -74,22 +77,22 @@ def public():
     names of people or organisations."""
     now = utcnow()
     measure = forms.measure(request.args)
-    report = figures.report(figures.ImpactFilters(), now)
+    report = figures.report(ImpactFilters(), now)
     return render_template(
         "impact/public.html",
         report=report,
         charts=_charts(report, measure),
         measure=measure,
         measures=figures.MEASURES,
-        balls=figures.ball_results(now, held_only=True),
+        balls=board.ball_results(now, held_only=True),
         pounds=pounds,
     )
 
 
-def _statement(org: Organisation, form: forms.PeriodForm) -> figures.Statement:
+def _statement(org: Organisation, form: forms.PeriodForm) -> statements.Statement:
     if org.kind is OrganisationKind.COMPANY:
-        return figures.company_statement(org, form.start, form.end)
-    return figures.received(org, form.start, form.end)
+        return statements.company_statement(org, form.start, form.end)
+    return statements.received(org, form.start, form.end)
 
 
 @bp.route("/organisations/<int:org_id>/impact")
@@ -113,56 +116,8 @@ def organisation(org: Organisation):
 def organisation_csv(org: Organisation):
     """The page's figures as a spreadsheet: a row a match, then the totals."""
     form = forms.PeriodForm(request.args, utcnow())
-    statement = _statement(org, form)
-    company = org.kind is OrganisationKind.COMPANY
-    header = [
-        "Completed on",
-        "Charity" if company else "Company",
-        "Need",
-        "Wards",
-        "Volunteer hours",
-        "Devices",
-        "Money (£)",
-        "People reached",
-    ]
-    if company:
-        header.append("The charity's words")
-    rows = []
-    for m in statement.matches:
-        row = [
-            london(m.completed_at).date(),
-            m.charity if company else m.company,
-            m.need_title,
-            ", ".join(m.wards),
-            m.hours,
-            m.devices,
-            money(m.pence),
-            m.people,
-        ]
-        if company:
-            row.append(m.quote)
-        rows.append(row)
-    total = statement.totals
-    f = total.figures
-    rows.append(
-        [
-            "Total",
-            f"{f.organisations:,} organisation{'s' if f.organisations != 1 else ''} helped",
-            f"{f.matches:,} match{'es' if f.matches != 1 else ''} completed",
-            "",
-            f.hours,
-            f.devices,
-            money(f.pence),
-            f.people,
-        ]
+    return csv_response(
+        exports.statement_filename(org, form.start, form.end),
+        exports.statement_header(org),
+        exports.statement_rows(_statement(org, form)),
     )
-    rows.append(
-        [
-            "Value of the volunteer hours",
-            f"{pounds(total.value_low_pence)} to {pounds(total.value_high_pence)}",
-            f"at {pounds(total.rate.low_pence)} to {pounds(total.rate.high_pence)} an hour",
-        ]
-    )
-    name = "impact-statement" if company else "impact-received"
-    filename = f"{name}-{org.id}-{form.start.isoformat()}-to-{form.end.isoformat()}.csv"
-    return csv_response(filename, header, rows)

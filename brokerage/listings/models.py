@@ -336,10 +336,6 @@ def link_table(side: ListingSide, name: str, other: str) -> Table:
     )
 
 
-def is_past(day: date | None, today: date) -> bool:
-    return day is not None and day < today
-
-
 # --- Needs: what a community organisation asks the tech sector for ----------------
 
 need_skill = link_table(ListingSide.NEED, "skill", "skill")

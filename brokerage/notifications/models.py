@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from brokerage.clock import utcnow
@@ -74,3 +74,20 @@ class Notice(db.Model):
     message: Mapped[str] = mapped_column(String(300), nullable=False)
     path: Mapped[str] = mapped_column(String(300), nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class ReminderSent(db.Model):
+    """A reminder that went: at most one per kind, thing and recipient. `recipient`
+    is "user:<id>" or "order:<id>", never an address, so nothing here outlives an
+    erasure."""
+
+    __tablename__ = "reminder_sent"
+    __table_args__ = (
+        UniqueConstraint("kind", "thing_id", "recipient", name="uq_reminder_sent_once"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40), nullable=False)
+    thing_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    recipient: Mapped[str] = mapped_column(String(40), nullable=False)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)

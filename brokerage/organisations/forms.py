@@ -29,7 +29,7 @@ from wtforms.validators import (
 
 from brokerage.errors import DomainError
 from brokerage.forms import Form, email_field, strip
-from brokerage.organisations import services
+from brokerage.organisations import registration, services
 from brokerage.organisations.models import (
     OrganisationAction,
     OrganisationKind,
@@ -168,13 +168,13 @@ class OrganisationForm(Form):
 
     def validate_postcode(self, field):
         try:
-            field.data = services.normalise_postcode(field.data)
+            field.data = registration.normalise_postcode(field.data)
         except DomainError as exc:
             raise ValidationError(str(exc)) from None
 
     def validate_website(self, field):
         try:
-            field.data = services.normalise_website(field.data) or ""
+            field.data = registration.normalise_website(field.data) or ""
         except DomainError as exc:
             raise ValidationError(str(exc)) from None
 
@@ -185,7 +185,7 @@ class OrganisationForm(Form):
             return
         try:
             field.data = (
-                services.normalise_registration_number(
+                registration.normalise_registration_number(
                     RegistrationScheme(self.registration_scheme.data), field.data
                 )
                 or ""

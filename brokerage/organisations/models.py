@@ -164,6 +164,10 @@ class OrganisationAction(enum.StrEnum):
     REJECT = "reject"
     REQUEST_INFO = "request_info"
     RESUBMIT = "resubmit"
+    # Changes of people, which leave the status as it is (the event names the member).
+    MEMBER_REMOVED = "member_removed"
+    MEMBER_LEFT = "member_left"
+    OWNERSHIP_HANDED = "ownership_handed"
 
     @property
     def past_tense(self) -> str:
@@ -173,6 +177,9 @@ class OrganisationAction(enum.StrEnum):
             "reject": "Rejected",
             "request_info": "Asked for more information",
             "resubmit": "Sent back for verification",
+            "member_removed": "Removed a member",
+            "member_left": "Left the organisation",
+            "ownership_handed": "Handed ownership to another member",
         }[self.value]
 
 
@@ -385,7 +392,10 @@ class OrganisationEvent(db.Model):
         str_enum(OrganisationStatus), nullable=False
     )
     reason: Mapped[str | None] = mapped_column(Text)
+    # The person a change of people was about (removed, left, made owner).
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
     organisation: Mapped[Organisation] = relationship(back_populates="events")
-    actor: Mapped[User | None] = relationship()
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    member: Mapped[User | None] = relationship(foreign_keys=[member_id])

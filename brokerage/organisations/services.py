@@ -1,30 +1,24 @@
-"""Organisations: registration, the team's verification, membership and invitations."""
+"""Organisations: registration, editing and the team's verification, the directory and
+the reference data (wards and beneficiary groups)."""
 
 from __future__ import annotations
 
-import hashlib
-import re
-import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from brokerage import history
 from brokerage.accounts.models import User
-from brokerage.accounts.services import normalise_email
 from brokerage.clock import utcnow
-from brokerage.errors import Conflict, DomainError, NotAllowed
+from brokerage.errors import DomainError, NotAllowed
 from brokerage.exports import joined, stream
 from brokerage.extensions import db
 from brokerage.links import site_url
 from brokerage.notifications.services import queue_email
 from brokerage.organisations.models import (
     BeneficiaryGroup,
-    Invitation,
     Membership,
     MembershipRole,
     MembershipStatus,
@@ -40,140 +34,13 @@ from brokerage.organisations.models import (
     organisation_beneficiary_group,
     organisation_ward,
 )
+from brokerage.organisations.registration import (
+    normalise_postcode,
+    normalise_registration_number,
+    normalise_website,
+)
 from brokerage.taxonomy import offered
 from brokerage.text_search import containing, contains
-
-# ---------------------------------------------------------------------------
-# Shapes of registration numbers and postcodes
-
-# Companies House prefixes followed by six digits (R is followed by seven).
-COMPANIES_HOUSE_PREFIXES = frozenset(
-    [
-        "AC",
-        "BR",
-        "CE",
-        "CS",
-        "FC",
-        "FE",
-        "GE",
-        "GN",
-        "GS",
-        "IC",
-        "IP",
-        "LP",
-        "NA",
-        "NC",
-        "NF",
-        "NI",
-        "NL",
-        "NO",
-        "NP",
-        "NR",
-        "NV",
-        "NZ",
-        "OC",
-        "PC",
-        "RC",
-        "RS",
-        "SA",
-        "SC",
-        "SE",
-        "SF",
-        "SG",
-        "SI",
-        "SL",
-        "SO",
-        "SP",
-        "SR",
-        "SZ",
-        "ZC",
-    ]
-)
-
-REGISTRATION_HINTS = {
-    RegistrationScheme.CHARITY_EW: "6 or 7 digits, like 1234567",
-    RegistrationScheme.CHARITY_SC: "SC followed by 6 digits, like SC012345",
-    RegistrationScheme.CHARITY_NI: "NIC followed by 6 digits, like NIC101234, or 6 digits from "
-    "100000",
-    RegistrationScheme.COMPANIES_HOUSE: "8 characters, like 01234567 or SC123456",
-}
-
-
-def normalise_registration_number(scheme: RegistrationScheme, raw: str | None) -> str | None:
-    """The number in its stored form, or a DomainError saying what shape it should have."""
-    value = re.sub(r"[\s\-.]", "", raw or "").upper()
-    if scheme is RegistrationScheme.NONE:
-        if value:
-            raise DomainError("Remove the registration number, or choose who it is registered with")
-        return None
-    if not value:
-        raise DomainError(f"Enter the registration number: {REGISTRATION_HINTS[scheme]}")
-    ok = False
-    if not value.isascii():
-        pass  # \d and str.isdigit() also match other scripts' digits, which no register uses
-    elif scheme is RegistrationScheme.CHARITY_EW:
-        ok = re.fullmatch(r"\d{6,7}", value) is not None
-    elif scheme is RegistrationScheme.CHARITY_SC:
-        ok = re.fullmatch(r"SC0\d{5}", value) is not None
-    elif scheme is RegistrationScheme.CHARITY_NI:
-        ok = re.fullmatch(r"NIC\d{6}|[1-9]\d{5}", value) is not None
-    elif scheme is RegistrationScheme.COMPANIES_HOUSE:
-        if value.isdigit() and len(value) <= 8:
-            value = value.zfill(8)  # people often drop the leading zeros
-            ok = True
-        elif re.fullmatch(r"R\d{7}", value):
-            ok = True
-        else:
-            ok = (
-                re.fullmatch(r"[A-Z]{2}\d{6}", value) is not None
-                and value[:2] in COMPANIES_HOUSE_PREFIXES
-            )
-    if not ok:
-        raise DomainError(
-            f"Enter a {scheme.label} number in the right format: {REGISTRATION_HINTS[scheme]}"
-        )
-    return value
-
-
-_POSTCODE = re.compile(r"([A-Z]{1,2}\d[A-Z\d]?|GIR) ?(\d[A-Z]{2})", re.ASCII)
-
-
-def normalise_postcode(raw: str | None) -> str:
-    value = re.sub(r"\s+", "", raw or "").upper()
-    match = _POSTCODE.fullmatch(value)
-    if not match:
-        raise DomainError("Enter a real postcode, like LS1 1UR")
-    return f"{match.group(1)} {match.group(2)}"
-
-
-# A scheme is letters then a colon; "example.org:8080" is a host and port, not a scheme.
-_SCHEME = re.compile(r"([a-z][a-z0-9+.-]*):(?!\d)", re.IGNORECASE)
-_WEB_ADDRESS = re.compile(
-    r"https?://[^\s/?#:@]+\.[^\s/?#:@.]+(?::\d{1,5})?(?:[/?#]\S*)?", re.IGNORECASE
-)
-WEBSITE_MAX_LENGTH = 300
-
-
-def normalise_website(raw: str | None) -> str | None:
-    """A website as people type it ("example.org") kept as a link that works
-    ("https://example.org"). Only web addresses: a javascript: or data: link on an
-    organisation's page would run or show whatever its author chose."""
-    value = (raw or "").strip()
-    if not value:
-        return None
-    scheme = _SCHEME.match(value)
-    if scheme is None:
-        value = "https://" + value.lstrip("/")
-    elif scheme.group(1).lower() not in {"http", "https"}:
-        raise DomainError(
-            "Enter a website address starting with https://, like https://www.example.org"
-        )
-    if len(value) > WEBSITE_MAX_LENGTH:
-        raise DomainError("Website must be 300 characters or fewer")
-    if not _WEB_ADDRESS.fullmatch(value):
-        raise DomainError("Enter a website address in the correct format, like www.example.org")
-    return value
-
 
 # ---------------------------------------------------------------------------
 # Reference data
@@ -496,149 +363,3 @@ def directory(query: str | None, kind: OrganisationKind | None) -> list[Organisa
     if kind is not None:
         stmt = stmt.where(Organisation.kind == kind)
     return list(db.session.scalars(stmt))
-
-
-# ---------------------------------------------------------------------------
-# Membership: asking to join, and invitations
-
-
-def _existing_membership(org: Organisation, user: User) -> Membership | None:
-    return db.session.scalar(
-        select(Membership).where(
-            Membership.organisation_id == org.id, Membership.user_id == user.id
-        )
-    )
-
-
-def request_to_join(org: Organisation, user: User, message: str | None) -> Membership:
-    if not user.is_verified:
-        raise NotAllowed("Confirm your email address before you ask to join")
-    if org.status is not OrganisationStatus.APPROVED:
-        raise NotAllowed("You can only ask to join a verified organisation")
-    membership = _existing_membership(org, user)
-    if membership is not None and membership.status is MembershipStatus.ACTIVE:
-        raise Conflict(f"You are already a member of {org.name}")
-    if membership is not None and membership.status is MembershipStatus.REQUESTED:
-        raise Conflict(f"You have already asked to join {org.name}")
-    if membership is None:
-        membership = Membership(organisation=org, user=user, role=MembershipRole.MEMBER)
-        db.session.add(membership)
-    membership.status = MembershipStatus.REQUESTED
-    membership.role = MembershipRole.MEMBER
-    membership.message = (message or "").strip() or None
-    membership.decided_at = None
-    membership.decided_by = None
-    db.session.flush()
-    link = site_url("organisations.members", org_id=org.id)
-    for owner in org.owners:
-        queue_email(
-            owner.email,
-            "join_requested",
-            f"{user.name} has asked to join {org.name}",
-            user=owner,
-            requester=user,
-            org=org,
-            message=membership.message,
-            link=link,
-        )
-    db.session.flush()
-    return membership
-
-
-def decide_join_request(membership: Membership, owner: User, accept: bool) -> None:
-    org = membership.organisation
-    if membership.status is not MembershipStatus.REQUESTED:
-        raise Conflict("This request has already been answered")
-    membership.status = MembershipStatus.ACTIVE if accept else MembershipStatus.DECLINED
-    membership.decided_by = owner
-    membership.decided_at = utcnow()
-    queue_email(
-        membership.user.email,
-        "join_accepted" if accept else "join_declined",
-        f"You are now a member of {org.name}"
-        if accept
-        else f"Your request to join {org.name} was declined",
-        user=membership.user,
-        org=org,
-        link=site_url("organisations.show", org_id=org.id),
-    )
-    db.session.flush()
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def invite(org: Organisation, owner: User, email: str) -> Invitation:
-    email = normalise_email(email)
-    if org.status is OrganisationStatus.REJECTED:
-        raise NotAllowed("This organisation was not approved, so no one can be invited")
-    if any(m.user.email == email for m in org.active_memberships):
-        raise Conflict(f"{email} is already a member")
-    token = secrets.token_urlsafe(32)
-    now = utcnow()
-    invitation = Invitation(
-        organisation=org,
-        email=email,
-        token_hash=_token_hash(token),
-        invited_by_id=owner.id,
-        created_at=now,
-        expires_at=now + timedelta(days=current_app.config["INVITATION_MAX_AGE_DAYS"]),
-    )
-    db.session.add(invitation)
-    db.session.flush()
-    queue_email(
-        email,
-        "invitation",
-        f"{owner.name} has invited you to join {org.name}",
-        inviter=owner,
-        org=org,
-        days=current_app.config["INVITATION_MAX_AGE_DAYS"],
-        link=site_url("organisations.invitation", token=token),
-    )
-    return invitation
-
-
-def open_invitations(org: Organisation, now: datetime | None = None) -> list[Invitation]:
-    now = now or utcnow()
-    return list(
-        db.session.scalars(
-            select(Invitation)
-            .where(
-                Invitation.organisation_id == org.id,
-                Invitation.accepted_at.is_(None),
-                Invitation.expires_at > now,
-            )
-            .order_by(Invitation.created_at)
-        )
-    )
-
-
-def find_invitation(token: str) -> Invitation | None:
-    return db.session.scalar(select(Invitation).where(Invitation.token_hash == _token_hash(token)))
-
-
-def accept_invitation(invitation: Invitation, user: User) -> Membership:
-    if not invitation.is_open(utcnow()):
-        raise Conflict("This invitation has expired or has already been used")
-    if user.email != invitation.email:
-        raise NotAllowed(
-            f"This invitation was sent to {invitation.email}. Sign in with that address to "
-            "accept it."
-        )
-    if not user.is_verified:
-        raise NotAllowed("Confirm your email address before you accept the invitation")
-    org = invitation.organisation
-    membership = _existing_membership(org, user)
-    if membership is None:
-        membership = Membership(organisation=org, user=user, role=MembershipRole.MEMBER)
-        db.session.add(membership)
-    if membership.status is not MembershipStatus.ACTIVE:
-        membership.status = MembershipStatus.ACTIVE
-        membership.role = MembershipRole.MEMBER
-    membership.decided_by_id = invitation.invited_by_id
-    membership.decided_at = utcnow()
-    invitation.accepted_at = utcnow()
-    invitation.accepted_by_id = user.id
-    db.session.flush()
-    return membership

@@ -10,7 +10,8 @@ from brokerage.errors import DomainError, IllegalTransition
 from brokerage.exports import csv_response, dated
 from brokerage.extensions import db
 from brokerage.forms import ActionForm
-from brokerage.organisations import bp, services
+from brokerage.organisations import bp, services, turnover
+from brokerage.organisations import membership as memberships
 from brokerage.organisations.forms import (
     DecisionForm,
     InviteForm,
@@ -127,7 +128,7 @@ def _members_page(org: Organisation, invite_form: InviteForm, status: int = 200)
         manage=manage,
         invite_form=invite_form,
         action_form=ActionForm(),
-        invitations=services.open_invitations(org) if manage else [],
+        invitations=memberships.open_invitations(org) if manage else [],
     )
     return page, status
 
@@ -144,7 +145,7 @@ def invite(org: Organisation):
     form = InviteForm()
     if form.validate_on_submit():
         try:
-            services.invite(org, current_user, form.email.data)
+            memberships.invite(org, current_user, form.email.data)
         except DomainError as exc:
             form.email.errors.append(str(exc))
         else:
@@ -162,7 +163,7 @@ def answer_request(org: Organisation, membership_id: int):
         abort(404)
     decision = request.form.get("decision")
     if ActionForm().validate_on_submit() and decision in {"accept", "decline"}:
-        services.decide_join_request(membership, current_user, accept=decision == "accept")
+        memberships.decide_join_request(membership, current_user, accept=decision == "accept")
         db.session.commit()
         verb = "added to" if decision == "accept" else "not added to"
         flash(f"{membership.user.name} was {verb} {org.name}.", "success")
@@ -190,7 +191,7 @@ def join(org: Organisation):
     form = JoinRequestForm()
     if form.validate_on_submit():
         try:
-            services.request_to_join(org, current_user, form.message.data)
+            memberships.request_to_join(org, current_user, form.message.data)
         except DomainError as exc:
             form.message.errors.append(str(exc))
         else:
@@ -203,7 +204,7 @@ def join(org: Organisation):
 @bp.route("/invitations/<token>")
 @require(Action.PUBLIC)
 def invitation(token: str):
-    found = services.find_invitation(token)
+    found = memberships.find_invitation(token)
     if found is None:
         abort(404)
     return render_template(
@@ -217,11 +218,11 @@ def invitation(token: str):
 @bp.route("/invitations/<token>", methods=["POST"])
 @require(Action.ACCOUNT)
 def accept_invitation(token: str):
-    found = services.find_invitation(token)
+    found = memberships.find_invitation(token)
     if found is None:
         abort(404)
     if ActionForm().validate_on_submit():
-        services.accept_invitation(found, current_user)
+        memberships.accept_invitation(found, current_user)
         db.session.commit()
         flash(f"You are now a member of {found.organisation.name}.", "success")
         return redirect(url_for("organisations.show", org_id=found.organisation_id))
@@ -289,3 +290,74 @@ def review(org: Organisation):
             )
             return redirect(url_for("organisations.queue"))
     return render_template("organisations/manage/review.html", org=org, form=form)
+
+
+# --- Staff turnover: remove a member, hand ownership on, leave ---------------------------
+
+
+def _change_page(org: Organisation, change: str, person=None, problem: str | None = None):
+    status = 409 if problem else 200
+    page = render_template(
+        "organisations/member_change.html",
+        org=org,
+        change=change,
+        person=person,
+        problem=problem,
+        form=ActionForm(),
+    )
+    return page, status
+
+
+def _membership_or_404(org: Organisation, membership_id: int) -> Membership:
+    membership = turnover.active_membership(org, membership_id)
+    if membership is None:
+        abort(404)
+    return membership
+
+
+@bp.route("/organisations/<int:org_id>/members/<int:membership_id>/remove", methods=["GET", "POST"])
+@require(Action.ORGANISATION_MANAGE, load=load_organisation)
+def remove_member(org: Organisation, membership_id: int):
+    membership = _membership_or_404(org, membership_id)
+    person = membership.user
+    if ActionForm().validate_on_submit():
+        try:
+            turnover.remove_member(org, current_user, membership)
+        except DomainError as exc:
+            return _change_page(org, "remove", person, str(exc))
+        db.session.commit()
+        flash(f"{person.name} is no longer a member of {org.name}.", "success")
+        return redirect(url_for("organisations.members", org_id=org.id))
+    return _change_page(org, "remove", person)
+
+
+@bp.route(
+    "/organisations/<int:org_id>/members/<int:membership_id>/hand-over", methods=["GET", "POST"]
+)
+@require(Action.ORGANISATION_MANAGE, load=load_organisation)
+def hand_over(org: Organisation, membership_id: int):
+    membership = _membership_or_404(org, membership_id)
+    person = membership.user
+    if ActionForm().validate_on_submit():
+        try:
+            turnover.hand_over(org, current_user, membership)
+        except DomainError as exc:
+            return _change_page(org, "hand_over", person, str(exc))
+        db.session.commit()
+        flash(f"{person.name} is now an owner of {org.name}.", "success")
+        return redirect(url_for("organisations.members", org_id=org.id))
+    return _change_page(org, "hand_over", person)
+
+
+@bp.route("/organisations/<int:org_id>/leave", methods=["GET", "POST"])
+@require(Action.ORGANISATION_MEMBER, load=load_organisation)
+def leave(org: Organisation):
+    if ActionForm().validate_on_submit():
+        try:
+            turnover.leave(org, current_user)
+        except DomainError as exc:
+            return _change_page(org, "leave", problem=str(exc))
+        db.session.commit()
+        flash(f"You have left {org.name}.", "success")
+        return redirect(url_for("accounts.account"))
+    return _change_page(org, "leave")

@@ -11,7 +11,7 @@ from sqlalchemy import update
 from brokerage.brokering import services
 from brokerage.brokering.models import HelpOffer, Match, MatchStatus
 from brokerage.extensions import db
-from brokerage.impact import figures
+from brokerage.impact import dashboard
 from brokerage.listings.models import ListingStatus, Need, Offer
 from brokerage.organisations.models import Organisation, OrganisationKind, OrganisationStatus
 from tests.brokering import factories as brokering_make
@@ -48,7 +48,7 @@ def test_work_waiting_counts_each_queue_and_how_long_its_oldest_has_waited(make)
     db.session.commit()
     _set(HelpOffer, help_offer.id, created_at=NOW - timedelta(days=1))
 
-    waiting = {w.name: w for w in figures.waiting()}
+    waiting = {w.name: w for w in dashboard.waiting()}
 
     # Every organisation the factories approve was pending once; only P1 and P2 still are.
     assert (waiting["organisations"].count, waiting["organisations"].oldest) == (
@@ -65,7 +65,7 @@ def test_work_waiting_counts_each_queue_and_how_long_its_oldest_has_waited(make)
 
 
 def test_nothing_waiting_is_zero_and_no_oldest():
-    assert [(w.count, w.oldest) for w in figures.waiting()] == [(0, None)] * 5
+    assert [(w.count, w.oldest) for w in dashboard.waiting()] == [(0, None)] * 5
 
 
 def test_matches_by_status_lists_every_status_in_order():
@@ -74,7 +74,7 @@ def test_matches_by_status_lists_every_status_in_order():
     brokering_make.agreed()
     confirmed()
 
-    assert figures.matches_by_status() == [
+    assert dashboard.matches_by_status() == [
         (MatchStatus.PROPOSED, 2),
         (MatchStatus.AGREED, 1),
         (MatchStatus.IN_PROGRESS, 0),
@@ -105,7 +105,7 @@ def test_median_days_from_publishing_to_an_agreed_match(waits, median):
     for i, days in enumerate(waits):
         _agreed_after(days, finish=i == 0)  # completed ones count: they were agreed
 
-    result = figures.median_days_to_agreement(NOW)
+    result = dashboard.median_days_to_agreement(NOW)
 
     assert result.matches == len(waits)
     assert result.days == pytest.approx(median, abs=1e-6)
@@ -117,8 +117,8 @@ def test_the_median_covers_the_last_year_and_leaves_out_what_it_cannot_know():
     _agreed_after(-5)  # the need was published again after the match was agreed
     brokering_make.proposed()  # not agreed
 
-    assert figures.median_days_to_agreement(NOW) == figures.Median(days=3.0, matches=1)
-    assert figures.median_days_to_agreement(NOW + timedelta(days=400)).days is None
+    assert dashboard.median_days_to_agreement(NOW) == dashboard.Median(days=3.0, matches=1)
+    assert dashboard.median_days_to_agreement(NOW + timedelta(days=400)).days is None
 
 
 def test_needs_open_longest_without_a_match_oldest_first(make):
@@ -139,22 +139,22 @@ def test_needs_open_longest_without_a_match_oldest_first(make):
     _set(Need, past_deadline.id, deadline=(NOW - timedelta(days=1)).date())
     listings_make.need(status=ListingStatus.SUBMITTED)
 
-    longest = figures.longest_open(NOW)
+    longest = dashboard.longest_open(NOW)
 
     assert [n.title for n in longest] == ["Open 40 days", "Open 35 days", "Open 30 days"]
     assert longest[0].id == oldest.id
     assert longest[0].organisation == oldest.organisation.name
-    assert [n.title for n in figures.longest_open(NOW, limit=1)] == ["Open 40 days"]
+    assert [n.title for n in dashboard.longest_open(NOW, limit=1)] == ["Open 40 days"]
 
 
 def test_the_dashboard_costs_four_queries_however_many_matches():
     match = confirmed()
     listings_make.need()
     with counted_statements() as few:
-        small = figures.dashboard(NOW)
+        small = dashboard.dashboard(NOW)
     copies(match, 60)
     with counted_statements() as many:
-        large = figures.dashboard(NOW)
+        large = dashboard.dashboard(NOW)
     assert len(few) == len(many) == 4
     completed = MatchStatus.COMPLETED
     assert (dict(small.statuses)[completed], dict(large.statuses)[completed]) == (1, 61)

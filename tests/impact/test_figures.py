@@ -10,7 +10,8 @@ from werkzeug.datastructures import MultiDict
 
 from brokerage.brokering import services
 from brokerage.impact import figures
-from brokerage.impact.figures import Figures, ImpactFilters
+from brokerage.impact.figures import Figures
+from brokerage.impact.filters import ImpactFilters
 from tests import factories
 from tests.brokering import factories as brokering_make
 from tests.impact.make import EQUIPMENT, SPONSORSHIP, VOLUNTEERING, confirmed, utc

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from brokerage.clock import today_in_leeds
-from brokerage.impact import figures
+from brokerage.impact import filters, statements
 from brokerage.impact.figures import Figures
 from brokerage.organisations.models import OrganisationKind
 from tests import factories
@@ -83,7 +83,7 @@ def world(make):
 
 
 def test_a_statement_has_only_the_companys_completed_matches_in_the_period(world):
-    statement = figures.company_statement(world["a"], *LAST_YEAR)
+    statement = statements.company_statement(world["a"], *LAST_YEAR)
 
     assert [m.need_title for m in statement.matches] == [
         "Drop-in helpers",
@@ -102,21 +102,21 @@ def test_a_statement_has_only_the_companys_completed_matches_in_the_period(world
 
 
 def test_a_statement_quotes_only_what_the_charities_allowed(world):
-    statement = figures.company_statement(world["a"], *LAST_YEAR)
+    statement = statements.company_statement(world["a"], *LAST_YEAR)
 
     assert [m.quote for m in statement.quotes] == ["They were brilliant with our older learners."]
     assert statement.matches[1].quote is None
 
 
 def test_a_longer_period_takes_in_older_matches(world):
-    statement = figures.company_statement(world["a"], TODAY - timedelta(days=500), TODAY)
+    statement = statements.company_statement(world["a"], TODAY - timedelta(days=500), TODAY)
 
     assert statement.totals.figures.matches == 3
     assert statement.totals.figures.pence == 50_000
 
 
 def test_what_a_community_organisation_received_and_from_whom(world):
-    received = figures.received(world["c1"], *LAST_YEAR)
+    received = statements.received(world["c1"], *LAST_YEAR)
 
     assert [(m.company, m.hours) for m in received.matches] == [
         ("Bramley Bytes", 7),
@@ -191,7 +191,7 @@ def _csv(response) -> list[list[str]]:
 
 def test_the_csv_has_the_statements_figures(world, client, login):
     login(world["a"].owners[0])
-    statement = figures.company_statement(world["a"], *LAST_YEAR)
+    statement = statements.company_statement(world["a"], *LAST_YEAR)
 
     rows = _csv(client.get(f"/organisations/{world['a'].id}/impact.csv"))
 
@@ -264,6 +264,6 @@ def test_the_period_form_refuses_junk_with_messages_and_shows_the_last_year(worl
 
 def test_the_period_defaults_to_the_last_twelve_months():
     now = datetime(2026, 3, 1, 12, tzinfo=UTC)
-    assert figures.last_twelve_months(now) == (date(2025, 3, 2), date(2026, 3, 1))
+    assert filters.last_twelve_months(now) == (date(2025, 3, 2), date(2026, 3, 1))
     leap = datetime(2028, 2, 29, 12, tzinfo=UTC)
-    assert figures.last_twelve_months(leap) == (date(2027, 3, 1), date(2028, 2, 29))
+    assert filters.last_twelve_months(leap) == (date(2027, 3, 1), date(2028, 2, 29))

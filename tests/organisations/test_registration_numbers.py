@@ -4,7 +4,7 @@ import pytest
 
 from brokerage.errors import DomainError
 from brokerage.organisations.models import RegistrationScheme
-from brokerage.organisations.services import (
+from brokerage.organisations.registration import (
     normalise_postcode,
     normalise_registration_number,
 )

@@ -8,17 +8,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from brokerage.listings.models import ListingKind
-from brokerage.matching import ranking
-from brokerage.matching.ranking import (
+from brokerage.suggestions import ranking
+from brokerage.suggestions.ranking import (
     NeedPool,
     OfferPool,
     rank_all_needs,
     suggest_needs,
     suggest_offers,
 )
-from brokerage.matching.scoring import FULL, WEIGHTS, fit, refusal
-from tests.matching import make, worlds
-from tests.matching.make import EQUIPMENT, SPONSORSHIP, TODAY, VOLUNTEERING
+from brokerage.suggestions.scoring import FULL, WEIGHTS, fit, refusal
+from tests.suggestions import make, worlds
+from tests.suggestions.make import EQUIPMENT, SPONSORSHIP, TODAY, VOLUNTEERING
 
 
 def check_within_what_remains(need, offer, result) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import date
 
 from brokerage.listings.models import ListingKind, LocationMode
-from brokerage.matching.facts import NeedFacts, OfferFacts
+from brokerage.suggestions.facts import NeedFacts, OfferFacts
 
 VOLUNTEERING = ListingKind.VOLUNTEERING
 EQUIPMENT = ListingKind.EQUIPMENT

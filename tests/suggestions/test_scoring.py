@@ -9,9 +9,17 @@ from datetime import date
 import pytest
 
 from brokerage.listings.models import LocationMode
-from brokerage.matching.ranking import suggest_offers
-from brokerage.matching.scoring import WEIGHTS, Allocation, Weights, fit, volunteer_allocation
-from tests.matching.make import EQUIPMENT, LEEDS_WIDE, SPONSORSHIP, TODAY, VOLUNTEERING, need, offer
+from brokerage.suggestions.ranking import suggest_offers
+from brokerage.suggestions.scoring import WEIGHTS, Allocation, Weights, fit, volunteer_allocation
+from tests.suggestions.make import (
+    EQUIPMENT,
+    LEEDS_WIDE,
+    SPONSORSHIP,
+    TODAY,
+    VOLUNTEERING,
+    need,
+    offer,
+)
 
 ON_SITE, REMOTE, EITHER = LocationMode.ON_SITE, LocationMode.REMOTE, LocationMode.EITHER
 ARMLEY, BEESTON, PUDSEY = 101, 102, 103

@@ -27,9 +27,9 @@ from brokerage.listings.models import (
     Offer,
     Skill,
 )
-from brokerage.matching.bulk import no_cycle_collection
-from brokerage.matching.facts import NeedFacts, OfferFacts
 from brokerage.organisations.models import BeneficiaryGroup, Organisation, Ward
+from brokerage.suggestions.bulk import no_cycle_collection
+from brokerage.suggestions.facts import NeedFacts, OfferFacts
 
 VOLUNTEERING = ListingKind.VOLUNTEERING
 EQUIPMENT = ListingKind.EQUIPMENT

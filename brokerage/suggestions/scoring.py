@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from brokerage.listings.models import ListingKind, LocationMode
-from brokerage.matching import words
-from brokerage.matching.facts import NeedFacts, OfferFacts
 from brokerage.money import pounds
+from brokerage.suggestions import words
+from brokerage.suggestions.facts import NeedFacts, OfferFacts
 
 # Each part of the score is first worked out as a share of FULL (10,000 = a perfect
 # fit on that part), then weighted.

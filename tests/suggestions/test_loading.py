@@ -13,16 +13,16 @@ from brokerage.clock import today_in_leeds
 from brokerage.extensions import db
 from brokerage.listings import services as listings
 from brokerage.listings.models import ListingKind, ListingStatus, LocationMode
-from brokerage.matching import suggestions
-from brokerage.matching.loading import (
+from brokerage.organisations.models import OrganisationKind
+from brokerage.suggestions import services as suggestions
+from brokerage.suggestions.loading import (
     facts_for_need,
     facts_for_offer,
     open_need_facts,
     open_offer_facts,
 )
-from brokerage.matching.scoring import Allocation
-from brokerage.matching.suggestions import needs_for_offer, offers_for_every_need, offers_for_need
-from brokerage.organisations.models import OrganisationKind
+from brokerage.suggestions.scoring import Allocation
+from brokerage.suggestions.services import needs_for_offer, offers_for_every_need, offers_for_need
 from tests.helpers import counted_statements
 from tests.listings import factories as lm
 

@@ -15,16 +15,27 @@ kind already fills its list with scores money could not reach.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 
-from brokerage.listings.models import ListingKind, LocationMode
-from brokerage.matching.bulk import no_cycle_collection
-from brokerage.matching.facts import ListingFacts, NeedFacts, OfferFacts
-from brokerage.matching.scoring import (
+from brokerage.listings.models import ListingKind
+from brokerage.suggestions.bulk import no_cycle_collection
+from brokerage.suggestions.columns import (
+    KINDS,
+    SAME,
+    Needs,
+    Offers,
+    Terms,
+    View,
+    money_towards,
+    need_device,
+    offer_device,
+)
+from brokerage.suggestions.facts import ListingFacts, NeedFacts, OfferFacts
+from brokerage.suggestions.scoring import (
     FULL,
     SPONSORSHIP,
     WEIGHTS,
@@ -38,10 +49,6 @@ from brokerage.matching.scoring import (
 # own overhead per call is small, small enough that the arrays stay in the cache.
 BLOCK_CELLS = 30_000
 
-_KINDS = {ListingKind.VOLUNTEERING: 0, ListingKind.EQUIPMENT: 1, ListingKind.SPONSORSHIP: 2}
-_ON_SITE, _REMOTE, _EITHER = 1, 2, 3  # "remote possible" is _REMOTE and up
-_MODES = {None: 0, LocationMode.ON_SITE: _ON_SITE, LocationMode.REMOTE: _REMOTE}
-_MODES[LocationMode.EITHER] = _EITHER
 # Keys sort by points, then by the lower id: points in the high bits, ids (which are
 # database integers, under 2**31) below.
 _ID_BITS = 32
@@ -73,14 +80,14 @@ class _Pool:
     """Listings of one side, as numpy columns, to rank listings of the other side
     against. Building it costs more than one ranking: a page that ranks one listing
     at a time can keep a pool and reuse it while the listings stay the same (see
-    suggestions.py). Only what could be suggested is kept: open today, something left.
+    services.py). Only what could be suggested is kept: open today, something left.
     """
 
     def __init__(self, items: Iterable[ListingFacts], today: date, weights: Weights = WEIGHTS):
         self.today = today
         self.weights = weights
         self.items = [i for i in items if i.has_remaining and self._closes(i) >= today]
-        self.terms = _Terms(self.items)
+        self.terms = Terms(self.items)
         self.columns = self._columns()
         self._rows: dict[tuple[ListingKind, int | None], np.ndarray] = {}
 
@@ -91,7 +98,7 @@ class _Pool:
         """The positions of the listings of `kind` (with `device`: of that device type)."""
         key = (kind, device)
         if key not in self._rows:
-            chosen = self.columns.kind == _KINDS[kind]
+            chosen = self.columns.kind == KINDS[kind]
             if device is not None:
                 chosen &= self.columns.device == device
             self._rows[key] = np.flatnonzero(chosen)
@@ -121,28 +128,28 @@ class NeedPool(_Pool):
     """Open needs, to rank for one offer at a time (`suggest_needs`)."""
 
     items: list[NeedFacts]
-    columns: _Needs
+    columns: Needs
 
     @staticmethod
     def _closes(item: NeedFacts) -> date:
         return item.deadline
 
-    def _columns(self) -> _Needs:
-        return _Needs(self.items, self.today, self.terms, self.weights)
+    def _columns(self) -> Needs:
+        return Needs(self.items, self.today, self.terms, self.weights)
 
 
 class OfferPool(_Pool):
     """Open offers, to rank for one need at a time (`suggest_offers`) or for many."""
 
     items: list[OfferFacts]
-    columns: _Offers
+    columns: Offers
 
     @staticmethod
     def _closes(item: OfferFacts) -> date:
         return item.available_until
 
-    def _columns(self) -> _Offers:
-        return _Offers(self.items, self.terms, self.weights)
+    def _columns(self) -> Offers:
+        return Offers(self.items, self.terms, self.weights)
 
     def towards_bound(self, kind: ListingKind) -> int:
         """The most points any money here could score towards a need of `kind`: when a
@@ -212,14 +219,14 @@ def suggest_needs(
     needs._check(today, weights)
     if limit <= 0 or not len(needs) or not offer.has_remaining or offer.available_until < today:
         return []
-    one = _Offers([offer], needs.terms, weights).row(np.arange(1))
+    one = Offers([offer], needs.terms, weights).row(np.arange(1))
     keys, rows = [], []
     for kind in ListingKind:
         if kind is offer.kind:
-            device = _offer_device(offer) if kind is ListingKind.EQUIPMENT else None
-            chosen, kernel = needs.rows(kind, device), _SAME[kind]
+            device = offer_device(offer) if kind is ListingKind.EQUIPMENT else None
+            chosen, kernel = needs.rows(kind, device), SAME[kind]
         elif offer.kind is SPONSORSHIP:
-            chosen, kernel = needs.rows(kind), _towards
+            chosen, kernel = needs.rows(kind), money_towards
         else:
             continue
         if chosen.size:
@@ -266,7 +273,7 @@ def _rank_all_needs(
     needs = [n for n in needs if n.has_remaining and n.deadline >= today]
     if limit <= 0 or not needs or not len(pool):
         return result
-    columns = _Needs(needs, today, pool.terms, weights)
+    columns = Needs(needs, today, pool.terms, weights)
     sponsors = pool.rows(SPONSORSHIP)
     nothing = sponsors[:0]
 
@@ -304,9 +311,9 @@ def _rank_all_needs(
 
 
 def _block(
-    needs: _View,
-    same: tuple[np.ndarray, _View],
-    towards: tuple[np.ndarray, _View],
+    needs: View,
+    same: tuple[np.ndarray, View],
+    towards: tuple[np.ndarray, View],
     bound: int,
     weights: Weights,
     kind: ListingKind,
@@ -321,7 +328,7 @@ def _block(
     least = np.full(rows, -1, dtype=np.int64)  # points of each need's last place
     positions, offers = same
     if positions.size:
-        keys = _keys(_SAME[kind](needs, offers, weights, total), offers.ids)
+        keys = _keys(SAME[kind](needs, offers, weights, total), offers.ids)
         best = _best(keys, limit)
         keys = np.take_along_axis(keys, best, axis=1)
         parts.append((keys, positions[best]))
@@ -335,7 +342,7 @@ def _block(
         keys = np.full((rows, width), -1, dtype=np.int64)
         chosen = np.zeros((rows, width), dtype=np.int64)
         if open_rows.size:
-            found = _keys(_towards(needs.take(open_rows), offers, weights, total), offers.ids)
+            found = _keys(money_towards(needs.take(open_rows), offers, weights, total), offers.ids)
             best = _best(found, limit)
             keys[open_rows] = np.take_along_axis(found, best, axis=1)
             chosen[open_rows] = positions[best]
@@ -361,16 +368,8 @@ def _explain(need: NeedFacts, offer: OfferFacts, today: date, weights: Weights, 
     return found
 
 
-def _need_device(need: NeedFacts) -> int:
-    return -1 if need.device_type_id is None else need.device_type_id
-
-
-def _offer_device(offer: OfferFacts) -> int:
-    return -2 if offer.device_type_id is None else offer.device_type_id
-
-
 def _groups(
-    needs: Sequence[NeedFacts], terms: _Terms
+    needs: Sequence[NeedFacts], terms: Terms
 ) -> dict[tuple[ListingKind, int | None, frozenset[int]], np.ndarray]:
     """Needs that are compared with the same candidate offers: by kind; equipment by
     device type too; volunteering by the skills it asks (those any offer has)."""
@@ -379,7 +378,7 @@ def _groups(
     for index, need in enumerate(needs):
         key = (need.kind, None, nothing)
         if need.kind is ListingKind.EQUIPMENT:
-            key = (need.kind, _need_device(need), nothing)
+            key = (need.kind, need_device(need), nothing)
         elif need.kind is ListingKind.VOLUNTEERING:
             key = (need.kind, None, frozenset(s for s in need.skills if s in terms.skills))
         groups.setdefault(key, []).append(index)
@@ -400,232 +399,3 @@ def _best(keys: np.ndarray, limit: int) -> np.ndarray:
         top = np.broadcast_to(np.arange(width), keys.shape)
     order = np.argsort(-np.take_along_axis(keys, top, axis=1), axis=1, kind="stable")
     return np.take_along_axis(top, order, axis=1)
-
-
-class _Terms:
-    """A bit for each skill, ward and beneficiary group in play, so that "how many in
-    common" is a bitwise AND and a popcount. Taxonomies are data the team extends:
-    past 64 terms a mask takes more than one 64-bit word."""
-
-    def __init__(self, items: Iterable[ListingFacts]):
-        skills, wards, groups = set(), set(), set()
-        for item in items:
-            skills.update(item.skills)
-            if not item.citywide:
-                wards.update(item.wards)
-            groups.update(item.groups)
-        self.skills = {term: bit for bit, term in enumerate(sorted(skills))}
-        self.wards = {term: bit for bit, term in enumerate(sorted(wards))}
-        self.groups = {term: bit for bit, term in enumerate(sorted(groups))}
-
-    @staticmethod
-    def masks(
-        bits: Mapping[int, int], terms: Iterable[Iterable[int]], words: int | None = None
-    ) -> list[np.ndarray]:
-        """One uint64 array per 64 terms: bit b of word w set when term 64w+b is named.
-        Terms without a bit (none of the other side names them) cannot be shared."""
-        whole = [sum(1 << bits[t] for t in named if t in bits) for named in terms]
-        if words is None:
-            words = max(1, (len(bits) + 63) // 64)
-        word = (1 << 64) - 1
-        return [
-            np.fromiter(((m >> (64 * w)) & word for m in whole), dtype=np.uint64, count=len(whole))
-            for w in range(words)
-        ]
-
-
-def _shared(a: list[np.ndarray], b: list[np.ndarray]) -> np.ndarray:
-    """How many terms each pair has in common."""
-    count = np.bitwise_count(a[0] & b[0]).astype(np.int64)
-    for x, y in zip(a[1:], b[1:], strict=True):
-        count += np.bitwise_count(x & y)
-    return count
-
-
-def _table(weight: int, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The weighted part for "`shared` of a need's `count` terms", looked up rather
-    than divided: `table[row + shared]` is `weight * (FULL * shared // count)`, with
-    `row` each need's start in the table. (Dividing by a different number on each
-    row is the slowest thing numpy does here.)"""
-    width = int(counts.max(initial=0)) + 1
-    shared = np.arange(width)
-    table = np.zeros((width, width), dtype=np.int64)
-    for count in range(1, width):
-        table[count, : count + 1] = weight * (FULL * shared[: count + 1] // count)
-    return table.ravel(), counts * width
-
-
-def _ints(items: Sequence[ListingFacts], value) -> np.ndarray:
-    return np.fromiter((value(i) for i in items), dtype=np.int64, count=len(items))
-
-
-class _Side:
-    """One side's facts as columns: one numpy array per fact, one entry per listing."""
-
-    columns: tuple[str, ...] = ()
-
-    def __init__(self, items: Sequence[ListingFacts], terms: _Terms):
-        self.ids = _ints(items, lambda i: i.id)
-        self.kind = _ints(items, lambda i: _KINDS[i.kind])
-        self.mode = _ints(items, lambda i: _MODES[i.location_mode])
-        self.citywide = np.fromiter((i.citywide for i in items), dtype=bool, count=len(items))
-        self.skills = terms.masks(terms.skills, (i.skills for i in items))
-        self.wards = terms.masks(terms.wards, (() if i.citywide else i.wards for i in items))
-        self.groups = terms.masks(terms.groups, (i.groups for i in items))
-        self.volunteers = _ints(items, lambda i: i.remaining_volunteers)
-        self.hours = _ints(items, lambda i: i.remaining_hours)
-        self.each = _ints(items, lambda i: i.hours_per_volunteer or 0)
-        self.quantity = _ints(items, lambda i: i.remaining_quantity)
-        self.pence = _ints(items, lambda i: i.remaining_pence)
-
-    def _view(self, index: np.ndarray, shape) -> _View:
-        view = _View()
-        for name in ("ids", "mode", "citywide", "volunteers", "hours", "each", "quantity", "pence"):
-            setattr(view, name, getattr(self, name)[index].reshape(shape))
-        for name in ("skills", "wards", "groups"):
-            setattr(view, name, [w[index].reshape(shape) for w in getattr(self, name)])
-        for name in self.columns:
-            setattr(view, name, getattr(self, name)[index].reshape(shape))
-        return view
-
-
-class _View:
-    """Some listings' columns, shaped to broadcast against the other side's."""
-
-    def take(self, rows: np.ndarray) -> _View:
-        """The same columns for some of the rows only."""
-        view = _View()
-        for name, value in vars(self).items():
-            if isinstance(value, list):
-                value = [w[rows] for w in value]
-            elif name not in ("skill_table", "group_table"):
-                value = value[rows]
-            setattr(view, name, value)
-        return view
-
-
-class _Needs(_Side):
-    columns = ("device", "skill_row", "group_row", "begins", "deadline", "window")
-
-    def __init__(self, items: Sequence[NeedFacts], today: date, terms: _Terms, weights: Weights):
-        super().__init__(items, terms)
-        self.device = _ints(items, _need_device)
-        self.skill_table, self.skill_row = _table(
-            weights.skills, _ints(items, lambda i: len(i.skills))
-        )
-        self.group_table, self.group_row = _table(
-            weights.groups, _ints(items, lambda i: len(i.groups))
-        )
-        self.begins = _ints(items, lambda i: i.wanted_from(today).toordinal())
-        self.deadline = _ints(items, lambda i: i.deadline.toordinal())
-        self.window = self.deadline - self.begins + 1
-
-    def block(self, index: np.ndarray) -> _View:
-        """These needs as a column (one row each)."""
-        view = self._view(index, (-1, 1))
-        view.skill_table, view.group_table = self.skill_table, self.group_table
-        return view
-
-
-class _Offers(_Side):
-    columns = ("device", "opens", "until", "towards")
-
-    def __init__(self, items: Sequence[OfferFacts], terms: _Terms, weights: Weights):
-        super().__init__(items, terms)
-        self.device = _ints(items, _offer_device)
-        self.opens = _ints(items, lambda i: (i.available_from or date.min).toordinal())
-        self.until = _ints(items, lambda i: i.available_until.toordinal())
-        # What money towards another kind earns for coverage depends on the offer only.
-        cap = weights.towards_cap_pence
-        self.towards = weights.towards_coverage * np.minimum(self.pence, cap) // cap
-
-    def row(self, index: np.ndarray) -> _View:
-        """These offers as a row (one column each)."""
-        return self._view(index, (1, -1))
-
-
-# The kernels: points (0 to FULL) for each need (rows) and offer (columns), -1 where
-# the pair is not a suggestion. Each mirrors a branch of `scoring.fit`.
-
-
-def _common(n: _View, o: _View, weights: Weights, remote=None):
-    """Timing, place and groups, weighted; and whether the windows meet."""
-    opens = np.maximum(n.begins, o.opens)
-    closes = np.minimum(n.deadline, o.until)
-    meets = closes >= opens
-    closes -= opens
-    closes += 1
-    closes *= FULL
-    closes //= n.window
-    rest = closes
-    rest *= weights.timing
-    near = _shared(n.wards, o.wards) > 0
-    if remote is not None:
-        near |= remote
-    rest += np.where(
-        near,
-        weights.place * FULL,
-        np.where(n.citywide | o.citywide, weights.place * weights.leeds_wide_place, 0),
-    )
-    rest += n.group_table[n.group_row + _shared(n.groups, o.groups)]
-    return meets, rest
-
-
-def _volunteering(n: _View, o: _View, weights: Weights, total: int) -> np.ndarray:
-    skills = _shared(n.skills, o.skills)
-    apart = ((n.mode == _ON_SITE) & (o.mode == _REMOTE)) | (
-        (n.mode == _REMOTE) & (o.mode == _ON_SITE)
-    )
-    remote = (n.mode >= _REMOTE) & (o.mode >= _REMOTE)
-    meets, points = _common(n, o, weights, remote)
-    people = np.minimum(n.volunteers, o.volunteers)
-    hours = np.minimum(n.hours, o.hours)
-    each = np.minimum(np.minimum(n.each, o.each), hours // people)
-    short = each == 0
-    people = np.where(short, hours, people)
-    each[short] = 1
-    people *= each
-    people *= FULL
-    people //= n.hours
-    people *= weights.coverage
-    points += people
-    points += n.skill_table[n.skill_row + skills]
-    points //= total
-    return np.where(meets & (skills > 0) & ~apart, points, -1)
-
-
-def _equipment(n: _View, o: _View, weights: Weights, total: int) -> np.ndarray:
-    meets, points = _common(n, o, weights)
-    coverage = np.minimum(n.quantity, o.quantity)
-    coverage *= FULL
-    coverage //= n.quantity
-    coverage *= weights.coverage
-    points += coverage
-    points //= total
-    return np.where(meets & (n.device == o.device), points, -1)
-
-
-def _sponsorship(n: _View, o: _View, weights: Weights, total: int) -> np.ndarray:
-    meets, points = _common(n, o, weights)
-    coverage = np.minimum(n.pence, o.pence)
-    coverage *= FULL
-    coverage //= n.pence
-    coverage *= weights.coverage
-    points += coverage
-    points //= total
-    return np.where(meets, points, -1)
-
-
-def _towards(n: _View, o: _View, weights: Weights, total: int) -> np.ndarray:
-    """Money offered towards a need of another kind."""
-    meets, points = _common(n, o, weights)
-    points += weights.coverage * o.towards
-    points //= total
-    return np.where(meets, points, -1)
-
-
-_SAME = {
-    ListingKind.VOLUNTEERING: _volunteering,
-    ListingKind.EQUIPMENT: _equipment,
-    ListingKind.SPONSORSHIP: _sponsorship,
-}

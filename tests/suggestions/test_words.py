@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from brokerage.matching.words import day, devices
 from brokerage.money import pounds
+from brokerage.suggestions.words import day, devices
 
 
 @pytest.mark.parametrize(

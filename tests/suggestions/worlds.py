@@ -13,8 +13,8 @@ from datetime import timedelta
 from hypothesis import strategies as st
 
 from brokerage.listings.models import ListingKind, LocationMode
-from brokerage.matching.facts import NeedFacts, OfferFacts
-from tests.matching.make import TODAY
+from brokerage.suggestions.facts import NeedFacts, OfferFacts
+from tests.suggestions.make import TODAY
 
 KINDS = list(ListingKind)
 MODES = list(LocationMode)

@@ -22,15 +22,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from brokerage.listings.models import Need, Offer
-from brokerage.matching import words
-from brokerage.matching.facts import NeedFacts, OfferFacts
-from brokerage.matching.loading import (
+from brokerage.suggestions import words
+from brokerage.suggestions.facts import NeedFacts, OfferFacts
+from brokerage.suggestions.loading import (
     facts_for_need,
     facts_for_offer,
     open_need_facts,
     open_offer_facts,
 )
-from brokerage.matching.ranking import (
+from brokerage.suggestions.ranking import (
     NeedPool,
     OfferPool,
     Suggestion,
@@ -38,7 +38,7 @@ from brokerage.matching.ranking import (
     suggest_needs,
     suggest_offers,
 )
-from brokerage.matching.scoring import fit, refusal
+from brokerage.suggestions.scoring import fit, refusal
 
 # Ranked from the pool beyond the limit, in case some are gone when read again.
 SPARE = 5

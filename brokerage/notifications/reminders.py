@@ -1,0 +1,262 @@
+"""Reminders the worker sends, each at most once per thing and person, so matches keep
+moving (README, "Reminders"):
+
+- an organisation that has not answered a proposal after PROPOSAL_FLAG_WORKING_DAYS
+  working days (the team still sees the flag);
+- the charity whose agreed match has passed its need's date without a confirmed
+  delivery;
+- either side that has not left feedback REMIND_FEEDBACK_DAYS after completion;
+- owners whose need or offer closes in REMIND_CLOSING_DAYS days;
+- ball buyers with seats still to name, REMIND_GUEST_NAMES_DAYS days before the guest
+  cut-off (by email: they need no account).
+
+A person who has turned reminders off (their account page) gets none; service emails
+(a decision, a receipt) still go. A reminder that cannot be sent is logged and the
+rest still go."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
+
+from brokerage.accounts.models import User
+from brokerage.bank_holidays import working_days_between
+from brokerage.brokering.models import Feedback, Match, MatchStatus
+from brokerage.clock import today_in_leeds, utcnow
+from brokerage.extensions import db
+from brokerage.links import site_url
+from brokerage.listings.models import OPEN_STATUSES, ListingSide, Need, Offer
+from brokerage.notifications.models import ReminderSent
+from brokerage.notifications.services import notify, queue_email
+from brokerage.organisations.models import Organisation
+from brokerage.ticketing.models import Ball, Order, Ticket, TicketStatus
+from brokerage.ticketing.services import PAID_STATUSES
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Reminded:
+    proposals: int = 0
+    deliveries: int = 0
+    feedback: int = 0
+    closing: int = 0
+    guest_names: int = 0
+    problems: int = 0
+
+    def summary(self) -> str | None:
+        parts = [f"{name.replace('_', ' ')} {n}" for name, n in vars(self).items() if n]
+        return "reminders: " + ", ".join(parts) if parts else None
+
+
+def _first_time(kind: str, thing_id: int, recipient: str, now: datetime) -> bool:
+    """Note that this reminder is going, unless it already went: the unique key makes
+    a second worker's attempt fail rather than send it twice."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(
+                ReminderSent(kind=kind, thing_id=thing_id, recipient=recipient, sent_at=now)
+            )
+        return True
+    except IntegrityError:
+        return False
+
+
+def _wanted(people: Iterable[User]) -> list[User]:
+    return [p for p in people if p.active and not p.reminders_off]
+
+
+def _remind(
+    kind: str,
+    thing_id: int,
+    people: Iterable[User],
+    text: str,
+    path: str,
+    now: datetime,
+    **context,
+) -> int:
+    sent = 0
+    for person in _wanted(people):
+        if _first_time(kind, thing_id, f"user:{person.id}", now):
+            notify([person], text, path, email=("reminder", text), message=text, **context)
+            sent += 1
+    return sent
+
+
+def _members(org: Organisation) -> list[User]:
+    return [m.user for m in org.active_memberships]
+
+
+def _each(things: Iterable, count: Callable[[object], int], reminded: Reminded, name: str):
+    """Run `count` for each thing; one that fails is logged and the rest go on."""
+    for thing in things:
+        try:
+            with db.session.begin_nested():
+                setattr(reminded, name, getattr(reminded, name) + count(thing))
+        except Exception:
+            log.exception("reminders: %s %s could not be sent", name, getattr(thing, "id", "?"))
+            reminded.problems += 1
+
+
+def remind_proposals(config: Mapping, now: datetime, reminded: Reminded) -> None:
+    days = config["PROPOSAL_FLAG_WORKING_DAYS"]
+    waiting = db.session.scalars(
+        select(Match)
+        .where(Match.status == MatchStatus.PROPOSED, Match.proposed_at < now - timedelta(days=1))
+        .order_by(Match.id)
+    ).all()
+
+    def one(match: Match) -> int:
+        if working_days_between(match.proposed_at, now) < days:
+            return 0
+        sent = 0
+        for side, accepted, org in (
+            (ListingSide.NEED, match.need_accepted_at, match.need.organisation),
+            (ListingSide.OFFER, match.offer_accepted_at, match.offer.organisation),
+        ):
+            if accepted is None:
+                sent += _remind(
+                    f"proposal_{side.value}",
+                    match.id,
+                    _members(org),
+                    f"A proposed match is waiting for {org.name}'s answer",
+                    f"/matches/{match.id}",
+                    now,
+                )
+        return sent
+
+    _each(waiting, one, reminded, "proposals")
+
+
+def remind_deliveries(config: Mapping, now: datetime, reminded: Reminded) -> None:
+    today = today_in_leeds(now)
+    overdue = db.session.scalars(
+        select(Match)
+        .join(Need, Need.id == Match.need_id)
+        .where(Match.status.in_([MatchStatus.AGREED, MatchStatus.IN_PROGRESS]))
+        .where(Need.deadline < today)
+        .order_by(Match.id)
+    ).all()
+
+    def one(match: Match) -> int:
+        org = match.need.organisation
+        return _remind(
+            "delivery",
+            match.id,
+            _members(org),
+            f"Has the match for {match.need.title} been delivered? Confirm what arrived",
+            f"/matches/{match.id}",
+            now,
+        )
+
+    _each(overdue, one, reminded, "deliveries")
+
+
+def remind_feedback(config: Mapping, now: datetime, reminded: Reminded) -> None:
+    done_before = now - timedelta(days=config["REMIND_FEEDBACK_DAYS"])
+    completed = db.session.scalars(
+        select(Match)
+        .where(Match.status == MatchStatus.COMPLETED, Match.closed_at < done_before)
+        .order_by(Match.id)
+    ).all()
+
+    def one(match: Match) -> int:
+        sent = 0
+        for side, org in (
+            (ListingSide.NEED, match.need.organisation),
+            (ListingSide.OFFER, match.offer.organisation),
+        ):
+            left = db.session.scalar(
+                select(exists().where(Feedback.match_id == match.id, Feedback.side == side))
+            )
+            if not left:
+                sent += _remind(
+                    f"feedback_{side.value}",
+                    match.id,
+                    _members(org),
+                    f"How did the match for {match.need.title} go? Leave feedback",
+                    f"/matches/{match.id}",
+                    now,
+                )
+        return sent
+
+    _each(completed, one, reminded, "feedback")
+
+
+def remind_closing(config: Mapping, now: datetime, reminded: Reminded) -> None:
+    today = today_in_leeds(now)
+    soon = today + timedelta(days=config["REMIND_CLOSING_DAYS"])
+    for model, kind, path in (
+        (Need, "need_closing", "/needs"),
+        (Offer, "offer_closing", "/offers"),
+    ):
+        closes = model.closes_on_column()
+        closing = db.session.scalars(
+            select(model)
+            .where(model.status.in_(OPEN_STATUSES), closes >= today, closes <= soon)
+            .order_by(model.id)
+        ).all()
+
+        def one(listing, kind=kind, path=path) -> int:
+            return _remind(
+                kind,
+                listing.id,
+                listing.organisation.owners,
+                f"{listing.title} closes on {listing.closes_on:%-d %B}: extend it or mark it met",
+                f"{path}/{listing.id}",
+                now,
+            )
+
+        _each(closing, one, reminded, "closing")
+
+
+def remind_guest_names(config: Mapping, now: datetime, reminded: Reminded) -> None:
+    for days in config["REMIND_GUEST_NAMES_DAYS"]:
+        cut_offs = select(Ball.id).where(
+            Ball.guest_changes_until > now, Ball.guest_changes_until <= now + timedelta(days=days)
+        )
+        unnamed = exists().where(
+            Ticket.order_id == Order.id,
+            Ticket.status == TicketStatus.VALID,
+            Ticket.guest_name.is_(None),
+        )
+        orders = db.session.scalars(
+            select(Order)
+            .where(Order.ball_id.in_(cut_offs), Order.status.in_(PAID_STATUSES), unnamed)
+            .order_by(Order.id)
+        ).all()
+
+        def one(order: Order, days=days) -> int:
+            if not _first_time(f"guest_names_{days}", order.id, f"order:{order.id}", now):
+                return 0
+            queue_email(
+                order.buyer_email,
+                "reminder_guest_names",
+                f"Name your guests for {order.ball.name}",
+                order=order,
+                link=site_url("ticketing.order", token=order.token),
+            )
+            return 1
+
+        _each(orders, one, reminded, "guest_names")
+
+
+def send_reminders(config: Mapping, now: datetime | None = None) -> Reminded:
+    """Every kind of reminder that is due, each committed as it finishes."""
+    now = now or utcnow()
+    reminded = Reminded()
+    for step in (
+        remind_proposals,
+        remind_deliveries,
+        remind_feedback,
+        remind_closing,
+        remind_guest_names,
+    ):
+        step(config, now, reminded)
+        db.session.commit()
+    return reminded
