@@ -65,8 +65,7 @@ from brokerage.accounts.models import User
 from brokerage.extensions import db
 from brokerage.notifications.models import OutboxEmail, OutboxStatus
 from brokerage.notifications.services import queue_email
-from brokerage.ticketing.models import Order
-from brokerage.ticketing.services import PAID_STATUSES
+from brokerage.ticketing.models import PAID_STATUSES, Order
 from tests.notifications.smtp import SMTPHandler, SMTPServer
 from tests.tcp_proxy import FaultyProxy
 

@@ -46,6 +46,7 @@ def create_app(config: dict | None = None) -> Flask:
     from brokerage.notifications import views as notifications
     from brokerage.organisations import views as organisations
     from brokerage.privacy import views as privacy
+    from brokerage.ticketing import manage_views as _ticketing_team  # noqa: F401
     from brokerage.ticketing import views as ticketing
 
     domains = (

@@ -17,7 +17,7 @@ from brokerage.listings.models import ListingKind, ListingStatus, Need, Offer
 from brokerage.listings.services import review_queue
 from brokerage.notifications.services import mail_flow
 from brokerage.organisations.models import Organisation, OrganisationKind, OrganisationStatus
-from brokerage.ticketing import team_services as ball_sales
+from brokerage.ticketing import setup as ball_sales
 from brokerage.ticketing.models import Ball, Ticket
 from tests.conftest import _empty_tables
 from tests.impact.test_views import shown_figures

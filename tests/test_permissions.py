@@ -39,7 +39,7 @@ from brokerage.extensions import db
 from brokerage.listings.models import ListingKind, ListingStatus, Need, Offer, Skill
 from brokerage.organisations import membership as memberships
 from brokerage.organisations.models import OrganisationKind, OrganisationStatus
-from brokerage.ticketing import services as ball_services
+from brokerage.ticketing import checkout as ball_services
 from tests.conftest import REFERENCE_TABLES
 from tests.helpers import emails_to, link_in
 from tests.listings import factories as listings_make

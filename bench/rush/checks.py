@@ -8,13 +8,13 @@ from sqlalchemy import func, select
 
 from brokerage.extensions import db
 from brokerage.ticketing.models import (
+    PAID_STATUSES,
     Order,
     OrderLine,
     Ticket,
     TicketStatus,
     TicketType,
 )
-from brokerage.ticketing.services import PAID_STATUSES
 
 
 def check_sales(ball_id: int, seats: int) -> dict:

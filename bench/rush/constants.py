@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 STEPS = ("ball page", "hold", "checkout page", "pay", "paid page", "order page")
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 QUANTITY = re.compile(r'name="(quantity_\d+)"')
-# What the app says when the seats have gone (ball.html and services.hold).
+# What the app says when the seats have gone (ball.html and checkout.hold).
 SOLD_OUT = re.compile(r"sold out|Only \d+ .* left|seats are left")
 # Settings of the caller's environment that would change what is measured.
 UNSET = (

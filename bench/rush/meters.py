@@ -89,7 +89,7 @@ class CpuMeter:
 class LockSampler(threading.Thread):
     """On PostgreSQL, every 50 ms: how many of the app's database sessions are running
     a statement, and which statements wait on a lock (holds queue for the ball's row
-    at `UPDATE ball ...`, services._lock_ball)."""
+    at `UPDATE ball ...`, availability.lock_ball)."""
 
     def __init__(self, url: str):
         super().__init__(daemon=True)

@@ -12,8 +12,10 @@ from brokerage.accounts.models import User
 from brokerage.clock import LONDON, utcnow
 from brokerage.demo import names
 from brokerage.extensions import db
-from brokerage.ticketing import services as ticketing
-from brokerage.ticketing import team_services as ball_team
+from brokerage.ticketing import checkout as ticketing
+from brokerage.ticketing import door
+from brokerage.ticketing import orders as ball_orders
+from brokerage.ticketing import setup as ball_team
 from brokerage.ticketing.models import Ball, TicketType
 
 # The ball, on sale now, with a few paid orders (paid through the stand-in, as the
@@ -137,7 +139,7 @@ def seed_this_years_ball(team_member: User) -> None:
         for ticket, (guest, dietary, access) in zip(order.tickets, guests, strict=False):
             ticket.guest_name, ticket.dietary, ticket.access_needs = guest, dietary, access
         orders.append(order)
-    ball_team.issue_complimentary(
+    ball_orders.issue_complimentary(
         ball,
         next(t for t in ball.ticket_types if t.name == "Single seat"),
         2,
@@ -147,7 +149,7 @@ def seed_this_years_ball(team_member: User) -> None:
         "Hosting the awards",
     )
     db.session.flush()
-    ticketing.check_in(orders[0].tickets[0].code, team_member)
+    door.check_in(ball, orders[0].tickets[0].code, team_member)
 
 
 # Last year's ball: held about ten months ago, sold out, its guests checked in.
@@ -261,7 +263,7 @@ def seed_last_years_ball(team_member: User, rng: random.Random, now: datetime) -
     arrivals = starts - timedelta(minutes=30)
     for number, ticket in enumerate(tickets):
         if rng.random() < 0.93:  # a few never came
-            ticketing.check_in(
-                ticket.code, team_member, now=arrivals + timedelta(seconds=20 * number)
+            door.check_in(
+                ball, ticket.code, team_member, now=arrivals + timedelta(seconds=20 * number)
             )
     return ball

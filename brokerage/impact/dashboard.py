@@ -20,7 +20,7 @@ from brokerage.extensions import db
 from brokerage.impact.figures import unindexed, utc
 from brokerage.listings.models import ListingKind, ListingStatus, Need, Offer
 from brokerage.organisations.models import Organisation, OrganisationStatus
-from brokerage.ticketing import team_services as ball_sales
+from brokerage.ticketing import setup as ball_sales
 from brokerage.ticketing.models import Ball
 
 # The dashboard's median covers the matches agreed in the last year.

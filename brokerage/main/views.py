@@ -16,7 +16,7 @@ from brokerage.organisations import services as organisations
 from brokerage.organisations.models import OrganisationStatus
 from brokerage.permissions import Action, require
 from brokerage.privacy.notice import kinds_of_data
-from brokerage.ticketing import services as ticketing
+from brokerage.ticketing import availability as ticketing
 
 
 @bp.route("/")

@@ -34,8 +34,7 @@ from brokerage.listings.models import OPEN_STATUSES, ListingSide, Need, Offer
 from brokerage.notifications.models import ReminderSent
 from brokerage.notifications.services import notify, queue_email
 from brokerage.organisations.models import Organisation
-from brokerage.ticketing.models import Ball, Order, Ticket, TicketStatus
-from brokerage.ticketing.services import PAID_STATUSES
+from brokerage.ticketing.models import PAID_STATUSES, Ball, Order, Ticket, TicketStatus
 
 log = logging.getLogger(__name__)
 

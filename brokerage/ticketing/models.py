@@ -3,13 +3,16 @@
 Seats are never counted by a stored counter: what is available is derived from
 the paid tickets and the holds that are still live (pending orders whose
 `hold_expires_at` is in the future). Every decision that takes seats first locks
-the ball's row (`ticketing.services._lock_ball`), so two buyers are decided one
+the ball's row (`ticketing.availability.lock_ball`), so two buyers are decided one
 after the other on PostgreSQL and on SQLite alike.
 """
 
 from __future__ import annotations
 
+import base64
 import enum
+import re
+import secrets
 from datetime import datetime
 
 from sqlalchemy import (
@@ -127,7 +130,7 @@ class OrderAction(enum.StrEnum):
 _O, _A = OrderStatus, OrderAction
 ORDER_TRANSITIONS: dict[tuple[OrderStatus, OrderAction], OrderStatus] = {
     (_O.PENDING, _A.PAY): _O.PAID,
-    # Paid after the hold expired: the late payment rule decides (services.fulfil).
+    # Paid after the hold expired: the late payment rule decides (checkout.fulfil).
     (_O.EXPIRED, _A.PAY): _O.PAID,
     (_O.PENDING, _A.EXPIRE): _O.EXPIRED,
     (_O.PAID, _A.REFUND_ALL): _O.REFUNDED,
@@ -144,6 +147,25 @@ def next_order_status(current: OrderStatus, action: OrderAction) -> OrderStatus:
         action,
         f"An order that is '{current.label.lower()}' cannot {action.value.replace('_', ' ')}",
     )
+
+
+# An order with money in it and seats to show: paid, or refunded in part.
+PAID_STATUSES = (OrderStatus.PAID, OrderStatus.PARTLY_REFUNDED)
+
+
+def new_token() -> str:
+    """An order's key to its page."""
+    return secrets.token_urlsafe(32)
+
+
+def new_ticket_code() -> str:
+    """160 random bits in base32 (32 characters, no padding): unguessable, and easy to
+    read out or type at the door."""
+    return base64.b32encode(secrets.token_bytes(20)).decode().rstrip("=")
+
+
+def normalise_code(text: str) -> str:
+    return re.sub(r"[^A-Z2-7]", "", (text or "").upper())
 
 
 class Order(db.Model):

@@ -1,12 +1,407 @@
-"""The ball's pages on one blueprint: the buyer's (public_views.py: the ball page,
-checkout, the stand-in checkout, Stripe's webhook, the order page) and the team's
-(team_views.py: setting up the ball, orders, guests, refunds, check-in)."""
+"""The buyer's pages: no account needed.
+
+The ball page holds the seats and sends the buyer to Stripe Checkout, or, without
+Stripe keys, to the local stand-in checkout (stand_in.py). Payment is confirmed by
+Stripe's signed webhook and by the return page, both through `checkout.fulfil`; the
+stand-in signs its event as Stripe does and hands it to the webhook's own code
+(`webhooks.receive`). The order page is reached by the order's unguessable token,
+never by its id.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import datetime
+from time import monotonic
 
-bp = Blueprint("ticketing", __name__)
+from flask import (
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_limiter.util import get_remote_address
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, undefer
 
-# Importing them attaches their routes to `bp`.
-from brokerage.ticketing import public_views, team_views  # noqa: E402, F401
+from brokerage.clock import utcnow
+from brokerage.errors import Conflict, DomainError, FieldError
+from brokerage.extensions import csrf, db, limiter
+from brokerage.permissions import Action, require
+from brokerage.ticketing import (
+    availability,
+    bp,
+    checkout,
+    guests,
+    orders,
+    payments,
+    webhooks,
+)
+from brokerage.ticketing import (
+    stand_in as stand_in_checkout,
+)
+from brokerage.ticketing.forms import (
+    FindTicketsForm,
+    StandInForm,
+    ball_form,
+    guests_form,
+)
+from brokerage.ticketing.models import PAID_STATUSES, Order, OrderStatus, Ticket, TicketStatus
+
+
+def _limit(setting: str):
+    return limiter.limit(lambda: current_app.config[setting], methods=["POST"])
+
+
+def _order_by_token(kwargs: dict, *options) -> Order:
+    token = kwargs.pop("token")
+    found = db.session.scalars(select(Order).where(Order.token == token).options(*options))
+    order = found.unique().first()
+    if order is None:
+        abort(404)
+    return order
+
+
+def load_order(kwargs: dict) -> Order:
+    """The order named by the token in the URL (404 for any other token), with its ball."""
+    return _order_by_token(kwargs, joinedload(Order.ball))
+
+
+def load_whole_order(kwargs: dict) -> Order:
+    """As `load_order`, with the lines and the tickets the order page shows."""
+    return _order_by_token(
+        kwargs,
+        *checkout.order_with_lines(),
+        joinedload(Order.tickets).options(joinedload(Ticket.ticket_type), undefer(Ticket.qr_svg)),
+    )
+
+
+def _order_view(order: Order, now: datetime) -> str:
+    """What the buyer should understand about the order now."""
+    if order.status is OrderStatus.PENDING and order.hold_expires_at <= now:
+        return "not_paid"
+    return {
+        OrderStatus.PENDING: "waiting",
+        OrderStatus.PAID: "paid",
+        OrderStatus.PARTLY_REFUNDED: "paid",
+        OrderStatus.EXPIRED: "not_paid",
+        OrderStatus.REFUNDED: "refunded",
+    }[order.status]
+
+
+# --- The ball page -------------------------------------------------------------------------
+
+
+def _commit_without_expiring() -> None:
+    orm_session = db.session()
+    orm_session.expire_on_commit = False
+    try:
+        orm_session.commit()
+    finally:
+        orm_session.expire_on_commit = True
+
+
+# The ball page as most visitors see it (not signed in, no code, nothing flashed) is
+# the same for everyone but for the form's CSRF token: while tickets go on sale it is
+# asked for hundreds of times a second, so each process keeps it for a moment
+# (BALL_PAGE_CACHE_SECONDS) with the token cut out, and puts each visitor's own token
+# in. Availability on it may be that many seconds old; a hold is always decided afresh
+# under the ball's lock.
+_TOKEN_SLOT = "\x00csrf-token\x00"  # noqa: S105 (where the token goes, not a secret)
+
+
+def _shared_page_wanted() -> bool:
+    return (
+        request.method == "GET"
+        and current_app.config["BALL_PAGE_CACHE_SECONDS"] > 0
+        and not request.args
+        and not current_user.is_authenticated
+        and "_flashes" not in session
+    )
+
+
+def _shared_page() -> str | None:
+    kept = current_app.extensions.get("ball_page")
+    if kept is None or monotonic() >= kept[0]:
+        return None
+    return kept[1].replace(_TOKEN_SLOT, generate_csrf())
+
+
+def _keep_shared_page(html: str) -> None:
+    token = generate_csrf()
+    if html.count(token) == 1:  # exactly the form's hidden field
+        expires = monotonic() + current_app.config["BALL_PAGE_CACHE_SECONDS"]
+        current_app.extensions["ball_page"] = (expires, html.replace(token, _TOKEN_SLOT))
+
+
+def _held(response) -> bool:
+    """Seats were held (the buyer is sent to pay): what a checkout costs us."""
+    return response.status_code == 303
+
+
+def _buyer_email() -> str:
+    """The address a checkout is for, as a rate limit's key (the visitor's address when
+    none was typed, so that a missing one cannot share one bucket)."""
+    typed = request.form.get("buyer_email", "")[:254].strip().lower()
+    return f"email:{typed}" if typed else f"ip:{get_remote_address()}"
+
+
+def _check_out(current, form, now: datetime) -> tuple[str | None, int]:
+    """Hold the seats and open the checkout: where to send the buyer (None, with the
+    form's errors, if not) and the page's status."""
+    order = None
+    try:
+        order = checkout.hold(current, form.basket(), now)
+        # Commit the hold (and so free the ball's lock) before asking Stripe: no
+        # other buyer waits on Stripe's answer. What was just written is still what
+        # the database holds, so it is not read back.
+        _commit_without_expiring()
+        checkout_url = checkout.start_checkout(order)
+    except FieldError as exc:
+        db.session.rollback()
+        field = form.field_for(exc.field)
+        (field.errors if field is not None else form.form_errors).append(str(exc))
+    except DomainError as exc:
+        db.session.rollback()
+        form.form_errors.append(str(exc))
+    except (payments.PaymentsError, payments.StandInRefused):
+        db.session.rollback()
+        if order is not None:
+            checkout.forget_unstarted(order)  # the seats go straight back
+            db.session.commit()
+        current_app.logger.exception("The ball's checkout could not start")
+        form.form_errors.append(
+            "We could not start the payment. Nothing was charged and no seats are "
+            "held: try again in a few minutes."
+        )
+        return None, 503
+    else:
+        db.session.commit()
+        return checkout_url, 200
+    return None, 200
+
+
+def _ball_page(current, rows, form, now: datetime, code: str, posted: bool) -> str:
+    return render_template(
+        "ticketing/ball.html",
+        ball=current,
+        rows=rows,
+        form=form,
+        selling=availability.sales_open(current, now) and bool(rows),
+        # Shown while anything is left, and again with the buyer's errors.
+        show_form=any(row.reason is None for row in rows) or posted,
+        opens_later=now < current.sales_open_at,
+        code=code,
+        unlocked=any(row.ticket_type.hidden for row in rows),
+        hold_minutes=current_app.config["BALL_HOLD_MINUTES"],
+    )
+
+
+@bp.route("/ball", methods=["GET", "POST"])
+@require(Action.PUBLIC)
+# Holds are what cost us (seats kept from others while a buyer pays): they are counted
+# per visitor's address and per buyer's email, and a form sent back for a mistake is
+# not, so an office buying tables behind one shared address is not locked out on the
+# day sales open. Every POST still counts towards a looser limit against hammering.
+@_limit("RATELIMIT_CHECKOUT_ATTEMPTS")
+@limiter.limit(
+    lambda: current_app.config["RATELIMIT_CHECKOUT"], methods=["POST"], deduct_when=_held
+)
+@limiter.limit(
+    lambda: current_app.config["RATELIMIT_CHECKOUT_EMAIL"],
+    key_func=_buyer_email,
+    methods=["POST"],
+    deduct_when=_held,
+)
+def ball():
+    shared = _shared_page_wanted()
+    if shared and (page := _shared_page()) is not None:
+        return page
+    now = utcnow()
+    current = availability.current_ball(now)
+    if current is None:
+        return render_template("ticketing/no_ball.html")
+    posted = request.method == "POST"
+    code = ((request.form if posted else request.args).get("code") or "").strip()[:64]
+    rows = availability.on_sale(current, now, code=code or None)
+    charity = current_app.config["SERVICE_NAME"]
+    form = ball_form(rows, charity) if posted else ball_form(rows, charity, data={"code": code})
+    status = 200
+    if form.validate_on_submit():
+        checkout_url, status = _check_out(current, form, now)
+        if checkout_url is not None:
+            return redirect(checkout_url, code=303)
+    if posted:
+        status = max(status, 400)
+    page = _ball_page(current, rows, form, now, code, posted)
+    if shared and status == 200:
+        _keep_shared_page(page)
+    return page, status
+
+
+# --- Stripe: the webhook, and the stand-in that plays Stripe without keys ------------------
+
+
+@bp.route("/ball/stripe/webhook", methods=["POST"])
+@csrf.exempt
+@require(Action.PUBLIC)
+def webhook():
+    try:
+        outcome = webhooks.receive(request.get_data(), request.headers.get("Stripe-Signature"))
+    except payments.BadSignature as exc:
+        db.session.rollback()
+        current_app.logger.warning("Stripe webhook refused: %s", exc)
+        return jsonify(error="The signature did not check out"), 400
+    except DomainError as exc:
+        # A refused move will be refused again: answer 200 so Stripe stops retrying,
+        # and leave it to the team (the log says what).
+        db.session.rollback()
+        current_app.logger.error("Stripe webhook not applied: %s", exc)
+        return jsonify(received=True, outcome=f"not applied: {exc}")
+    db.session.commit()
+    return jsonify(received=True, outcome=outcome)
+
+
+def _returned_url(order: Order) -> str:
+    return url_for("ticketing.returned", token=order.token, session_id=order.stripe_session_id)
+
+
+@require(Action.PUBLIC)
+def stand_in(session_id: str):
+    if not payments.uses_stand_in():
+        abort(404)
+    stand_in_checkout.refuse_in_production()
+    order = checkout.order_for_session(session_id)
+    if order is None:
+        abort(404)
+    if order.status in PAID_STATUSES:
+        return redirect(_returned_url(order), code=303)  # paid already: a second click
+    payable = stand_in_checkout.payable(order, utcnow())
+    form = StandInForm()
+    status = 200
+    if form.validate_on_submit():
+        if form.cancel.data:
+            checkout.abandon(order)
+            db.session.commit()
+            return redirect(url_for("ticketing.cancelled", token=order.token), code=303)
+        if payable:
+            stand_in_checkout.pay(order)
+            returned_url = _returned_url(order)
+            db.session.commit()
+            return redirect(returned_url, code=303)
+        status = 409
+    return render_template(
+        "ticketing/stand_in.html", order=order, form=form, payable=payable
+    ), status
+
+
+@bp.record_once
+def _serve_the_stand_in(state) -> None:
+    """The stand-in checkout is served only by an app with no Stripe secret key (and
+    refuses even then in production)."""
+    if not state.app.config.get("STRIPE_SECRET_KEY"):
+        state.add_url_rule(
+            "/ball/checkout/stand-in/<session_id>", view_func=stand_in, methods=["GET", "POST"]
+        )
+
+
+# --- After Checkout ------------------------------------------------------------------------
+
+
+@bp.route("/ball/orders/<token>/paid")
+@require(Action.PUBLIC, load=load_order)
+def returned(order: Order):
+    """Stripe's success page: fulfil now if Stripe says it is paid, so the buyer sees
+    the tickets even before the webhook arrives (fulfil runs once whichever is first)."""
+    session_id = request.args.get("session_id", "")
+    waiting = order.status in (OrderStatus.PENDING, OrderStatus.EXPIRED)
+    if waiting and session_id and session_id == order.stripe_session_id:
+        try:
+            session = payments.retrieve_session(session_id)
+            if session and session.get("id") == order.stripe_session_id:
+                checkout.fulfil(checkout.payment_from_session(session))
+                db.session.commit()
+        except payments.PaymentsError:
+            db.session.rollback()
+            current_app.logger.exception("Return page: Stripe could not be asked; the webhook will")
+    return render_template(
+        "ticketing/returned.html", order=order, view=_order_view(order, utcnow())
+    )
+
+
+@bp.route("/ball/orders/<token>/cancelled")
+@require(Action.PUBLIC, load=load_order)
+def cancelled(order: Order):
+    """Stripe's cancel page: the buyer gave up, so the seats go back at once."""
+    if order.status is OrderStatus.PENDING:
+        checkout.abandon(order)
+        db.session.commit()
+    return render_template("ticketing/cancelled.html", order=order)
+
+
+# --- Buyers who lost their confirmation ------------------------------------------------------
+
+
+@bp.route("/ball/find-your-tickets", methods=["GET", "POST"])
+@require(Action.PUBLIC)
+@_limit("RATELIMIT_FIND_TICKETS")
+def find_tickets():
+    """The buyer gives the address they bought with and is emailed the links to their
+    orders. The answer is the same whether or not it has any (see the service)."""
+    form = FindTicketsForm()
+    if form.validate_on_submit():
+        orders.send_order_links(form.email.data)
+        db.session.commit()
+        return render_template("ticketing/find_tickets_sent.html", email=form.email.data)
+    status = 400 if request.method == "POST" else 200
+    return render_template("ticketing/find_tickets.html", form=form), status
+
+
+# --- The order page --------------------------------------------------------------------------
+
+
+def _order_page(order: Order, form, numbered: list, now: datetime) -> str:
+    until = guests.guest_changes_until(order.ball)
+    view = _order_view(order, now)
+    return render_template(
+        "ticketing/order.html",
+        order=order,
+        form=form,
+        view=view,
+        seats=list(enumerate(order.tickets, start=1)),
+        until=until,
+        editable=view == "paid" and bool(numbered) and now < until,
+    )
+
+
+@bp.route("/ball/orders/<token>", methods=["GET", "POST"])
+@require(Action.PUBLIC, load=load_whole_order)
+def order(order: Order):
+    now = utcnow()
+    numbered = [
+        (number, ticket)
+        for number, ticket in enumerate(order.tickets, start=1)
+        if ticket.status is TicketStatus.VALID
+    ]
+    form = guests_form(numbered)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            guests.name_guests(order, form.details(), now)
+        except Conflict as exc:
+            db.session.rollback()
+            form.form_errors.append(str(exc))
+            status = 409
+        else:
+            db.session.commit()
+            flash("Guest details saved.", "success")
+            return redirect(url_for("ticketing.order", token=order.token))
+    elif request.method == "POST":
+        status = 400
+    return _order_page(order, form, numbered, now), status

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from brokerage.accounts.models import User
 from brokerage.extensions import db
-from brokerage.ticketing import services
+from brokerage.ticketing import refunds
 from tests.ticketing import factories as ticketing_make
 from tests.ticketing.buying import buy
 
@@ -59,7 +59,7 @@ def test_every_team_page_of_the_ball_and_its_error_states(
     new_context, sign_in, check_page, ball_with_an_order
 ):
     ball, order = ball_with_an_order
-    services.refund_tickets(order, [order.tickets[2].id], the_team_member(), "Not coming", 9_500)
+    refunds.refund_tickets(order, [order.tickets[2].id], the_team_member(), "Not coming", 9_500)
     db.session.commit()
     page = new_context().new_page()
     sign_in(page, "dee@example.org")
@@ -119,7 +119,7 @@ def test_every_team_page_of_the_ball_and_its_error_states(
 def test_the_door_answers_on_a_phone(new_context, sign_in, check_page, ball_with_an_order):
     ball, order = ball_with_an_order
     gina, _, third = order.tickets
-    services.refund_tickets(order, [third.id], the_team_member(), "Not coming", 9_500)
+    refunds.refund_tickets(order, [third.id], the_team_member(), "Not coming", 9_500)
     db.session.commit()
     page = new_context().new_page()
     sign_in(page, "dee@example.org")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from brokerage.extensions import db
-from brokerage.ticketing import services
+from brokerage.ticketing import checkout
 from brokerage.ticketing.models import Ball, Order
 from tests.exports.reading import body, column, read_csv, refused, statements_for
 from tests.ticketing import factories as ticketing_make
@@ -14,9 +14,9 @@ from tests.ticketing import factories as ticketing_make
 
 def buy(ball: Ball, seats: int = 1, *, name: str = "Ada Buyer", donation: int = 0) -> Order:
     """A paid order of single seats, through the hold and fulfilment the checkout uses."""
-    order = services.hold(
+    order = checkout.hold(
         ball,
-        services.Basket(
+        checkout.Basket(
             quantities={ball.ticket_types[0].id: seats},
             buyer_name=name,
             buyer_email="buyer@example.org",
@@ -25,8 +25,8 @@ def buy(ball: Ball, seats: int = 1, *, name: str = "Ada Buyer", donation: int = 
     )
     order.stripe_session_id = f"cs_test_{order.id}"
     db.session.flush()
-    services.fulfil(
-        services.Payment(order.stripe_session_id, order.total_pence, "gbp", f"pi_{order.id}", True)
+    checkout.fulfil(
+        checkout.Payment(order.stripe_session_id, order.total_pence, "gbp", f"pi_{order.id}", True)
     )
     db.session.commit()
     return order
@@ -44,9 +44,9 @@ def test_only_the_team_downloads_the_ball_lists(client, login, make, csv):
 def test_orders_keep_the_status_and_money_is_a_number(client, login, make):
     ball = ticketing_make.ball()
     paid = buy(ball, 2, name="@Paid Person", donation=1_050)
-    services.hold(
+    checkout.hold(
         ball,
-        services.Basket({ball.ticket_types[0].id: 1}, "=Pending Person", "pen@example.org"),
+        checkout.Basket({ball.ticket_types[0].id: 1}, "=Pending Person", "pen@example.org"),
     )
     db.session.commit()
     login(make.team_member())

@@ -105,11 +105,11 @@ def test_qr_codes_are_sent_as_images_the_html_shows(app, smtp_server, make):
     import re
 
     from brokerage import qr
-    from brokerage.ticketing import team_services
+    from brokerage.ticketing import orders as ball_orders
     from tests.ticketing import factories as ticketing_make
 
     ball = ticketing_make.ball(capacity=20)
-    order = team_services.issue_complimentary(
+    order = ball_orders.issue_complimentary(
         ball, ball.ticket_types[0], 2, "Ada Guest", "ada@example.org", make.team_member(), "Host"
     )
     db.session.commit()

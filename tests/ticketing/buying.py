@@ -8,7 +8,7 @@ import re
 from sqlalchemy import func, select
 
 from brokerage.extensions import db
-from brokerage.ticketing import services
+from brokerage.ticketing.checkout import Basket, Payment, fulfil, hold
 from brokerage.ticketing.models import Ball, Order
 from tests.helpers import submit
 from tests.ticketing.fake_stripe import WEBHOOK_SECRET, signed
@@ -61,9 +61,9 @@ def buy(
     code: str | None = None,
 ) -> Order:
     """A paid order, through the hold and fulfilment the checkout uses."""
-    order = services.hold(
+    order = hold(
         ball,
-        services.Basket(
+        Basket(
             quantities=quantities,
             buyer_name=name,
             buyer_email=email,
@@ -76,10 +76,6 @@ def buy(
     )
     order.stripe_session_id = f"cs_test_{order.id}"
     db.session.flush()
-    services.fulfil(
-        services.Payment(
-            order.stripe_session_id, order.total_pence, "gbp", f"pi_test_{order.id}", True
-        )
-    )
+    fulfil(Payment(order.stripe_session_id, order.total_pence, "gbp", f"pi_test_{order.id}", True))
     db.session.commit()
     return order

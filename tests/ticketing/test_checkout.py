@@ -15,7 +15,7 @@ import pytest
 from brokerage.clock import utcnow
 from brokerage.config import ROOT
 from brokerage.extensions import db
-from brokerage.ticketing import services
+from brokerage.ticketing import availability
 from brokerage.ticketing.models import OrderStatus, StripeEvent
 from tests.helpers import emails_to, error_summary, field_errors, link_in, page_text, submit
 from tests.test_security import inline_code
@@ -64,7 +64,7 @@ def test_buying_through_the_stand_in_from_the_ball_page_to_the_tickets(client):
     assert order.status is OrderStatus.PENDING
     assert order.total_pence == 2 * 9_500 + 90_000 + 2_500
     assert order.gift_aid and order.gift_aid_postcode == "LS1 5AB"
-    assert services.seats_taken(ball) == 12
+    assert availability.seats_taken(ball) == 12
     # The hold and the session end together, at least 30 minutes away.
     assert order.hold_expires_at - utcnow() > timedelta(minutes=30)
     assert "Single seat" in page_text(client.get("/ball")) and "88 left" in page_text(
@@ -89,7 +89,7 @@ def test_buying_through_the_stand_in_from_the_ball_page_to_the_tickets(client):
     assert order.stripe_payment_intent_id.startswith("pi_standin_")
     assert len(order.tickets) == 12
     # Twelve seats sold: a table counts its ten seats once.
-    assert services.seats_taken(ball) == 12
+    assert availability.seats_taken(ball) == 12
     assert "88 left" in page_text(client.get("/ball"))
 
     # One email, with the order page's link and every seat's code.
@@ -114,14 +114,14 @@ def test_buying_through_the_stand_in_from_the_ball_page_to_the_tickets(client):
 def test_cancelling_at_the_stand_in_releases_the_seats(client):
     ball = ticketing_make.ball(capacity=20)
     stand_in = stand_in_path(checkout(client, {ball.ticket_types[0].id: 3}))
-    assert services.seats_taken(ball) == 3
+    assert availability.seats_taken(ball) == 3
 
     response = submit(client, stand_in, {"cancel": "y"})
     assert response.status_code == 303
     order = latest_order()
     assert response.headers["Location"] == f"/ball/orders/{order.token}/cancelled"
     assert order.status is OrderStatus.EXPIRED
-    assert services.seats_taken(ball) == 0
+    assert availability.seats_taken(ball) == 0
     page = client.get(response.headers["Location"])
     assert "Payment cancelled" in page_text(page)
     assert "Nothing was charged" in page_text(page)
@@ -166,7 +166,7 @@ def test_the_stand_in_refuses_to_run_in_production(app, client, monkeypatch):
     assert response.status_code == 503
     assert "We could not start the payment" in error_summary(response)
     assert order_count() == 1
-    assert services.seats_taken(ball) == 1
+    assert availability.seats_taken(ball) == 1
 
 
 PRODUCTION_SCRIPT = r"""
@@ -304,17 +304,17 @@ def test_when_stripe_fails_nothing_is_held(client, fake_stripe):
     assert response.status_code == 503
     assert "Nothing was charged and no seats are held" in error_summary(response)
     assert order_count() == 0
-    assert services.seats_taken(ball) == 0
+    assert availability.seats_taken(ball) == 0
 
 
 def test_cancelling_at_stripe_releases_the_seats(client, fake_stripe):
     ball = ticketing_make.ball(capacity=100)
     checkout(client, {ball.ticket_types[1].id: 1})
-    assert services.seats_taken(ball) == 10
+    assert availability.seats_taken(ball) == 10
     order = latest_order()
     page = client.get(f"/ball/orders/{order.token}/cancelled")
     assert "Payment cancelled" in page_text(page)
-    assert services.seats_taken(ball) == 0
+    assert availability.seats_taken(ball) == 0
     assert latest_order().status is OrderStatus.EXPIRED
     # ... and the Checkout session is closed, so it cannot be paid later.
     call = fake_stripe.last(f"/v1/checkout/sessions/{order.stripe_session_id}/expire")
@@ -334,7 +334,7 @@ def test_cancelling_when_stripe_cannot_be_asked_still_releases_the_seats(client,
     assert page.status_code == 200 and "Payment cancelled" in page_text(page)
     assert fake_stripe.calls[-1].path.endswith("/expire")
     assert fake_stripe.sessions[order.stripe_session_id]["status"] == "open"
-    assert services.seats_taken(ball) == 0
+    assert availability.seats_taken(ball) == 0
     assert latest_order().status is OrderStatus.EXPIRED
 
 
@@ -515,7 +515,7 @@ def test_bad_input_is_shown_beside_its_field_and_holds_nothing(client, case):
     for message in expected.values():
         assert message in summary
     assert order_count() == 0
-    assert services.seats_taken(ball) == 0
+    assert availability.seats_taken(ball) == 0
 
 
 def test_forms_sent_back_for_mistakes_do_not_use_up_the_checkout_limit(client):

@@ -9,8 +9,9 @@ import threading
 
 from sqlalchemy import func, select
 
+from brokerage.errors import FieldError
 from brokerage.extensions import db
-from brokerage.ticketing import services
+from brokerage.ticketing import availability, checkout
 from brokerage.ticketing.models import Ball, Order, OrderStatus
 from tests.ticketing import factories as ticketing_make
 
@@ -21,9 +22,9 @@ def test_fifty_simultaneous_checkouts_for_twenty_seats_hold_exactly_twenty(app):
     ball = ticketing_make.ball(capacity=30)
     single, table, _ = ball.ticket_types
     # Ten seats are already taken by a table: 20 are left.
-    services.hold(ball, services.Basket({table.id: 1}, "Tab Le", "table@example.org"))
+    checkout.hold(ball, checkout.Basket({table.id: 1}, "Tab Le", "table@example.org"))
     db.session.commit()
-    assert services.seats_taken(ball) == 10
+    assert availability.seats_taken(ball) == 10
     ball_id, single_id = ball.id, single.id
     db.session.remove()
 
@@ -34,14 +35,14 @@ def test_fifty_simultaneous_checkouts_for_twenty_seats_hold_exactly_twenty(app):
         with app.test_request_context(base_url="http://localhost"):
             try:
                 start.wait()  # all fifty set off together
-                basket = services.Basket(
+                basket = checkout.Basket(
                     {single_id: 1}, f"Buyer {number}", f"b{number}@example.org"
                 )
-                order = services.hold(db.session.get(Ball, ball_id), basket)
-                services.start_checkout(order)
+                order = checkout.hold(db.session.get(Ball, ball_id), basket)
+                checkout.start_checkout(order)
                 db.session.commit()
                 results[number] = "held"
-            except services.FieldError as exc:
+            except FieldError as exc:
                 db.session.rollback()
                 results[number] = str(exc)
             finally:
@@ -58,7 +59,7 @@ def test_fifty_simultaneous_checkouts_for_twenty_seats_hold_exactly_twenty(app):
     assert outcomes.count("held") == 20, outcomes
     assert set(outcomes) == {"held", "The ball is sold out"}, outcomes
     ball = db.session.get(Ball, ball_id)
-    assert services.seats_taken(ball) == 30
+    assert availability.seats_taken(ball) == 30
     pending = db.session.scalar(
         select(func.count()).where(Order.ball_id == ball_id, Order.status == OrderStatus.PENDING)
     )

@@ -9,9 +9,10 @@ from datetime import timedelta
 import pytest
 
 from brokerage.clock import utcnow
+from brokerage.errors import Conflict
 from brokerage.extensions import db
 from brokerage.security import CONTENT_SECURITY_POLICY
-from brokerage.ticketing import services
+from brokerage.ticketing import guests, refunds
 from brokerage.ticketing.models import Order, TicketStatus
 from tests.helpers import (
     emails_to,
@@ -180,16 +181,16 @@ def test_after_the_cut_off_the_details_are_read_only(client, paid_order):
 def test_without_a_cut_off_guests_can_be_named_until_the_ball(paid_order):
     ball = paid_order.ball
     ball.guest_changes_until = None
-    assert services.guest_changes_until(ball) == ball.starts_at
-    details = {paid_order.tickets[0].id: services.GuestDetails("Ada", None, None)}
-    assert services.name_guests(paid_order, details, ball.starts_at - timedelta(seconds=1)) == 1
-    with pytest.raises(services.Conflict, match="could be changed until"):
-        services.name_guests(paid_order, details, ball.starts_at)
+    assert guests.guest_changes_until(ball) == ball.starts_at
+    details = {paid_order.tickets[0].id: guests.GuestDetails("Ada", None, None)}
+    assert guests.name_guests(paid_order, details, ball.starts_at - timedelta(seconds=1)) == 1
+    with pytest.raises(Conflict, match="could be changed until"):
+        guests.name_guests(paid_order, details, ball.starts_at)
 
 
 def test_a_refunded_seat_is_shown_as_refunded_and_cannot_be_renamed(client, make, paid_order):
     first, second = paid_order.tickets
-    services.refund_tickets(paid_order, [second.id], make.team_member(), "Cannot come", 9_500)
+    refunds.refund_tickets(paid_order, [second.id], make.team_member(), "Cannot come", 9_500)
     db.session.commit()
     url = f"/ball/orders/{paid_order.token}"
 

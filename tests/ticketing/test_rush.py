@@ -9,7 +9,7 @@ import time
 import pytest
 
 from brokerage.extensions import db
-from brokerage.ticketing import public_views, services
+from brokerage.ticketing import availability, views
 from brokerage.ticketing.models import OrderStatus
 from tests.helpers import counted_statements, page_text
 from tests.ticketing import factories as ticketing_make
@@ -65,7 +65,7 @@ def test_the_ball_page_is_shared_between_visitors_each_with_their_own_working_to
     assert token_on(page) != token_on(again)
     assert hold_one(second, single.id, token_on(again), "second@example.org").status_code == 303
     assert hold_one(first, single.id, token_on(page), "first@example.org").status_code == 303
-    assert services.seats_taken(ball) == 2
+    assert availability.seats_taken(ball) == 2
 
 
 def test_what_the_shared_page_says_is_at_most_that_many_seconds_old(app, shared_for, monkeypatch):
@@ -78,7 +78,7 @@ def test_what_the_shared_page_says_is_at_most_that_many_seconds_old(app, shared_
 
     assert "100 left" in page_text(app.test_client().get("/ball"))  # as drawn
     later = time.monotonic() + 10
-    monkeypatch.setattr(public_views, "monotonic", lambda: later)
+    monkeypatch.setattr(views, "monotonic", lambda: later)
     assert "99 left" in page_text(app.test_client().get("/ball"))
 
 

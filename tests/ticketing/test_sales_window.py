@@ -11,7 +11,8 @@ import pytest
 
 from brokerage.clock import LONDON
 from brokerage.errors import DomainError
-from brokerage.ticketing import services
+from brokerage.extensions import db
+from brokerage.ticketing import checkout
 from tests.helpers import error_summary, page_text
 from tests.ticketing import factories as ticketing_make
 from tests.ticketing.buying import ball_form, latest_order, order_count
@@ -77,11 +78,11 @@ def test_sales_open_at_the_stored_instant_to_the_minute(client, clock, case):
     single = ball.ticket_types[0]
 
     # The rule itself.
-    basket = services.Basket({single.id: 1}, "Ada Buyer", "ada@example.org")
+    basket = checkout.Basket({single.id: 1}, "Ada Buyer", "ada@example.org")
     with pytest.raises(DomainError, match="Tickets are not on sale now"):
-        services.hold(ball, basket, opens - MINUTE)
-    assert services.hold(ball, basket, opens + MINUTE).seats == 1
-    services.db.session.rollback()
+        checkout.hold(ball, basket, opens - MINUTE)
+    assert checkout.hold(ball, basket, opens + MINUTE).seats == 1
+    db.session.rollback()
 
     # Through the page: a minute early is refused and holds nothing ...
     clock(opens - MINUTE)

@@ -11,7 +11,7 @@ from sqlalchemy import event, func, select
 
 from brokerage.accounts.models import User
 from brokerage.extensions import db
-from brokerage.ticketing import services, team_services
+from brokerage.ticketing import checkout, door
 from brokerage.ticketing.models import Ball, CheckInEvent, Ticket
 from tests import factories
 from tests.ticketing import factories as ticketing_make
@@ -19,12 +19,12 @@ from tests.ticketing import factories as ticketing_make
 
 def test_two_door_staff_scanning_one_ticket_at_once_admit_it_once(app):
     ball = ticketing_make.ball()
-    order = services.hold(
-        ball, services.Basket({ball.ticket_types[0].id: 1}, "Ada Buyer", "ada@example.org")
+    order = checkout.hold(
+        ball, checkout.Basket({ball.ticket_types[0].id: 1}, "Ada Buyer", "ada@example.org")
     )
     order.stripe_session_id = "cs_test_door"
     db.session.flush()
-    services.fulfil(services.Payment("cs_test_door", order.total_pence, "gbp", "pi_test_1", True))
+    checkout.fulfil(checkout.Payment("cs_test_door", order.total_pence, "gbp", "pi_test_1", True))
     db.session.commit()
     ticket = order.tickets[0]
     staff = [factories.team_member(name="Dee Door"), factories.team_member(name="Sam Second")]
@@ -43,12 +43,12 @@ def test_two_door_staff_scanning_one_ticket_at_once_admit_it_once(app):
             waiting.done = True
             barrier.wait()
 
-    answers: dict[int, team_services.DoorAnswer] = {}
+    answers: dict[int, door.DoorAnswer] = {}
 
     def scan(number: int) -> None:
         with app.test_request_context(base_url="http://localhost"):
             try:
-                answers[number] = team_services.admit(
+                answers[number] = door.check_in(
                     db.session.get(Ball, ball_id), code, db.session.get(User, staff_ids[number])
                 )
                 db.session.commit()

@@ -13,8 +13,9 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 
 from brokerage.config import STAND_IN_WEBHOOK_SECRET
+from brokerage.errors import Conflict
 from brokerage.extensions import db
-from brokerage.ticketing import services
+from brokerage.ticketing import availability, refunds, webhooks
 from brokerage.ticketing.models import (
     Order,
     OrderStatus,
@@ -152,16 +153,16 @@ def test_an_expiry_arriving_after_the_payment_changes_nothing(client, bought, fa
     order = latest_order()
     assert order.status is OrderStatus.PAID
     assert all(t.status is TicketStatus.VALID for t in order.tickets)
-    assert services.seats_taken(ball) == 2
+    assert availability.seats_taken(ball) == 2
 
 
 def test_an_expired_session_releases_its_seats(client, bought, fake_stripe):
     ball, order = bought
-    assert services.seats_taken(ball) == 2
+    assert availability.seats_taken(ball) == 2
     expired = event("checkout.session.expired", fake_stripe.expire(order.stripe_session_id))
     assert post_event(client, expired).get_json()["outcome"] == "expired"
     assert latest_order().status is OrderStatus.EXPIRED
-    assert services.seats_taken(ball) == 0
+    assert availability.seats_taken(ball) == 0
 
 
 def test_a_payment_after_the_expiry_stands_while_the_seats_are_free(client, bought, fake_stripe):
@@ -174,7 +175,7 @@ def test_a_payment_after_the_expiry_stands_while_the_seats_are_free(client, boug
     assert order.status is OrderStatus.PAID
     assert len(order.tickets) == 2
     assert "Paid after the seats' hold expired" in order.note
-    assert services.seats_taken(ball) == 2
+    assert availability.seats_taken(ball) == 2
     assert sent("ball_confirmation") == 1
     assert fake_stripe.refunds == []
 
@@ -188,7 +189,7 @@ def test_a_payment_after_the_expiry_is_refunded_when_the_seats_are_gone(
     # Meanwhile someone else buys every seat left.
     checkout(client, {ball.ticket_types[0].id: 10}, buyer_email="bo@example.org")
     checkout(client, {ball.ticket_types[0].id: 10}, buyer_email="cy@example.org")
-    assert services.seats_taken(ball) == 20
+    assert availability.seats_taken(ball) == 20
 
     paid = fake_stripe.pay(session_id)
     assert post_event(client, event("checkout.session.completed", paid)).status_code == 200
@@ -205,7 +206,7 @@ def test_a_payment_after_the_expiry_is_refunded_when_the_seats_are_gone(
     assert refund.stripe_refund_id == fake_stripe.refunds[0]["id"]
     assert sent("ball_refunded_late") == 1
     assert sent("ball_confirmation") == 0
-    assert services.seats_taken(ball) == 20
+    assert availability.seats_taken(ball) == 20
     # Stripe then reports the refund it made: nothing changes.
     refunded = charge_refunded(paid["payment_intent"], 19_000, 19_000)
     assert post_event(client, event("charge.refunded", refunded)).status_code == 200
@@ -254,7 +255,7 @@ def test_a_full_refund_in_stripe_revokes_the_tickets(client, bought, fake_stripe
     assert order.status is OrderStatus.REFUNDED
     assert order.refunded_pence == 19_000
     assert all(t.status is TicketStatus.REVOKED for t in order.tickets)
-    assert services.seats_taken(ball) == 0
+    assert availability.seats_taken(ball) == 0
 
 
 def test_a_part_refund_in_stripe_is_recorded_and_the_tickets_stand(client, bought, fake_stripe):
@@ -280,7 +281,7 @@ def test_the_rest_refunded_in_stripe_after_the_team_refunded_every_seat(
     post_event(client, event("checkout.session.completed", paid))
     order = latest_order()
     team = make.team_member()
-    services.refund_tickets(order, [t.id for t in order.tickets], team, "Both ill", 9_500)
+    refunds.refund_tickets(order, [t.id for t in order.tickets], team, "Both ill", 9_500)
     db.session.commit()
     assert order.status is OrderStatus.REFUNDED
 
@@ -297,9 +298,9 @@ def test_an_event_the_rules_refuse_is_answered_200_so_stripe_stops(
     client, bought, fake_stripe, monkeypatch
 ):
     def refuse(charge):
-        raise services.Conflict("An order that is 'not paid' cannot refund all")
+        raise Conflict("An order that is 'not paid' cannot refund all")
 
-    monkeypatch.setattr(services, "record_outside_refund", refuse)
+    monkeypatch.setattr(webhooks, "record_outside_refund", refuse)
     response = post_event(client, event("charge.refunded", charge_refunded("pi_x", 1, 1)))
     assert response.status_code == 200
     assert response.get_json()["outcome"].startswith("not applied: An order that is")

@@ -25,9 +25,9 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 
 from brokerage.clock import LONDON, london
 from brokerage.forms import DayField, Form, PoundsField, WholeNumberField, email_field, strip
-from brokerage.ticketing.team_services import (
+from brokerage.ticketing.orders import MAX_COMPLIMENTARY
+from brokerage.ticketing.setup import (
     MAX_CAPACITY,
-    MAX_COMPLIMENTARY,
     MAX_PER_ORDER_LIMIT,
     MAX_SEATS_PER_TICKET,
     MAX_TYPE_QUANTITY,

@@ -19,8 +19,10 @@ from wtforms import BooleanField, Field, HiddenField, StringField, SubmitField, 
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from brokerage.forms import Form, PoundsField, email_field, strip
+from brokerage.ticketing.availability import OnSale
+from brokerage.ticketing.checkout import MAX_DONATION_PENCE, Basket
+from brokerage.ticketing.guests import GuestDetails
 from brokerage.ticketing.models import Ticket
-from brokerage.ticketing.services import MAX_DONATION_PENCE, Basket, GuestDetails, OnSale
 
 # Sanity only: the real limit is each type's per-order limit.
 MAX_QUANTITY = 999

@@ -15,8 +15,9 @@ from sqlalchemy import func, select
 
 from brokerage.clock import utcnow
 from brokerage.demo import seed_demo
+from brokerage.errors import FieldError
 from brokerage.extensions import db
-from brokerage.ticketing import services, team_services
+from brokerage.ticketing import availability, checkout, door, guests, orders, refunds, setup
 from brokerage.ticketing.models import (
     Ball,
     Order,
@@ -355,7 +356,7 @@ def test_lowering_the_capacity_below_what_is_taken_asks_to_confirm(client, team)
     ball = ticketing_make.ball(capacity=30)
     single, table, _ = ball.ticket_types
     buy(ball, {table.id: 1, single.id: 5})  # 15 seats sold
-    services.hold(ball, services.Basket({single.id: 5}, "Hal Holder", "hal@example.org"))
+    checkout.hold(ball, checkout.Basket({single.id: 5}, "Hal Holder", "hal@example.org"))
     db.session.commit()  # 5 more held while Hal pays
     edit = f"/team/ball/{ball.id}/edit"
     values = dict(
@@ -387,9 +388,9 @@ def test_lowering_the_capacity_below_what_is_taken_asks_to_confirm(client, team)
         client.get(f"/team/ball/{ball.id}")
     )
     # Nothing was cancelled, and nothing more is sold.
-    assert services.seats_taken(ball) == 20
-    with pytest.raises(services.FieldError, match="sold out"):
-        services.hold(ball, services.Basket({single.id: 1}, "Late Larry", "l@example.org"))
+    assert availability.seats_taken(ball) == 20
+    with pytest.raises(FieldError, match="sold out"):
+        checkout.hold(ball, checkout.Basket({single.id: 1}, "Late Larry", "l@example.org"))
 
 
 def test_lowering_a_ticket_types_quantity_below_what_is_taken_asks_to_confirm(client, team):
@@ -437,15 +438,15 @@ def test_sales_count_seats_and_keep_tickets_and_donations_apart(client, team):
     ada = buy(ball, {single.id: 2}, donation=2_500, gift_aid=True)  # £190 + £25 Gift Aided
     bea = buy(ball, {table.id: 1}, donation=5_000, name="Bea", email="bea@example.org")
     buy(ball, {sponsor.id: 1}, code="SPONSOR27", name="Cy", email="cy@example.org")
-    team_services.issue_complimentary(ball, single, 3, "Host", "host@example.org", team, "Hosting")
-    services.hold(ball, services.Basket({single.id: 4}, "Hal Holder", "hal@example.org"))
+    orders.issue_complimentary(ball, single, 3, "Host", "host@example.org", team, "Hosting")
+    checkout.hold(ball, checkout.Basket({single.id: 4}, "Hal Holder", "hal@example.org"))
     db.session.commit()
     # One of Ada's seats refunded at its price (her donation stays); Bea's whole order.
-    services.refund_tickets(ada, [ada.tickets[0].id], team, "Cannot come", 9_500)
-    services.refund_tickets(bea, [t.id for t in bea.tickets], team, "Cancelled", 95_000)
+    refunds.refund_tickets(ada, [ada.tickets[0].id], team, "Cannot come", 9_500)
+    refunds.refund_tickets(bea, [t.id for t in bea.tickets], team, "Cancelled", 95_000)
     db.session.commit()
 
-    figures = team_services.sales(ball)
+    figures = setup.sales(ball)
     assert (figures.seats_sold, figures.seats_held, figures.seats_free) == (1 + 10 + 3, 4, 82)
     assert figures.tickets_paid_pence == 19_000 + 90_000 + 250_000
     assert figures.tickets_refunded_pence == 9_500 + 90_000
@@ -479,7 +480,7 @@ def test_orders_are_found_by_name_email_code_guest_and_number(client, team):
     single = ball.ticket_types[0]
     ada = buy(ball, {single.id: 2})
     bob = buy(ball, {single.id: 1}, name="Bob Brown", email="bob@firm.example.com")
-    services.hold(ball, services.Basket({single.id: 1}, "Pat Pending", "pat@example.org"))
+    checkout.hold(ball, checkout.Basket({single.id: 1}, "Pat Pending", "pat@example.org"))
     ada.tickets[1].guest_name = "Gina Guest"
     db.session.commit()
     orders = f"/team/ball/{ball.id}/orders"
@@ -554,8 +555,8 @@ def test_the_guest_list_shows_needs_and_leaves_out_refunded_tickets(client, team
     first.guest_name, first.dietary = "Gina Guest", "Vegan"
     second.guest_name, second.access_needs = "@Sam", "-Wheelchair space"
     db.session.commit()
-    services.refund_tickets(ada, [third.id], team, "Not coming", 9_500)
-    services.check_in(first.code, team, now=moment("2027-06-12T19:14"))
+    refunds.refund_tickets(ada, [third.id], team, "Not coming", 9_500)
+    door.check_in(ball, first.code, team, now=moment("2027-06-12T19:14"))
     db.session.commit()
 
     page = client.get(f"/team/ball/{ball.id}/guests")
@@ -605,7 +606,7 @@ def test_the_guest_list_shows_needs_and_leaves_out_refunded_tickets(client, team
 
 
 def test_unnamed_guests_say_so_and_long_lists_come_in_pages(client, team, monkeypatch):
-    monkeypatch.setattr(team_services, "GUESTS_PER_PAGE", 2)
+    monkeypatch.setattr(guests, "GUESTS_PER_PAGE", 2)
     ball = ticketing_make.ball()
     buy(ball, {ball.ticket_types[0].id: 3})
     first = client.get(f"/team/ball/{ball.id}/guests")
@@ -653,7 +654,7 @@ def test_complimentary_tickets_are_issued_free_within_capacity(client, team):
         submit(client, url, data | {"ticket_type": str(single.id), "quantity": "2"}).status_code
         == 302
     )
-    assert services.seats_taken(ball) == 12
+    assert availability.seats_taken(ball) == 12
 
 
 def test_bad_complimentary_requests_are_explained(client, team):
@@ -706,7 +707,7 @@ def test_a_partial_then_a_full_refund_through_the_pages(client, team, fake_strip
     first, second, third = order.tickets
     order_url = f"/team/ball/{ball.id}/orders/{order.id}"
     refund_url = f"{order_url}/refund"
-    assert services.seats_taken(ball) == 3
+    assert availability.seats_taken(ball) == 3
 
     # The order page sends the chosen tickets to the refund page, priced at their share.
     page = client.get(refund_url, query_string={"ticket": [str(first.id)]})
@@ -726,13 +727,13 @@ def test_a_partial_then_a_full_refund_through_the_pages(client, team, fake_strip
     assert first.status is TicketStatus.REVOKED and second.status is TicketStatus.VALID
     assert order.status is OrderStatus.PARTLY_REFUNDED
     assert order.refunded_pence == 9_500
-    assert services.seats_taken(ball) == 2
+    assert availability.seats_taken(ball) == 2
     assert fake_stripe.refunds[-1]["amount"] == 9_500
     assert fake_stripe.refunds[-1]["payment_intent"] == f"pi_test_{order.id}"
     refund = db.session.scalars(select(Refund)).one()
     assert (refund.reason, refund.created_by_id) == ("Cannot come", team.id)
     assert [e.template for e in emails_to("ada@example.org")][-1] == "ball_refund"
-    assert services.check_in(first.code, team).outcome == "not_valid"
+    assert door.check_in(ball, first.code, team).outcome == "not_valid"
 
     # The whole order: everything left, the donation included.
     page = client.get(refund_url, query_string={"all": "yes"})
@@ -747,7 +748,7 @@ def test_a_partial_then_a_full_refund_through_the_pages(client, team, fake_strip
     assert order.status is OrderStatus.REFUNDED
     assert order.refunded_pence == order.total_pence
     assert {t.status for t in order.tickets} == {TicketStatus.REVOKED}
-    assert services.seats_taken(ball) == 0
+    assert availability.seats_taken(ball) == 0
     assert len([e for e in emails_to("ada@example.org") if e.template == "ball_refund"]) == 2
     # Nothing is left to refund: the page says so rather than offering a form.
     response = client.get(refund_url, query_string={"all": "yes"})
@@ -807,7 +808,7 @@ def test_after_a_refund_in_the_stripe_dashboard_the_team_releases_the_seats(
     )
     db.session.expire_all()
     assert order.status is OrderStatus.PARTLY_REFUNDED and order.refunded_pence == 9_500
-    assert services.seats_taken(ball) == 2  # Stripe does not know which seat
+    assert availability.seats_taken(ball) == 2  # Stripe does not know which seat
 
     ticket = order.tickets[1]
     refund_url = f"/team/ball/{ball.id}/orders/{order.id}/refund"
@@ -819,13 +820,13 @@ def test_after_a_refund_in_the_stripe_dashboard_the_team_releases_the_seats(
     )
     assert ticket.status is TicketStatus.REVOKED
     assert order.refunded_pence == 9_500
-    assert services.seats_taken(ball) == 1
+    assert availability.seats_taken(ball) == 1
     assert fake_stripe.refunds == []  # nothing more paid back
 
 
 def test_a_complimentary_order_is_cancelled_with_a_refund_of_nothing(client, team):
     ball = ticketing_make.ball()
-    order = team_services.issue_complimentary(
+    order = orders.issue_complimentary(
         ball, ball.ticket_types[0], 2, "Host", "host@example.org", team, "Hosting"
     )
     db.session.commit()
@@ -840,7 +841,7 @@ def test_a_complimentary_order_is_cancelled_with_a_refund_of_nothing(client, tea
         page=f"{refund_url}?all=yes",
     )
     assert order.status is OrderStatus.REFUNDED
-    assert services.seats_taken(ball) == 0
+    assert availability.seats_taken(ball) == 0
 
 
 # --- The door ------------------------------------------------------------------------------------
@@ -908,7 +909,7 @@ def test_checking_in_at_the_door_without_javascript(client, team, make, login):
     assert door_answer(client.get(door)).startswith("Admitted: Gina Guest")
 
     # Refunded and unknown codes are not valid.
-    services.refund_tickets(order, [other.id], team, "Not coming", 9_500)
+    refunds.refund_tickets(order, [other.id], team, "Not coming", 9_500)
     db.session.commit()
     submit(client, door, {"code": other.code})
     assert door_answer(client.get(door)).startswith("Not valid: refunded Do not admit")
@@ -962,8 +963,8 @@ def test_the_door_says_already_with_the_time_alone_on_the_night(team):
     ball = ticketing_make.ball()
     ticket = buy(ball, {ball.ticket_types[0].id: 1}).tickets[0]
     night = moment("2027-11-27T20:14")  # GMT: 8:14pm in Leeds
-    assert team_services.admit(ball, ticket.code, team, now=night).outcome == "admitted"
-    again = team_services.admit(ball, ticket.code, team, now=night + timedelta(minutes=5))
+    assert door.check_in(ball, ticket.code, team, now=night).outcome == "admitted"
+    again = door.check_in(ball, ticket.code, team, now=night + timedelta(minutes=5))
     assert again.headline == "Already admitted at 8:14pm by Dee Door"
 
 
@@ -978,13 +979,13 @@ def test_the_demo_ball_is_on_sale_with_orders_and_loads_once():
 
     ball = db.session.scalars(select(Ball).where(Ball.slug == "digital-charity-ball-2027")).one()
     assert ball.name == "Digital Charity Ball 2027" and ball.capacity == 350
-    assert services.sales_open(ball, utcnow())
+    assert availability.sales_open(ball, utcnow())
     assert [(t.name, t.price_pence, t.seats_per_ticket, t.hidden) for t in ball.ticket_types] == [
         ("Single seat", 9_500, 1, False),
         ("Table of 10", 90_000, 10, False),
         ("Sponsor package", 250_000, 10, True),
     ]
-    figures = team_services.sales(ball)
+    figures = setup.sales(ball)
     assert figures.orders == 5 and figures.complimentary_orders == 1
     assert figures.seats_sold == 2 + 10 + 1 + 10 + 2
     assert figures.gift_aid_donations_pence == 2_500

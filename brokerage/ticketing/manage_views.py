@@ -1,6 +1,6 @@
 """The programme team's pages for the ball: setting it up, sales, orders and refunds,
 complimentary tickets, the guest list and check-in at the door. Views are thin: the
-rules are in team_services.py and services.py."""
+rules are in setup.py, orders.py, refunds.py, guests.py, exports.py and door.py."""
 
 from __future__ import annotations
 
@@ -10,16 +10,16 @@ from flask import Response, abort, flash, redirect, render_template, request, se
 from flask_login import current_user
 
 from brokerage.clock import utcnow
-from brokerage.errors import Conflict, IllegalTransition
+from brokerage.errors import Conflict, FieldError, IllegalTransition
 from brokerage.exports import csv_response
 from brokerage.extensions import db
 from brokerage.forms import ActionForm
 from brokerage.money import pounds
 from brokerage.pagination import page_number
 from brokerage.permissions import Action, require
-from brokerage.ticketing import payments, services, team_services
-from brokerage.ticketing.models import Ball, Order, OrderStatus, Ticket, TicketStatus, TicketType
-from brokerage.ticketing.team_forms import (
+from brokerage.ticketing import bp, exports, guests, orders, payments, refunds, setup
+from brokerage.ticketing.door import DoorAnswer, check_in, undo_check_in
+from brokerage.ticketing.manage_forms import (
     BallForm,
     ComplimentaryForm,
     DoorForm,
@@ -29,8 +29,16 @@ from brokerage.ticketing.team_forms import (
     ball_form_data,
     ticket_type_form_data,
 )
-from brokerage.ticketing.team_services import DoorAnswer, OrderFilters
-from brokerage.ticketing.views import bp
+from brokerage.ticketing.models import (
+    PAID_STATUSES,
+    Ball,
+    Order,
+    OrderStatus,
+    Ticket,
+    TicketStatus,
+    TicketType,
+)
+from brokerage.ticketing.orders import OrderFilters
 
 # The door's last answer, kept in the session for the page the check-in redirects to.
 DOOR_ANSWER = "door_answer"
@@ -52,7 +60,7 @@ def load_ticket_type(kwargs: dict) -> TicketType:
 
 def load_order(kwargs: dict) -> Order:
     ball_id = kwargs.pop("ball_id")
-    order = team_services.order_for_team(kwargs.pop("order_id"))
+    order = orders.order_for_team(kwargs.pop("order_id"))
     if order is None or order.ball_id != ball_id:
         abort(404)
     return order
@@ -95,7 +103,7 @@ def _order_url(order: Order) -> str:
 @bp.route("/team/ball")
 @require(Action.TEAM)
 def team_balls():
-    return render_template("ticketing/team/balls.html", balls=team_services.all_balls())
+    return render_template("ticketing/manage/balls.html", balls=setup.all_balls())
 
 
 @bp.route("/team/ball/new", methods=["GET", "POST"])
@@ -104,24 +112,24 @@ def team_ball_new():
     form = BallForm()
     if form.validate_on_submit():
         try:
-            ball = team_services.create_ball(form.details(), current_user)
-        except team_services.Problems as exc:
+            ball = setup.create_ball(form.details(), current_user)
+        except setup.Problems as exc:
             _show(form, exc.problems)
         else:
             db.session.commit()
             flash(f"{ball.name} is set up. Now add its ticket types.", "success")
             return redirect(_ball_url(ball))
-    return _page("ticketing/team/ball_form.html", form=form, ball=None, confirming=False)
+    return _page("ticketing/manage/ball_form.html", form=form, ball=None, confirming=False)
 
 
 @bp.route("/team/ball/<int:ball_id>")
 @require(Action.TEAM, load=load_ball)
 def team_ball(ball: Ball):
     return render_template(
-        "ticketing/team/ball.html",
+        "ticketing/manage/ball.html",
         ball=ball,
-        sales=team_services.sales(ball),
-        history=team_services.history(ball),
+        sales=setup.sales(ball),
+        history=setup.history(ball),
         now=utcnow(),
     )
 
@@ -133,20 +141,20 @@ def team_ball_edit(ball: Ball):
     confirming = False
     if form.validate_on_submit():
         try:
-            team_services.update_ball(ball, form.details(), current_user, form.confirm.data)
-        except team_services.NeedsConfirmation as exc:
+            setup.update_ball(ball, form.details(), current_user, form.confirm.data)
+        except setup.NeedsConfirmation as exc:
             _show(form, {exc.field: str(exc)})
             confirming = True
-        except team_services.Problems as exc:
+        except setup.Problems as exc:
             _show(form, exc.problems)
         else:
             db.session.commit()
             flash(f"Your changes to {ball.name} are saved.", "success")
             return redirect(_ball_url(ball))
     # End the transaction before showing the form again: a refused change may have
-    # taken the ball's lock (see team_services.update_ball).
+    # taken the ball's lock (see setup.update_ball).
     db.session.rollback()
-    return _page("ticketing/team/ball_form.html", form=form, ball=ball, confirming=confirming)
+    return _page("ticketing/manage/ball_form.html", form=form, ball=ball, confirming=confirming)
 
 
 @bp.route("/team/ball/<int:ball_id>/types/new", methods=["GET", "POST"])
@@ -155,15 +163,15 @@ def team_type_new(ball: Ball):
     form = TicketTypeForm()
     if form.validate_on_submit():
         try:
-            ticket_type = team_services.add_ticket_type(ball, form.details(), current_user)
-        except team_services.Problems as exc:
+            ticket_type = setup.add_ticket_type(ball, form.details(), current_user)
+        except setup.Problems as exc:
             _show(form, exc.problems)
         else:
             db.session.commit()
             flash(f"{ticket_type.name} is added.", "success")
             return redirect(_ball_url(ball) + "#ticket-types")
     return _page(
-        "ticketing/team/type_form.html", form=form, ball=ball, ticket_type=None, confirming=False
+        "ticketing/manage/type_form.html", form=form, ball=ball, ticket_type=None, confirming=False
     )
 
 
@@ -177,13 +185,11 @@ def team_type_edit(ticket_type: TicketType):
     confirming = False
     if form.validate_on_submit():
         try:
-            team_services.update_ticket_type(
-                ticket_type, form.details(), current_user, form.confirm.data
-            )
-        except team_services.NeedsConfirmation as exc:
+            setup.update_ticket_type(ticket_type, form.details(), current_user, form.confirm.data)
+        except setup.NeedsConfirmation as exc:
             _show(form, {exc.field: str(exc)})
             confirming = True
-        except team_services.Problems as exc:
+        except setup.Problems as exc:
             _show(form, exc.problems)
         else:
             db.session.commit()
@@ -191,7 +197,7 @@ def team_type_edit(ticket_type: TicketType):
             return redirect(_ball_url(ball) + "#ticket-types")
     db.session.rollback()
     return _page(
-        "ticketing/team/type_form.html",
+        "ticketing/manage/type_form.html",
         form=form,
         ball=ball,
         ticket_type=ticket_type,
@@ -207,11 +213,11 @@ def team_type_edit(ticket_type: TicketType):
 def team_orders(ball: Ball):
     filters = OrderFilters.from_args(request.args)
     return render_template(
-        "ticketing/team/orders.html",
+        "ticketing/manage/orders.html",
         ball=ball,
         filters=filters,
-        page=team_services.find_orders(ball, filters),
-        counts=team_services.status_counts(ball),
+        page=orders.find_orders(ball, filters),
+        counts=orders.status_counts(ball),
         Status=OrderStatus,
     )
 
@@ -220,20 +226,20 @@ def team_orders(ball: Ball):
 @require(Action.TEAM, load=load_ball)
 def team_orders_csv(ball: Ball):
     filters = OrderFilters.from_args(request.args)
-    rows = team_services.order_rows(ball, filters)
-    return csv_response(f"{ball.slug}-orders.csv", team_services.ORDER_COLUMNS, rows)
+    rows = exports.order_rows(ball, filters)
+    return csv_response(f"{ball.slug}-orders.csv", exports.ORDER_COLUMNS, rows)
 
 
 def _order_page(order: Order, resend: ResendForm | None = None):
     return _page(
-        "ticketing/team/order.html",
+        "ticketing/manage/order.html",
         order=order,
         ball=order.ball,
-        people=team_services.people(r.created_by_id for r in order.refunds),
-        shares={t.id: team_services.ticket_share(order, t) for t in order.tickets},
-        refundable=order.status in services.PAID_STATUSES,
+        people=orders.people(r.created_by_id for r in order.refunds),
+        shares={t.id: refunds.ticket_share(order, t) for t in order.tickets},
+        refundable=order.status in PAID_STATUSES,
         form=resend or ResendForm(data={"email": order.buyer_email}),
-        can_resend=team_services.can_resend(order),
+        can_resend=orders.can_resend(order),
         Valid=TicketStatus.VALID,
     )
 
@@ -251,7 +257,7 @@ def team_resend(order: Order):
     if not form.validate_on_submit():
         return _order_page(order, form)
     try:
-        changed = team_services.resend_confirmation(order, form.email.data, current_user)
+        changed = orders.resend_confirmation(order, form.email.data, current_user)
     except Conflict as exc:
         db.session.rollback()
         flash(str(exc))
@@ -265,50 +271,61 @@ def team_resend(order: Order):
     return redirect(_order_url(order))
 
 
+def _chosen_for_refund(valid: list[Ticket]) -> list[Ticket]:
+    """The seats the team chose to refund (all of them when asked for the whole order)."""
+    if request.method == "GET" and request.args.get("all") == "yes":
+        return valid
+    source = request.form if request.method == "POST" else request.args
+    wanted = set(source.getlist("ticket", type=int))
+    return [t for t in valid if t.id in wanted]
+
+
+def _refund(order: Order, chosen: list[Ticket], form: RefundForm):
+    """Make the refund: the redirect when it is made (or refused outright), else None
+    with the form's errors."""
+    try:
+        refund = refunds.refund_tickets(
+            order, [t.id for t in chosen], current_user, form.reason.data, form.amount.data
+        )
+    except FieldError as exc:
+        db.session.rollback()
+        _show(form, {exc.field: str(exc)})
+    except payments.PaymentsError as exc:
+        db.session.rollback()
+        form.form_errors.append(f"Stripe did not make the refund: {exc}")
+    except (Conflict, IllegalTransition) as exc:
+        db.session.rollback()
+        flash(str(exc))
+        return redirect(_order_url(order))
+    else:
+        db.session.commit()
+        seats = len(chosen)
+        flash(
+            f"Refunded {pounds(refund.amount_pence)}. {seats} seat"
+            f"{'s are' if seats != 1 else ' is'} released and {order.buyer_name} is emailed.",
+            "success",
+        )
+        return redirect(_order_url(order))
+    return None
+
+
 @bp.route("/team/ball/<int:ball_id>/orders/<int:order_id>/refund", methods=["GET", "POST"])
 @require(Action.TEAM, load=load_order)
 def team_refund(order: Order):
-    if order.status not in services.PAID_STATUSES:
+    if order.status not in PAID_STATUSES:
         flash(f"This order is '{order.status.label.lower()}': there is nothing to refund.")
         return redirect(_order_url(order))
     valid = [t for t in order.tickets if t.status is TicketStatus.VALID]
-    if request.method == "GET" and request.args.get("all") == "yes":
-        chosen = valid
-    else:
-        source = request.form if request.method == "POST" else request.args
-        wanted = set(source.getlist("ticket", type=int))
-        chosen = [t for t in valid if t.id in wanted]
+    chosen = _chosen_for_refund(valid)
     if not chosen:
         flash("Choose the tickets to refund.")
         return redirect(_order_url(order) + "#refund")
-    suggested = team_services.suggested_refund(order, chosen)
+    suggested = refunds.suggested_refund(order, chosen)
     form = RefundForm(data={"amount": suggested} if request.method == "GET" else None)
-    if form.validate_on_submit():
-        try:
-            refund = services.refund_tickets(
-                order, [t.id for t in chosen], current_user, form.reason.data, form.amount.data
-            )
-        except services.FieldError as exc:
-            db.session.rollback()
-            _show(form, {exc.field: str(exc)})
-        except payments.PaymentsError as exc:
-            db.session.rollback()
-            form.form_errors.append(f"Stripe did not make the refund: {exc}")
-        except (Conflict, IllegalTransition) as exc:
-            db.session.rollback()
-            flash(str(exc))
-            return redirect(_order_url(order))
-        else:
-            db.session.commit()
-            seats = len(chosen)
-            flash(
-                f"Refunded {pounds(refund.amount_pence)}. {seats} seat"
-                f"{'s are' if seats != 1 else ' is'} released and {order.buyer_name} is emailed.",
-                "success",
-            )
-            return redirect(_order_url(order))
+    if form.validate_on_submit() and (done := _refund(order, chosen, form)) is not None:
+        return done
     return _page(
-        "ticketing/team/refund.html",
+        "ticketing/manage/refund.html",
         order=order,
         ball=order.ball,
         form=form,
@@ -316,11 +333,30 @@ def team_refund(order: Order):
         whole=len(chosen) == len(valid),
         suggested=suggested,
         left=(order.paid_pence or 0) - order.refunded_pence,
-        shares={t.id: team_services.ticket_share(order, t) for t in chosen},
+        shares={t.id: refunds.ticket_share(order, t) for t in chosen},
     )
 
 
 # --- Complimentary tickets and the guest list ----------------------------------------------
+
+
+def _type_choices(ball: Ball) -> list:
+    # An empty first choice: nobody issues tickets of a type they did not pick.
+    return [("", "Choose a ticket type")] + [
+        (t.id, f"{t.name} ({t.seats_per_ticket} seat{'s' if t.seats_per_ticket != 1 else ''})")
+        for t in ball.ticket_types
+    ]
+
+
+def _issued(order: Order):
+    """Commit the complimentary tickets, say so and show their order."""
+    db.session.commit()
+    flash(
+        f"{order.seats} complimentary seat{'s are' if order.seats != 1 else ' is'} "
+        f"issued. {order.buyer_name} is emailed the tickets.",
+        "success",
+    )
+    return redirect(_order_url(order))
 
 
 @bp.route("/team/ball/<int:ball_id>/complimentary", methods=["GET", "POST"])
@@ -330,15 +366,11 @@ def team_complimentary(ball: Ball):
         flash("Add a ticket type first: complimentary tickets are of one of its types.")
         return redirect(_ball_url(ball))
     form = ComplimentaryForm()
-    # An empty first choice: nobody issues tickets of a type they did not pick.
-    form.ticket_type.choices = [("", "Choose a ticket type")] + [
-        (t.id, f"{t.name} ({t.seats_per_ticket} seat{'s' if t.seats_per_ticket != 1 else ''})")
-        for t in ball.ticket_types
-    ]
+    form.ticket_type.choices = _type_choices(ball)
     if form.validate_on_submit():
         ticket_type = next(t for t in ball.ticket_types if t.id == form.ticket_type.data)
         try:
-            order = team_services.issue_complimentary(
+            order = orders.issue_complimentary(
                 ball,
                 ticket_type,
                 form.quantity.data,
@@ -347,39 +379,31 @@ def team_complimentary(ball: Ball):
                 current_user,
                 form.reason.data,
             )
-        except services.FieldError as exc:
+        except FieldError as exc:
             db.session.rollback()
             _show(form, {exc.field: str(exc)})
         else:
-            db.session.commit()
-            flash(
-                f"{order.seats} complimentary seat{'s are' if order.seats != 1 else ' is'} "
-                f"issued. {order.buyer_name} is emailed the tickets.",
-                "success",
-            )
-            return redirect(_order_url(order))
-    return _page("ticketing/team/complimentary.html", ball=ball, form=form)
+            return _issued(order)
+    return _page("ticketing/manage/complimentary.html", ball=ball, form=form)
 
 
 @bp.route("/team/ball/<int:ball_id>/guests")
 @require(Action.TEAM, load=load_ball)
 def team_guests(ball: Ball):
-    counts = team_services.guest_counts(ball)
+    counts = guests.guest_counts(ball)
     number = page_number(request.args.get("page", "1"))
     return render_template(
-        "ticketing/team/guests.html",
+        "ticketing/manage/guests.html",
         ball=ball,
         counts=counts,
-        page=team_services.guest_list(ball, number, total=counts.guests),
+        page=guests.guest_list(ball, number, total=counts.guests),
     )
 
 
 @bp.route("/team/ball/<int:ball_id>/guests.csv")
 @require(Action.TEAM, load=load_ball)
 def team_guests_csv(ball: Ball):
-    return csv_response(
-        f"{ball.slug}-guests.csv", team_services.GUEST_COLUMNS, team_services.guest_rows(ball)
-    )
+    return csv_response(f"{ball.slug}-guests.csv", exports.GUEST_COLUMNS, exports.guest_rows(ball))
 
 
 # --- The door -----------------------------------------------------------------------------
@@ -394,7 +418,7 @@ def _remember(ball: Ball, answer: DoorAnswer, code: str | None = None) -> None:
 def team_door(ball: Ball):
     form = DoorForm()
     if form.validate_on_submit():
-        answer = team_services.admit(ball, form.code.data, current_user)
+        answer = check_in(ball, form.code.data, current_user)
         db.session.commit()
         # An unknown code is shown again, so that a mistyped letter can be spotted.
         unknown = answer.outcome == "not_valid" and answer.ticket_id is None
@@ -409,13 +433,13 @@ def team_door(ball: Ball):
             ticket = db.session.get(Ticket, answer["ticket_id"])
     q = " ".join(request.args.get("q", "").split())[:100]
     page, status = _page(
-        "ticketing/team/door.html",
+        "ticketing/manage/door.html",
         ball=ball,
         form=form,
         answer=answer,
         ticket=ticket,
         q=q,
-        results=team_services.find_guests(ball, q),
+        results=guests.find_guests(ball, q),
     )
     response = Response(page, status)
     response.headers["Permissions-Policy"] = DOOR_PERMISSIONS
@@ -428,7 +452,7 @@ def team_undo_check_in(ticket: Ticket):
     ball = ticket.order.ball
     if ActionForm().validate_on_submit():
         try:
-            answer = team_services.undo_admission(ticket, current_user)
+            answer = undo_check_in(ticket, current_user)
         except Conflict as exc:
             answer = DoorAnswer("note", str(exc), ticket.id)
         else:

@@ -1,0 +1,217 @@
+"""What is on sale: the ball on the public page, the seats sold and held, and why a
+ticket type cannot be bought now.
+
+Seats are decided one buyer at a time per ball: `lock_ball` bumps the ball's
+`lock_version` with an UPDATE, which takes the row's lock on PostgreSQL and the
+database's write lock on SQLite, until the transaction ends. Availability is then
+derived from the tickets that are paid and the holds still live, so nothing is
+counted twice and an abandoned hold frees itself when it expires.
+"""
+
+from __future__ import annotations
+
+import functools
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import bindparam, func, select, update
+
+from brokerage.clock import format_datetime, utcnow
+from brokerage.columns import UTCDateTime
+from brokerage.extensions import db
+from brokerage.ticketing.models import (
+    PAID_STATUSES,
+    Ball,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Ticket,
+    TicketStatus,
+    TicketType,
+)
+
+
+def current_ball(now: datetime | None = None) -> Ball | None:
+    """The ball on the public page: the next one to start."""
+    now = now or utcnow()
+    return db.session.scalar(
+        select(Ball).where(Ball.starts_at > now).order_by(Ball.starts_at, Ball.id).limit(1)
+    )
+
+
+def lock_ball(ball: Ball) -> None:
+    """Take the ball's lock for the rest of the transaction (see the module's docstring),
+    and read the ball as it is now: the team may have changed its capacity or sales
+    window while this request was on its way."""
+    db.session.execute(
+        update(Ball)
+        .where(Ball.id == ball.id)
+        .values(lock_version=Ball.lock_version + 1)
+        .returning(Ball),
+        execution_options={"synchronize_session": False, "populate_existing": True},
+    )
+
+
+@dataclass
+class Counted:
+    """One ticket type as it is now, with how many of it are sold and held (a table of
+    10 is one ticket and ten seats)."""
+
+    ticket_type: TicketType
+    held_tickets: int
+    held_seats: int
+    sold_tickets: int
+    sold_seats: int
+
+    @property
+    def tickets(self) -> int:
+        return self.held_tickets + self.sold_tickets
+
+    @property
+    def seats(self) -> int:
+        return self.held_seats + self.sold_seats
+
+
+@dataclass
+class Taken:
+    """Every ticket type of a ball, counted (`counted_types`), and the ball's totals."""
+
+    types: list[Counted]
+
+    @property
+    def seats(self) -> int:
+        return sum(row.seats for row in self.types)
+
+    @property
+    def held_seats(self) -> int:
+        return sum(row.held_seats for row in self.types)
+
+    def tickets(self, type_id: int) -> int:
+        return next((row.tickets for row in self.types if row.ticket_type.id == type_id), 0)
+
+
+@functools.cache
+def _counted_statement():
+    """The statement behind `counted_types`, built once: building it costs more than
+    running it, and it runs for every buyer (twice for a hold)."""
+    ball_id, now = bindparam("ball_id"), bindparam("now", type_=UTCDateTime())
+    held = (
+        select(
+            OrderLine.ticket_type_id.label("type_id"),
+            func.sum(OrderLine.quantity).label("tickets"),
+            func.sum(OrderLine.quantity * OrderLine.seats_per_ticket).label("seats"),
+        )
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(
+            Order.ball_id == ball_id,
+            Order.status == OrderStatus.PENDING,
+            Order.hold_expires_at > now,
+        )
+        .group_by(OrderLine.ticket_type_id)
+        .subquery("held")
+    )
+    # Each ticket is one seat (a table of 10 is issued as ten tickets), so a type's
+    # tickets sold are its seats over the seats each was sold with.
+    sold = (
+        select(
+            Ticket.ticket_type_id.label("type_id"),
+            func.count(Ticket.id).label("seats"),
+            func.max(OrderLine.seats_per_ticket).label("per"),
+        )
+        .join(OrderLine, OrderLine.id == Ticket.order_line_id)
+        .join(Order, Order.id == Ticket.order_id)
+        .where(
+            Order.ball_id == ball_id,
+            Order.status.in_(PAID_STATUSES),
+            Ticket.status == TicketStatus.VALID,
+        )
+        .group_by(Ticket.ticket_type_id)
+        .subquery("sold")
+    )
+    return (
+        select(TicketType, held.c.tickets, held.c.seats, sold.c.seats, sold.c.per)
+        .outerjoin(held, held.c.type_id == TicketType.id)
+        .outerjoin(sold, sold.c.type_id == TicketType.id)
+        .where(TicketType.ball_id == ball_id)
+        .order_by(TicketType.position, TicketType.id)
+    )
+
+
+def counted_types(ball: Ball, now: datetime | None = None) -> Taken:
+    """Every ticket type of the ball (read afresh, in page order) with what is sold
+    (valid tickets of paid orders) and held (pending orders whose hold is live), in one
+    statement: this runs under the ball's lock for every buyer's hold."""
+    rows = db.session.execute(
+        _counted_statement(),
+        {"ball_id": ball.id, "now": now or utcnow()},
+        execution_options={"populate_existing": True},
+    ).all()
+    return Taken(
+        [
+            Counted(
+                ticket_type,
+                held_tickets=int(held_tickets or 0),
+                held_seats=int(held_seats or 0),
+                sold_tickets=-(-int(sold_seats or 0) // int(per or 1)),
+                sold_seats=int(sold_seats or 0),
+            )
+            for ticket_type, held_tickets, held_seats, sold_seats, per in rows
+        ]
+    )
+
+
+def seats_taken(ball: Ball, now: datetime | None = None) -> int:
+    """Seats sold (valid tickets of paid orders) plus seats held by live holds."""
+    return counted_types(ball, now).seats
+
+
+@dataclass
+class OnSale:
+    ticket_type: TicketType
+    left: int  # tickets of this type that can still be bought now
+    reason: str | None  # why none can be bought ("Sold out", "On sale from ..."), or None
+
+
+def on_sale(ball: Ball, now: datetime | None = None, code: str | None = None) -> list[OnSale]:
+    """Each visible ticket type with how many can still be bought, for the public page."""
+    now = now or utcnow()
+    taken = counted_types(ball, now)
+    free_seats = ball.capacity - taken.seats
+    rows = []
+    for row in taken.types:
+        ticket_type = row.ticket_type
+        if ticket_type.hidden and not code_matches(ticket_type, code):
+            continue
+        left = max(0, ticket_type.quantity - row.tickets)
+        left = min(left, max(0, free_seats) // ticket_type.seats_per_ticket)
+        reason = not_on_sale(ball, ticket_type, now) or (None if left else "Sold out")
+        rows.append(OnSale(ticket_type, 0 if reason else left, reason))
+    return rows
+
+
+def code_matches(ticket_type: TicketType, code: str | None) -> bool:
+    return bool(
+        ticket_type.access_code
+        and code
+        # As bytes: compare_digest refuses str with characters beyond ASCII.
+        and secrets.compare_digest(
+            ticket_type.access_code.strip().upper().encode(), code.strip().upper().encode()
+        )
+    )
+
+
+def sales_open(ball: Ball, now: datetime) -> bool:
+    return ball.sales_open_at <= now < ball.sales_close_at
+
+
+def not_on_sale(ball: Ball, ticket_type: TicketType, now: datetime) -> str | None:
+    if now < ball.sales_open_at:
+        return f"On sale from {format_datetime(ball.sales_open_at)}"
+    if now >= ball.sales_close_at:
+        return "Sales have closed"
+    if ticket_type.on_sale_from and now < ticket_type.on_sale_from:
+        return f"On sale from {format_datetime(ticket_type.on_sale_from)}"
+    if ticket_type.on_sale_until and now >= ticket_type.on_sale_until:
+        return "No longer on sale"
+    return None

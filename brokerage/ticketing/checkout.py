@@ -1,0 +1,424 @@
+"""A buyer's checkout: holding seats, the Checkout session, fulfilment (with the
+late-payment rule), and a hold that expires or is abandoned.
+
+`fulfil` is the one way an order becomes paid, called by the webhook and by the
+return page alike: the conditional UPDATE that marks it paid lets exactly one
+caller win, and only the winner issues tickets and queues the email. Holds are
+decided under the ball's lock (see availability.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app, url_for
+from sqlalchemy import inspect, select, update
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
+
+from brokerage import qr
+from brokerage.clock import utcnow
+from brokerage.errors import Conflict, DomainError, FieldError
+from brokerage.extensions import db
+from brokerage.links import site_url
+from brokerage.notifications.services import queue_email
+from brokerage.ticketing import payments
+from brokerage.ticketing.availability import (
+    code_matches,
+    counted_types,
+    lock_ball,
+    not_on_sale,
+    sales_open,
+)
+from brokerage.ticketing.models import (
+    Ball,
+    Order,
+    OrderAction,
+    OrderLine,
+    OrderStatus,
+    Refund,
+    Ticket,
+    TicketStatus,
+    new_ticket_code,
+    new_token,
+    next_order_status,
+)
+
+MAX_DONATION_PENCE = 100_000 * 100
+# A payment this close to its hold's end is decided under the ball's lock (fulfil):
+# far longer than a fulfilment's transaction takes.
+HOLD_MARGIN = timedelta(minutes=2)
+
+
+def order_with_lines():
+    """Load an order with its ball and its lines' ticket types, which every page and
+    email about it shows, in the same statement (an order has a few lines: joining
+    them costs half what a second statement does)."""
+    return (
+        joinedload(Order.ball),
+        joinedload(Order.lines).joinedload(OrderLine.ticket_type),
+    )
+
+
+def order_for_session(session_id: str) -> Order | None:
+    """The order paid for by this Checkout session, with its ball and lines."""
+    return (
+        db.session.scalars(
+            select(Order).where(Order.stripe_session_id == session_id).options(*order_with_lines())
+        )
+        .unique()
+        .first()
+    )
+
+
+@dataclass
+class Basket:
+    """What a buyer asks for: ticket type id -> quantity, and the rest of the form."""
+
+    quantities: dict[int, int]
+    buyer_name: str
+    buyer_email: str
+    donation_pence: int = 0
+    gift_aid: bool = False
+    gift_aid_address: str | None = None
+    gift_aid_postcode: str | None = None
+    code: str | None = None
+
+
+def hold(ball: Ball, basket: Basket, now: datetime | None = None) -> Order:
+    """Hold the seats for `hold_minutes` and make a pending order priced on the server.
+    Under the ball's lock, so the check and the hold are one decision."""
+    now = now or utcnow()
+    if not sales_open(ball, now):
+        raise DomainError("Tickets are not on sale now")
+    wanted = {type_id: q for type_id, q in basket.quantities.items() if q}
+    if not wanted:
+        raise FieldError("tickets", "Choose at least one ticket")
+    if basket.donation_pence < 0 or basket.donation_pence > MAX_DONATION_PENCE:
+        raise FieldError("donation", "Enter a donation between £0 and £100,000")
+    if basket.gift_aid and not basket.donation_pence:
+        raise FieldError("gift_aid", "Gift Aid is for a donation: add one, or untick Gift Aid")
+    if basket.gift_aid and not (
+        (basket.gift_aid_address or "").strip() and basket.gift_aid_postcode
+    ):
+        raise FieldError("gift_aid_address", "Enter your home address and postcode for Gift Aid")
+
+    lock_ball(ball)
+    taken = counted_types(ball, now)
+    types = {row.ticket_type.id: row.ticket_type for row in taken.types}
+    free_seats = ball.capacity - taken.seats
+    lines, seats, pence = [], 0, 0
+    for type_id, quantity in sorted(wanted.items()):
+        ticket_type = types.get(type_id)
+        if ticket_type is None or (
+            ticket_type.hidden and not code_matches(ticket_type, basket.code)
+        ):
+            raise FieldError("tickets", "Choose tickets from the list")
+        reason = not_on_sale(ball, ticket_type, now)
+        if reason:
+            raise FieldError(f"quantity-{type_id}", f"{ticket_type.name}: {reason.lower()}")
+        if quantity > ticket_type.per_order_limit:
+            raise FieldError(
+                f"quantity-{type_id}",
+                f"You can buy up to {ticket_type.per_order_limit} of {ticket_type.name} at once",
+            )
+        left = ticket_type.quantity - taken.tickets(type_id)
+        if quantity > left:
+            raise FieldError(
+                f"quantity-{type_id}",
+                f"Only {max(left, 0)} of {ticket_type.name} left"
+                if left > 0
+                else f"{ticket_type.name} is sold out",
+            )
+        seats += quantity * ticket_type.seats_per_ticket
+        pence += quantity * ticket_type.price_pence
+        lines.append(
+            OrderLine(
+                ticket_type=ticket_type,
+                quantity=quantity,
+                unit_price_pence=ticket_type.price_pence,
+                seats_per_ticket=ticket_type.seats_per_ticket,
+            )
+        )
+    if seats > free_seats:
+        raise FieldError(
+            "tickets",
+            f"Only {max(free_seats, 0)} seats are left"
+            if free_seats > 0
+            else "The ball is sold out",
+        )
+    order = Order(
+        ball=ball,
+        token=new_token(),
+        status=OrderStatus.PENDING,
+        buyer_name=basket.buyer_name.strip(),
+        buyer_email=basket.buyer_email.strip().lower(),
+        tickets_pence=pence,
+        donation_pence=basket.donation_pence,
+        gift_aid=basket.gift_aid,
+        gift_aid_address=(basket.gift_aid_address or "").strip() or None
+        if basket.gift_aid
+        else None,
+        gift_aid_postcode=basket.gift_aid_postcode if basket.gift_aid else None,
+        seats=seats,
+        hold_expires_at=now + timedelta(minutes=current_app.config["BALL_HOLD_MINUTES"]),
+        lines=lines,
+    )
+    db.session.add(order)
+    db.session.flush()
+    return order
+
+
+def start_checkout(order: Order) -> str:
+    """Open a Checkout session that expires with the hold; returns where to send the buyer."""
+    now = utcnow()
+    if order.status is not OrderStatus.PENDING or order.hold_expires_at <= now:
+        raise Conflict("This order's seats are no longer held: please start again")
+    order.checkout_attempt += 1
+    # The session ends with the hold, to the second. Stripe's shortest session is 30
+    # minutes from its own clock, so a 30-minute hold is stretched by a minute or two.
+    order.hold_expires_at = payments.session_expiry(order.hold_expires_at, now)
+    session = payments.create_checkout_session(
+        order_id=order.id,
+        attempt=order.checkout_attempt,
+        email=order.buyer_email,
+        lines=[
+            (line.ticket_type.name, line.unit_price_pence, line.quantity) for line in order.lines
+        ],
+        donation_pence=order.donation_pence,
+        expires_at=order.hold_expires_at,
+        success_url=url_for("ticketing.returned", token=order.token, _external=True)
+        + "?session_id={CHECKOUT_SESSION_ID}",
+        cancel_url=url_for("ticketing.cancelled", token=order.token, _external=True),
+        # Only an app without Stripe keys serves the stand-in (views.py).
+        stand_in_url=url_for("ticketing.stand_in", session_id="SESSION_ID", _external=True)
+        if payments.uses_stand_in()
+        else "",
+    )
+    order.stripe_session_id = session.id
+    db.session.flush()
+    return session.url
+
+
+@dataclass(frozen=True)
+class Payment:
+    """What Stripe says was paid for a Checkout session."""
+
+    session_id: str
+    amount_pence: int
+    currency: str
+    payment_intent_id: str | None
+    paid: bool
+
+
+def payment_from_session(session: dict) -> Payment:
+    return Payment(
+        session_id=session["id"],
+        amount_pence=int(session.get("amount_total") or 0),
+        currency=(session.get("currency") or "").lower(),
+        payment_intent_id=session.get("payment_intent"),
+        paid=session.get("payment_status") == "paid",
+    )
+
+
+def fulfil(payment: Payment, now: datetime | None = None) -> Order | None:
+    """Mark the order paid, issue its tickets and queue the confirmation: once, however
+    many times and however concurrently it is called (the webhook, a replay of it, the
+    return page). Returns the order (None if no order has that session). A payment
+    whose amount or currency is not the order's is not fulfilled: it is logged and
+    noted on the order for the team.
+
+    The late-payment rule: money can arrive after the order's hold ran out (the
+    `checkout.session.expired` event came first, or the buyer paid in the session's
+    last seconds and Stripe told us late). Under the ball's lock the order's seats are
+    then counted again as if it were a new order. If the ball still has the seats (and
+    each ticket type still has the tickets), the payment stands: tickets are issued as
+    usual and the order is noted "paid after the hold expired". If not, the whole
+    payment is refunded through Stripe (its idempotency key comes from the refund row),
+    the order is marked refunded and the buyer is emailed (`ball_refunded_late`). So a
+    late payment never oversells the ball, and no money is kept without seats."""
+    # Its lines and ball are loaded when the email needs them (the stand-in's page has
+    # them already).
+    order = db.session.scalar(select(Order).where(Order.stripe_session_id == payment.session_id))
+    if order is None or not payment.paid:
+        return order
+    if payment.currency != payments.CURRENCY or payment.amount_pence != order.total_pence:
+        current_app.logger.error(
+            "Order %s: Stripe says %s %s, the order is %s gbp; not fulfilled",
+            order.id,
+            payment.amount_pence,
+            payment.currency,
+            order.total_pence,
+        )
+        order.note = "Stripe's amount or currency did not match the order: check it by hand"
+        db.session.flush()
+        return order
+
+    # Near its end (or after it) the hold is decided under the ball's lock: a payment
+    # that started just before its hold ran out could otherwise commit just after,
+    # while another buyer's hold (no longer counting this order) took the same seats.
+    # Well inside the hold, this transaction commits long before the hold ends, so
+    # every later hold sees the order paid: no lock, and no queue behind other buyers.
+    given = now
+    now = given or utcnow()
+    if order.status is not OrderStatus.PENDING or order.hold_expires_at - now < HOLD_MARGIN:
+        lock_ball(order.ball)
+        db.session.refresh(order)
+        now = given or utcnow()
+    if order.status not in (OrderStatus.PENDING, OrderStatus.EXPIRED):
+        return order  # fulfilled already (or refunded): read afresh under the lock above
+    late = order.status is OrderStatus.EXPIRED or (
+        order.status is OrderStatus.PENDING and order.hold_expires_at <= now
+    )
+    paid = {
+        "status": next_order_status(order.status, OrderAction.PAY),
+        "paid_at": now,
+        "paid_pence": payment.amount_pence,
+        "stripe_payment_intent_id": payment.payment_intent_id,
+    }
+    won = db.session.execute(
+        update(Order)
+        .where(Order.id == order.id, Order.status.in_([OrderStatus.PENDING, OrderStatus.EXPIRED]))
+        .values(**paid)
+        .returning(Order.updated_at),
+        execution_options={"synchronize_session": False},
+    ).first()
+    if won is None:
+        db.session.refresh(order)
+        return order  # someone else fulfilled it (or it was already refunded)
+    # The order in memory is now what the database holds (its lines and ball stay loaded).
+    for key, value in {**paid, "updated_at": won.updated_at}.items():
+        set_committed_value(order, key, value)
+    if late:
+        # counted_types counts nothing for this order yet: it is paid, but its tickets
+        # are not issued.
+        taken = counted_types(order.ball, now)
+        free = order.ball.capacity - taken.seats
+        type_sold_out = any(
+            line.quantity > line.ticket_type.quantity - taken.tickets(line.ticket_type_id)
+            for line in order.lines
+        )
+        if order.seats > free or type_sold_out:
+            _refund_late(order, now)
+            return order
+        order.note = "Paid after the seats' hold expired; seats were still free, so it stands"
+    issue_and_confirm(order)
+    return order
+
+
+def issue_and_confirm(order: Order) -> None:
+    """A paid (or complimentary) order's tickets, one per seat, and its confirmation."""
+    _issue_tickets(order)
+    queue_confirmation(order)
+    db.session.flush()
+
+
+def queue_confirmation(order: Order, again: bool = False) -> None:
+    """The order's confirmation email: its link, and each valid seat's code and QR code
+    (`again`: the team sends it once more, for example to a corrected address)."""
+    tickets = [t for t in order.tickets if t.status is TicketStatus.VALID]
+    queue_email(
+        order.buyer_email,
+        "ball_confirmation",
+        f"Your tickets for {order.ball.name}",
+        qr_images=[(qr.content_id(t.id), t.code) for t in tickets],
+        order=order,
+        tickets=tickets,
+        again=again,
+        link=site_url("ticketing.order", token=order.token),
+    )
+
+
+def _issue_tickets(order: Order) -> None:
+    if "tickets" in inspect(order).unloaded:
+        # Only paid orders have tickets, and this one has just become paid: its list is
+        # empty, so there is nothing to read before adding to it.
+        set_committed_value(order, "tickets", [])
+    for line in order.lines:
+        for _ in range(line.quantity * line.seats_per_ticket):
+            code = new_ticket_code()
+            order.tickets.append(
+                Ticket(
+                    code=code,
+                    qr_svg=qr.draw(code),
+                    order_line_id=line.id,
+                    ticket_type_id=line.ticket_type_id,
+                    status=TicketStatus.VALID,
+                )
+            )
+    db.session.flush()
+
+
+def _refund_late(order: Order, now: datetime) -> None:
+    refund = Refund(
+        order=order, amount_pence=order.paid_pence or 0, reason="Paid too late: sold out"
+    )
+    db.session.add(refund)
+    db.session.flush()
+    refund.stripe_refund_id = payments.refund(
+        payment_intent_id=order.stripe_payment_intent_id,
+        amount_pence=refund.amount_pence,
+        refund_row_id=refund.id,
+        # Keyed by the order: a webhook retried after a lost reply refunds nothing twice.
+        idempotency_key=f"late-payment-refund-order-{order.id}",
+    )
+    order.status = next_order_status(order.status, OrderAction.REFUND_ALL)
+    order.refunded_pence = refund.amount_pence
+    order.note = "Paid after the seats' hold expired and the ball had sold out: refunded in full"
+    queue_email(
+        order.buyer_email,
+        "ball_refunded_late",
+        f"Your payment for {order.ball.name} is refunded",
+        order=order,
+    )
+    db.session.flush()
+
+
+def expire(session_id: str, now: datetime | None = None) -> Order | None:
+    """Stripe says the Checkout session expired: the hold ends and its seats are free."""
+    now = now or utcnow()
+    order = db.session.scalar(select(Order).where(Order.stripe_session_id == session_id))
+    if order is None:
+        return None
+    db.session.execute(
+        update(Order)
+        .where(Order.id == order.id, Order.status == OrderStatus.PENDING)
+        .values(
+            status=next_order_status(OrderStatus.PENDING, OrderAction.EXPIRE),
+            hold_expires_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(order)
+    return order
+
+
+def forget_unstarted(order: Order) -> None:
+    """The checkout could not even start (Stripe refused or was unreachable): the hold
+    is deleted, as if the buyer had never pressed the button. No money was involved."""
+    order = db.session.merge(order)
+    if order.status is OrderStatus.PENDING and order.stripe_session_id is None:
+        db.session.delete(order)
+        db.session.flush()
+
+
+def abandon(order: Order) -> None:
+    """The buyer cancelled at the checkout: let the seats go at once, and close the
+    Checkout session so that it cannot be paid later. If Stripe cannot be asked (or the
+    buyer paid in another tab first), a payment that still arrives is decided by the
+    late-payment rule (`fulfil`)."""
+    expire(order.stripe_session_id, utcnow()) if order.stripe_session_id else None
+    if order.status is OrderStatus.PENDING:
+        order.status = next_order_status(order.status, OrderAction.EXPIRE)
+        order.hold_expires_at = utcnow()
+    db.session.flush()
+    if order.stripe_session_id and order.status is OrderStatus.EXPIRED:
+        try:
+            payments.expire_session(
+                order.stripe_session_id, order_id=order.id, attempt=order.checkout_attempt
+            )
+        except payments.PaymentsError:
+            current_app.logger.warning(
+                "Order %s: Stripe could not close its Checkout session", order.id
+            )
