@@ -42,10 +42,15 @@ from sqlalchemy import insert, make_url, select, text
 
 from brokerage import create_app
 from brokerage.extensions import db
-from brokerage.listings.models import DeviceType
+from brokerage.listings.models import (
+    DeviceType,
+    Need,
+    Offer,
+    need_beneficiary_group,
+    need_ward,
+    offer_ward,
+)
 from brokerage.matches.models import Match
-from brokerage.needs.models import Need, need_beneficiary_group, need_ward
-from brokerage.offers.models import Offer, offer_ward
 from brokerage.organisations.models import BeneficiaryGroup, Organisation, Ward
 
 KINDS = ("volunteering", "equipment", "sponsorship")

@@ -35,10 +35,14 @@ from sqlalchemy import insert, make_url, select, text
 
 from brokerage import create_app
 from brokerage.extensions import db
-from brokerage.listings.models import DeviceType, Skill
-from brokerage.needs.models import Need, need_beneficiary_group, need_skill, need_ward
-from brokerage.offers.models import (
+from brokerage.listings.models import (
+    DeviceType,
+    Need,
     Offer,
+    Skill,
+    need_beneficiary_group,
+    need_skill,
+    need_ward,
     offer_beneficiary_group,
     offer_skill,
     offer_ward,

@@ -43,9 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
     from brokerage.listings import views as listings
     from brokerage.main import views as main
     from brokerage.matches import views as matches
-    from brokerage.needs import views as needs
     from brokerage.notifications import views as notifications
-    from brokerage.offers import views as offers
     from brokerage.organisations import views as organisations
     from brokerage.privacy import views as privacy
     from brokerage.ticketing import manage_views as _ticketing_team  # noqa: F401
@@ -55,8 +53,6 @@ def create_app(config: dict | None = None) -> Flask:
         main,
         accounts,
         organisations,
-        needs,
-        offers,
         listings,
         matches,
         ticketing,
@@ -66,6 +62,8 @@ def create_app(config: dict | None = None) -> Flask:
     )
     for domain in domains:
         app.register_blueprint(domain.bp)
+    app.register_blueprint(listings.needs_bp)
+    app.register_blueprint(listings.offers_bp)
     matches.register_globals(app)
     notifications.register_globals(app)
 

@@ -4,7 +4,7 @@ from brokerage.accounts.models import User
 from brokerage.clock import utcnow
 from brokerage.columns import TimestampMixin, UTCDateTime
 from brokerage.extensions import Base, db
-from brokerage.listings.models import DeviceType, ListingEvent, Skill
+from brokerage.listings.models import DeviceType, ListingEvent, Need, Offer, Skill
 from brokerage.matches.models import (
     Feedback,
     HelpOffer,
@@ -13,9 +13,7 @@ from brokerage.matches.models import (
     MatchMessage,
     TeamNote,
 )
-from brokerage.needs.models import Need
 from brokerage.notifications.models import Notice, OutboxEmail, ReminderSent
-from brokerage.offers.models import Offer
 from brokerage.organisations.models import (
     BeneficiaryGroup,
     Invitation,

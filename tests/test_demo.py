@@ -11,13 +11,11 @@ from brokerage.demo import seed_demo
 from brokerage.extensions import db
 from brokerage.impact import figures
 from brokerage.impact.filters import ImpactFilters
-from brokerage.listings.models import ListingKind, ListingStatus
+from brokerage.listings.models import ListingKind, ListingStatus, Need, Offer
 from brokerage.listings.services import review_queue
 from brokerage.matches.models import Feedback, Match, MatchMessage, MatchStatus, TeamNote
 from brokerage.matches.queries import brokering_queue
-from brokerage.needs.models import Need
 from brokerage.notifications.services import mail_flow
-from brokerage.offers.models import Offer
 from brokerage.organisations.models import Organisation, OrganisationKind, OrganisationStatus
 from brokerage.ticketing import setup as ball_sales
 from brokerage.ticketing.models import Ball, Ticket

@@ -9,9 +9,7 @@ from sqlalchemy import func, select
 
 from brokerage.extensions import db
 from brokerage.forms import Form
-from brokerage.listings.models import DeviceType
-from brokerage.needs.models import Need
-from brokerage.offers.models import Offer
+from brokerage.listings.models import DeviceType, Need, Offer
 from brokerage.organisations.models import BeneficiaryGroup, Ward
 from brokerage.ticketing.models import TicketType
 from tests.helpers import field_errors, page_text, submit

@@ -35,12 +35,10 @@ from sqlalchemy import select, text, update
 from brokerage import permissions
 from brokerage.accounts.models import User
 from brokerage.extensions import db
-from brokerage.listings.models import ListingKind, ListingStatus, Skill
+from brokerage.listings.models import ListingKind, ListingStatus, Need, Offer, Skill
 from brokerage.matches import services as brokering
 from brokerage.matches.allocation import Allocation
 from brokerage.matches.help_offers import offer_help
-from brokerage.needs.models import Need
-from brokerage.offers.models import Offer
 from brokerage.organisations import membership as memberships
 from brokerage.organisations.models import OrganisationKind, OrganisationStatus
 from brokerage.ticketing import checkout as ball_services

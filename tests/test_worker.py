@@ -16,12 +16,11 @@ from brokerage.listings.models import (
     ListingKind,
     ListingStatus,
     LocationMode,
+    Need,
     Safeguarding,
     Skill,
 )
-from brokerage.listings.services import moderate
-from brokerage.needs.models import Need
-from brokerage.needs.services import NeedDetails, create_need
+from brokerage.listings.services import NeedDetails, create_need, moderate
 from brokerage.notifications.models import OutboxEmail, OutboxStatus
 from brokerage.notifications.services import queue_email
 from brokerage.worker import Job, Worker

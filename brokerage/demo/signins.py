@@ -19,17 +19,16 @@ from brokerage.listings.models import (
     ListingAction,
     ListingKind,
     LocationMode,
+    Need,
+    Offer,
     Safeguarding,
     Skill,
     WipeMethod,
 )
+from brokerage.listings.services import NeedDetails, OfferDetails, create_need, create_offer
 from brokerage.matches import services as brokering
 from brokerage.matches.allocation import Allocation
 from brokerage.matches.models import Match
-from brokerage.needs.models import Need
-from brokerage.needs.services import NeedDetails, create_need
-from brokerage.offers.models import Offer
-from brokerage.offers.services import OfferDetails, create_offer
 from brokerage.organisations import services as organisations
 from brokerage.organisations.models import (
     BeneficiaryGroup,

@@ -11,7 +11,7 @@ from sqlalchemy import Float, cast, exists, func, select
 from brokerage.clock import today_in_leeds
 from brokerage.extensions import db
 from brokerage.impact.figures import unindexed, utc
-from brokerage.listings.models import ListingKind, ListingStatus
+from brokerage.listings.models import ListingKind, ListingStatus, Need, Offer
 from brokerage.matches.models import (
     HOLDING_STATUSES,
     HelpOffer,
@@ -19,8 +19,6 @@ from brokerage.matches.models import (
     Match,
     MatchStatus,
 )
-from brokerage.needs.models import Need
-from brokerage.offers.models import Offer
 from brokerage.organisations.models import Organisation, OrganisationStatus
 from brokerage.ticketing import setup as ball_sales
 from brokerage.ticketing.models import Ball

@@ -36,9 +36,8 @@ from sqlalchemy import and_, case, distinct, func, literal_column, or_, select
 from brokerage.clock import LONDON, start_of, today_in_leeds
 from brokerage.extensions import db
 from brokerage.impact.filters import ImpactFilters
+from brokerage.listings.models import Need, Offer, need_beneficiary_group, need_ward
 from brokerage.matches.models import Match, MatchStatus
-from brokerage.needs.models import Need, need_beneficiary_group, need_ward
-from brokerage.offers.models import Offer
 from brokerage.organisations.models import BeneficiaryGroup, Ward
 
 # A period longer than this lists only the months that have confirmed matches.

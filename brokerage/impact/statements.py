@@ -12,10 +12,8 @@ from sqlalchemy.orm import aliased
 from brokerage.extensions import db
 from brokerage.impact.figures import Row, Totals, by_ward, select_confirmed, totals
 from brokerage.impact.filters import ImpactFilters
-from brokerage.listings.models import ListingKind, ListingSide
+from brokerage.listings.models import ListingKind, ListingSide, Need, Offer, need_ward
 from brokerage.matches.models import Feedback, Match
-from brokerage.needs.models import Need, need_ward
-from brokerage.offers.models import Offer
 from brokerage.organisations.models import Organisation, Ward
 
 

@@ -26,9 +26,14 @@ from brokerage.listings.models import (
     WipeMethod,
 )
 from brokerage.listings.search import filter_choices
-from brokerage.listings.services import MAX_AMOUNT_PENCE, MAX_HOURS, MAX_QUANTITY, MAX_VOLUNTEERS
-from brokerage.needs.services import NeedDetails
-from brokerage.offers.services import OfferDetails
+from brokerage.listings.services import (
+    MAX_AMOUNT_PENCE,
+    MAX_HOURS,
+    MAX_QUANTITY,
+    MAX_VOLUNTEERS,
+    NeedDetails,
+    OfferDetails,
+)
 from brokerage.organisations import services as organisations
 
 

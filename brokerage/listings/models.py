@@ -1,4 +1,4 @@
-"""What needs and offers share: kinds, the one lifecycle, taxonomies and history.
+"""Needs and offers, and what they share: kinds, the one lifecycle, taxonomies and history.
 
 A *listing* is a need (asked by a community organisation) or an offer (given
 by a company). Both move through the same statuses by the same transition
@@ -8,11 +8,13 @@ table, are moderated by the same flow, and keep their history in one table.
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Column,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -27,6 +29,7 @@ from brokerage.clock import utcnow
 from brokerage.columns import UTCDateTime, str_enum
 from brokerage.errors import transition
 from brokerage.extensions import db
+from brokerage.organisations.models import BeneficiaryGroup, Organisation, Ward
 from brokerage.taxonomy import RetirableTerm
 
 
@@ -331,3 +334,130 @@ def link_table(side: ListingSide, name: str, other: str) -> Table:
         Column(f"{name}_id", ForeignKey(f"{other}.id"), primary_key=True),
         Index(f"ix_{listing}_{name}_{name}_id_{listing}_id", f"{name}_id", f"{listing}_id"),
     )
+
+
+# --- Needs: what a community organisation asks the tech sector for ----------------
+
+need_skill = link_table(ListingSide.NEED, "skill", "skill")
+need_ward = link_table(ListingSide.NEED, "ward", "ward")
+need_beneficiary_group = link_table(ListingSide.NEED, "beneficiary_group", "beneficiary_group")
+
+
+class Need(ListingMixin, db.Model):
+    __tablename__ = "need"
+    __table_args__ = (
+        Index("ix_need_status_published_at", "status", "published_at"),
+        Index("ix_need_status_deadline", "status", "deadline"),
+        Index("ix_need_status_submitted_at", "status", "submitted_at"),
+    )
+    side = ListingSide.NEED
+
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id"), nullable=False, index=True
+    )
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False)
+    # The last day it is wanted, in Leeds: after it, the need expires.
+    deadline: Mapped[date] = mapped_column(Date, nullable=False)
+    # Volunteering
+    starts_on: Mapped[date | None] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    safeguarding: Mapped[Safeguarding | None] = mapped_column(str_enum(Safeguarding))
+    # Equipment
+    minimum_spec: Mapped[str | None] = mapped_column(Text)
+    purpose: Mapped[str | None] = mapped_column(Text)
+    # Sponsorship
+    pays_for: Mapped[str | None] = mapped_column(Text)
+
+    organisation: Mapped[Organisation] = relationship()
+    created_by: Mapped[User] = relationship()
+    device_type: Mapped[DeviceType | None] = relationship()
+    skills: Mapped[list[Skill]] = relationship(secondary=need_skill, order_by=Skill.position)
+    wards: Mapped[list[Ward]] = relationship(secondary=need_ward, order_by=Ward.position)
+    beneficiary_groups: Mapped[list[BeneficiaryGroup]] = relationship(
+        secondary=need_beneficiary_group, order_by=BeneficiaryGroup.position
+    )
+    events: Mapped[list[ListingEvent]] = relationship(
+        order_by=ListingEvent.id, cascade="all, delete-orphan", foreign_keys=[ListingEvent.need_id]
+    )
+
+    @property
+    def closes_on(self) -> date:
+        return self.deadline
+
+    @classmethod
+    def link_tables(cls) -> dict[str, Table]:
+        return {
+            "skill": need_skill,
+            "ward": need_ward,
+            "beneficiary_group": need_beneficiary_group,
+        }
+
+    @classmethod
+    def closes_on_column(cls):
+        """The column holding the last day it is open, for queries."""
+        return cls.deadline
+
+    def __repr__(self) -> str:
+        return f"<Need {self.id} {self.kind.value} {self.status.value}>"
+
+
+# --- Offers: what a company gives: skilled volunteers, equipment or sponsorship ---
+
+offer_skill = link_table(ListingSide.OFFER, "skill", "skill")
+offer_ward = link_table(ListingSide.OFFER, "ward", "ward")
+offer_beneficiary_group = link_table(ListingSide.OFFER, "beneficiary_group", "beneficiary_group")
+
+
+class Offer(ListingMixin, db.Model):
+    __tablename__ = "offer"
+    __table_args__ = (
+        Index("ix_offer_status_published_at", "status", "published_at"),
+        Index("ix_offer_status_available_until", "status", "available_until"),
+        Index("ix_offer_status_submitted_at", "status", "submitted_at"),
+    )
+    side = ListingSide.OFFER
+
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id"), nullable=False, index=True
+    )
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False)
+    # The availability window; after available_until the offer expires.
+    available_from: Mapped[date | None] = mapped_column(Date)
+    available_until: Mapped[date] = mapped_column(Date, nullable=False)
+    # Equipment: how data is wiped, and whether a certificate per serial number comes with it.
+    wipe_method: Mapped[WipeMethod | None] = mapped_column(str_enum(WipeMethod))
+    certificate_per_serial: Mapped[bool | None] = mapped_column(Boolean)
+
+    organisation: Mapped[Organisation] = relationship()
+    created_by: Mapped[User] = relationship()
+    device_type: Mapped[DeviceType | None] = relationship()
+    skills: Mapped[list[Skill]] = relationship(secondary=offer_skill, order_by=Skill.position)
+    wards: Mapped[list[Ward]] = relationship(secondary=offer_ward, order_by=Ward.position)
+    beneficiary_groups: Mapped[list[BeneficiaryGroup]] = relationship(
+        secondary=offer_beneficiary_group, order_by=BeneficiaryGroup.position
+    )
+    events: Mapped[list[ListingEvent]] = relationship(
+        order_by=ListingEvent.id,
+        cascade="all, delete-orphan",
+        foreign_keys=[ListingEvent.offer_id],
+    )
+
+    @property
+    def closes_on(self) -> date:
+        return self.available_until
+
+    @classmethod
+    def link_tables(cls) -> dict[str, Table]:
+        return {
+            "skill": offer_skill,
+            "ward": offer_ward,
+            "beneficiary_group": offer_beneficiary_group,
+        }
+
+    @classmethod
+    def closes_on_column(cls):
+        """The column holding the last day it is open, for queries."""
+        return cls.available_until
+
+    def __repr__(self) -> str:
+        return f"<Offer {self.id} {self.kind.value} {self.status.value}>"

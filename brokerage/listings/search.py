@@ -1,5 +1,5 @@
-"""Finding open needs and offers: filters kept in the URL, one page at a time; and,
-for the team's CSV, every need or offer in any status, with the same filters.
+"""Finding open needs and offers: filters kept in the URL, one page at a time (the
+team's CSV, in exports.py, uses the same filters).
 
 The list page costs the same three queries whatever the data size: one page of
 rows (with their organisation, device and how many match), one for the page's
@@ -8,22 +8,19 @@ ward and skill names, and one for all the filter drop-downs.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import cache
 
 from sqlalchemy import bindparam, func, literal, or_, select, union_all
 
-from brokerage.exports import joined, money, stream
 from brokerage.extensions import db
 from brokerage.listings.models import (
     OPEN_STATUSES,
     DeviceType,
     ListingKind,
     ListingMixin,
-    ListingSide,
-    ListingStatus,
     LocationMode,
     Skill,
 )
@@ -184,6 +181,15 @@ def _word_filters(model, filters: Filters) -> list:
         pattern = containing(word)
         words.append(or_(contains(model.title, pattern), contains(model.description, pattern)))
     return words
+
+
+def filter_conditions(model, filters: Filters, today: date) -> list:
+    """Every condition the list's filters make, besides what is open."""
+    return (
+        _closing(model, filters, today)
+        + _row_filters(model, filters)
+        + _word_filters(model, filters)
+    )
 
 
 def open_listings(model, filters: Filters, today: date) -> Page:
@@ -381,135 +387,3 @@ def _taxonomies():
     return select(terms.c.taxonomy, terms.c.slug, terms.c.name).order_by(
         terms.c.taxonomy, terms.c.position, terms.c.id
     )
-
-
-# --- Every need or offer, for the team's CSV --------------------------------------------
-
-# The CSV's `status` besides the list's filters: "open" is just what the list shows
-# (open, and not past its date); one status; or, when not given, every status.
-STATUSES = {"open": "Open, as listed", **{s.value: s.label for s in ListingStatus}}
-
-
-def status_filter(value: str | None) -> str | None:
-    return value if value in STATUSES else None
-
-
-def export_columns(model) -> list[str]:
-    return [
-        "ID",
-        "Title",
-        "Kind",
-        "Status",
-        "Organisation ID",
-        "Organisation",
-        "Wards",
-        "Helps",
-        "Skills",
-        "Volunteers",
-        "Hours each",
-        "Total hours",
-        "Where",
-        "Device",
-        "Quantity",
-        "Condition",
-        "Amount (£)",
-        "Needed by" if model.side is ListingSide.NEED else "Available until",
-        "Created (UK time)",
-        "Sent for review (UK time)",
-        "Published (UK time)",
-    ]
-
-
-def export_rows(model, filters: Filters, status: str | None, today: date) -> Iterator[list]:
-    """Every need or offer (`model`) of `status` matching `filters` (without pages), in
-    the list's order, as CSV rows: one query, whatever their number."""
-    closes = model.closes_on_column()
-    if status == "open":
-        chosen = [model.status.in_(OPEN_STATUSES), closes >= today]
-    elif status:
-        chosen = [model.status == ListingStatus(status)]
-    else:
-        chosen = []
-    if filters.closing_within and status != "open":
-        # "Closing within a week" is from today, whatever the status.
-        chosen.append(closes >= today)
-    conditions = (
-        chosen
-        + _closing(model, filters, today)
-        + _row_filters(model, filters)
-        + _word_filters(model, filters)
-    )
-    order = (
-        (closes.asc(), model.id.asc())
-        if filters.sort == "closing"
-        else (model.published_at.is_(None), model.published_at.desc(), model.id.desc())
-    )
-    key = f"{model.__tablename__}_id"
-    links = model.link_tables()
-
-    def names(link: str, target):
-        link_table = links[link]
-        return joined(
-            select(target.name)
-            .join(link_table, link_table.c[f"{link}_id"] == target.id)
-            .where(link_table.c[key] == model.id),
-            target.position,
-            model,
-        )
-
-    statement = (
-        select(
-            model.id,
-            model.title,
-            model.kind,
-            model.status,
-            model.organisation_id,
-            Organisation.name.label("organisation"),
-            names("ward", Ward).label("wards"),
-            names("beneficiary_group", BeneficiaryGroup).label("groups"),
-            names("skill", Skill).label("skills"),
-            model.volunteers,
-            model.hours_per_volunteer,
-            (model.volunteers * model.hours_per_volunteer).label("total_hours"),
-            model.location_mode,
-            DeviceType.name.label("device"),
-            model.quantity,
-            model.condition,
-            model.amount_pence,
-            closes.label("closes_on"),
-            model.created_at,
-            model.submitted_at,
-            model.published_at,
-        )
-        .join(Organisation, Organisation.id == model.organisation_id)
-        .outerjoin(DeviceType, DeviceType.id == model.device_type_id)
-        .where(*conditions)
-        .order_by(*order)
-    )
-    return (_export_row(row) for row in stream(statement))
-
-
-def _export_row(row) -> list:
-    return [
-        row.id,
-        row.title,
-        row.kind,
-        row.status,
-        row.organisation_id,
-        row.organisation,
-        row.wards,
-        row.groups,
-        row.skills,
-        row.volunteers,
-        row.hours_per_volunteer,
-        row.total_hours,
-        row.location_mode,
-        row.device,
-        row.quantity,
-        row.condition,
-        money(row.amount_pence),
-        row.closes_on,
-        row.created_at,
-        row.submitted_at,
-        row.published_at,
-    ]

@@ -1,13 +1,14 @@
 """The one lifecycle and moderation flow of needs and offers, and the rules for their details.
 
 Every function takes a Need or an Offer: the rules are written once here, and
-needs/services.py and offers/services.py only add what is particular to them.
+create_need/update_need and create_offer/update_offer only add what is
+particular to their side.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 
@@ -27,13 +28,21 @@ from brokerage.listings.models import (
     ListingSide,
     ListingStatus,
     LocationMode,
+    Need,
+    Offer,
+    Safeguarding,
     Skill,
+    WipeMethod,
     next_listing_status,
 )
-from brokerage.needs.models import Need
 from brokerage.notifications.services import queue_email
-from brokerage.offers.models import Offer
-from brokerage.organisations.models import BeneficiaryGroup, OrganisationStatus, Ward
+from brokerage.organisations.models import (
+    BeneficiaryGroup,
+    Organisation,
+    OrganisationKind,
+    OrganisationStatus,
+    Ward,
+)
 
 Listing = Need | Offer
 
@@ -68,6 +77,118 @@ class ListingDetails:
     quantity: int | None = None
     condition: Condition | None = None
     amount_pence: int | None = None
+
+
+@dataclass
+class NeedDetails(ListingDetails):
+    deadline: date | None = None
+    starts_on: date | None = None
+    ends_on: date | None = None
+    safeguarding: Safeguarding | None = None
+    minimum_spec: str | None = None
+    purpose: str | None = None
+    pays_for: str | None = None
+
+
+def _text(value: str | None) -> str | None:
+    return (value or "").strip() or None
+
+
+def _apply_need(need: Need, details: NeedDetails) -> None:
+    apply_details(need, details)
+    if details.deadline is None:
+        raise DomainError("Enter the date you need it by")
+    need.deadline = details.deadline
+    need.starts_on = need.ends_on = need.safeguarding = None
+    need.minimum_spec = need.purpose = need.pays_for = None
+    if details.kind is ListingKind.VOLUNTEERING:
+        if details.starts_on and details.ends_on and details.ends_on < details.starts_on:
+            raise DomainError("The end date must be on or after the start date")
+        if details.starts_on and details.starts_on > details.deadline:
+            raise DomainError("The start date must be on or before the date it is needed by")
+        if details.safeguarding is None:
+            raise DomainError("Say whether the work involves regulated activity")
+        need.starts_on, need.ends_on = details.starts_on, details.ends_on
+        need.safeguarding = details.safeguarding
+    elif details.kind is ListingKind.EQUIPMENT:
+        need.purpose = _text(details.purpose)
+        if need.purpose is None:
+            raise DomainError("Say what the equipment is for")
+        need.minimum_spec = _text(details.minimum_spec)
+    elif details.kind is ListingKind.SPONSORSHIP:
+        need.pays_for = _text(details.pays_for)
+        if need.pays_for is None:
+            raise DomainError("Say what the money will pay for")
+
+
+def create_need(org: Organisation, author: User, details: NeedDetails, *, submit: bool) -> Need:
+    """A member of a verified community organisation drafts (and may submit) a need."""
+    if org.kind is not OrganisationKind.COMMUNITY:
+        raise NotAllowed("Only community organisations post needs")
+    need = Need(organisation=org, created_by=author, status=ListingStatus.DRAFT)
+    return _create(need, author, _apply_need, details, wants_review=submit)
+
+
+def update_need(need: Need, author: User, details: NeedDetails, *, submit: bool) -> None:
+    """Change a need. A published one goes back to review; a draft may be sent."""
+    _update(need, author, _apply_need, details, wants_review=submit)
+
+
+@dataclass
+class OfferDetails(ListingDetails):
+    available_from: date | None = None
+    available_until: date | None = None
+    wipe_method: WipeMethod | None = None
+    certificate_per_serial: bool | None = None
+
+
+def _apply_offer(offer: Offer, details: OfferDetails) -> None:
+    apply_details(offer, details)
+    if details.available_until is None:
+        raise DomainError("Enter the date the offer is available until")
+    if details.available_from and details.available_from > details.available_until:
+        raise DomainError("The start of the window must be on or before its end")
+    offer.available_from = details.available_from
+    offer.available_until = details.available_until
+    offer.wipe_method = offer.certificate_per_serial = None
+    if details.kind is ListingKind.EQUIPMENT:
+        # New devices hold no one's data; anything used must say how it was wiped.
+        if details.condition is not Condition.NEW and details.wipe_method is None:
+            raise DomainError("Say how data is wiped from the devices")
+        offer.wipe_method = details.wipe_method
+        offer.certificate_per_serial = bool(details.certificate_per_serial)
+
+
+def create_offer(org: Organisation, author: User, details: OfferDetails, *, submit: bool) -> Offer:
+    """A member of a verified company drafts (and may submit) an offer."""
+    if org.kind is not OrganisationKind.COMPANY:
+        raise NotAllowed("Only companies post offers")
+    offer = Offer(organisation=org, created_by=author, status=ListingStatus.DRAFT)
+    return _create(offer, author, _apply_offer, details, wants_review=submit)
+
+
+def update_offer(offer: Offer, author: User, details: OfferDetails, *, submit: bool) -> None:
+    _update(offer, author, _apply_offer, details, wants_review=submit)
+
+
+def _create(listing: Listing, author: User, apply, details, *, wants_review: bool) -> Listing:
+    check_poster(listing, author)
+    apply(listing, details)
+    db.session.add(listing)
+    record(listing, ListingAction.CREATE, author)
+    db.session.flush()
+    if wants_review:
+        submit(listing, author)
+    return listing
+
+
+def _update(listing: Listing, author: User, apply, details, *, wants_review: bool) -> None:
+    edit_outcome(listing)
+    with db.session.no_autoflush:
+        apply(listing, details)
+    after_edit(listing, author)
+    if wants_review and listing.status in SUBMITTABLE:
+        submit(listing, author)
 
 
 def _rows(model, ids: list[int], message: str, *, required: bool = True) -> list:

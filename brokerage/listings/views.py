@@ -1,11 +1,13 @@
-"""Pages for needs and offers, written once: `register` adds them to the needs and
-offers blueprints with that side's model, form, services and permissions. The
-team's review queue and vocabularies live on this package's own blueprint."""
+"""Pages for needs and offers, written once: `sides.route` adds each page to the
+needs and the offers blueprint, checked by that side's permission and given that
+side's model, form and services. The team's review queue and vocabularies live on
+this package's own blueprint."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial, update_wrapper
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -16,19 +18,23 @@ from brokerage.errors import DomainError, IllegalTransition
 from brokerage.exports import csv_response, dated
 from brokerage.extensions import db
 from brokerage.forms import ActionForm
-from brokerage.listings import search, services
-from brokerage.listings.forms import ListingForm, ReviewForm, TermForm
+from brokerage.listings import exports, search, services
+from brokerage.listings.forms import ListingForm, NeedForm, OfferForm, ReviewForm, TermForm
 from brokerage.listings.models import (
     LISTING_TRANSITIONS,
     ListingAction,
     ListingKind,
     ListingSide,
+    Need,
+    Offer,
 )
 from brokerage.matches import services as brokering
 from brokerage.organisations.models import Organisation
 from brokerage.permissions import Action, can, require
 
 bp = Blueprint("listings", __name__)
+needs_bp = Blueprint("needs", __name__)
+offers_bp = Blueprint("offers", __name__)
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,7 @@ class Side:
     see: Action
     manage: Action
     post: Action
+    blueprint: Blueprint
 
     @property
     def noun(self) -> str:
@@ -97,201 +104,243 @@ def _kind(value: str) -> ListingKind:
         abort(404)
 
 
-def register(blueprint: Blueprint, side: Side) -> None:
-    """Add the pages of one side (needs or offers) to its blueprint."""
+NEEDS = Side(
+    side=ListingSide.NEED,
+    model=Need,
+    form=NeedForm,
+    create=services.create_need,
+    update=services.update_need,
+    browse=Action.PUBLIC,  # anyone can see what the city's charities need
+    see=Action.NEED_SEE,
+    manage=Action.NEED_MANAGE,
+    post=Action.NEED_POST,
+    blueprint=needs_bp,
+)
+OFFERS = Side(
+    side=ListingSide.OFFER,
+    model=Offer,
+    form=OfferForm,
+    create=services.create_offer,
+    update=services.update_offer,
+    browse=Action.OFFER_BROWSE,  # offers are for verified organisations, not the public
+    see=Action.OFFER_SEE,
+    manage=Action.OFFER_MANAGE,
+    post=Action.OFFER_POST,
+    blueprint=offers_bp,
+)
+
+
+class BothSides:
+    """Adds a page to the needs and the offers blueprint under the same endpoint name.
+
+    `check` names the Side's permission to require ("see", "manage" ...) or is one
+    Action for both; the view gets the Side first, then what `load` loaded."""
+
+    sides = (NEEDS, OFFERS)
+
+    def route(self, rule: str, check: str | Action, load=None, methods=("GET",)):
+        def decorator(view: Callable) -> Callable:
+            for side in self.sides:
+                action = check if isinstance(check, Action) else getattr(side, check)
+                page = update_wrapper(partial(view, side), view)
+                checked = require(action, load=partial(load, side) if load else None)(page)
+                path = rule.format(n=side.noun)
+                side.blueprint.add_url_rule(path, view.__name__, checked, methods=list(methods))
+            return view
+
+        return decorator
+
+
+sides = BothSides()
+
+
+def load_item(side: Side, kwargs: dict):
+    return db.get_or_404(side.model, kwargs.pop("item_id"))
+
+
+def load_organisation(side: Side, kwargs: dict) -> Organisation:
+    return db.get_or_404(Organisation, kwargs.pop("org_id"))
+
+
+def show_url(side: Side, item) -> str:
+    return url_for(f"{side.endpoint}.show", item_id=item.id)
+
+
+@sides.route("/{n}s", "browse")
+def index(side: Side):
+    filters = search.Filters.from_args(request.args)
+    page = search.open_listings(side.model, filters, today_in_leeds())
+    return render_template(
+        "listings/index.html",
+        side=side,
+        filters=filters,
+        page=page,
+        options=search.filter_options(),
+        sort_choices=search.SORTS,
+    )
+
+
+@sides.route("/team/{n}s.csv", Action.TEAM)
+def team_csv(side: Side):
+    # Every need (or offer) in any status, or in `status`, with the list's filters.
     n = side.noun
+    filters = search.Filters.from_args(request.args)
+    status = exports.status_filter(request.args.get("status"))
+    name = f"{n}s-{status.replace('_', '-')}" if status else f"{n}s"
+    rows = exports.export_rows(side.model, filters, status, today_in_leeds())
+    return csv_response(dated(name), exports.export_columns(side.model), rows)
 
-    def load_item(kwargs: dict):
-        return db.get_or_404(side.model, kwargs.pop("item_id"))
 
-    def load_organisation(kwargs: dict) -> Organisation:
-        return db.get_or_404(Organisation, kwargs.pop("org_id"))
+@sides.route("/{n}s/<int:item_id>", "see", load=load_item)
+def show(side: Side, item):
+    manage = can(current_user, side.manage, item)
+    return render_template(
+        "listings/show.html",
+        side=side,
+        item=item,
+        manage=manage,
+        # Who did what, and the team's comments, are for the poster and the team.
+        inside=manage or can(current_user, Action.TEAM),
+        action_form=ActionForm(),
+        today=today_in_leeds(),
+    )
 
-    def show_url(item) -> str:
-        return url_for(f"{side.endpoint}.show", item_id=item.id)
 
-    @blueprint.route(f"/{n}s")
-    @require(side.browse)
-    def index():
-        filters = search.Filters.from_args(request.args)
-        page = search.open_listings(side.model, filters, today_in_leeds())
-        return render_template(
-            "listings/index.html",
-            side=side,
-            filters=filters,
-            page=page,
-            options=search.filter_options(),
-            sort_choices=search.SORTS,
-        )
+@sides.route("/organisations/<int:org_id>/{n}s", Action.ORGANISATION_MEMBER, load=load_organisation)
+def for_organisation(side: Side, org: Organisation):
+    return render_template(
+        "listings/for_organisation.html",
+        side=side,
+        org=org,
+        items=services.listings_of(side.model, org),
+        may_post=can(current_user, side.post, org),
+    )
 
-    @blueprint.route(f"/team/{n}s.csv")
-    @require(Action.TEAM)
-    def team_csv():
-        # Every need (or offer) in any status, or in `status`, with the list's filters.
-        filters = search.Filters.from_args(request.args)
-        status = search.status_filter(request.args.get("status"))
-        name = f"{n}s-{status.replace('_', '-')}" if status else f"{n}s"
-        rows = search.export_rows(side.model, filters, status, today_in_leeds())
-        return csv_response(dated(name), search.export_columns(side.model), rows)
 
-    @blueprint.route(f"/{n}s/<int:item_id>")
-    @require(side.see, load=load_item)
-    def show(item):
-        manage = can(current_user, side.manage, item)
-        return render_template(
-            "listings/show.html",
-            side=side,
-            item=item,
-            manage=manage,
-            # Who did what, and the team's comments, are for the poster and the team.
-            inside=manage or can(current_user, Action.TEAM),
-            action_form=ActionForm(),
-            today=today_in_leeds(),
-        )
+@sides.route("/organisations/<int:org_id>/{n}s/new", "post", load=load_organisation)
+def choose_kind(side: Side, org: Organisation):
+    return render_template("listings/choose_kind.html", side=side, org=org)
 
-    @blueprint.route(f"/organisations/<int:org_id>/{n}s")
-    @require(Action.ORGANISATION_MEMBER, load=load_organisation)
-    def for_organisation(org: Organisation):
-        return render_template(
-            "listings/for_organisation.html",
-            side=side,
-            org=org,
-            items=services.listings_of(side.model, org),
-            may_post=can(current_user, side.post, org),
-        )
 
-    @blueprint.route(f"/organisations/<int:org_id>/{n}s/new")
-    @require(side.post, load=load_organisation)
-    def choose_kind(org: Organisation):
-        return render_template("listings/choose_kind.html", side=side, org=org)
-
-    @blueprint.route(f"/organisations/<int:org_id>/{n}s/new/<kind>", methods=["GET", "POST"])
-    @require(side.post, load=load_organisation)
-    def create(org: Organisation, kind: str):
-        kind = _kind(kind)
-        form = side.form(kind)
-        if form.validate_on_submit():
-            try:
-                item = side.create(org, current_user, form.details(), submit=form.wants_review)
-            except DomainError as exc:
-                form.form_errors.append(str(exc))
-            else:
-                db.session.commit()
-                flash(
-                    "Sent to the programme team for review. We will email you."
-                    if form.wants_review
-                    else "Saved as a draft. Send it for review when it is ready.",
-                    "success",
-                )
-                return redirect(show_url(item))
-        return render_template(
-            "listings/form.html", side=side, org=org, kind=kind, form=form, item=None
-        )
-
-    @blueprint.route(f"/{n}s/<int:item_id>/edit", methods=["GET", "POST"])
-    @require(side.manage, load=load_item)
-    def edit(item):
+@sides.route(
+    "/organisations/<int:org_id>/{n}s/new/<kind>", "post", load_organisation, ("GET", "POST")
+)
+def create(side: Side, org: Organisation, kind: str):
+    kind = _kind(kind)
+    form = side.form(kind)
+    if form.validate_on_submit():
         try:
-            goes_back = services.edit_outcome(item) is not None
-        except DomainError:
-            abort(404)
-        form = side.form(
-            item.kind, data=form_data(item) if request.method == "GET" else None, keep=item
-        )
-        if form.validate_on_submit():
-            try:
-                side.update(item, current_user, form.details(), submit=form.wants_review)
-            except DomainError as exc:
-                form.form_errors.append(str(exc))
-            else:
-                db.session.commit()
-                flash(
-                    "Your changes are saved and sent back to the programme team for review."
-                    if goes_back or form.wants_review
-                    else "Your changes are saved.",
-                    "success",
-                )
-                return redirect(show_url(item))
-        return render_template(
-            "listings/form.html",
-            side=side,
-            org=item.organisation,
-            kind=item.kind,
-            form=form,
-            item=item,
-            goes_back=goes_back,
-        )
-
-    @blueprint.route(f"/{n}s/<int:item_id>/submit", methods=["POST"])
-    @require(side.manage, load=load_item)
-    def submit(item):
-        if ActionForm().validate_on_submit():
-            try:
-                services.submit(item, current_user)
-            except DomainError as exc:
-                # Usually a closing date that has passed: say so where it can be changed.
-                flash(str(exc), "info")
-            else:
-                db.session.commit()
-                flash("Sent to the programme team for review. We will email you.", "success")
-        return redirect(show_url(item))
-
-    @blueprint.route(f"/{n}s/<int:item_id>/withdraw", methods=["GET", "POST"])
-    @require(side.manage, load=load_item)
-    def withdraw(item):
-        """Withdrawing cannot be undone: the page says what it will do, and asks."""
-        if request.method == "GET":
-            if (item.status, ListingAction.WITHDRAW) not in LISTING_TRANSITIONS:
-                flash(f"This {n} is '{item.status.label.lower()}': it cannot be withdrawn.")
-                return redirect(show_url(item))
-            return render_template(
-                "listings/withdraw.html",
-                side=side,
-                item=item,
-                form=ActionForm(),
-                effects=brokering.withdrawal_of(item),
-            )
-        if ActionForm().validate_on_submit():
-            cancelled = brokering.withdraw_listing(item, current_user)
+            item = side.create(org, current_user, form.details(), submit=form.wants_review)
+        except DomainError as exc:
+            form.form_errors.append(str(exc))
+        else:
             db.session.commit()
-            flash(f"The {n} is withdrawn.", "success")
-            if cancelled:
-                flash(
-                    "The proposed match that was waiting for answers is cancelled: the other "
-                    "organisation and the programme team are told."
-                    if cancelled == 1
-                    else f"The {cancelled} proposed matches that were waiting for answers are "
-                    "cancelled: the other organisations and the programme team are told.",
-                    "success",
-                )
-        return redirect(show_url(item))
+            flash(
+                "Sent to the programme team for review. We will email you."
+                if form.wants_review
+                else "Saved as a draft. Send it for review when it is ready.",
+                "success",
+            )
+            return redirect(show_url(side, item))
+    return _form_page(side, org, kind, form)
 
-    @blueprint.route(f"/team/{n}s/<int:item_id>", methods=["GET", "POST"])
-    @require(Action.TEAM, load=load_item)
-    def review(item):
-        form = ReviewForm()
-        if form.validate_on_submit():
-            action = ListingAction(form.decision.data)
-            try:
-                services.moderate(item, current_user, action, form.comment.data)
-            except IllegalTransition as exc:
-                flash(f"{exc} It is now '{item.status.label.lower()}'.", "info")
-                return redirect(url_for(f"{side.endpoint}.review", item_id=item.id))
-            except DomainError as exc:
-                form.decision.errors.append(str(exc))
-            else:
-                db.session.commit()
-                flash(
-                    f"{item.title}: {action.past_tense.lower()}. The poster is emailed.", "success"
-                )
-                return redirect(url_for("listings.queue"))
+
+@sides.route("/{n}s/<int:item_id>/edit", "manage", load_item, ("GET", "POST"))
+def edit(side: Side, item):
+    try:
+        goes_back = services.edit_outcome(item) is not None
+    except DomainError:
+        abort(404)
+    form = side.form(
+        item.kind, data=form_data(item) if request.method == "GET" else None, keep=item
+    )
+    if form.validate_on_submit():
+        try:
+            side.update(item, current_user, form.details(), submit=form.wants_review)
+        except DomainError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(
+                "Your changes are saved and sent back to the programme team for review."
+                if goes_back or form.wants_review
+                else "Your changes are saved.",
+                "success",
+            )
+            return redirect(show_url(side, item))
+    return _form_page(side, item.organisation, item.kind, form, item, goes_back=goes_back)
+
+
+def _form_page(side: Side, org: Organisation, kind: ListingKind, form, item=None, **more):
+    """The page to post a listing, or to change one (`item`)."""
+    return render_template(
+        "listings/form.html", side=side, org=org, kind=kind, form=form, item=item, **more
+    )
+
+
+@sides.route("/{n}s/<int:item_id>/submit", "manage", load_item, ("POST",))
+def submit(side: Side, item):
+    if ActionForm().validate_on_submit():
+        try:
+            services.submit(item, current_user)
+        except DomainError as exc:
+            # Usually a closing date that has passed: say so where it can be changed.
+            flash(str(exc), "info")
+        else:
+            db.session.commit()
+            flash("Sent to the programme team for review. We will email you.", "success")
+    return redirect(show_url(side, item))
+
+
+@sides.route("/{n}s/<int:item_id>/withdraw", "manage", load_item, ("GET", "POST"))
+def withdraw(side: Side, item):
+    """Withdrawing cannot be undone: the page says what it will do, and asks."""
+    if request.method == "GET":
+        if (item.status, ListingAction.WITHDRAW) not in LISTING_TRANSITIONS:
+            flash(f"This {side.noun} is '{item.status.label.lower()}': it cannot be withdrawn.")
+            return redirect(show_url(side, item))
         return render_template(
-            "listings/manage/review.html",
+            "listings/withdraw.html",
             side=side,
             item=item,
-            form=form,
-            today=today_in_leeds(),
+            form=ActionForm(),
+            effects=brokering.withdrawal_of(item),
         )
+    if ActionForm().validate_on_submit():
+        cancelled = brokering.withdraw_listing(item, current_user)
+        db.session.commit()
+        flash(f"The {side.noun} is withdrawn.", "success")
+        if cancelled:
+            flash(
+                "The proposed match that was waiting for answers is cancelled: the other "
+                "organisation and the programme team are told."
+                if cancelled == 1
+                else f"The {cancelled} proposed matches that were waiting for answers are "
+                "cancelled: the other organisations and the programme team are told.",
+                "success",
+            )
+    return redirect(show_url(side, item))
+
+
+@sides.route("/team/{n}s/<int:item_id>", Action.TEAM, load_item, ("GET", "POST"))
+def review(side: Side, item):
+    form = ReviewForm()
+    if form.validate_on_submit():
+        action = ListingAction(form.decision.data)
+        try:
+            services.moderate(item, current_user, action, form.comment.data)
+        except IllegalTransition as exc:
+            flash(f"{exc} It is now '{item.status.label.lower()}'.", "info")
+            return redirect(url_for(f"{side.endpoint}.review", item_id=item.id))
+        except DomainError as exc:
+            form.decision.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(f"{item.title}: {action.past_tense.lower()}. The poster is emailed.", "success")
+            return redirect(url_for("listings.queue"))
+    return render_template(
+        "listings/manage/review.html", side=side, item=item, form=form, today=today_in_leeds()
+    )
 
 
 # --- The programme team ------------------------------------------------------

@@ -15,11 +15,9 @@ from sqlalchemy import case, func, select, update
 from brokerage.clock import today_in_leeds
 from brokerage.errors import FieldError
 from brokerage.extensions import db
-from brokerage.listings.models import OPEN_STATUSES, ListingKind, ListingSide
+from brokerage.listings.models import OPEN_STATUSES, ListingKind, ListingSide, Need, Offer
 from brokerage.matches.models import AGREED_STATUSES, Listing, Match, MatchStatus
 from brokerage.money import pounds
-from brokerage.needs.models import Need
-from brokerage.offers.models import Offer
 from brokerage.suggestions import loading, scoring
 
 # --- Allocations -------------------------------------------------------------

@@ -9,11 +9,9 @@ from sqlalchemy.orm import aliased
 
 from brokerage.accounts.models import User
 from brokerage.exports import joined, money, stream
-from brokerage.listings.models import DeviceType, ListingSide
+from brokerage.listings.models import DeviceType, ListingSide, Need, Offer, need_ward
 from brokerage.matches.models import Feedback, Match
 from brokerage.matches.queries import MatchFilters
-from brokerage.needs.models import Need, need_ward
-from brokerage.offers.models import Offer
 from brokerage.organisations.models import Organisation, Ward
 
 MATCH_COLUMNS = [

@@ -9,13 +9,11 @@ from brokerage.accounts.models import User
 from brokerage.clock import today_in_leeds, utcnow
 from brokerage.errors import Conflict, NotAllowed
 from brokerage.extensions import db
-from brokerage.listings.models import OPEN_STATUSES
+from brokerage.listings.models import OPEN_STATUSES, Need, Offer
 from brokerage.matches.allocation import _open_now
 from brokerage.matches.models import HelpOffer, HelpOfferStatus
 from brokerage.matches.people import _members, _team, _text
-from brokerage.needs.models import Need
 from brokerage.notifications.services import notify
-from brokerage.offers.models import Offer
 from brokerage.organisations.models import (
     MembershipStatus,
     Organisation,

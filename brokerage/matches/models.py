@@ -32,9 +32,7 @@ from brokerage.clock import utcnow
 from brokerage.columns import UTCDateTime, str_enum
 from brokerage.errors import transition
 from brokerage.extensions import db
-from brokerage.listings.models import ListingSide
-from brokerage.needs.models import Need
-from brokerage.offers.models import Offer
+from brokerage.listings.models import ListingSide, Need, Offer
 from brokerage.organisations.models import Organisation
 
 

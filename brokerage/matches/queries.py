@@ -15,11 +15,9 @@ from brokerage.accounts.models import User
 from brokerage.bank_holidays import working_days_between
 from brokerage.clock import utcnow
 from brokerage.extensions import db
-from brokerage.listings.models import ListingKind, ListingSide
+from brokerage.listings.models import ListingKind, ListingSide, Need, Offer
 from brokerage.matches.models import HelpOffer, HelpOfferStatus, Listing, Match, MatchStatus
 from brokerage.matches.people import side_of
-from brokerage.needs.models import Need
-from brokerage.offers.models import Offer
 from brokerage.organisations.models import MembershipStatus, Organisation
 from brokerage.pagination import Page, page_number, paginate
 

@@ -18,7 +18,14 @@ from brokerage.accounts.models import User
 from brokerage.clock import utcnow
 from brokerage.errors import Conflict, DomainError, FieldError, NotAllowed
 from brokerage.extensions import db
-from brokerage.listings.models import ListingAction, ListingKind, ListingSide, ListingStatus
+from brokerage.listings.models import (
+    ListingAction,
+    ListingKind,
+    ListingSide,
+    ListingStatus,
+    Need,
+    Offer,
+)
 from brokerage.listings.services import record as record_listing
 from brokerage.listings.services import withdraw
 from brokerage.matches.allocation import (
@@ -55,9 +62,7 @@ from brokerage.matches.people import (
     _text,
     side_of,
 )
-from brokerage.needs.models import Need
 from brokerage.notifications.services import notify
-from brokerage.offers.models import Offer
 
 # --- The one way a match moves -------------------------------------------------
 

@@ -13,7 +13,7 @@ from brokerage.exports import csv_response, dated
 from brokerage.extensions import db
 from brokerage.forms import ActionForm
 from brokerage.ids import query_id
-from brokerage.listings.models import ListingKind, ListingSide, ListingStatus
+from brokerage.listings.models import ListingKind, ListingSide, ListingStatus, Need, Offer
 from brokerage.matches import allocation, exports, help_offers, people, queries, services
 from brokerage.matches.forms import (
     AnswerForm,
@@ -27,8 +27,6 @@ from brokerage.matches.forms import (
     ProposeForm,
 )
 from brokerage.matches.models import HelpOffer, HelpOfferStatus, Match, MatchStatus
-from brokerage.needs.models import Need
-from brokerage.offers.models import Offer
 from brokerage.permissions import Action, can, require
 from brokerage.suggestions import services as suggestions
 from brokerage.suggestions.scoring import WEIGHTS

@@ -29,12 +29,10 @@ from brokerage.bank_holidays import working_days_between
 from brokerage.clock import today_in_leeds, utcnow
 from brokerage.extensions import db
 from brokerage.links import site_url
-from brokerage.listings.models import OPEN_STATUSES, ListingSide
+from brokerage.listings.models import OPEN_STATUSES, ListingSide, Need, Offer
 from brokerage.matches.models import Feedback, Match, MatchStatus
-from brokerage.needs.models import Need
 from brokerage.notifications.models import ReminderSent
 from brokerage.notifications.services import notify, queue_email
-from brokerage.offers.models import Offer
 from brokerage.organisations.models import Organisation
 from brokerage.ticketing.models import PAID_STATUSES, Ball, Order, Ticket, TicketStatus
 

@@ -23,10 +23,10 @@ from brokerage.listings.models import (
     OPEN_STATUSES,
     DeviceType,
     ListingKind,
+    Need,
+    Offer,
     Skill,
 )
-from brokerage.needs.models import Need
-from brokerage.offers.models import Offer
 from brokerage.organisations.models import BeneficiaryGroup, Organisation, Ward
 from brokerage.suggestions.bulk import no_cycle_collection
 from brokerage.suggestions.facts import NeedFacts, OfferFacts

@@ -21,8 +21,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from brokerage.needs.models import Need
-from brokerage.offers.models import Offer
+from brokerage.listings.models import Need, Offer
 from brokerage.suggestions import words
 from brokerage.suggestions.facts import NeedFacts, OfferFacts
 from brokerage.suggestions.loading import (

@@ -18,9 +18,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from brokerage.extensions import db
-from brokerage.listings.models import ListingKind, ListingStatus
-from brokerage.needs.models import Need
-from brokerage.offers.models import Offer
+from brokerage.listings.models import ListingKind, ListingStatus, Need, Offer
 from brokerage.organisations.models import OrganisationKind
 from tests.helpers import emails_to
 from tests.listings import factories as listings_make

@@ -8,10 +8,8 @@ from datetime import timedelta
 import pytest
 
 from brokerage.clock import today_in_leeds
-from brokerage.listings.models import ListingKind, ListingStatus
+from brokerage.listings.models import ListingKind, ListingStatus, Need, Offer
 from brokerage.listings.search import Filters, open_listings
-from brokerage.needs.models import Need
-from brokerage.offers.models import Offer
 from brokerage.organisations.models import OrganisationKind
 from tests import factories
 from tests.exports.reading import (

@@ -17,11 +17,9 @@ from datetime import UTC, datetime
 from sqlalchemy import insert, select
 
 from brokerage.extensions import db
-from brokerage.listings.models import ListingKind
+from brokerage.listings.models import ListingKind, Need, Offer
 from brokerage.matches import services
 from brokerage.matches.models import Match
-from brokerage.needs.models import Need
-from brokerage.offers.models import Offer
 from tests.listings import factories as listings_make
 from tests.matches import factories as brokering_make
 

@@ -10,12 +10,10 @@ from sqlalchemy import update
 
 from brokerage.extensions import db
 from brokerage.impact import dashboard
-from brokerage.listings.models import ListingStatus
+from brokerage.listings.models import ListingStatus, Need, Offer
 from brokerage.matches import services
 from brokerage.matches.help_offers import offer_help
 from brokerage.matches.models import HelpOffer, Match, MatchStatus
-from brokerage.needs.models import Need
-from brokerage.offers.models import Offer
 from brokerage.organisations.models import Organisation, OrganisationKind, OrganisationStatus
 from tests.helpers import counted_statements
 from tests.impact.make import confirmed, copies

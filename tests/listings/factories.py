@@ -40,14 +40,13 @@ from brokerage.listings.models import (
     ListingKind,
     ListingStatus,
     LocationMode,
+    Need,
+    Offer,
     Safeguarding,
     Skill,
     WipeMethod,
 )
-from brokerage.needs.models import Need
-from brokerage.needs.services import NeedDetails, create_need
-from brokerage.offers.models import Offer
-from brokerage.offers.services import OfferDetails, create_offer
+from brokerage.listings.services import NeedDetails, OfferDetails, create_need, create_offer
 from brokerage.organisations.models import Organisation, OrganisationKind
 from tests import factories
 

@@ -19,15 +19,14 @@ from brokerage.listings.models import (
     ListingKind,
     ListingStatus,
     LocationMode,
+    Need,
+    Offer,
     Safeguarding,
     Skill,
     WipeMethod,
 )
 from brokerage.listings.search import filter_choices
-from brokerage.needs.models import Need
-from brokerage.needs.services import create_need, update_need
-from brokerage.offers.models import Offer
-from brokerage.offers.services import create_offer, update_offer
+from brokerage.listings.services import create_need, create_offer, update_need, update_offer
 from brokerage.organisations.models import BeneficiaryGroup, OrganisationKind, OrganisationStatus
 from tests.listings import factories as lm
 

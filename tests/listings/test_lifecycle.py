@@ -15,13 +15,12 @@ from brokerage.listings.models import (
     ListingAction,
     ListingKind,
     ListingStatus,
+    Need,
+    Offer,
     next_listing_status,
 )
 from brokerage.listings.search import Filters, open_listings
-from brokerage.needs.models import Need
-from brokerage.needs.services import create_need, update_need
-from brokerage.offers.models import Offer
-from brokerage.offers.services import create_offer, update_offer
+from brokerage.listings.services import create_need, create_offer, update_need, update_offer
 from brokerage.organisations.models import MembershipRole, OrganisationKind
 from tests.helpers import emails_to
 from tests.listings import factories as lm

@@ -15,11 +15,11 @@ from brokerage.listings.models import (
     ListingKind,
     ListingStatus,
     LocationMode,
+    Need,
+    Offer,
     Safeguarding,
 )
 from brokerage.listings.search import PAGE_SIZE, Filters, open_listings
-from brokerage.needs.models import Need
-from brokerage.offers.models import Offer
 from brokerage.organisations.models import OrganisationKind
 from tests import factories
 from tests.helpers import counted_statements

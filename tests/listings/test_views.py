@@ -22,13 +22,13 @@ from brokerage.listings.models import (
     ListingKind,
     ListingStatus,
     LocationMode,
+    Need,
+    Offer,
     Safeguarding,
     Skill,
     WipeMethod,
 )
-from brokerage.needs.models import Need
 from brokerage.notifications.models import OutboxEmail
-from brokerage.offers.models import Offer
 from brokerage.organisations.models import (
     BeneficiaryGroup,
     OrganisationKind,

@@ -11,12 +11,10 @@ from sqlalchemy import event
 
 from brokerage.errors import FieldError
 from brokerage.extensions import db
-from brokerage.listings.models import ListingKind
+from brokerage.listings.models import ListingKind, Need, Offer
 from brokerage.matches import services
 from brokerage.matches.allocation import Allocation
 from brokerage.matches.models import Match
-from brokerage.needs.models import Need
-from brokerage.offers.models import Offer
 from tests import factories
 from tests.listings import factories as listings_make
 

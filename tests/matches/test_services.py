@@ -11,14 +11,13 @@ from sqlalchemy import update
 from brokerage.bank_holidays import working_days_between
 from brokerage.errors import Conflict, DomainError, FieldError, IllegalTransition, NotAllowed
 from brokerage.extensions import db
-from brokerage.listings.models import ListingKind, ListingStatus
+from brokerage.listings.models import ListingKind, ListingStatus, Offer
 from brokerage.matches import services
 from brokerage.matches.allocation import Allocation
 from brokerage.matches.help_offers import close_help_offer, offer_help
 from brokerage.matches.models import HelpOfferStatus, MatchAction, MatchStatus
 from brokerage.matches.queries import brokering_queue, my_matches
 from brokerage.notifications.models import Notice
-from brokerage.offers.models import Offer
 from brokerage.organisations.models import OrganisationKind
 from tests.helpers import emails_to
 from tests.listings import factories as listings_make
@@ -342,7 +341,7 @@ def test_my_matches_lists_what_waits_for_me_first():
 def test_an_edit_cannot_ask_for_less_than_matches_hold():
     match = brokering_make.proposed(EQUIPMENT, quantity=8)
     need = match.need
-    from brokerage.needs.services import update_need
+    from brokerage.listings.services import update_need
 
     details = listings_make.need_details(EQUIPMENT, quantity=5)
     with pytest.raises(DomainError, match="Matches already hold 8 devices"):
