@@ -26,11 +26,11 @@ from datetime import date
 
 from flask import Flask, request
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovTextInput
 from wtforms import EmailField, Field, PasswordField, StringField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, ValidationError
 
 from brokerage.errors import DomainError
+from brokerage.widgets import GovDateInput, GovTextInput
 
 # C0 controls, DEL, C1 controls, and the bidirectional embeddings, overrides and isolates.
 _HIDDEN = "\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
-from flask import Flask, current_app
-from govuk_frontend_wtf.gov_form_base import GovFormBase
+from flask import Flask
 from govuk_frontend_wtf.main import WTFormsHelpers
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
@@ -57,33 +54,6 @@ def error_summary(form) -> dict:
     return {"titleText": "There is a problem", "errorList": items}
 
 
-# govuk-frontend-wtf's widget templates are one line each: import a GOV.UK macro, call it.
-_LIBRARY_RENDER = GovFormBase.render
-_WIDGET_IMPORT = re.compile(r"""\{%-?\s*from\s+['"]([^'"]+)['"]\s+import\s+(\w+)\s*-?%\}""")
-
-
-def _render_widget(widget: GovFormBase, params: dict) -> Markup:
-    """Draw a form field with the GOV.UK macro its widget's template calls, called
-    directly. govuk-frontend-wtf renders each field with flask.render_template, which
-    runs every context processor and template signal and re-imports the macro for each
-    field: a page's fields cost as much as the rest of the page. The HTML is the same."""
-    macros = current_app.extensions.setdefault("govuk_widget_macros", {})
-    macro = macros.get(widget.template)
-    if macro is None:
-        env = current_app.jinja_env
-        source = env.loader.get_source(env, widget.template)[0]
-        found = _WIDGET_IMPORT.fullmatch(source.splitlines()[0].strip())
-        if found is None or source.count("{{") != 1:  # not the one-line shape: as before
-            macros[widget.template] = macro = False
-        else:
-            macros[widget.template] = macro = getattr(
-                env.get_template(found.group(1)).module, found.group(2)
-            )
-    if macro is False:
-        return _LIBRARY_RENDER(widget, params)
-    return Markup(macro(params))  # noqa: S704 (GOV.UK's macro escapes what it is given)
-
-
 def configure(app: Flask) -> None:
     app.jinja_loader = ChoiceLoader(
         [
@@ -97,7 +67,6 @@ def configure(app: Flask) -> None:
         ]
     )
     WTFormsHelpers(app)
-    GovFormBase.render = _render_widget
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["waited"] = format_waited

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
 from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from brokerage.accounts.services import MIN_PASSWORD_LENGTH, password_problem
 from brokerage.forms import Form, email_field, strip
+from brokerage.widgets import GovPasswordInput, GovSubmitInput, GovTextInput
 
 
 class NewPasswordMixin:

@@ -2,13 +2,6 @@
 
 from __future__ import annotations
 
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxInput,
-    GovRadioInput,
-    GovSelect,
-    GovSubmitInput,
-    GovTextArea,
-)
 from wtforms import BooleanField, RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
@@ -18,6 +11,13 @@ from brokerage.listings.models import ListingKind
 from brokerage.listings.services import MAX_AMOUNT_PENCE, MAX_HOURS, MAX_QUANTITY, MAX_VOLUNTEERS
 from brokerage.matches.allocation import Allocation
 from brokerage.matches.services import Delivery
+from brokerage.widgets import (
+    GovCheckboxInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+)
 
 
 def _text(label: str, missing: str, limit: int = 5000, **kwargs) -> TextAreaField:

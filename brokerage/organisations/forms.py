@@ -2,14 +2,6 @@
 
 from __future__ import annotations
 
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovCharacterCount,
-    GovCheckboxesInput,
-    GovRadioInput,
-    GovSubmitInput,
-    GovTextArea,
-    GovTextInput,
-)
 from wtforms import (
     RadioField,
     SelectMultipleField,
@@ -35,6 +27,14 @@ from brokerage.organisations.models import (
     OrganisationKind,
     OrganisationType,
     RegistrationScheme,
+)
+from brokerage.widgets import (
+    GovCharacterCount,
+    GovCheckboxesInput,
+    GovRadioInput,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
 )
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextArea
 from wtforms import PasswordField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from brokerage.forms import Form, email_field, strip
 from brokerage.privacy.erasure import MAX_REASON
+from brokerage.widgets import GovPasswordInput, GovSubmitInput, GovTextArea
 
 
 class DeleteAccountForm(Form):

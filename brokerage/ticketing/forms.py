@@ -9,12 +9,6 @@ from __future__ import annotations
 
 import re
 
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxInput,
-    GovSubmitInput,
-    GovTextArea,
-    GovTextInput,
-)
 from wtforms import BooleanField, Field, HiddenField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
@@ -23,6 +17,12 @@ from brokerage.ticketing.availability import OnSale
 from brokerage.ticketing.checkout import MAX_DONATION_PENCE, Basket
 from brokerage.ticketing.guests import GuestDetails
 from brokerage.ticketing.models import Ticket
+from brokerage.widgets import (
+    GovCheckboxInput,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
 
 # Sanity only: the real limit is each type's per-order limit.
 MAX_QUANTITY = 999

@@ -12,14 +12,6 @@ import re
 from datetime import UTC, date, datetime, time
 
 from govuk_frontend_wtf.gov_form_base import GovFormBase
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxInput,
-    GovDateInput,
-    GovSelect,
-    GovSubmitInput,
-    GovTextArea,
-    GovTextInput,
-)
 from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
@@ -35,6 +27,14 @@ from brokerage.ticketing.setup import (
     TicketTypeDetails,
     ball_problems,
     type_problems,
+)
+from brokerage.widgets import (
+    GovCheckboxInput,
+    GovDateInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
 )
 
 _CLOCK = re.compile(r"(\d{1,2}):?(\d{2})?(am|pm)?")

@@ -1,0 +1,86 @@
+"""GOV.UK Frontend's form widgets (from govuk-frontend-wtf), drawn with the GOV.UK macro
+each one's template calls, called directly.
+
+govuk-frontend-wtf renders each field with flask.render_template, which runs every
+context processor and template signal and re-imports the macro for each field: a
+page's fields cost as much as the rest of the page. These subclasses draw the same
+HTML without that, and every form imports its widgets from here (no patching of the
+library's classes)."""
+
+from __future__ import annotations
+
+import re
+
+from flask import current_app
+from govuk_frontend_wtf import wtforms_widgets as gov
+from govuk_frontend_wtf.gov_form_base import GovFormBase
+from markupsafe import Markup
+
+# govuk-frontend-wtf's widget templates are one line each: import a GOV.UK macro, call it.
+_LIBRARY_RENDER = GovFormBase.render
+_WIDGET_IMPORT = re.compile(r"""\{%-?\s*from\s+['"]([^'"]+)['"]\s+import\s+(\w+)\s*-?%\}""")
+
+
+def render_widget(widget: GovFormBase, params: dict) -> Markup:
+    """Draw a field with the macro its widget's template calls; a template of another
+    shape is rendered as the library does."""
+    macros = current_app.extensions.setdefault("govuk_widget_macros", {})
+    macro = macros.get(widget.template)
+    if macro is None:
+        env = current_app.jinja_env
+        source = env.loader.get_source(env, widget.template)[0]
+        found = _WIDGET_IMPORT.fullmatch(source.splitlines()[0].strip())
+        if found is None or source.count("{{") != 1:  # not the one-line shape: as before
+            macros[widget.template] = macro = False
+        else:
+            macros[widget.template] = macro = getattr(
+                env.get_template(found.group(1)).module, found.group(2)
+            )
+    if macro is False:
+        return _LIBRARY_RENDER(widget, params)
+    return Markup(macro(params))  # noqa: S704 (GOV.UK's macro escapes what it is given)
+
+
+class FastRender:
+    def render(self, params: dict) -> Markup:
+        return render_widget(self, params)
+
+
+class GovCharacterCount(FastRender, gov.GovCharacterCount):
+    pass
+
+
+class GovCheckboxInput(FastRender, gov.GovCheckboxInput):
+    pass
+
+
+class GovCheckboxesInput(FastRender, gov.GovCheckboxesInput):
+    pass
+
+
+class GovDateInput(FastRender, gov.GovDateInput):
+    pass
+
+
+class GovPasswordInput(FastRender, gov.GovPasswordInput):
+    pass
+
+
+class GovRadioInput(FastRender, gov.GovRadioInput):
+    pass
+
+
+class GovSelect(FastRender, gov.GovSelect):
+    pass
+
+
+class GovSubmitInput(FastRender, gov.GovSubmitInput):
+    pass
+
+
+class GovTextArea(FastRender, gov.GovTextArea):
+    pass
+
+
+class GovTextInput(FastRender, gov.GovTextInput):
+    pass
