@@ -35,7 +35,7 @@ from brokerage.listings.models import (
     WipeMethod,
     next_listing_status,
 )
-from brokerage.notifications.services import queue_email
+from brokerage.notifications.services import notify, queue_email
 from brokerage.organisations.models import (
     BeneficiaryGroup,
     Organisation,
@@ -387,7 +387,8 @@ def moderate(
     listing.review_comment = comment
     template, subject = MODERATION[action]
     link = site_url(f"{listing.side.value}s.show", item_id=listing.id)
-    for person in _people_to_tell(listing):
+    people = _people_to_tell(listing)
+    for person in people:
         queue_email(
             person.email,
             template,
@@ -397,6 +398,8 @@ def moderate(
             comment=comment,
             link=link,
         )
+    # In the site too, with the same words as the email's subject.
+    notify(people, subject.format(title=listing.title), f"/{listing.side.value}s/{listing.id}")
     db.session.flush()
 
 

@@ -16,7 +16,7 @@ from brokerage.clock import utcnow
 from brokerage.errors import Conflict, NotAllowed
 from brokerage.extensions import db
 from brokerage.links import site_url
-from brokerage.notifications.services import queue_email
+from brokerage.notifications.services import notify, queue_email
 from brokerage.organisations.models import (
     Invitation,
     Membership,
@@ -55,6 +55,8 @@ def request_to_join(org: Organisation, user: User, message: str | None) -> Membe
     membership.decided_by = None
     db.session.flush()
     link = site_url("organisations.members", org_id=org.id)
+    # The notice names no one: it outlives the requester's account.
+    notify(org.owners, f"A new request to join {org.name}", f"/organisations/{org.id}/members")
     for owner in org.owners:
         queue_email(
             owner.email,
@@ -86,6 +88,13 @@ def decide_join_request(membership: Membership, owner: User, accept: bool) -> No
         user=membership.user,
         org=org,
         link=site_url("organisations.show", org_id=org.id),
+    )
+    notify(
+        [membership.user],
+        f"You are now a member of {org.name}"
+        if accept
+        else f"Your request to join {org.name} was declined",
+        f"/organisations/{org.id}",
     )
     db.session.flush()
 

@@ -16,7 +16,7 @@ from brokerage.errors import DomainError, NotAllowed
 from brokerage.exports import joined, stream
 from brokerage.extensions import db
 from brokerage.links import site_url
-from brokerage.notifications.services import queue_email
+from brokerage.notifications.services import notify, queue_email
 from brokerage.organisations.models import (
     BeneficiaryGroup,
     Membership,
@@ -223,6 +223,7 @@ def decide_organisation(
             reason=reason,
             link=link,
         )
+    notify(org.owners, subject.format(name=org.name), f"/organisations/{org.id}")
     db.session.flush()
 
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from brokerage.clock import today_in_leeds
+from brokerage.clock import today_in_leeds, utcnow
 from brokerage.extensions import db
 from brokerage.listings.models import ListingKind, ListingStatus
 from brokerage.matches import services as brokering
@@ -42,6 +42,9 @@ def test_the_whole_journey_through_the_pages(client, login, make):
     offer = listings_make.offer(kind=EQUIPMENT, quantity=20, title="Twenty refurbished laptops")
     charity, company = need.organisation.owners[0], offer.organisation.owners[0]
     team = listings_make.team_member()
+    # The charity has read its notices so far (verified, published).
+    charity.notices_seen_at = utcnow()
+    db.session.commit()
 
     # The team finds the offer among the need's suggestions, with its reasons.
     login(team)

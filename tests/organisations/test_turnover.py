@@ -95,8 +95,8 @@ def test_a_member_leaves_and_the_owners_are_told_without_a_name(client, login, o
     assert response.status_code == 302
     assert _membership(org, member) is None
     assert _events(org)[-1] == (OrganisationAction.MEMBER_LEFT, member.id, member.id)
-    notice = db.session.scalars(select(Notice).where(Notice.user_id == owner.id)).one()
-    assert notice.message == "A member left Armley Digital"
+    messages = db.session.scalars(select(Notice.message).where(Notice.user_id == owner.id))
+    assert "A member left Armley Digital" in list(messages)
     # No longer inside: the members page is refused.
     assert client.get(f"/organisations/{org.id}/members").status_code == 403
 
