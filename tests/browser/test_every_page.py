@@ -408,7 +408,7 @@ BROKERING_PAGES = {
     "my-matches-empty": ("team", "proposed", "/matches", "no matches yet"),
     "my-matches-waiting": ("other", "proposed", "/matches", "Accept or decline"),
     "notices-empty": ("unverified", "proposed", "/notices", "No notices yet"),
-    "notices-new": ("other", "proposed", "/notices", "1 new since your last visit"),
+    "notices-new": ("other", "proposed", "/notices", re.compile(r"\d+ new since your last visit")),
 }
 
 
