@@ -11,6 +11,7 @@ from brokerage.demo import DEMO_PASSWORD, seed_demo
 from brokerage.errors import DomainError
 from brokerage.extensions import db
 from brokerage.listings.services import expire_overdue
+from brokerage.notifications.digest import send_digests
 from brokerage.notifications.reminders import send_reminders
 from brokerage.notifications.services import SMTPSender, send_due
 from brokerage.privacy.retention import apply_retention
@@ -85,14 +86,16 @@ def register(app: Flask) -> None:
         """The one background process: sends due emails every round, closes needs
         and offers past their date once an hour, and once an hour deletes personal
         data whose time is up (brokerage/privacy/retention.py) and sends the reminders
-        that are due (brokerage/notifications/reminders.py). A database outage pauses it
-        (with back-off), never ends it; SIGTERM stops it after the email in hand."""
+        that are due (brokerage/notifications/reminders.py) and the daily digests. A
+        database outage pauses it (with back-off), never ends it; SIGTERM stops it
+        after the email in hand."""
         sender = SMTPSender.from_config(current_app.config)
         jobs = [
             _send_job(sender),
             Job("expire", _expire_job, every_s=3600),
             Job("retention", _retention_job, every_s=3600),
             Job("reminders", _reminders_job, every_s=3600),
+            Job("digest", _digest_job, every_s=3600),
         ]
         _run(Worker(jobs, interval=interval, rounds=rounds, echo=click.echo))
 
@@ -130,6 +133,11 @@ def _retention_job(stopping) -> str | None:
 
 def _reminders_job(stopping) -> str | None:
     return send_reminders(current_app.config).summary()
+
+
+def _digest_job(stopping) -> str | None:
+    sent = send_digests(current_app.config)
+    return f"daily digests {sent}" if sent else None
 
 
 def _run(worker: Worker) -> None:

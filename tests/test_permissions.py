@@ -88,6 +88,7 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "accounts.change_password": {"GET": SIGNED_IN, "POST": SIGNED_IN},
     "accounts.account": {"GET": SIGNED_IN},
     "accounts.reminders": {"POST": SIGNED_IN},
+    "accounts.daily_digest": {"POST": SIGNED_IN},
     # People's data: their own download and deletion; the team's requests and erasure.
     "privacy.download_own": {"GET": SIGNED_IN},
     "privacy.delete_account": {"GET": SIGNED_IN, "POST": SIGNED_IN},

@@ -42,6 +42,12 @@ class User(UserMixin, TimestampMixin, db.Model):
     reminders_off: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false(), nullable=False
     )
+    # One email a day listing their notices, instead of an email for each
+    # (notifications/digest.py); digest_sent_at is when the last one went.
+    daily_digest: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false(), nullable=False
+    )
+    digest_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When they last opened their notices: newer ones are "new since your last visit".
     notices_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -250,6 +250,15 @@ def set_reminders(user: User, wanted: bool) -> None:
     db.session.flush()
 
 
+def set_daily_digest(user: User, wanted: bool) -> None:
+    """One email a day listing the notices (True), or an email for each (False)."""
+    user.daily_digest = wanted
+    if wanted and user.digest_sent_at is None:
+        # The first digest covers what comes from now on, not all that went before.
+        user.digest_sent_at = utcnow()
+    db.session.flush()
+
+
 def check_password(user: User, password: str, message: str) -> None:
     """WrongPassword with `message` unless `password` is the account's."""
     if not check_password_hash(user.password_hash, password or ""):

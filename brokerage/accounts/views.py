@@ -141,6 +141,22 @@ def reminders():
     return redirect(url_for("accounts.account"))
 
 
+@bp.route("/daily-digest", methods=["POST"])
+@require(Action.ACCOUNT)
+def daily_digest():
+    wanted = request.form.get("digest") == "on"
+    if ActionForm().validate_on_submit():
+        services.set_daily_digest(current_user, wanted)
+        db.session.commit()
+        flash(
+            "You will get one email a day listing your notices."
+            if wanted
+            else "You will get an email for each notice.",
+            "success",
+        )
+    return redirect(url_for("accounts.account"))
+
+
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @require(Action.PUBLIC)
 @_limit("RATELIMIT_PASSWORD_RESET")

@@ -285,7 +285,8 @@ def notify(people, text: str, path: str, email: tuple[str, str] | None = None, *
             continue
         seen.add(person.id)
         db.session.add(Notice(user_id=person.id, message=text[:300], path=path[:300]))
-        if email is not None:
+        # A person on the daily digest hears of it in tomorrow's one email instead.
+        if email is not None and not person.daily_digest:
             template, subject = email
             # From the configured address, never the request's Host header.
             link = current_app.config["BASE_URL"].rstrip("/") + path
