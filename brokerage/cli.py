@@ -14,6 +14,7 @@ from brokerage.listings.services import expire_overdue
 from brokerage.notifications.digest import send_digests
 from brokerage.notifications.reminders import send_reminders
 from brokerage.notifications.services import SMTPSender, send_due
+from brokerage.privacy.copies import make_copies
 from brokerage.privacy.retention import apply_retention
 from brokerage.worker import Job, Worker, stopped_by_signals
 
@@ -96,6 +97,7 @@ def register(app: Flask) -> None:
             Job("retention", _retention_job, every_s=3600),
             Job("reminders", _reminders_job, every_s=3600),
             Job("digest", _digest_job, every_s=3600),
+            Job("copies", _copies_job, every_s=60),
         ]
         _run(Worker(jobs, interval=interval, rounds=rounds, echo=click.echo))
 
@@ -138,6 +140,11 @@ def _reminders_job(stopping) -> str | None:
 def _digest_job(stopping) -> str | None:
     sent = send_digests(current_app.config)
     return f"daily digests {sent}" if sent else None
+
+
+def _copies_job(stopping) -> str | None:
+    made = make_copies(current_app.config)
+    return f"copies of people's data {made}" if made else None
 
 
 def _run(worker: Worker) -> None:

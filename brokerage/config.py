@@ -164,6 +164,13 @@ SETTINGS = (
         "days before the guest cut-off that ball buyers with unnamed seats are reminded",
     ),
     Setting(
+        "DATA_COPY_INLINE_ROWS",
+        "2000",
+        "a person's copy of their data with more rows than this is made by the worker "
+        "and its link emailed",
+    ),
+    Setting("DATA_COPY_LINK_HOURS", "24", "hours the emailed link to a copy of one's data works"),
+    Setting(
         "RETAIN_GUEST_NEEDS_DAYS",
         "30",
         "days after the ball that guests' dietary and access needs are erased",
@@ -448,6 +455,12 @@ def load(overrides: dict | None = None) -> dict:
         )
     config.update(_retention())
     config.update(_reminders())
+    config["DATA_COPY_INLINE_ROWS"] = _int(
+        "DATA_COPY_INLINE_ROWS", os.environ.get("DATA_COPY_INLINE_ROWS"), 2000
+    )
+    config["DATA_COPY_LINK_HOURS"] = _int(
+        "DATA_COPY_LINK_HOURS", os.environ.get("DATA_COPY_LINK_HOURS"), 24
+    )
     # What an hour of volunteering is worth, as a range: the impact pages state the method.
     config["IMPACT_HOUR_VALUE_LOW_PENCE"] = low
     config["IMPACT_HOUR_VALUE_HIGH_PENCE"] = high

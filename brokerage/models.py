@@ -22,7 +22,7 @@ from brokerage.organisations.models import (
     OrganisationEvent,
     Ward,
 )
-from brokerage.privacy.models import PrivacyAction
+from brokerage.privacy.models import DataExport, PrivacyAction
 from brokerage.ticketing.models import (
     Ball,
     CheckInEvent,
@@ -39,6 +39,7 @@ __all__ = [
     "Base",
     "BeneficiaryGroup",
     "CheckInEvent",
+    "DataExport",
     "DeviceType",
     "Feedback",
     "HelpOffer",

@@ -91,6 +91,7 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "accounts.daily_digest": {"POST": SIGNED_IN},
     # People's data: their own download and deletion; the team's requests and erasure.
     "privacy.download_own": {"GET": SIGNED_IN},
+    "privacy.fetch_copy": {"GET": SIGNED_IN},
     "privacy.delete_account": {"GET": SIGNED_IN, "POST": SIGNED_IN},
     "privacy.account_deleted": {"GET": EVERYONE},
     "privacy.find_person": {"GET": TEAM},

@@ -133,6 +133,27 @@ class Held:
         return buffer.getvalue()
 
 
+def rows_held_about(email: str) -> int:
+    """How many rows `held_about(email)` would gather (counted, not read): whether
+    the copy is made now or by the worker."""
+    email = email.strip().lower()
+    tables = {table.name: table for table in db.metadata.sorted_tables}
+    users = tables[USERS]
+    user_id = db.session.scalar(select(users.c.id).where(func.lower(users.c.email) == email))
+    total = 0
+    if user_id is not None:
+        for table, column in _pointing_at_users():
+            total += db.session.scalar(
+                select(func.count()).select_from(table).where(column == user_id)
+            )
+    for name, column_name in EMAIL_COLUMNS.items():
+        table = tables[name]
+        total += db.session.scalar(
+            select(func.count()).select_from(table).where(func.lower(table.c[column_name]) == email)
+        )
+    return total
+
+
 def held_about(email: str) -> Held:
     """Everything held about `email` (any case): the account with that address and
     every row pointing at it, and every row holding the address itself."""

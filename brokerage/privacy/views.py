@@ -3,7 +3,17 @@ and erasure pages."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, logout_user
 
 from brokerage.accounts.signing_in import SESSION_KEY
@@ -11,7 +21,7 @@ from brokerage.clock import today_in_leeds
 from brokerage.errors import DomainError
 from brokerage.extensions import db
 from brokerage.permissions import Action, require
-from brokerage.privacy import erasure
+from brokerage.privacy import copies, erasure
 from brokerage.privacy.forms import DeleteAccountForm, DownloadForm, EraseForm, FindPersonForm
 from brokerage.privacy.subject import held_about
 from brokerage.ticketing.models import Order, Ticket
@@ -33,7 +43,23 @@ def _zip(data: bytes, name: str) -> Response:
 @bp.route("/account/your-data")
 @require(Action.ACCOUNT)
 def download_own():
-    return _zip(held_about(current_user.email).as_zip(), "your-data")
+    if copies.made_now(current_user, current_app.config):
+        return _zip(held_about(current_user.email).as_zip(), "your-data")
+    copies.ask_for_copy(current_user)
+    db.session.commit()
+    flash("We are preparing your data. We will email you a link to download it.", "success")
+    return redirect(url_for("accounts.account"))
+
+
+@bp.route("/account/your-data/<token>")
+@require(Action.ACCOUNT)
+def fetch_copy(token: str):
+    try:
+        content = copies.fetch_copy(current_user, token)
+    except copies.LinkSpent as exc:
+        return render_template("privacy/link_spent.html", message=str(exc)), 410
+    db.session.commit()
+    return _zip(content, "your-data")
 
 
 @bp.route("/account/delete", methods=["GET", "POST"])
