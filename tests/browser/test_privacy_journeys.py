@@ -102,3 +102,24 @@ def test_the_team_finds_what_is_held_and_erases_a_guest(
     expect(page.get_by_role("table").last).to_contain_text("The guest asked by email")
     check_page(page)
     assert list(db.session.scalars(select(Ticket.guest_name))) == [None]
+
+
+def test_a_member_turns_reminders_off_and_chooses_one_email_a_day(
+    zeb, new_context, sign_in, check_page
+):
+    page = new_context().new_page()
+    sign_in(page, EMAIL)
+    page.goto("/account/")
+    expect(page.get_by_text("Reminders are on")).to_be_visible()
+    page.get_by_role("button", name="Turn reminders off").click()
+    expect(page.get_by_text("Reminders are off.")).to_be_visible()
+    expect(page.get_by_role("button", name="Turn reminders on")).to_be_visible()
+    check_page(page)
+
+    page.get_by_role("button", name="Email me once a day instead").click()
+    expect(page.get_by_text("You will get one email a day listing your notices.")).to_be_visible()
+    expect(page.get_by_role("button", name="Email me about each notice")).to_be_visible()
+    check_page(page)
+    person = db.session.scalars(select(User).where(User.email == EMAIL)).one()
+    db.session.refresh(person)
+    assert (person.reminders_off, person.daily_digest) == (True, True)
