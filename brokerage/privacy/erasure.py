@@ -20,6 +20,7 @@ from brokerage.organisations.models import (
     MembershipStatus,
     Organisation,
 )
+from brokerage.organisations.turnover import owner_count
 from brokerage.privacy.models import PrivacyAction, PrivacyActionKind
 from brokerage.privacy.retention import ERASED_BODY, erase_order
 from brokerage.ticketing.models import Order, Ticket
@@ -45,24 +46,16 @@ def _record(kind: PrivacyActionKind, actor: User | None, subject: str, reason: s
 def organisations_only_owned_by(user: User) -> list[Organisation]:
     """The organisations of which `user` is the only active owner."""
     owned = db.session.scalars(
-        select(Membership.organisation_id).where(
+        select(Organisation)
+        .join(Membership, Membership.organisation_id == Organisation.id)
+        .where(
             Membership.user_id == user.id,
             Membership.role == MembershipRole.OWNER,
             Membership.status == MembershipStatus.ACTIVE,
         )
+        .order_by(Organisation.name)
     ).all()
-    alone = []
-    for org_id in owned:
-        owners = db.session.scalar(
-            select(func.count(Membership.id)).where(
-                Membership.organisation_id == org_id,
-                Membership.role == MembershipRole.OWNER,
-                Membership.status == MembershipStatus.ACTIVE,
-            )
-        )
-        if owners == 1:
-            alone.append(db.session.get(Organisation, org_id))
-    return sorted(alone, key=lambda org: org.name)
+    return [org for org in owned if owner_count(org) == 1]
 
 
 def _forget_address(email: str) -> None:
