@@ -4,6 +4,21 @@ from brokerage.accounts.models import User
 from brokerage.clock import utcnow
 from brokerage.columns import TimestampMixin, UTCDateTime
 from brokerage.extensions import Base, db
+from brokerage.funding.award_models import Award, MonitoringReport
+from brokerage.funding.models import (
+    ApplicationAnswer,
+    ApplicationEvent,
+    BudgetLine,
+    GrantApplication,
+    GrantRound,
+    PanelMember,
+    Review,
+    RoundCriterion,
+    RoundFunder,
+    RoundQuestion,
+    Score,
+)
+from brokerage.funding.opportunity_models import FundingOpportunity, OpportunityDismissal
 from brokerage.listings.models import DeviceType, ListingEvent, Need, Offer, Skill
 from brokerage.matches.models import (
     Feedback,
@@ -35,13 +50,20 @@ from brokerage.ticketing.models import (
 )
 
 __all__ = [
+    "ApplicationAnswer",
+    "ApplicationEvent",
+    "Award",
     "Ball",
     "Base",
     "BeneficiaryGroup",
+    "BudgetLine",
     "CheckInEvent",
     "DataExport",
     "DeviceType",
     "Feedback",
+    "FundingOpportunity",
+    "GrantApplication",
+    "GrantRound",
     "HelpOffer",
     "Invitation",
     "ListingEvent",
@@ -49,17 +71,25 @@ __all__ = [
     "MatchEvent",
     "MatchMessage",
     "Membership",
+    "MonitoringReport",
     "Need",
     "Notice",
     "Offer",
+    "OpportunityDismissal",
     "Order",
     "OrderLine",
     "Organisation",
     "OrganisationEvent",
     "OutboxEmail",
+    "PanelMember",
     "PrivacyAction",
     "Refund",
     "ReminderSent",
+    "Review",
+    "RoundCriterion",
+    "RoundFunder",
+    "RoundQuestion",
+    "Score",
     "Skill",
     "StripeEvent",
     "TeamNote",

@@ -1,0 +1,3 @@
+"""The team's screens for grant rounds: set up, eligibility, the panel, decisions."""
+
+from brokerage.funding import bp  # noqa: F401
