@@ -53,6 +53,7 @@ def create_app(config: dict | None = None) -> Flask:
     from brokerage.privacy import views as privacy
     from brokerage.ticketing import manage_views as _ticketing_team  # noqa: F401
     from brokerage.ticketing import views as ticketing
+    from brokerage.ticketing import waiting_views as _ticketing_waiting  # noqa: F401
 
     domains = (
         main,

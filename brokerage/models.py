@@ -47,6 +47,7 @@ from brokerage.ticketing.models import (
     StripeEvent,
     Ticket,
     TicketType,
+    WaitingEntry,
 )
 
 __all__ = [
@@ -98,6 +99,7 @@ __all__ = [
     "TimestampMixin",
     "UTCDateTime",
     "User",
+    "WaitingEntry",
     "Ward",
     "db",
     "utcnow",

@@ -46,6 +46,7 @@ from brokerage.matches.help_offers import offer_help
 from brokerage.organisations import membership as memberships
 from brokerage.organisations.models import OrganisationKind, OrganisationStatus
 from brokerage.ticketing import checkout as ball_services
+from brokerage.ticketing import waiting_list
 from tests.conftest import REFERENCE_TABLES
 from tests.funding import factories as funding_make
 from tests.helpers import emails_to, link_in
@@ -197,6 +198,14 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "ticketing.team_guests_csv": {"GET": TEAM},
     "ticketing.team_door": {"GET": TEAM, "POST": TEAM},
     "ticketing.team_undo_check_in": {"POST": TEAM},
+    # The ball's waiting list: anyone joins a sold-out type's list and follows an offer
+    # link (by its token); the team sees the list, removes people, offers by hand.
+    "ticketing.waiting_join": {"GET": EVERYONE, "POST": EVERYONE},
+    "ticketing.waiting_offer": {"GET": EVERYONE, "POST": EVERYONE},
+    "ticketing.team_waiting_list": {"GET": TEAM},
+    "ticketing.team_waiting_list_csv": {"GET": TEAM},
+    "ticketing.team_waiting_remove": {"POST": TEAM},
+    "ticketing.team_waiting_offer": {"POST": TEAM},
     # The team's lists as CSV (with the page's filters), and every match.
     "organisations.team_list_csv": {"GET": TEAM},
     "needs.team_csv": {"GET": TEAM},
@@ -321,6 +330,9 @@ class World:
     order_token: str
     ticket_id: int
     pending_session_id: str
+    # Someone on the ball's waiting list holding an offer (its link's token).
+    waiting_entry_id: int
+    waiting_token: str
     # Funding: an open round where A has a draft; a round being scored, with A's
     # eligible application and `other` (a sponsor's person) on its panel; a decided
     # round with A's award and its monitoring report due; another funder's opportunity.
@@ -368,6 +380,10 @@ class World:
             values["ticket_id"] = self.ticket_id
         if "token" in rule.arguments and endpoint.startswith("ticketing."):
             values["token"] = self.order_token
+        if endpoint == "ticketing.waiting_offer":
+            values["token"] = self.waiting_token
+        if "entry_id" in rule.arguments:
+            values["entry_id"] = self.waiting_entry_id
         if "session_id" in rule.arguments:
             values["session_id"] = self.pending_session_id
         if endpoint == "ticketing.team_refund":
@@ -436,6 +452,9 @@ def _build_world(make) -> World:
     pending = ball_services.hold(ball, basket)
     ball_services.start_checkout(pending)
     db.session.commit()
+    waiting = ticketing_make.waiting_entry(ball.ticket_types[0], "Wendy Waiting", "w@example.org")
+    waiting_list.offer_by_hand(waiting, team)
+    db.session.commit()
     funding = _funding_world(org_a, other)
     (email,) = [e for e in emails_to(other.email) if e.template == "invitation"]
     link = link_in(email)
@@ -469,6 +488,8 @@ def _build_world(make) -> World:
         order_token=paid.token,
         ticket_id=paid.tickets[0].id,
         pending_session_id=pending.stripe_session_id,
+        waiting_entry_id=waiting.id,
+        waiting_token=waiting.token,
         funding=funding,
     )
 

@@ -40,6 +40,7 @@ pytestmark = pytest.mark.browser
 DOWNLOADS = {
     "ticketing.team_orders_csv",
     "ticketing.team_guests_csv",
+    "ticketing.team_waiting_list_csv",
     "impact.organisation_csv",
     "organisations.team_list_csv",
     "needs.team_csv",
