@@ -245,8 +245,12 @@ def _waiting_run(url: str, ball_id: int, args: argparse.Namespace, waiters: list
     app = create_app(
         {"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": pool}
     )
-    free_s, errors = free_seats_at_once(app, ball_id, args.freed)
-    found = check_offers(app, ball_id, args.seats, args.freed)
+    try:
+        free_s, errors = free_seats_at_once(app, ball_id, args.freed)
+        found = check_offers(app, ball_id, args.seats, args.freed)
+    finally:
+        with app.app_context():
+            db.engine.dispose()  # so that the scratch database can be wiped
     problems = waiting_problems(found, args.freed, waiters, errors)
     return {**found, "free_s": free_s, "problems": problems}
 
