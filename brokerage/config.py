@@ -159,6 +159,12 @@ SETTINGS = (
         "REMIND_CLOSING_DAYS", "3", "days before a need or offer closes that its owners are told"
     ),
     Setting(
+        "REMIND_OPPORTUNITY_DAYS",
+        "7",
+        "days before another funder's deadline that members of the organisations it fits "
+        "are reminded (unless they said it is not for them)",
+    ),
+    Setting(
         "REMIND_GUEST_NAMES_DAYS",
         "7,1",
         "days before the guest cut-off that ball buyers with unnamed seats are reminded",
@@ -320,7 +326,11 @@ def _reminders() -> dict:
     """When reminders go (brokerage/notifications/reminders.py): whole numbers of days."""
     values = {
         name: _int(name, os.environ.get(name), default)
-        for name, default in (("REMIND_FEEDBACK_DAYS", 7), ("REMIND_CLOSING_DAYS", 3))
+        for name, default in (
+            ("REMIND_FEEDBACK_DAYS", 7),
+            ("REMIND_CLOSING_DAYS", 3),
+            ("REMIND_OPPORTUNITY_DAYS", 7),
+        )
     }
     text = os.environ.get("REMIND_GUEST_NAMES_DAYS", "7,1")
     days = [part.strip() for part in text.split(",") if part.strip()]
@@ -329,7 +339,7 @@ def _reminders() -> dict:
             f"REMIND_GUEST_NAMES_DAYS must be days from 1 to 365, like 7,1, not {text!r}"
         )
     values["REMIND_GUEST_NAMES_DAYS"] = tuple(sorted({int(d) for d in days}, reverse=True))
-    for name in ("REMIND_FEEDBACK_DAYS", "REMIND_CLOSING_DAYS"):
+    for name in ("REMIND_FEEDBACK_DAYS", "REMIND_CLOSING_DAYS", "REMIND_OPPORTUNITY_DAYS"):
         if not 1 <= values[name] <= 365:
             raise ConfigError(f"{name} must be a whole number from 1 to 365")
     return values

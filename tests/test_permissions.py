@@ -210,6 +210,15 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "impact.public": {"GET": EVERYONE},
     "impact.organisation": {"GET": INSIDE_A},
     "impact.organisation_csv": {"GET": INSIDE_B},
+    # Funding, other funders' opportunities: the team posts, changes and withdraws them;
+    # A's members (and the team) see those that fit A; A's members say "not for us".
+    "funding.team_opportunities": {"GET": TEAM},
+    "funding.team_opportunities_csv": {"GET": TEAM},
+    "funding.team_opportunity_new": {"GET": TEAM, "POST": TEAM},
+    "funding.team_opportunity_edit": {"GET": TEAM, "POST": TEAM},
+    "funding.team_opportunity_withdraw": {"POST": TEAM},
+    "funding.organisation_opportunities": {"GET": INSIDE_A},
+    "funding.dismiss_opportunity": {"POST": MEMBERS_A},
     # The outbox in the browser: the team, and only while OUTBOX_VIEW is on.
     "notifications.outbox": {"GET": TEAM},
     "notifications.email": {"GET": TEAM},
