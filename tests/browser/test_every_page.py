@@ -281,6 +281,7 @@ FORMS = {
     "matches.cancel": ("owner", "Cancel the match", None),
     "matches.offer_help": ("other", "Tell the team we can help", None),
     "ticketing.find_tickets": ("anonymous", "Send me the links", None),
+    "funding.team_opportunity_new": ("team", "Post the opportunity", None),
 }
 
 
