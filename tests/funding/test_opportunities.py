@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from brokerage.clock import today_in_leeds
+from brokerage.config import ConfigError, load
 from brokerage.errors import Conflict, FieldError
 from brokerage.extensions import db
 from brokerage.funding import opportunities as service
@@ -219,3 +220,19 @@ def test_a_reminder_goes_seven_days_before_the_deadline_once_unless_dismissed(ap
     assert len(_reminders(owner)) == 1
     # Past the deadline, or withdrawn: nothing more.
     assert send_reminders(app.config, now=at + timedelta(days=11)).opportunities == 0
+
+
+@pytest.mark.parametrize("value", ["0", "seven", "400"])
+def test_bad_opportunity_reminder_days_stop_the_app(monkeypatch, value):
+    monkeypatch.setenv("REMIND_OPPORTUNITY_DAYS", value)
+    with pytest.raises(ConfigError, match="REMIND_OPPORTUNITY_DAYS"):
+        load({"APP_ENV": "testing"})
+
+
+def test_the_reminder_days_are_a_setting(app, make, armley, monkeypatch):
+    monkeypatch.setitem(app.config, "REMIND_OPPORTUNITY_DAYS", 2)
+    today = today_in_leeds()
+    at = datetime(today.year, today.month, today.day, 9, tzinfo=UTC)
+    opportunity(deadline=today + timedelta(days=3))
+    assert send_reminders(app.config, now=at).opportunities == 0
+    assert send_reminders(app.config, now=at + timedelta(days=1)).opportunities == 1

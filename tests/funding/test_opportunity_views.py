@@ -234,3 +234,21 @@ def test_one_that_does_not_fit_cannot_be_dismissed(client, login, make):
     url = f"/organisations/{charity.id}/funding"
     response = submit(client, f"{url}/{elsewhere.id}/dismiss", page=url)
     assert response.status_code == 404
+
+
+def test_the_organisation_page_is_a_fixed_number_of_queries(client, login, make):
+    charity = make.organisation()
+    url = f"/organisations/{charity.id}/funding"
+    login(charity.owners[0])
+
+    def count() -> int:
+        with counted_statements() as statements:
+            assert client.get(url).status_code == 200
+        return len(statements)
+
+    opportunity(wards=["armley"], groups=["older-people"])
+    client.get(url)
+    few = count()
+    for n in range(10):
+        opportunity(title=f"More {n}", wards=["armley"], groups=["older-people"])
+    assert count() == few
