@@ -43,8 +43,8 @@ from brokerage.organisations.models import (
 )
 from brokerage.pagination import Page, paginate
 
-# The largest amount a person may type (PoundsField takes up to nine digits of pounds).
-MAX_AMOUNT_PENCE = 100_000_000_00
+# The largest amount the team may enter: well inside the 32-bit pence columns.
+MAX_AMOUNT_PENCE = 10_000_000_00
 PER_PAGE = 25
 COMMUNITY_TYPES = [t for t in OrganisationType if t.kind is OrganisationKind.COMMUNITY]
 
@@ -219,13 +219,22 @@ def _both(found: OrganisationOpportunities) -> Iterator[FundingOpportunity]:
 # --- The team's side ----------------------------------------------------------------------
 
 
+def amount_problem(amount: int | None) -> str | None:
+    if amount is not None and amount <= 0:
+        return "The amount must be more than £0"
+    if amount is not None and amount > MAX_AMOUNT_PENCE:
+        return f"The amount must be £{MAX_AMOUNT_PENCE // 100:,} or less"
+    return None
+
+
 def _check(details: OpportunityDetails, today: date) -> None:
     if details.deadline < today:
         raise FieldError("deadline", "The deadline must be today or in the future")
     low, high = details.min_amount_pence, details.max_amount_pence
     for name, amount in (("min_amount", low), ("max_amount", high)):
-        if amount is not None and not 0 < amount <= MAX_AMOUNT_PENCE:
-            raise FieldError(name, "The amount must be more than £0")
+        problem = amount_problem(amount)
+        if problem:
+            raise FieldError(name, problem)
     if low is not None and high is not None and low > high:
         raise FieldError("max_amount", "The most must be the same as or more than the least")
     if not details.link.startswith("https://"):

@@ -10,8 +10,8 @@ from brokerage.clock import today_in_leeds
 from brokerage.forms import DayField, Form, PoundsField, strip
 from brokerage.funding.opportunities import (
     COMMUNITY_TYPES,
-    MAX_AMOUNT_PENCE,
     OpportunityDetails,
+    amount_problem,
     types_of,
 )
 from brokerage.funding.opportunity_models import FundingOpportunity
@@ -113,8 +113,9 @@ class OpportunityForm(Form):
             raise ValidationError("The deadline must be today or in the future")
 
     def _check_amount(self, field):
-        if field.data is not None and not 0 < field.data <= MAX_AMOUNT_PENCE:
-            raise ValidationError("The amount must be more than £0")
+        problem = amount_problem(field.data)
+        if problem:
+            raise ValidationError(problem)
 
     validate_min_amount = _check_amount
 

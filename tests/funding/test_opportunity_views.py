@@ -86,6 +86,7 @@ def test_the_team_posts_one_and_the_charity_it_fits_is_told(client, make, team):
         ({"what_it_funds": ""}, "what_it_funds", "Enter what it funds"),
         ({"min_amount": "lots"}, "min_amount", "Enter the amount in pounds, like 2500 or 2500.50"),
         ({"min_amount": "0"}, "min_amount", "The amount must be more than £0"),
+        ({"max_amount": "30,000,000"}, "max_amount", "The amount must be £10,000,000 or less"),
         (
             {"min_amount": "3000"},
             "max_amount",
