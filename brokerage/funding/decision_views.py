@@ -55,13 +55,14 @@ def team_panel_remove(grant_round: GrantRound):
     if not form.validate_on_submit() or member is None:
         flash("Choose someone on the panel to remove.", "info")
         return _panel_page(grant_round, 400)
+    name = member.user.name
     try:
         panel.remove_panel_member(member)
     except DomainError as exc:
         flash(str(exc), "info")
         return _panel_page(grant_round, 409)
     db.session.commit()
-    flash(f"{member.user.name} is no longer on the panel.", "success")
+    flash(f"{name} is no longer on the panel.", "success")
     return redirect(url_for("funding.team_panel", round_id=grant_round.id))
 
 
