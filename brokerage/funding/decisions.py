@@ -4,6 +4,7 @@ feedback; each applicant told by email; the round marked decided when none is le
 
 from __future__ import annotations
 
+from flask import url_for
 from sqlalchemy import func, select, update
 
 from brokerage.accounts.models import User
@@ -29,11 +30,6 @@ from brokerage.notifications.services import notify
 
 # Applications that still wait for the team: checked for eligibility, then decided.
 WAITING = (ApplicationStatus.SUBMITTED, ApplicationStatus.ELIGIBLE)
-
-
-def application_path(application: GrantApplication) -> str:
-    """The applicant's page of the application (the applicant's part of the site)."""
-    return f"/funding/applications/{application.id}"
 
 
 def _check_deciding(grant_round: GrantRound) -> None:
@@ -79,7 +75,7 @@ def _tell_applicant(application: GrantApplication, award: Award | None) -> None:
     notify(
         people,
         f"Your application to {application.round.name} was {outcome}",
-        application_path(application),
+        url_for("funding.application", application_id=application.id),
         ("funding_decision", f"Your application to {application.round.name}"),
         application=application,
         award=award,
