@@ -22,7 +22,7 @@ from brokerage.funding.models import (
 )
 from tests import factories
 from tests.funding import factories as funding_make
-from tests.helpers import emails_to, field_errors, flashes, page_text, submit
+from tests.helpers import emails_to, field_errors, flashes, link_in, page_text, submit
 
 
 @pytest.fixture
@@ -78,6 +78,7 @@ def test_an_award_is_made_recorded_and_emailed(client, login, deciding):
     [email] = [e for e in emails_to("olive@example.org") if e.template == "funding_decision"]
     assert "£4,500" in email.body_text and "A strong plan." in email.body_text
     assert "Report on people reached by June." in email.body_text
+    assert link_in(email) == f"/funding/applications/{first.id}"
     assert "Awarded £4,500" in page_text(client.get(page))
 
 
