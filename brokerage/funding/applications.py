@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from brokerage.clock import format_datetime, utcnow
 from brokerage.errors import DomainError, FieldError
@@ -263,6 +264,7 @@ def applications_of(grant_round: GrantRound) -> list[GrantApplication]:
     return list(
         db.session.scalars(
             select(GrantApplication)
+            .options(selectinload(GrantApplication.organisation))
             .where(
                 GrantApplication.round_id == grant_round.id,
                 GrantApplication.status != ApplicationStatus.DRAFT,
@@ -280,6 +282,10 @@ def applications_for_people(person) -> list[GrantApplication]:
     return list(
         db.session.scalars(
             select(GrantApplication)
+            .options(
+                selectinload(GrantApplication.organisation),
+                selectinload(GrantApplication.round),
+            )
             .where(GrantApplication.organisation_id.in_(org_ids))
             .order_by(GrantApplication.created_at.desc())
         )

@@ -78,7 +78,7 @@ def team_round_new():
         try:
             grant_round = rounds.create_round(current_user, _details(form))
         except FieldError as exc:
-            getattr(form, exc.field).errors.append(str(exc))
+            _place(form, exc)
         else:
             db.session.commit()
             flash("The round is saved as a draft. Add its questions and criteria.", "success")
@@ -95,7 +95,7 @@ def team_round_edit(grant_round: GrantRound):
         try:
             rounds.update_round(grant_round, _details(form))
         except FieldError as exc:
-            getattr(form, exc.field).errors.append(str(exc))
+            _place(form, exc)
         except DomainError as exc:
             flash(str(exc), "error")
             return redirect(_round_url(grant_round))

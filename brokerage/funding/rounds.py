@@ -57,7 +57,7 @@ def _check(details: RoundDetails) -> None:
     if details.max_grant_pence > details.pot_pence:
         raise FieldError("max_grant", "The largest grant cannot be more than the pot")
     if details.closes_at <= details.opens_at:
-        raise FieldError("closes_on", "The round must close after it opens")
+        raise FieldError("closes_at", "The round must close after it opens")
 
 
 def _apply(grant_round: GrantRound, details: RoundDetails) -> None:
