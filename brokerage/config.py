@@ -33,6 +33,18 @@ def _int(name: str, value: str | None, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, not {value!r}") from exc
 
 
+def _number(name: str, value: str | None, default: float) -> float:
+    if value is None or value == "":
+        return default
+    try:
+        number = float(value)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, like 1.5, not {value!r}") from exc
+    if not 0 <= number <= 4:
+        raise ConfigError(f"{name} must be between 0 and 4, not {value!r}")
+    return number
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -100,6 +112,11 @@ SETTINGS = (
         "PROPOSAL_FLAG_WORKING_DAYS",
         "5",
         "working days a proposed match may wait for answers before the team is warned",
+    ),
+    Setting(
+        "FUNDING_SPREAD_FLAG",
+        "1.5",
+        "panel scores this far apart (1 to 5 scale) flag a grant application to discuss",
     ),
     Setting(
         "OUTBOX_VIEW",
@@ -412,6 +429,9 @@ def load(overrides: dict | None = None) -> dict:
         "MAIL_MAX_ATTEMPTS": _int("MAIL_MAX_ATTEMPTS", os.environ.get("MAIL_MAX_ATTEMPTS"), 8),
         "PROPOSAL_FLAG_WORKING_DAYS": _int(
             "PROPOSAL_FLAG_WORKING_DAYS", os.environ.get("PROPOSAL_FLAG_WORKING_DAYS"), 5
+        ),
+        "FUNDING_SPREAD_FLAG": _number(
+            "FUNDING_SPREAD_FLAG", os.environ.get("FUNDING_SPREAD_FLAG"), 1.5
         ),
         "MAIL_TIMEOUT": 20,
         # A claim older than this is a worker that died mid-send: the email is tried again.

@@ -240,6 +240,23 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "funding.team_opportunity_withdraw": {"POST": TEAM},
     "funding.organisation_opportunities": {"GET": INSIDE_A},
     "funding.dismiss_opportunity": {"POST": MEMBERS_A},
+    # Funding, the panel and decisions (PANEL helper): a panel member's rounds (anyone
+    # signed in sees their own, maybe none); the scoring round and A's eligible
+    # application are `other`'s to review (on the panel, not A's); the team's panel,
+    # ranking and decisions.
+    "funding.panel_home": {"GET": SIGNED_IN},
+    "funding.panel_round": {"GET": MEMBERS_B},
+    "funding.panel_application": {"GET": MEMBERS_B},
+    "funding.panel_scores": {"POST": MEMBERS_B},
+    "funding.panel_conflict": {"POST": MEMBERS_B},
+    "funding.team_panel": {"GET": TEAM, "POST": TEAM},
+    "funding.team_panel_remove": {"POST": TEAM},
+    "funding.team_ranking": {"GET": TEAM},
+    "funding.team_ranking_csv": {"GET": TEAM},
+    "funding.team_round_decided": {"POST": TEAM},
+    "funding.team_decision": {"GET": TEAM},
+    "funding.team_award": {"POST": TEAM},
+    "funding.team_decline": {"POST": TEAM},
     # The outbox in the browser: the team, and only while OUTBOX_VIEW is on.
     "notifications.outbox": {"GET": TEAM},
     "notifications.email": {"GET": TEAM},

@@ -48,6 +48,7 @@ DOWNLOADS = {
     "privacy.download_own",
     "funding.team_applications_csv",
     "funding.team_opportunities_csv",
+    "funding.team_ranking_csv",
 }
 GET_ENDPOINTS = [
     endpoint
