@@ -210,6 +210,17 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "impact.public": {"GET": EVERYONE},
     "impact.organisation": {"GET": INSIDE_A},
     "impact.organisation_csv": {"GET": INSIDE_B},
+    # Funding, awards (AWARDS helper): the team's list, each award's payment and report
+    # dates, the answer to a report; A's members write A's report; the 360Giving file.
+    "funding.team_awards": {"GET": TEAM},
+    "funding.team_awards_csv": {"GET": TEAM},
+    "funding.team_giving360": {"GET": TEAM},
+    "funding.team_award": {"GET": TEAM},
+    "funding.team_payment": {"POST": TEAM},
+    "funding.team_due_dates": {"POST": TEAM},
+    "funding.team_report": {"GET": TEAM, "POST": TEAM},
+    "funding.report": {"GET": MEMBERS_A, "POST": MEMBERS_A},
+    "funding.giving360_csv": {"GET": EVERYONE},
     # The outbox in the browser: the team, and only while OUTBOX_VIEW is on.
     "notifications.outbox": {"GET": TEAM},
     "notifications.email": {"GET": TEAM},
