@@ -283,6 +283,9 @@ FORMS = {
     "matches.cancel": ("owner", "Cancel the match", None),
     "matches.offer_help": ("other", "Tell the team we can help", None),
     "ticketing.find_tickets": ("anonymous", "Send me the links", None),
+    # Awards: the world's award is not paid yet and its report is due.
+    "funding.team_award": ("team", "Record the payment", None),
+    "funding.report": ("owner", "Send the report", None),
 }
 
 
