@@ -79,7 +79,12 @@ def _render_award(award: Award, status: int = 200, **forms):
     if forms:
         defaults["form"] = next(iter(forms.values()))
     page = render_template(
-        "funding/manage/award.html", award=award, Status=AwardStatus, pounds=pounds, **defaults
+        "funding/manage/award.html",
+        award=award,
+        events=awards.history_of(award),
+        Status=AwardStatus,
+        pounds=pounds,
+        **defaults,
     )
     return page, status
 
@@ -119,7 +124,7 @@ def team_due_dates(award: Award):
     form = DueDatesForm(prefix="dates")
     if form.validate_on_submit():
         try:
-            awards.set_due_dates(award, form.days())
+            awards.set_due_dates(award, current_user, form.days())
         except Conflict as exc:
             flash(str(exc), "info")
             return redirect(_award_url(award))

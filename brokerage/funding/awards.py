@@ -13,11 +13,13 @@ from flask import url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from brokerage import history
 from brokerage.accounts.models import User
 from brokerage.clock import today_in_leeds, utcnow
 from brokerage.errors import Conflict, FieldError
 from brokerage.exports import money, stream
 from brokerage.extensions import db
+from brokerage.funding.award_history import AwardEvent, AwardEventKind
 from brokerage.funding.award_models import (
     Award,
     AwardAction,
@@ -63,6 +65,25 @@ def _text(value: str | None, field: str, missing: str | None) -> str | None:
     return value
 
 
+def _record(
+    award: Award,
+    kind: AwardEventKind,
+    actor: User | None,
+    report: MonitoringReport | None = None,
+    comment: str | None = None,
+) -> None:
+    history.record(AwardEvent(award=award, kind=kind, actor=actor, report=report, comment=comment))
+
+
+def history_of(award: Award) -> list[AwardEvent]:
+    """The award's history, the first first."""
+    return list(
+        db.session.scalars(
+            select(AwardEvent).where(AwardEvent.award_id == award.id).order_by(AwardEvent.id)
+        )
+    )
+
+
 def award_day(award: Award) -> date:
     return today_in_leeds(award.awarded_at)
 
@@ -95,11 +116,17 @@ def record_payment(
     award.paid_on = paid_on
     award.payment_reference = reference
     award.paid_recorded_by = team_member
-    _close_if_done(award)
+    _record(
+        award,
+        AwardEventKind.PAID,
+        team_member,
+        comment=f"Paid on {paid_on:%-d %B %Y}, reference {reference}",
+    )
+    _close_if_done(award, team_member)
     db.session.flush()
 
 
-def _close_if_done(award: Award) -> None:
+def _close_if_done(award: Award, team_member: User) -> None:
     """A paid award whose reports are all accepted is closed."""
     if (
         award.status is AwardStatus.PAID
@@ -107,6 +134,7 @@ def _close_if_done(award: Award) -> None:
         and all(r.status is ReportStatus.ACCEPTED for r in award.reports)
     ):
         award.status = next_award_status(award.status, AwardAction.CLOSE)
+        _record(award, AwardEventKind.CLOSED, team_member)
 
 
 # --- When the reports are due -------------------------------------------------------------
@@ -128,7 +156,7 @@ def due_dates_offered(award: Award) -> list[date]:
     return [months_after(award_day(award), n) for n in DEFAULT_REPORT_MONTHS]
 
 
-def set_due_dates(award: Award, days: list[date | None]) -> None:
+def set_due_dates(award: Award, team_member: User, days: list[date | None]) -> None:
     """The due dates of the reports not yet sent: a report moves to a new date, one
     more is added, or one left out is dropped. Reports already sent stay as they are."""
     if award.status is AwardStatus.CLOSED:
@@ -156,6 +184,13 @@ def set_due_dates(award: Award, days: list[date | None]) -> None:
         award.reports.remove(report)
     for day in sorted(chosen)[len(waiting) :]:
         award.reports.append(MonitoringReport(due_on=day))
+    due = sorted(r.due_on for r in award.reports)
+    _record(
+        award,
+        AwardEventKind.DATES_SET,
+        team_member,
+        comment="Reports due " + ", ".join(f"{d:%-d %B %Y}" for d in due) if due else None,
+    )
     db.session.flush()
 
 
@@ -191,6 +226,7 @@ def submit_report(
         setattr(report, name, value)
     report.submitted_at = now or utcnow()
     report.submitted_by = person
+    _record(report.award, AwardEventKind.REPORT_SENT, person, report)
     db.session.flush()
     org = report.award.application.organisation
     notify(
@@ -205,7 +241,7 @@ def submit_report(
 
 def accept_report(report: MonitoringReport, team_member: User, comment: str | None) -> None:
     _review(report, team_member, ReportAction.ACCEPT, _text(comment, "comment", None))
-    _close_if_done(report.award)
+    _close_if_done(report.award, team_member)
     db.session.flush()
 
 
@@ -225,8 +261,10 @@ def _review(
     report.reviewed_at = utcnow()
     report.reviewed_by = team_member
     report.team_comment = comment
-    db.session.flush()
     accepted = action is ReportAction.ACCEPT
+    kind = AwardEventKind.REPORT_ACCEPTED if accepted else AwardEventKind.MORE_ASKED
+    _record(report.award, kind, team_member, report, comment)
+    db.session.flush()
     notify(
         _members(report.award),
         "Your monitoring report was accepted"

@@ -177,9 +177,9 @@ def test_the_team_sets_report_dates_and_can_move_or_drop_those_not_sent(setting,
     )
 
     assert "The report dates are saved." in flashes(response)
-    assert [r[0] for r in table_rows(response)] == ["1 September 2027", "1 March 2028"]
+    assert [r[0] for r in table_rows(response)][:2] == ["1 September 2027", "1 March 2028"]
     first = award.reports[0]
-    awards.set_due_dates(award, [date(2027, 10, 1), None, None])
+    awards.set_due_dates(award, team, [date(2027, 10, 1), None, None])
     db.session.commit()
     assert [(r.id, r.due_on) for r in award.reports] == [(first.id, date(2027, 10, 1))]
 
@@ -229,7 +229,7 @@ REPORT = {
 
 
 def _with_reports(award, *days):
-    awards.set_due_dates(award, [*days, None, None][:3])
+    awards.set_due_dates(award, None, [*days, None, None][:3])
     db.session.commit()
     return award.reports
 
@@ -296,8 +296,24 @@ def test_the_team_asks_for_more_and_the_organisation_sends_it_again(setting, cli
     assert report.status is ReportStatus.SUBMITTED
     assert report.people_reached == 12
     awards.accept_report(report, team, None)
+    db.session.commit()
     assert award.status is AwardStatus.AWARDED  # not paid, and a second report to come
     assert later.status is ReportStatus.DUE
+
+    # The question asked stays in the award's history once the report is accepted.
+    login(team)
+    history = [row[1:] for row in table_rows(client.get(f"/team/funding/awards/{award.id}"))[2:]]
+    assert history == [
+        ["Report dates set: Reports due 1 September 2027, 1 March 2028", "Former member"],
+        ["Report sent (report due 1 September 2027)", "Olive Owner"],
+        [
+            "More information asked for (report due 1 September 2027): "
+            "How many of the 10 were over 65?",
+            "Tam Team",
+        ],
+        ["Report sent (report due 1 September 2027)", "Olive Owner"],
+        ["Report accepted (report due 1 September 2027)", "Tam Team"],
+    ]
 
 
 @pytest.mark.parametrize(
@@ -369,7 +385,7 @@ def test_a_sent_report_cannot_be_sent_again_or_answered_twice(setting, client, l
     with pytest.raises(Conflict):
         awards.ask_for_more(report, team, "More?")
     with pytest.raises(FieldError):
-        awards.set_due_dates(award, [date(2027, 9, 1), None, None])
+        awards.set_due_dates(award, team, [date(2027, 9, 1), None, None])
 
 
 # --- The lists, and the applicant's view of the award ----------------------------------------
