@@ -210,6 +210,27 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "impact.public": {"GET": EVERYONE},
     "impact.organisation": {"GET": INSIDE_A},
     "impact.organisation_csv": {"GET": INSIDE_B},
+    # Grants (the applicant's side): anyone reads the rounds; A's members apply, edit
+    # and withdraw A's application, which A and the team see.
+    "funding.index": {"GET": EVERYONE},
+    "funding.round_page": {"GET": EVERYONE},
+    "funding.apply": {"POST": MEMBERS_A},
+    "funding.application": {"GET": INSIDE_A},
+    "funding.edit_application": {"GET": MEMBERS_A, "POST": MEMBERS_A},
+    "funding.withdraw": {"GET": MEMBERS_A, "POST": MEMBERS_A},
+    # Grants (the team's side): rounds, their questions, criteria and funders, the
+    # applications and their eligibility.
+    "funding.team_rounds": {"GET": TEAM},
+    "funding.team_round_new": {"GET": TEAM, "POST": TEAM},
+    "funding.team_round": {"GET": TEAM},
+    "funding.team_round_edit": {"GET": TEAM, "POST": TEAM},
+    "funding.team_add_question": {"POST": TEAM},
+    "funding.team_add_criterion": {"POST": TEAM},
+    "funding.team_add_funder": {"POST": TEAM},
+    "funding.team_remove_part": {"POST": TEAM},
+    "funding.team_round_move": {"POST": TEAM},
+    "funding.team_applications_csv": {"GET": TEAM},
+    "funding.team_application": {"GET": TEAM, "POST": TEAM},
     # Funding, awards (AWARDS helper): the team's list, each award's payment and report
     # dates, the answer to a report; A's members write A's report; the 360Giving file.
     "funding.team_awards": {"GET": TEAM},
@@ -255,7 +276,12 @@ FUNDING_ARGUMENTS = {
     "report_id": "report",
     "opportunity_id": "opportunity",
 }
-FUNDING_FOR: dict[tuple[str, str], str] = {}
+FUNDING_FOR: dict[tuple[str, str], str] = {
+    # A new application starts in the open round; a draft is what its owner edits.
+    ("funding.apply", "round_id"): "open_round",
+    ("funding.round_page", "round_id"): "open_round",
+    ("funding.edit_application", "application_id"): "draft_application",
+}
 
 # Cells the access rule lets through but a business rule then refuses with its own
 # 403 and message: the invitation is addressed to `other`, so only `other` may accept it.

@@ -656,7 +656,6 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_score_criterion_id"), ["criterion_id"], unique=False)
 
 
-
 def downgrade():
     with op.batch_alter_table("score", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_score_criterion_id"))

@@ -46,6 +46,7 @@ DOWNLOADS = {
     "offers.team_csv",
     "matches.team_matches_csv",
     "privacy.download_own",
+    "funding.team_applications_csv",
     "funding.team_awards_csv",
     "funding.team_giving360",
     "funding.giving360_csv",
