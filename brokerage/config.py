@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -187,6 +188,22 @@ SETTINGS = (
         "days before the guest cut-off that ball buyers with unnamed seats are reminded",
     ),
     Setting(
+        "REMIND_REPORT_DAYS",
+        "14",
+        "days before a grant's monitoring report is due that the organisation is reminded",
+    ),
+    Setting(
+        "GRANTS_360_PREFIX",
+        "360G-digitalleeds",
+        "the 360Giving identifier prefix of our grants (each grant is PREFIX-award-<id>)",
+    ),
+    Setting(
+        "FUNDER_ORG_ID",
+        "GB-LAE-LDS",
+        "the funder's org-id in the 360Giving file (Leeds City Council's, by default)",
+    ),
+    Setting("FUNDER_ORG_NAME", "Leeds City Council", "the funder's name in the 360Giving file"),
+    Setting(
         "DATA_COPY_INLINE_ROWS",
         "2000",
         "a person's copy of their data with more rows than this is made by the worker "
@@ -347,6 +364,7 @@ def _reminders() -> dict:
             ("REMIND_FEEDBACK_DAYS", 7),
             ("REMIND_CLOSING_DAYS", 3),
             ("REMIND_OPPORTUNITY_DAYS", 7),
+            ("REMIND_REPORT_DAYS", 14),
         )
     }
     text = os.environ.get("REMIND_GUEST_NAMES_DAYS", "7,1")
@@ -356,9 +374,32 @@ def _reminders() -> dict:
             f"REMIND_GUEST_NAMES_DAYS must be days from 1 to 365, like 7,1, not {text!r}"
         )
     values["REMIND_GUEST_NAMES_DAYS"] = tuple(sorted({int(d) for d in days}, reverse=True))
-    for name in ("REMIND_FEEDBACK_DAYS", "REMIND_CLOSING_DAYS", "REMIND_OPPORTUNITY_DAYS"):
+    for name in (
+        "REMIND_FEEDBACK_DAYS",
+        "REMIND_CLOSING_DAYS",
+        "REMIND_OPPORTUNITY_DAYS",
+        "REMIND_REPORT_DAYS",
+    ):
         if not 1 <= values[name] <= 365:
             raise ConfigError(f"{name} must be a whole number from 1 to 365")
+    return values
+
+
+def _grants_360() -> dict:
+    """Who we are in the 360Giving file (brokerage/funding/giving360.py)."""
+    values = {
+        "GRANTS_360_PREFIX": os.environ.get("GRANTS_360_PREFIX", "360G-digitalleeds").strip(),
+        "FUNDER_ORG_ID": os.environ.get("FUNDER_ORG_ID", "GB-LAE-LDS").strip(),
+        "FUNDER_ORG_NAME": os.environ.get("FUNDER_ORG_NAME", "Leeds City Council").strip(),
+    }
+    if not re.fullmatch(r"360G-[A-Za-z0-9-]+", values["GRANTS_360_PREFIX"]):
+        raise ConfigError(
+            "GRANTS_360_PREFIX must be the prefix 360Giving gave you, like 360G-digitalleeds"
+        )
+    if not re.fullmatch(r"[A-Z]{2,3}-[A-Z]{2,5}-[A-Za-z0-9-]+", values["FUNDER_ORG_ID"]):
+        raise ConfigError("FUNDER_ORG_ID must be an org-id, like GB-LAE-LDS or GB-CHC-1234567")
+    if not values["FUNDER_ORG_NAME"]:
+        raise ConfigError("FUNDER_ORG_NAME must be the funder's name")
     return values
 
 
@@ -485,6 +526,7 @@ def load(overrides: dict | None = None) -> dict:
         )
     config.update(_retention())
     config.update(_reminders())
+    config.update(_grants_360())
     config["DATA_COPY_INLINE_ROWS"] = _int(
         "DATA_COPY_INLINE_ROWS", os.environ.get("DATA_COPY_INLINE_ROWS"), 2000
     )

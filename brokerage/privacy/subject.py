@@ -59,6 +59,7 @@ LABELS = {
     "panel_member": "Grant panels you sat on",
     "award": "Grants you awarded or recorded as paid",
     "monitoring_report": "Grant reports you sent or reviewed",
+    "award_event": "Changes you made to grant awards and their reports",
     "review": "Grant applications you reviewed on a panel",
     "score": "Your scores and comments as a panel member",
     "funding_opportunity": "Funding opportunities you posted",

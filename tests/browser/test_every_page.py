@@ -49,6 +49,9 @@ DOWNLOADS = {
     "funding.team_applications_csv",
     "funding.team_opportunities_csv",
     "funding.team_ranking_csv",
+    "funding.team_awards_csv",
+    "funding.team_giving360",
+    "funding.giving360_csv",
 }
 GET_ENDPOINTS = [
     endpoint
@@ -284,6 +287,9 @@ FORMS = {
     "matches.offer_help": ("other", "Tell the team we can help", None),
     "ticketing.find_tickets": ("anonymous", "Send me the links", None),
     "funding.team_opportunity_new": ("team", "Post the opportunity", None),
+    # Awards: the world's award is not paid yet and its report is due.
+    "funding.team_award": ("team", "Record the payment", None),
+    "funding.report": ("owner", "Send the report", None),
 }
 
 
