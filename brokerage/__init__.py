@@ -48,6 +48,7 @@ def create_app(config: dict | None = None) -> Flask:
     from brokerage.privacy import views as privacy
     from brokerage.ticketing import manage_views as _ticketing_team  # noqa: F401
     from brokerage.ticketing import views as ticketing
+    from brokerage.volunteering import views as volunteering
 
     domains = (
         main,
@@ -59,6 +60,7 @@ def create_app(config: dict | None = None) -> Flask:
         notifications,
         impact,
         privacy,
+        volunteering,
     )
     for domain in domains:
         app.register_blueprint(domain.bp)

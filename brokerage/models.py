@@ -33,14 +33,24 @@ from brokerage.ticketing.models import (
     Ticket,
     TicketType,
 )
+from brokerage.volunteering.models import (
+    CheckArrangement,
+    DisclosureCheck,
+    Place,
+    PlaceEvent,
+    Volunteer,
+    VolunteerInvitation,
+)
 
 __all__ = [
     "Ball",
     "Base",
     "BeneficiaryGroup",
+    "CheckArrangement",
     "CheckInEvent",
     "DataExport",
     "DeviceType",
+    "DisclosureCheck",
     "Feedback",
     "HelpOffer",
     "Invitation",
@@ -57,6 +67,8 @@ __all__ = [
     "Organisation",
     "OrganisationEvent",
     "OutboxEmail",
+    "Place",
+    "PlaceEvent",
     "PrivacyAction",
     "Refund",
     "ReminderSent",
@@ -68,6 +80,8 @@ __all__ = [
     "TimestampMixin",
     "UTCDateTime",
     "User",
+    "Volunteer",
+    "VolunteerInvitation",
     "Ward",
     "db",
     "utcnow",
