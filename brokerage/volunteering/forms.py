@@ -18,11 +18,16 @@ class VolunteerInviteForm(Form):
     submit = SubmitField("Send invitation", widget=GovSubmitInput())
 
 
+def _id_or_none(value) -> int | None:
+    """A chosen id; the empty first option is None (InputRequired refuses it)."""
+    return None if value in ("", None) else int(value)
+
+
 class AssignForm(Form):
     volunteer = SelectField(
         "Volunteer",
         widget=GovSelect(),
-        coerce=int,
+        coerce=_id_or_none,
         invalid_value_message="Choose a volunteer from the list",
         invalid_choice_message="Choose a volunteer from the list",
         validators=[InputRequired(message="Choose a volunteer")],
@@ -31,7 +36,10 @@ class AssignForm(Form):
 
     def offer(self, volunteers: list[Volunteer], place: Place) -> AssignForm:
         self.volunteer.label.text = f"Volunteer for place {place.number}"
-        self.volunteer.choices = [SelectChoice(v.id, v.user.name) for v in volunteers]
+        # An empty first option: a required select must not start on a real choice.
+        self.volunteer.choices = [SelectChoice("", "Choose a volunteer")] + [
+            SelectChoice(v.id, v.user.name) for v in volunteers
+        ]
         return self
 
 
