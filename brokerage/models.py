@@ -4,6 +4,21 @@ from brokerage.accounts.models import User
 from brokerage.clock import utcnow
 from brokerage.columns import TimestampMixin, UTCDateTime
 from brokerage.extensions import Base, db
+from brokerage.funding.award_models import Award, MonitoringReport
+from brokerage.funding.models import (
+    ApplicationAnswer,
+    ApplicationEvent,
+    BudgetLine,
+    GrantApplication,
+    GrantRound,
+    PanelMember,
+    Review,
+    RoundCriterion,
+    RoundFunder,
+    RoundQuestion,
+    Score,
+)
+from brokerage.funding.opportunity_models import FundingOpportunity, OpportunityDismissal
 from brokerage.listings.models import DeviceType, ListingEvent, Need, Offer, Skill
 from brokerage.matches.models import (
     Feedback,
@@ -43,15 +58,22 @@ from brokerage.volunteering.models import (
 )
 
 __all__ = [
+    "ApplicationAnswer",
+    "ApplicationEvent",
+    "Award",
     "Ball",
     "Base",
     "BeneficiaryGroup",
+    "BudgetLine",
     "CheckArrangement",
     "CheckInEvent",
     "DataExport",
     "DeviceType",
     "DisclosureCheck",
     "Feedback",
+    "FundingOpportunity",
+    "GrantApplication",
+    "GrantRound",
     "HelpOffer",
     "Invitation",
     "ListingEvent",
@@ -59,19 +81,27 @@ __all__ = [
     "MatchEvent",
     "MatchMessage",
     "Membership",
+    "MonitoringReport",
     "Need",
     "Notice",
     "Offer",
+    "OpportunityDismissal",
     "Order",
     "OrderLine",
     "Organisation",
     "OrganisationEvent",
     "OutboxEmail",
+    "PanelMember",
     "Place",
     "PlaceEvent",
     "PrivacyAction",
     "Refund",
     "ReminderSent",
+    "Review",
+    "RoundCriterion",
+    "RoundFunder",
+    "RoundQuestion",
+    "Score",
     "Skill",
     "StripeEvent",
     "TeamNote",

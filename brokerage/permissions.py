@@ -19,6 +19,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from brokerage.extensions import db
+from brokerage.funding.models import (
+    ApplicationStatus,
+    GrantApplication,
+    GrantRound,
+    ReviewStatus,
+)
 from brokerage.listings.models import ListingKind, ListingSide, ListingStatus
 from brokerage.matches.models import AGREED_STATUSES
 from brokerage.organisations.models import (
@@ -64,6 +70,14 @@ class Action(enum.StrEnum):
     PLACE_WITHDRAW = "places:withdraw"  # the company's members and its volunteers
     PLACES_CHARITY = "places:charity"  # the need's organisation: confirm, choose, ask
     CHECK_RECORD = "checks:record"  # the side the charity chose to check the volunteers
+    FUNDING_APPLY = "funding:apply"  # member of a verified community organisation (obj: org)
+    APPLICATION_SEE = "application:see"  # the applicant's members and the team
+    APPLICATION_EDIT = "application:edit"  # the applicant's members: answer, submit, withdraw
+    PANEL_ROUND = "panel:round"  # a member of that round's panel (obj: round)
+    # A panel member on an application of their round that is up for scoring, unless
+    # they belong to the applicant or declared a conflict on it.
+    PANEL_REVIEW = "panel:review"
+    AWARD_REPORT = "award:report"  # the awarded organisation's members (obj: report)
     TEAM = "team:manage"  # the programme team's screens
     TEAM_OUTBOX = "team:outbox"  # read the email outbox in the browser (not in production)
 
@@ -151,6 +165,42 @@ def _company_member(user, match) -> bool:
     return is_member(user, match.offer.organisation)
 
 
+def on_panel(user, grant_round: GrantRound):
+    """The user's place on the round's panel, or None."""
+    if not _signed_in(user):
+        return None
+    for member in grant_round.panel:
+        if member.user_id == user.id:
+            return member
+    return None
+
+
+# What a panel member may open: applications past the team's eligibility check.
+REVIEWABLE = frozenset(
+    {ApplicationStatus.ELIGIBLE, ApplicationStatus.AWARDED, ApplicationStatus.DECLINED}
+)
+
+
+def is_conflicted(user, application: GrantApplication, panel_member=None) -> bool:
+    """A member of the applicant is always conflicted; others when they declared it."""
+    if is_member(user, application.organisation):
+        return True
+    member = panel_member or on_panel(user, application.round)
+    return member is not None and any(
+        review.application_id == application.id and review.status is ReviewStatus.CONFLICTED
+        for review in member.reviews
+    )
+
+
+def _may_review(user, application: GrantApplication) -> bool:
+    member = on_panel(user, application.round)
+    return (
+        member is not None
+        and application.status in REVIEWABLE
+        and not is_conflicted(user, application, member)
+    )
+
+
 RULES: dict[Action, Callable[[Any, Any], bool]] = {
     Action.PUBLIC: lambda user, obj: True,
     Action.ACCOUNT: lambda user, obj: _signed_in(user),
@@ -213,6 +263,14 @@ RULES: dict[Action, Callable[[Any, Any], bool]] = {
     ),
     Action.PLACES_CHARITY: lambda user, obj: is_member(user, obj.need.organisation),
     Action.CHECK_RECORD: lambda user, obj: is_member(user, obj.organisation_of(checked_by(obj))),
+    Action.FUNDING_APPLY: lambda user, obj: _may_post(user, obj, OrganisationKind.COMMUNITY),
+    Action.APPLICATION_SEE: lambda user, obj: _is_team(user) or is_member(user, obj.organisation),
+    Action.APPLICATION_EDIT: lambda user, obj: (
+        is_member(user, obj.organisation) and user.is_verified
+    ),
+    Action.PANEL_ROUND: lambda user, obj: on_panel(user, obj) is not None,
+    Action.PANEL_REVIEW: _may_review,
+    Action.AWARD_REPORT: lambda user, obj: is_member(user, obj.award.application.organisation),
     Action.TEAM: lambda user, obj: _is_team(user),
     Action.TEAM_OUTBOX: lambda user, obj: _is_team(user) and current_app.config["OUTBOX_VIEW"],
 }

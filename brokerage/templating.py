@@ -16,6 +16,7 @@ from brokerage.clock import (
     format_waited,
 )
 from brokerage.links import site_url
+from brokerage.money import pounds
 from brokerage.permissions import Action, can
 
 
@@ -73,6 +74,7 @@ def configure(app: Flask) -> None:
     app.jinja_env.filters["duration"] = format_duration
     app.jinja_env.filters["plural"] = plural
     app.jinja_env.filters["days"] = format_days
+    app.jinja_env.filters["pounds"] = pounds
     # Emails link with site_url (BASE_URL), never url_for(_external=True) (the request's Host).
     app.jinja_env.globals.update(
         can=can,

@@ -26,6 +26,7 @@ REFUSED_BY_BUSINESS_RULE. CSRF is switched off for the run so that POSTs reach t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -34,7 +35,10 @@ from sqlalchemy import select, text, update
 
 from brokerage import permissions
 from brokerage.accounts.models import User
+from brokerage.clock import today_in_leeds
 from brokerage.extensions import db
+from brokerage.funding.models import ApplicationStatus, RoundStatus
+from brokerage.funding.opportunity_models import FundingOpportunity
 from brokerage.listings.models import (
     ListingKind,
     ListingStatus,
@@ -51,6 +55,7 @@ from brokerage.organisations.models import OrganisationKind, OrganisationStatus
 from brokerage.ticketing import checkout as ball_services
 from brokerage.volunteering import places, volunteers
 from tests.conftest import REFERENCE_TABLES
+from tests.funding import factories as funding_make
 from tests.helpers import emails_to, link_in
 from tests.listings import factories as listings_make
 from tests.ticketing import factories as ticketing_make
@@ -234,6 +239,27 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "volunteering.choose_checker": {"POST": MEMBERS_A},
     "volunteering.ask_for_change": {"POST": MEMBERS_A},
     "volunteering.mine": {"GET": SIGNED_IN},
+    # Grants (the applicant's side): anyone reads the rounds; A's members apply, edit
+    # and withdraw A's application, which A and the team see.
+    "funding.index": {"GET": EVERYONE},
+    "funding.round_page": {"GET": EVERYONE},
+    "funding.apply": {"POST": MEMBERS_A},
+    "funding.application": {"GET": INSIDE_A},
+    "funding.edit_application": {"GET": MEMBERS_A, "POST": MEMBERS_A},
+    "funding.withdraw": {"GET": MEMBERS_A, "POST": MEMBERS_A},
+    # Grants (the team's side): rounds, their questions, criteria and funders, the
+    # applications and their eligibility.
+    "funding.team_rounds": {"GET": TEAM},
+    "funding.team_round_new": {"GET": TEAM, "POST": TEAM},
+    "funding.team_round": {"GET": TEAM},
+    "funding.team_round_edit": {"GET": TEAM, "POST": TEAM},
+    "funding.team_add_question": {"POST": TEAM},
+    "funding.team_add_criterion": {"POST": TEAM},
+    "funding.team_add_funder": {"POST": TEAM},
+    "funding.team_remove_part": {"POST": TEAM},
+    "funding.team_round_move": {"POST": TEAM},
+    "funding.team_applications_csv": {"GET": TEAM},
+    "funding.team_application": {"GET": TEAM, "POST": TEAM},
     # The outbox in the browser: the team, and only while OUTBOX_VIEW is on.
     "notifications.outbox": {"GET": TEAM},
     "notifications.email": {"GET": TEAM},
@@ -260,6 +286,22 @@ ITEM_FOR = {
     "matches.suggest_for_need": "published",
     "matches.suggest_for_offer": "published",
     "matches.offer_help": "published",
+}
+
+# Which funding object fills each URL argument, unless FUNDING_FOR names another for
+# an endpoint: (endpoint, argument) -> a key of World.funding.
+FUNDING_ARGUMENTS = {
+    "round_id": "scoring_round",
+    "application_id": "eligible_application",
+    "award_id": "award",
+    "report_id": "report",
+    "opportunity_id": "opportunity",
+}
+FUNDING_FOR: dict[tuple[str, str], str] = {
+    # A new application starts in the open round; a draft is what its owner edits.
+    ("funding.apply", "round_id"): "open_round",
+    ("funding.round_page", "round_id"): "open_round",
+    ("funding.edit_application", "application_id"): "draft_application",
 }
 
 # Cells the access rule lets through but a business rule then refuses with its own
@@ -321,6 +363,10 @@ class World:
     volunteer_token: str
     vol_match_id: int
     place_id: int
+    # Funding: an open round where A has a draft; a round being scored, with A's
+    # eligible application and `other` (a sponsor's person) on its panel; a decided
+    # round with A's award and its monitoring report due; another funder's opportunity.
+    funding: dict[str, int]
 
     def user(self, role: str) -> User:
         return db.session.get(User, self.user_ids[role])
@@ -384,6 +430,9 @@ class World:
                 if endpoint.startswith("organisations.")
                 else ListingKind.VOLUNTEERING.value
             )
+        for argument, which in FUNDING_ARGUMENTS.items():
+            if argument in rule.arguments:
+                values[argument] = self.funding[FUNDING_FOR.get((endpoint, argument), which)]
         unknown = rule.arguments - values.keys()
         assert not unknown, f"World.url cannot fill {sorted(unknown)} for {endpoint}: teach it"
         return url_for(endpoint, **values)
@@ -438,6 +487,7 @@ def _build_world(make) -> World:
     ball_services.start_checkout(pending)
     db.session.commit()
     vol = _volunteering_world(make, org_a, org_b, owner, other, member, team)
+    funding = _funding_world(org_a, other)
     (email,) = [e for e in emails_to(other.email) if e.template == "invitation"]
     link = link_in(email)
     assert link.startswith("/invitations/")
@@ -471,6 +521,7 @@ def _build_world(make) -> World:
         order_token=paid.token,
         ticket_id=paid.tickets[0].id,
         pending_session_id=pending.stripe_session_id,
+        funding=funding,
         **vol,
     )
 
@@ -507,6 +558,47 @@ def _volunteering_world(make, org_a, org_b, owner, other, member, team) -> dict:
 def _volunteer_token(person: User) -> str:
     sent = [e for e in emails_to(person.email) if e.template == "volunteer_invitation"]
     return link_in(sent[-1]).removeprefix("/volunteer-invitations/")
+
+
+def _funding_world(org_a, panel_person) -> dict[str, int]:
+    open_round = funding_make.grant_round(name="Open round")
+    draft = funding_make.application(open_round, org_a, status=ApplicationStatus.DRAFT)
+    scoring = funding_make.grant_round(
+        name="Round being scored",
+        status=RoundStatus.SCORING,
+        opens_in=timedelta(days=-60),
+        closes_in=timedelta(days=-30),
+    )
+    eligible = funding_make.application(scoring, org_a, status=ApplicationStatus.ELIGIBLE)
+    funding_make.panel_member(scoring, panel_person)
+    decided = funding_make.grant_round(
+        name="Decided round",
+        status=RoundStatus.DECIDED,
+        opens_in=timedelta(days=-300),
+        closes_in=timedelta(days=-270),
+    )
+    awarded = funding_make.application(decided, org_a, status=ApplicationStatus.ELIGIBLE)
+    award = funding_make.award(awarded, reports_due=[today_in_leeds() + timedelta(days=30)])
+    opportunity = FundingOpportunity(
+        funder="Leeds Community Trust",
+        title="Small grants for digital skills",
+        what_it_funds="Equipment and volunteer costs for digital skills sessions.",
+        deadline=today_in_leeds() + timedelta(days=40),
+        link="https://example.org/grants",
+    )
+    db.session.add(opportunity)
+    db.session.commit()
+    return {
+        "open_round": open_round.id,
+        "draft_application": draft.id,
+        "scoring_round": scoring.id,
+        "eligible_application": eligible.id,
+        "decided_round": decided.id,
+        "awarded_application": awarded.id,
+        "award": award.id,
+        "report": award.reports[0].id,
+        "opportunity": opportunity.id,
+    }
 
 
 # The world is built once through the services, its rows kept, and written back

@@ -1,4 +1,4 @@
-"""The demo's four sign-ins, one for each role, their organisations, and the needs,
+"""The demo's sign-ins, one for each role, their organisations, and the needs,
 offers and matches that the README's walk-through follows.
 """
 
@@ -49,6 +49,7 @@ PEOPLE = [
     ("Charity member (owner)", "charity@example.org", "Dawn Okafor", False),
     ("Company member (owner)", "company@example.org", "Tom Whitaker", False),
     ("Charity member, waiting for check", "newgroup@example.org", "Sam Lee", False),
+    ("Grants panel member (no organisation)", "panel@example.org", "Grace Mensah", False),
 ]
 
 ORGANISATIONS = [
@@ -239,7 +240,7 @@ def _by_slug(model, slugs: list[str]) -> list[int]:
 
 
 def seed_sign_ins() -> list[tuple[str, str]]:
-    """Create the four demo people, their organisations, needs, offers and matches if
+    """Create the demo people, their organisations, needs, offers and matches if
     missing. Returns (role, email) pairs."""
     users: dict[str, User] = {}
     for _role, email, name, team in PEOPLE:

@@ -8,15 +8,17 @@ happens twice when they go back, is refused with a message rather than guessed.
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, date, datetime, time
-
-from govuk_frontend_wtf.gov_form_base import GovFormBase
 from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
-from brokerage.clock import LONDON, london
-from brokerage.forms import DayField, Form, PoundsField, WholeNumberField, email_field, strip
+from brokerage.forms import (
+    Form,
+    LondonDateTimeField,
+    PoundsField,
+    WholeNumberField,
+    email_field,
+    strip,
+)
 from brokerage.ticketing.orders import MAX_COMPLIMENTARY
 from brokerage.ticketing.setup import (
     MAX_CAPACITY,
@@ -30,134 +32,11 @@ from brokerage.ticketing.setup import (
 )
 from brokerage.widgets import (
     GovCheckboxInput,
-    GovDateInput,
     GovSelect,
     GovSubmitInput,
     GovTextArea,
     GovTextInput,
 )
-
-_CLOCK = re.compile(r"(\d{1,2}):?(\d{2})?(am|pm)?")
-
-
-def parse_clock(text: str) -> time:
-    """A time of day as people write it: 7pm, 7:30pm, 7.30 p.m., 19:30, 1930, midday."""
-    spoken = re.sub(r"\s+", "", text.lower()).replace("a.m.", "am").replace("p.m.", "pm")
-    if spoken in ("midday", "noon", "12noon"):
-        return time(12)
-    if spoken == "midnight":
-        return time(0)
-    found = _CLOCK.fullmatch(spoken.replace(".", ":"))
-    if not found:
-        raise ValueError(text)
-    hour, minutes, half = int(found[1]), found[2], found[3]
-    if minutes is None and half is None:
-        raise ValueError(text)  # "7" could be morning or evening
-    minute = int(minutes or 0)
-    if minute > 59:
-        raise ValueError(text)
-    if half:
-        if not 1 <= hour <= 12:
-            raise ValueError(text)
-        hour = hour % 12 + (12 if half == "pm" else 0)
-    elif hour > 23:
-        raise ValueError(text)
-    return time(hour, minute)
-
-
-def clock_text(moment: time | datetime) -> str:
-    """'7pm', '7:30pm', 'midday', 'midnight': how the field shows a time again."""
-    if moment.hour == 12 and moment.minute == 0:
-        return "midday"
-    if moment.hour == 0 and moment.minute == 0:
-        return "midnight"
-    hour = moment.hour % 12 or 12
-    minutes = f":{moment.minute:02d}" if moment.minute else ""
-    return f"{hour}{minutes}{'am' if moment.hour < 12 else 'pm'}"
-
-
-def london_to_utc(day: date, clock: time, what: str) -> datetime:
-    """The UTC moment of `clock` on `day` in London, refusing the hour that the clocks
-    skip in spring and the hour that happens twice in autumn."""
-    local = datetime.combine(day, clock, tzinfo=LONDON)
-    moment = local.astimezone(UTC)
-    when = f"{clock_text(clock)} on {day.day} {day:%B %Y}"
-    if moment.astimezone(LONDON).replace(tzinfo=None) != local.replace(tzinfo=None):
-        raise ValueError(
-            f"{what}: there is no {when} in the UK (the clocks go forward from 1am to 2am). "
-            "Enter a time before 1am or from 2am"
-        )
-    if local.replace(fold=1).utcoffset() != local.utcoffset():
-        raise ValueError(
-            f"{what}: {when} happens twice in the UK (the clocks go back from 2am to 1am). "
-            "Enter a time before 1am or from 2am"
-        )
-    return moment
-
-
-class GovDateTimeInput(GovDateInput):
-    """GOV.UK's date input with a fourth box for the time, shown in London time."""
-
-    def map_gov_params(self, field, **kwargs):
-        params = GovFormBase.map_gov_params(self, field, **kwargs)
-        day = month = year = clock = None
-        if field.raw_data is not None:
-            day, month, year, clock = [*field.raw_data, "", "", "", ""][:4]
-        elif field.data:
-            local = london(field.data)
-            day, month, year = local.strftime("%d %m %Y").split(" ")
-            clock = clock_text(local)
-        error = " govuk-input--error" if field.errors else ""
-        params.setdefault("fieldset", {"legend": {"text": field.label.text}})
-
-        def box(label, part, value, width, **extra):
-            return {
-                "label": label,
-                "id": f"{field.name}-{part}",
-                "name": field.name,
-                "classes": f"govuk-input--width-{width}{error}",
-                "value": value,
-                **extra,
-            }
-
-        params.setdefault(
-            "items",
-            [
-                box("Day", "day", day, 2),
-                box("Month", "month", month, 2),
-                box("Year", "year", year, 4),
-                box("Time", "time", clock, 5, inputmode="text", autocomplete="off"),
-            ],
-        )
-        return params
-
-
-class LondonDateTimeField(DayField):
-    """A moment typed as day, month, year and time in London, held as a UTC datetime."""
-
-    widget = GovDateTimeInput()
-
-    def process_formdata(self, valuelist):
-        values = [*valuelist, "", "", "", ""][:4]
-        what = self.label.text.removesuffix(" (optional)")
-        clock = values[3].strip()
-        try:
-            super().process_formdata(values[:3])  # the date, or a ValueError
-        finally:
-            self.raw_data = values
-        if self.data is None:
-            if clock:
-                self.data = None
-                raise ValueError(f"{what} must include a day, month and year")
-            return
-        day, self.data = self.data, None
-        if not clock:
-            raise ValueError(f"{what} must include a time, like 7pm or 19:00")
-        try:
-            at = parse_clock(clock)
-        except ValueError:
-            raise ValueError(f"{what} must have a real time, like 7pm or 19:00") from None
-        self.data = london_to_utc(day, at, what)
 
 
 def _add_problems(form, problems: dict[str, str]) -> bool:

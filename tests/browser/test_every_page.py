@@ -46,6 +46,7 @@ DOWNLOADS = {
     "offers.team_csv",
     "matches.team_matches_csv",
     "privacy.download_own",
+    "funding.team_applications_csv",
 }
 GET_ENDPOINTS = [
     endpoint

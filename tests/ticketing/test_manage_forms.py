@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
-from brokerage.ticketing.manage_forms import clock_text, london_to_utc, parse_clock
+from brokerage.forms import clock_text, london_to_utc, parse_clock
 
 
 @pytest.mark.parametrize(
