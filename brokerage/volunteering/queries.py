@@ -31,6 +31,7 @@ class PlacesView:
     charity: bool
     company: bool
     volunteer: Volunteer | None
+    checked_by: ListingSide = ListingSide.NEED  # read once: the template asks per row
     free_volunteers: list[Volunteer] = field(default_factory=list)
 
     @property
@@ -40,10 +41,6 @@ class PlacesView:
     @property
     def needs_checks(self) -> bool:
         return checks.needs_checks(self.match)
-
-    @property
-    def checked_by(self) -> ListingSide:
-        return checked_by(self.match)
 
     @property
     def checker_name(self) -> str:
@@ -94,6 +91,7 @@ def places_view(match: Match, user: User) -> PlacesView:
         charity=is_member(user, match.need.organisation),
         company=company,
         volunteer=volunteer,
+        checked_by=checked_by(match),
         free_volunteers=free,
     )
 

@@ -14,7 +14,7 @@ from brokerage.forms import ActionForm
 from brokerage.listings.models import ListingSide
 from brokerage.matches.models import Match
 from brokerage.organisations.models import Organisation
-from brokerage.permissions import Action, can, checked_by, require
+from brokerage.permissions import Action, can, require
 from brokerage.volunteering import bp, checks, queries, volunteers
 from brokerage.volunteering import places as place_services
 from brokerage.volunteering.forms import (
@@ -137,7 +137,7 @@ def _places_page(match: Match, status: int = 200, **forms):
     view = queries.places_view(match, current_user)
     defaults = {
         "check_form": None,
-        "checker_form": CheckerForm(prefix="checker", data={"checked_by": checked_by(match)}),
+        "checker_form": CheckerForm(prefix="checker", data={"checked_by": view.checked_by}),
         "change_form": ChangeForm(prefix="change").offer(view.places),
         "assign_forms": queries.assign_forms(view),
     }

@@ -13,9 +13,10 @@ from sqlalchemy import func, select
 from brokerage.clock import today_in_leeds
 from brokerage.extensions import db
 from brokerage.matches.models import MatchMessage
-from brokerage.volunteering import places, volunteers
+from brokerage.volunteering import checks, places, volunteers
 from brokerage.volunteering.models import (
     CheckArrangement,
+    CheckLevel,
     DisclosureCheck,
     PlaceStatus,
     VolunteerInvitation,
@@ -23,6 +24,7 @@ from brokerage.volunteering.models import (
 )
 from tests import factories
 from tests.helpers import (
+    counted_statements,
     field_errors,
     flashes,
     page_text,
@@ -314,3 +316,36 @@ def test_bad_choices_of_checker_and_change_are_answered_beside_the_field(client,
         in field_errors(response)["change-message"]
     )
     assert db.session.scalar(select(func.count(MatchMessage.id))) == 0
+
+
+# --- Speed -------------------------------------------------------------------------------------
+
+
+def _page_statements(client, login, places_count: int) -> tuple[int, int]:
+    org, lead = make.company(f"Company of {places_count}")
+    match = make.agreed_match(org, places_count, regulated=True)
+    charity = match.need.organisation.owners[0]
+    for number, place in enumerate(places.places_of(match)):
+        v = make.volunteer(org)
+        places.assign(place, v, lead)
+        if number % 2:
+            checks.record_check(place, charity, CheckLevel.ENHANCED_BARRED, today_in_leeds())
+    db.session.commit()
+    url = f"/matches/{match.id}/volunteers"
+    counts = []
+    for person in (lead, charity):
+        login(person)
+        client.get(url)  # the places are made on the first visit
+        with counted_statements() as statements:
+            assert client.get(url).status_code == 200
+        counts.append(len(statements))
+    return tuple(counts)
+
+
+def test_the_places_page_runs_a_fixed_number_of_queries(client, login):
+    few = _page_statements(client, login, 2)
+    many = _page_statements(client, login, 12)
+    assert few == many, (few, many)
+    # The lead's page and the charity's: sign-in, the match, its organisations, the
+    # places with their volunteers and checks, in a handful of statements.
+    assert max(many) <= 30, many
