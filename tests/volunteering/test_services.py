@@ -17,6 +17,7 @@ from brokerage.matches.models import MatchMessage
 from brokerage.notifications.models import Notice
 from brokerage.organisations.models import Membership
 from brokerage.permissions import Action, can, is_volunteer
+from brokerage.privacy import erasure, subject
 from brokerage.volunteering import checks, places, volunteers
 from brokerage.volunteering.models import (
     PLACE_TRANSITIONS,
@@ -24,6 +25,7 @@ from brokerage.volunteering.models import (
     PlaceAction,
     PlaceEvent,
     PlaceStatus,
+    VolunteerInvitation,
     VolunteerStatus,
     next_place_status,
 )
@@ -303,3 +305,23 @@ def test_a_certificate_date_must_be_real_and_past():
         )
     with pytest.raises(FieldError, match="2002 or later"):
         checks.record_check(place, charity, CheckLevel.ENHANCED_BARRED, date(1999, 1, 1))
+
+
+# --- People's data ------------------------------------------------------------------------------
+
+
+def test_a_volunteers_data_is_in_their_copy_and_their_address_goes_when_they_delete():
+    org, lead = make.company()
+    v = make.volunteer(org, email="quinn@bytes.example")
+    match = make.agreed_match(org, 1)
+    places.assign(places.places_of(match)[0], v, lead)
+    db.session.commit()
+    held = subject.held_about("quinn@bytes.example")
+    assert len(held.tables["volunteer"]) == 1
+    [invitation] = held.tables["volunteer_invitation"]
+    assert invitation["email"] == "quinn@bytes.example" and "token_hash" not in invitation
+    assert "Companies you volunteer with" in dict(held.counts())
+    erasure.delete_account(v.user, factories.PASSWORD)
+    db.session.commit()
+    emails = db.session.scalars(select(VolunteerInvitation.email)).all()
+    assert emails == [f"erased@{erasure.DELETED_DOMAIN}"]
