@@ -136,6 +136,19 @@ def record_check(
     return check
 
 
+def problems_before_start(match: Match) -> list[str]:
+    """Why the match cannot start yet: each named volunteer on regulated activity
+    without a valid check (places no one holds yet do not hold it up)."""
+    if not needs_checks(match):
+        return []
+    named = db.session.scalars(
+        select(Place)
+        .where(Place.match_id == match.id, Place.volunteer_id.is_not(None))
+        .order_by(Place.number)
+    )
+    return [state.problem for place in named if (state := state_of(place)).problem]
+
+
 def checks_for(match: Match) -> list[DisclosureCheck]:
     return list(
         db.session.scalars(

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from brokerage.clock import today_in_leeds
-from brokerage.errors import Conflict, FieldError, IllegalTransition, NotAllowed
+from brokerage.errors import Conflict, DomainError, FieldError, IllegalTransition, NotAllowed
 from brokerage.extensions import db
 from brokerage.listings.models import ListingSide
 from brokerage.matches import services as matches
@@ -325,3 +325,12 @@ def test_a_volunteers_data_is_in_their_copy_and_their_address_goes_when_they_del
     db.session.commit()
     emails = db.session.scalars(select(VolunteerInvitation.email)).all()
     assert emails == [f"erased@{erasure.DELETED_DOMAIN}"]
+
+
+def test_a_regulated_match_starts_only_when_each_named_volunteer_is_checked():
+    match, place, lead, charity = _regulated_with_volunteer()
+    with pytest.raises(DomainError, match="Kim Checked has no disclosure check recorded"):
+        matches.start(match, lead)
+    checks.record_check(place, charity, CheckLevel.ENHANCED_BARRED, today_in_leeds())
+    matches.start(match, lead)
+    assert match.status.value == "in_progress"
