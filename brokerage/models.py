@@ -4,6 +4,7 @@ from brokerage.accounts.models import User
 from brokerage.clock import utcnow
 from brokerage.columns import TimestampMixin, UTCDateTime
 from brokerage.extensions import Base, db
+from brokerage.funding.award_history import AwardEvent
 from brokerage.funding.award_models import Award, MonitoringReport
 from brokerage.funding.models import (
     ApplicationAnswer,
@@ -61,6 +62,7 @@ __all__ = [
     "ApplicationAnswer",
     "ApplicationEvent",
     "Award",
+    "AwardEvent",
     "Ball",
     "Base",
     "BeneficiaryGroup",

@@ -260,6 +260,43 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "funding.team_round_move": {"POST": TEAM},
     "funding.team_applications_csv": {"GET": TEAM},
     "funding.team_application": {"GET": TEAM, "POST": TEAM},
+    # Funding, other funders' opportunities: the team posts, changes and withdraws them;
+    # A's members (and the team) see those that fit A; A's members say "not for us".
+    "funding.team_opportunities": {"GET": TEAM},
+    "funding.team_opportunities_csv": {"GET": TEAM},
+    "funding.team_opportunity_new": {"GET": TEAM, "POST": TEAM},
+    "funding.team_opportunity_edit": {"GET": TEAM, "POST": TEAM},
+    "funding.team_opportunity_withdraw": {"POST": TEAM},
+    "funding.organisation_opportunities": {"GET": INSIDE_A},
+    "funding.dismiss_opportunity": {"POST": MEMBERS_A},
+    # Funding, the panel and decisions (PANEL helper): a panel member's rounds (anyone
+    # signed in sees their own, maybe none); the scoring round and A's eligible
+    # application are `other`'s to review (on the panel, not A's); the team's panel,
+    # ranking and decisions.
+    "funding.panel_home": {"GET": SIGNED_IN},
+    "funding.panel_round": {"GET": MEMBERS_B},
+    "funding.panel_application": {"GET": MEMBERS_B},
+    "funding.panel_scores": {"POST": MEMBERS_B},
+    "funding.panel_conflict": {"POST": MEMBERS_B},
+    "funding.team_panel": {"GET": TEAM, "POST": TEAM},
+    "funding.team_panel_remove": {"POST": TEAM},
+    "funding.team_ranking": {"GET": TEAM},
+    "funding.team_ranking_csv": {"GET": TEAM},
+    "funding.team_round_decided": {"POST": TEAM},
+    "funding.team_decision": {"GET": TEAM},
+    "funding.team_make_award": {"POST": TEAM},
+    "funding.team_decline": {"POST": TEAM},
+    # Funding, awards (AWARDS helper): the team's list, each award's payment and report
+    # dates, the answer to a report; A's members write A's report; the 360Giving file.
+    "funding.team_awards": {"GET": TEAM},
+    "funding.team_awards_csv": {"GET": TEAM},
+    "funding.team_giving360": {"GET": TEAM},
+    "funding.team_award": {"GET": TEAM},
+    "funding.team_payment": {"POST": TEAM},
+    "funding.team_due_dates": {"POST": TEAM},
+    "funding.team_report": {"GET": TEAM, "POST": TEAM},
+    "funding.report": {"GET": MEMBERS_A, "POST": MEMBERS_A},
+    "funding.giving360_csv": {"GET": EVERYONE},
     # The outbox in the browser: the team, and only while OUTBOX_VIEW is on.
     "notifications.outbox": {"GET": TEAM},
     "notifications.email": {"GET": TEAM},

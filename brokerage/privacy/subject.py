@@ -60,6 +60,17 @@ LABELS = {
     "ticket_order_line": "What each ball order bought",
     "ticket": "Tickets and guests on your ball orders",
     "ticket_refund": "Refunds on your ball orders",
+    "grant_round": "Grant rounds you set up",
+    "grant_application": "Grant applications you started or decided",
+    "application_event": "Changes you made to grant applications",
+    "panel_member": "Grant panels you sat on",
+    "award": "Grants you awarded or recorded as paid",
+    "monitoring_report": "Grant reports you sent or reviewed",
+    "award_event": "Changes you made to grant awards and their reports",
+    "review": "Grant applications you reviewed on a panel",
+    "score": "Your scores and comments as a panel member",
+    "funding_opportunity": "Funding opportunities you posted",
+    "opportunity_dismissal": "Funding opportunities you set aside",
 }
 
 
@@ -149,10 +160,13 @@ def rows_held_about(email: str) -> int:
     user_id = db.session.scalar(select(users.c.id).where(func.lower(users.c.email) == email))
     total = 0
     if user_id is not None:
+        total += 1  # the account itself
         for table, column in _pointing_at_users():
             total += db.session.scalar(
                 select(func.count()).select_from(table).where(column == user_id)
             )
+        for table, condition in _panel_conditions(tables, user_id):
+            total += db.session.scalar(select(func.count()).select_from(table).where(condition))
     for name, column_name in EMAIL_COLUMNS.items():
         table = tables[name]
         total += db.session.scalar(
@@ -174,6 +188,8 @@ def held_about(email: str) -> Held:
         held.add(USERS, _rows(users, users.c.id == user_id))
         for table, column in _pointing_at_users():
             held.add(table.name, _rows(table, column == user_id))
+        for table, condition in _panel_conditions(tables, user_id):
+            held.add(table.name, _rows(table, condition))
     for name, column_name in EMAIL_COLUMNS.items():
         table = tables[name]
         rows = _rows(table, func.lower(table.c[column_name]) == email)
@@ -188,3 +204,15 @@ def held_about(email: str) -> Held:
             )
             held.add(child, _rows(child_table, key.in_(ids)))
     return held
+
+
+def _panel_conditions(tables: dict[str, Table], user_id: int) -> list[tuple[Table, object]]:
+    """(table, condition) for a panel member's own reviews and scores: only theirs, never
+    the reviews of a panel someone else sits on (a team member who added them)."""
+    panel, review, score = tables["panel_member"], tables["review"], tables["score"]
+    own_panels = select(panel.c.id).where(panel.c.user_id == user_id)
+    own_reviews = select(review.c.id).where(review.c.panel_member_id.in_(own_panels))
+    return [
+        (review, review.c.panel_member_id.in_(own_panels)),
+        (score, score.c.review_id.in_(own_reviews)),
+    ]

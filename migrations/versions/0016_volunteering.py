@@ -4,7 +4,7 @@ match, and the disclosure checks recorded (level, certificate date, who checked;
 certificate number or copy).
 
 Revision ID: 0016_volunteering
-Revises: 0015_funding
+Revises: 0016_award_events
 Create Date: 2026-12-03 15:30:00.000000
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0016_volunteering"
-down_revision = "0015_funding"
+down_revision = "0016_award_events"
 branch_labels = None
 depends_on = None
 

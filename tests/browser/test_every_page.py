@@ -47,6 +47,11 @@ DOWNLOADS = {
     "matches.team_matches_csv",
     "privacy.download_own",
     "funding.team_applications_csv",
+    "funding.team_opportunities_csv",
+    "funding.team_ranking_csv",
+    "funding.team_awards_csv",
+    "funding.team_giving360",
+    "funding.giving360_csv",
 }
 GET_ENDPOINTS = [
     endpoint
@@ -286,6 +291,10 @@ FORMS = {
     "volunteering.company_volunteers": ("other", "Send invitation", None),
     "volunteering.record_check": ("owner", "Record the check", None),
     "volunteering.places": ("owner", "Ask for a change", None),
+    "funding.team_opportunity_new": ("team", "Post the opportunity", None),
+    # Awards: the world's award is not paid yet and its report is due.
+    "funding.team_award": ("team", "Record the payment", None),
+    "funding.report": ("owner", "Send the report", None),
 }
 
 
