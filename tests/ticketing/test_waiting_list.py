@@ -25,7 +25,7 @@ from brokerage.ticketing.models import (
     WaitingEntry,
     WaitingStatus,
 )
-from tests.helpers import emails_to, link_in, submit
+from tests.helpers import counted_statements, emails_to, link_in, submit
 from tests.ticketing import factories as ticketing_make
 from tests.ticketing.buying import buy, stand_in_path
 
@@ -305,3 +305,26 @@ def test_an_offer_by_hand_skips_the_line_when_the_seats_fit(make):
     ann = entry_of("ann@example.org")
     with pytest.raises(Conflict, match="Not enough free"):
         waiting_list.offer_by_hand(ann, team)
+
+
+def test_the_teams_list_page_sends_as_many_statements_for_twelve_as_for_two(client, make, login):
+    team = make.team_member()
+    ball = sold_out_ball(3)
+    single = ball.ticket_types[0]
+    login(team)
+    url = f"/team/ball/{ball.id}/waiting-list"
+
+    def statements_for_page() -> int:
+        client.get(url)  # once first, so that both counts see the same warm session
+        with counted_statements() as statements:
+            assert client.get(url).status_code == 200
+        return len(statements)
+
+    for number in range(2):
+        ticketing_make.waiting_entry(single, f"Few {number}", f"few{number}@example.org")
+    refund_one(ball, team)  # an offer on the list, with its order
+    few = statements_for_page()
+    for number in range(10):
+        ticketing_make.waiting_entry(single, f"Many {number}", f"many{number}@example.org")
+    refund_one(ball, team)
+    assert statements_for_page() == few
