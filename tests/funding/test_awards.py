@@ -455,3 +455,16 @@ def test_report_due_days_are_the_leeds_day(setting):
     assert awards.award_day(award) == date(2027, 7, 1)
     assert today_in_leeds(award.awarded_at) == date(2027, 7, 1)
     assert db.session.scalar(select(MonitoringReport.id)) is None
+
+
+def test_the_application_page_shows_the_award_to_its_organisation(setting, client, login):
+    award, owner, _ = setting
+    (report,) = _with_reports(award, date(2027, 9, 1))
+    login(owner)
+
+    response = client.get(f"/funding/applications/{award.application_id}")
+
+    assert response.status_code == 200
+    assert "Your grant" in page_text(response)
+    assert "Not paid yet" in page_text(response)
+    assert f'href="/funding/reports/{report.id}"' in response.get_data(as_text=True)
