@@ -40,6 +40,7 @@ def create_app(config: dict | None = None) -> Flask:
     # Importing a domain's views attaches its routes to its blueprint.
     from brokerage.accounts import views as accounts
     from brokerage.funding import award_views as _funding_awards  # noqa: F401
+    from brokerage.funding import decision_views as _funding_decisions  # noqa: F401
     from brokerage.funding import manage_views as _funding_team  # noqa: F401
     from brokerage.funding import opportunity_views as _funding_opportunities  # noqa: F401
     from brokerage.funding import panel_views as _funding_panel  # noqa: F401

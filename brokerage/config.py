@@ -34,6 +34,18 @@ def _int(name: str, value: str | None, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, not {value!r}") from exc
 
 
+def _number(name: str, value: str | None, default: float) -> float:
+    if value is None or value == "":
+        return default
+    try:
+        number = float(value)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, like 1.5, not {value!r}") from exc
+    if not 0 <= number <= 4:
+        raise ConfigError(f"{name} must be between 0 and 4, not {value!r}")
+    return number
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -103,6 +115,11 @@ SETTINGS = (
         "working days a proposed match may wait for answers before the team is warned",
     ),
     Setting(
+        "FUNDING_SPREAD_FLAG",
+        "1.5",
+        "panel scores this far apart (1 to 5 scale) flag a grant application to discuss",
+    ),
+    Setting(
         "OUTBOX_VIEW",
         "true in development, false otherwise",
         "lets the team read the email outbox in the browser",
@@ -158,6 +175,12 @@ SETTINGS = (
     ),
     Setting(
         "REMIND_CLOSING_DAYS", "3", "days before a need or offer closes that its owners are told"
+    ),
+    Setting(
+        "REMIND_OPPORTUNITY_DAYS",
+        "7",
+        "days before another funder's deadline that members of the organisations it fits "
+        "are reminded (unless they said it is not for them)",
     ),
     Setting(
         "REMIND_GUEST_NAMES_DAYS",
@@ -340,6 +363,7 @@ def _reminders() -> dict:
         for name, default in (
             ("REMIND_FEEDBACK_DAYS", 7),
             ("REMIND_CLOSING_DAYS", 3),
+            ("REMIND_OPPORTUNITY_DAYS", 7),
             ("REMIND_REPORT_DAYS", 14),
         )
     }
@@ -350,7 +374,12 @@ def _reminders() -> dict:
             f"REMIND_GUEST_NAMES_DAYS must be days from 1 to 365, like 7,1, not {text!r}"
         )
     values["REMIND_GUEST_NAMES_DAYS"] = tuple(sorted({int(d) for d in days}, reverse=True))
-    for name in ("REMIND_FEEDBACK_DAYS", "REMIND_CLOSING_DAYS", "REMIND_REPORT_DAYS"):
+    for name in (
+        "REMIND_FEEDBACK_DAYS",
+        "REMIND_CLOSING_DAYS",
+        "REMIND_OPPORTUNITY_DAYS",
+        "REMIND_REPORT_DAYS",
+    ):
         if not 1 <= values[name] <= 365:
             raise ConfigError(f"{name} must be a whole number from 1 to 365")
     return values
@@ -441,6 +470,9 @@ def load(overrides: dict | None = None) -> dict:
         "MAIL_MAX_ATTEMPTS": _int("MAIL_MAX_ATTEMPTS", os.environ.get("MAIL_MAX_ATTEMPTS"), 8),
         "PROPOSAL_FLAG_WORKING_DAYS": _int(
             "PROPOSAL_FLAG_WORKING_DAYS", os.environ.get("PROPOSAL_FLAG_WORKING_DAYS"), 5
+        ),
+        "FUNDING_SPREAD_FLAG": _number(
+            "FUNDING_SPREAD_FLAG", os.environ.get("FUNDING_SPREAD_FLAG"), 1.5
         ),
         "MAIL_TIMEOUT": 20,
         # A claim older than this is a worker that died mid-send: the email is tried again.

@@ -66,6 +66,9 @@ class Action(enum.StrEnum):
     # they belong to the applicant or declared a conflict on it.
     PANEL_REVIEW = "panel:review"
     AWARD_REPORT = "award:report"  # the awarded organisation's members (obj: report)
+    # Say another funder's opportunity is "not for us": a member of a verified community
+    # organisation (obj: organisation).
+    OPPORTUNITY_DISMISS = "opportunity:dismiss"
     TEAM = "team:manage"  # the programme team's screens
     TEAM_OUTBOX = "team:outbox"  # read the email outbox in the browser (not in production)
 
@@ -212,6 +215,7 @@ RULES: dict[Action, Callable[[Any, Any], bool]] = {
     Action.PANEL_ROUND: lambda user, obj: on_panel(user, obj) is not None,
     Action.PANEL_REVIEW: _may_review,
     Action.AWARD_REPORT: lambda user, obj: is_member(user, obj.award.application.organisation),
+    Action.OPPORTUNITY_DISMISS: lambda user, obj: _may_post(user, obj, OrganisationKind.COMMUNITY),
     Action.TEAM: lambda user, obj: _is_team(user),
     Action.TEAM_OUTBOX: lambda user, obj: _is_team(user) and current_app.config["OUTBOX_VIEW"],
 }

@@ -50,6 +50,8 @@ DOWNLOADS = {
     "funding.team_awards_csv",
     "funding.team_giving360",
     "funding.giving360_csv",
+    "funding.team_opportunities_csv",
+    "funding.team_ranking_csv",
 }
 GET_ENDPOINTS = [
     endpoint
@@ -285,8 +287,9 @@ FORMS = {
     "matches.offer_help": ("other", "Tell the team we can help", None),
     "ticketing.find_tickets": ("anonymous", "Send me the links", None),
     # Awards: the world's award is not paid yet and its report is due.
-    "funding.team_award": ("team", "Record the payment", None),
+    "funding.team_award_page": ("team", "Record the payment", None),
     "funding.report": ("owner", "Send the report", None),
+    "funding.team_opportunity_new": ("team", "Post the opportunity", None),
 }
 
 
