@@ -231,17 +231,6 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "funding.team_round_move": {"POST": TEAM},
     "funding.team_applications_csv": {"GET": TEAM},
     "funding.team_application": {"GET": TEAM, "POST": TEAM},
-    # Funding, awards (AWARDS helper): the team's list, each award's payment and report
-    # dates, the answer to a report; A's members write A's report; the 360Giving file.
-    "funding.team_awards": {"GET": TEAM},
-    "funding.team_awards_csv": {"GET": TEAM},
-    "funding.team_giving360": {"GET": TEAM},
-    "funding.team_award_page": {"GET": TEAM},
-    "funding.team_payment": {"POST": TEAM},
-    "funding.team_due_dates": {"POST": TEAM},
-    "funding.team_report": {"GET": TEAM, "POST": TEAM},
-    "funding.report": {"GET": MEMBERS_A, "POST": MEMBERS_A},
-    "funding.giving360_csv": {"GET": EVERYONE},
     # Funding, other funders' opportunities: the team posts, changes and withdraws them;
     # A's members (and the team) see those that fit A; A's members say "not for us".
     "funding.team_opportunities": {"GET": TEAM},
@@ -266,8 +255,19 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "funding.team_ranking_csv": {"GET": TEAM},
     "funding.team_round_decided": {"POST": TEAM},
     "funding.team_decision": {"GET": TEAM},
-    "funding.team_award": {"POST": TEAM},
+    "funding.team_make_award": {"POST": TEAM},
     "funding.team_decline": {"POST": TEAM},
+    # Funding, awards (AWARDS helper): the team's list, each award's payment and report
+    # dates, the answer to a report; A's members write A's report; the 360Giving file.
+    "funding.team_awards": {"GET": TEAM},
+    "funding.team_awards_csv": {"GET": TEAM},
+    "funding.team_giving360": {"GET": TEAM},
+    "funding.team_award": {"GET": TEAM},
+    "funding.team_payment": {"POST": TEAM},
+    "funding.team_due_dates": {"POST": TEAM},
+    "funding.team_report": {"GET": TEAM, "POST": TEAM},
+    "funding.report": {"GET": MEMBERS_A, "POST": MEMBERS_A},
+    "funding.giving360_csv": {"GET": EVERYONE},
     # The outbox in the browser: the team, and only while OUTBOX_VIEW is on.
     "notifications.outbox": {"GET": TEAM},
     "notifications.email": {"GET": TEAM},

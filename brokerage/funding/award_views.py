@@ -34,7 +34,7 @@ def _status_filter() -> AwardStatus | None:
 
 
 def _award_url(award: Award, anchor: str = "") -> str:
-    return url_for("funding.team_award_page", award_id=award.id) + anchor
+    return url_for("funding.team_award", award_id=award.id) + anchor
 
 
 # --- The team -----------------------------------------------------------------------------
@@ -95,7 +95,7 @@ def _offered(award: Award) -> dict:
 
 @bp.route("/team/funding/awards/<int:award_id>")
 @require(Action.TEAM, load=load_award)
-def team_award_page(award: Award):
+def team_award(award: Award):
     return _render_award(award)
 
 

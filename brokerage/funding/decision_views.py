@@ -130,7 +130,7 @@ def _refused(form, exc: DomainError) -> None:
 
 @bp.route("/team/funding/applications/<int:application_id>/award", methods=["POST"])
 @require(Action.TEAM, load=load_application)
-def team_award(application: GrantApplication):
+def team_make_award(application: GrantApplication):
     form = AwardForm(prefix="award")
     if form.validate_on_submit():
         try:

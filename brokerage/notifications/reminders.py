@@ -253,6 +253,30 @@ def remind_guest_names(config: Mapping, now: datetime, reminded: Reminded) -> No
         _each(orders, one, reminded, "guest_names")
 
 
+def remind_opportunities(config: Mapping, now: datetime, reminded: Reminded) -> None:
+    today = today_in_leeds(now)
+    closing = opportunities.closing_soon(today, config["REMIND_OPPORTUNITY_DAYS"])
+
+    def one(opportunity) -> int:
+        sent = 0
+        text = (
+            f"{opportunity.title} ({opportunity.funder}) closes on "
+            f"{opportunity.deadline:%-d %B}: apply, or say it is not for you"
+        )
+        for org in opportunities.fitting_organisations(opportunity, undismissed=True):
+            sent += _remind(
+                "opportunity",
+                opportunity.id,
+                _members(org),
+                text,
+                opportunities.funding_path(org),
+                now,
+            )
+        return sent
+
+    _each(closing, one, reminded, "opportunities")
+
+
 def remind_reports(config: Mapping, now: datetime, reminded: Reminded) -> None:
     soon = today_in_leeds(now) + timedelta(days=config["REMIND_REPORT_DAYS"])
     due = db.session.scalars(
@@ -277,30 +301,6 @@ def remind_reports(config: Mapping, now: datetime, reminded: Reminded) -> None:
         )
 
     _each(due, one, reminded, "reports")
-
-
-def remind_opportunities(config: Mapping, now: datetime, reminded: Reminded) -> None:
-    today = today_in_leeds(now)
-    closing = opportunities.closing_soon(today, config["REMIND_OPPORTUNITY_DAYS"])
-
-    def one(opportunity) -> int:
-        sent = 0
-        text = (
-            f"{opportunity.title} ({opportunity.funder}) closes on "
-            f"{opportunity.deadline:%-d %B}: apply, or say it is not for you"
-        )
-        for org in opportunities.fitting_organisations(opportunity, undismissed=True):
-            sent += _remind(
-                "opportunity",
-                opportunity.id,
-                _members(org),
-                text,
-                opportunities.funding_path(org),
-                now,
-            )
-        return sent
-
-    _each(closing, one, reminded, "opportunities")
 
 
 def send_reminders(config: Mapping, now: datetime | None = None) -> Reminded:

@@ -47,11 +47,11 @@ DOWNLOADS = {
     "matches.team_matches_csv",
     "privacy.download_own",
     "funding.team_applications_csv",
+    "funding.team_opportunities_csv",
+    "funding.team_ranking_csv",
     "funding.team_awards_csv",
     "funding.team_giving360",
     "funding.giving360_csv",
-    "funding.team_opportunities_csv",
-    "funding.team_ranking_csv",
 }
 GET_ENDPOINTS = [
     endpoint
@@ -286,10 +286,10 @@ FORMS = {
     "matches.cancel": ("owner", "Cancel the match", None),
     "matches.offer_help": ("other", "Tell the team we can help", None),
     "ticketing.find_tickets": ("anonymous", "Send me the links", None),
-    # Awards: the world's award is not paid yet and its report is due.
-    "funding.team_award_page": ("team", "Record the payment", None),
-    "funding.report": ("owner", "Send the report", None),
     "funding.team_opportunity_new": ("team", "Post the opportunity", None),
+    # Awards: the world's award is not paid yet and its report is due.
+    "funding.team_award": ("team", "Record the payment", None),
+    "funding.report": ("owner", "Send the report", None),
 }
 
 
