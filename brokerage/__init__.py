@@ -54,6 +54,7 @@ def create_app(config: dict | None = None) -> Flask:
     from brokerage.privacy import views as privacy
     from brokerage.ticketing import manage_views as _ticketing_team  # noqa: F401
     from brokerage.ticketing import views as ticketing
+    from brokerage.volunteering import views as volunteering
 
     domains = (
         main,
@@ -65,6 +66,7 @@ def create_app(config: dict | None = None) -> Flask:
         notifications,
         impact,
         privacy,
+        volunteering,
         funding,
     )
     for domain in domains:

@@ -237,6 +237,12 @@ SETTINGS = (
         "days before the text of a sent email (which may hold a sign-in link) is deleted",
     ),
     Setting(
+        "VOLUNTEER_CHECK_MAX_AGE_DAYS",
+        "1095",
+        "days after a disclosure certificate's date that the check is flagged as out of date "
+        "and no longer lets a volunteer be confirmed for regulated activity",
+    ),
+    Setting(
         "IMPACT_HOUR_VALUE_LOW_PENCE",
         "1350",
         "low value of a volunteer hour, in pence (around the Real Living Wage)",
@@ -533,6 +539,11 @@ def load(overrides: dict | None = None) -> dict:
     config["DATA_COPY_LINK_HOURS"] = _int(
         "DATA_COPY_LINK_HOURS", os.environ.get("DATA_COPY_LINK_HOURS"), 24
     )
+    config["VOLUNTEER_CHECK_MAX_AGE_DAYS"] = _int(
+        "VOLUNTEER_CHECK_MAX_AGE_DAYS", os.environ.get("VOLUNTEER_CHECK_MAX_AGE_DAYS"), 3 * 365
+    )
+    if not 1 <= config["VOLUNTEER_CHECK_MAX_AGE_DAYS"] <= 3650:
+        raise ConfigError("VOLUNTEER_CHECK_MAX_AGE_DAYS must be a whole number from 1 to 3650")
     # What an hour of volunteering is worth, as a range: the impact pages state the method.
     config["IMPACT_HOUR_VALUE_LOW_PENCE"] = low
     config["IMPACT_HOUR_VALUE_HIGH_PENCE"] = high

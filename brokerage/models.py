@@ -49,6 +49,14 @@ from brokerage.ticketing.models import (
     Ticket,
     TicketType,
 )
+from brokerage.volunteering.models import (
+    CheckArrangement,
+    DisclosureCheck,
+    Place,
+    PlaceEvent,
+    Volunteer,
+    VolunteerInvitation,
+)
 
 __all__ = [
     "ApplicationAnswer",
@@ -59,9 +67,11 @@ __all__ = [
     "Base",
     "BeneficiaryGroup",
     "BudgetLine",
+    "CheckArrangement",
     "CheckInEvent",
     "DataExport",
     "DeviceType",
+    "DisclosureCheck",
     "Feedback",
     "FundingOpportunity",
     "GrantApplication",
@@ -84,6 +94,8 @@ __all__ = [
     "OrganisationEvent",
     "OutboxEmail",
     "PanelMember",
+    "Place",
+    "PlaceEvent",
     "PrivacyAction",
     "Refund",
     "ReminderSent",
@@ -100,6 +112,8 @@ __all__ = [
     "TimestampMixin",
     "UTCDateTime",
     "User",
+    "Volunteer",
+    "VolunteerInvitation",
     "Ward",
     "db",
     "utcnow",

@@ -39,13 +39,21 @@ from brokerage.clock import today_in_leeds
 from brokerage.extensions import db
 from brokerage.funding.models import ApplicationStatus, RoundStatus
 from brokerage.funding.opportunity_models import FundingOpportunity
-from brokerage.listings.models import ListingKind, ListingStatus, Need, Offer, Skill
+from brokerage.listings.models import (
+    ListingKind,
+    ListingStatus,
+    Need,
+    Offer,
+    Safeguarding,
+    Skill,
+)
 from brokerage.matches import services as brokering
 from brokerage.matches.allocation import Allocation
 from brokerage.matches.help_offers import offer_help
 from brokerage.organisations import membership as memberships
 from brokerage.organisations.models import OrganisationKind, OrganisationStatus
 from brokerage.ticketing import checkout as ball_services
+from brokerage.volunteering import places, volunteers
 from tests.conftest import REFERENCE_TABLES
 from tests.funding import factories as funding_make
 from tests.helpers import emails_to, link_in
@@ -210,6 +218,27 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "impact.public": {"GET": EVERYONE},
     "impact.organisation": {"GET": INSIDE_A},
     "impact.organisation_csv": {"GET": INSIDE_B},
+    # Named volunteers: B's volunteers are seen by B and the team and managed by B; the
+    # invitation to volunteer with B is addressed to `member`. The volunteering match
+    # (A's regulated need, B's volunteers offer, agreed) has its places seen by both
+    # organisations and the team; B assigns, opens and withdraws; only volunteers of B
+    # (no role here: tests/volunteering) sign up; A confirms, records the checks (the
+    # charity checks by default), chooses who checks and asks for changes.
+    "volunteering.company_volunteers": {"GET": INSIDE_B},
+    "volunteering.invite": {"POST": MEMBERS_B},
+    "volunteering.remove": {"GET": MEMBERS_B, "POST": MEMBERS_B},
+    "volunteering.invitation": {"GET": EVERYONE},
+    "volunteering.accept_invitation": {"POST": SIGNED_IN},
+    "volunteering.places": {"GET": PARTIES_AND_TEAM},
+    "volunteering.open_places": {"POST": MEMBERS_B},
+    "volunteering.assign": {"POST": MEMBERS_B},
+    "volunteering.sign_up": {"POST": frozenset()},
+    "volunteering.withdraw": {"POST": MEMBERS_B},
+    "volunteering.confirm": {"POST": MEMBERS_A},
+    "volunteering.record_check": {"GET": MEMBERS_A, "POST": MEMBERS_A},
+    "volunteering.choose_checker": {"POST": MEMBERS_A},
+    "volunteering.ask_for_change": {"POST": MEMBERS_A},
+    "volunteering.mine": {"GET": SIGNED_IN},
     # Grants (the applicant's side): anyone reads the rounds; A's members apply, edit
     # and withdraw A's application, which A and the team see.
     "funding.index": {"GET": EVERYONE},
@@ -280,6 +309,9 @@ ORGANISATION_FOR = {
     "offers.choose_kind": "B",
     "offers.create": "B",
     "impact.organisation_csv": "B",
+    "volunteering.company_volunteers": "B",
+    "volunteering.invite": "B",
+    "volunteering.remove": "B",
 }
 
 # Which of a side's items an endpoint's item_id names: the draft unless listed. The
@@ -314,6 +346,9 @@ FUNDING_FOR: dict[tuple[str, str], str] = {
 REFUSED_BY_BUSINESS_RULE = {
     ("organisations.accept_invitation", "POST", role): "This invitation was sent to"
     for role in ("owner", "member", "unverified", "team")
+} | {
+    ("volunteering.accept_invitation", "POST", role): "This invitation was sent to"
+    for role in ("owner", "other", "unverified", "team")
 }
 
 # The access rule's own refusal, as the 403 page words it.
@@ -358,6 +393,13 @@ class World:
     order_token: str
     ticket_id: int
     pending_session_id: str
+    # Named volunteers: a volunteer of B (in user_ids as "volunteer", not a role of the
+    # matrix), B's invitation to volunteer (for `member`), the agreed volunteering match
+    # and its first place (the volunteer's).
+    volunteer_id: int
+    volunteer_token: str
+    vol_match_id: int
+    place_id: int
     # Funding: an open round where A has a draft; a round being scored, with A's
     # eligible application and `other` (a sponsor's person) on its panel; a decided
     # round with A's award and its monitoring report due; another funder's opportunity.
@@ -392,7 +434,15 @@ class World:
         if "email_id" in rule.arguments:
             values["email_id"] = self.email_id
         if "match_id" in rule.arguments:
-            values["match_id"] = self.match_id
+            values["match_id"] = (
+                self.vol_match_id if endpoint.startswith("volunteering.") else self.match_id
+            )
+        if "volunteer_id" in rule.arguments:
+            values["volunteer_id"] = self.volunteer_id
+        if "place_id" in rule.arguments:
+            values["place_id"] = self.place_id
+        if "token" in rule.arguments and endpoint.startswith("volunteering."):
+            values["token"] = self.volunteer_token
         if "help_id" in rule.arguments:
             values["help_id"] = self.help_id
         if "ball_id" in rule.arguments:
@@ -473,6 +523,7 @@ def _build_world(make) -> World:
     pending = ball_services.hold(ball, basket)
     ball_services.start_checkout(pending)
     db.session.commit()
+    vol = _volunteering_world(make, org_a, org_b, owner, other, member, team)
     funding = _funding_world(org_a, other)
     (email,) = [e for e in emails_to(other.email) if e.template == "invitation"]
     link = link_in(email)
@@ -487,6 +538,7 @@ def _build_world(make) -> World:
             "other": other.id,
             "unverified": unverified.id,
             "team": team.id,
+            "volunteer": vol.pop("volunteer_user_id"),
         },
         org_a=org_a.id,
         org_b=org_b.id,
@@ -507,7 +559,42 @@ def _build_world(make) -> World:
         ticket_id=paid.tickets[0].id,
         pending_session_id=pending.stripe_session_id,
         funding=funding,
+        **vol,
     )
+
+
+def _volunteering_world(make, org_a, org_b, owner, other, member, team) -> dict:
+    """B's volunteer and its invitation for `member`; an agreed volunteering match
+    between a regulated-activity need of A and a volunteers offer of B, the volunteer
+    on its first place."""
+    need = listings_make.need(
+        org_a, title="Armley regulated need", volunteers=2, safeguarding=Safeguarding.CHILDREN
+    )
+    offer = listings_make.offer(org_b, title="Bytes volunteers offer", volunteers=2)
+    match = brokering.propose(need, offer, Allocation(2, 2), team)
+    brokering.answer(match, owner, accept=True)
+    brokering.answer(match, other, accept=True)
+    person = make.user(name="Vic Volunteer")
+    volunteers.invite(org_b, other, person.email)
+    volunteers.accept_invitation(volunteers.find_invitation(_volunteer_token(person)), person)
+    volunteers.invite(org_b, other, member.email)
+    vic = volunteers.volunteer_of(org_b, person)
+    places.ensure_places(match)
+    place = places.places_of(match)[0]
+    places.assign(place, vic, other)
+    db.session.commit()
+    return {
+        "volunteer_user_id": person.id,
+        "volunteer_id": vic.id,
+        "volunteer_token": _volunteer_token(member),
+        "vol_match_id": match.id,
+        "place_id": place.id,
+    }
+
+
+def _volunteer_token(person: User) -> str:
+    sent = [e for e in emails_to(person.email) if e.template == "volunteer_invitation"]
+    return link_in(sent[-1]).removeprefix("/volunteer-invitations/")
 
 
 def _funding_world(org_a, panel_person) -> dict[str, int]:

@@ -24,6 +24,7 @@ from brokerage.organisations.turnover import owner_count
 from brokerage.privacy.models import PrivacyAction, PrivacyActionKind
 from brokerage.privacy.retention import ERASED_BODY, erase_order
 from brokerage.ticketing.models import Order, Ticket
+from brokerage.volunteering.models import VolunteerInvitation
 
 FORMER_MEMBER = "Former member"
 DELETED_DOMAIN = "deleted.invalid"  # .invalid can never be a real address (RFC 2606)
@@ -77,6 +78,12 @@ def _forget_address(email: str) -> None:
     db.session.execute(
         update(Invitation)
         .where(func.lower(Invitation.email) == email)
+        .values(email=f"erased@{DELETED_DOMAIN}")
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(VolunteerInvitation)
+        .where(func.lower(VolunteerInvitation.email) == email)
         .values(email=f"erased@{DELETED_DOMAIN}")
         .execution_options(synchronize_session=False)
     )
