@@ -176,6 +176,22 @@ def test_a_volunteer_signs_up_to_an_open_place_first_come():
         places.sign_up(match, first)
 
 
+def test_the_same_volunteer_signing_up_twice_at_once_is_told_not_shown_an_error(monkeypatch):
+    """Two requests of one volunteer both pass the "already has a place" check before
+    either writes: the second meets the one-place-each constraint, and is told."""
+    org, lead = make.company()
+    volunteer = make.volunteer(org)
+    match = make.agreed_match(org, 2)
+    places.open_places(match, lead)
+    monkeypatch.setattr(places, "_check_volunteer", lambda match, volunteer: None)
+    places.sign_up(match, volunteer)
+    with pytest.raises(Conflict, match="You already have a place on this match"):
+        places.sign_up(match, volunteer)
+    db.session.commit()
+    taken = [p for p in places.places_of(match) if p.volunteer_id == volunteer.id]
+    assert len(taken) == 1
+
+
 def test_a_withdrawn_place_is_free_to_fill_again():
     org, lead = make.company()
     v = make.volunteer(org)
