@@ -112,6 +112,23 @@ def test_removing_a_volunteer_who_left_keeps_their_rows_and_frees_their_place():
         volunteers.remove(v, lead)
 
 
+def test_a_volunteer_who_deletes_their_account_leaves_and_frees_their_place():
+    org, lead = make.company()
+    v = make.volunteer(org, name="Dee Leted")
+    match = make.agreed_match(org, 1)
+    place = places.places_of(match)[0]
+    places.assign(place, v, lead)
+    db.session.commit()
+    erasure.delete_account(v.user, factories.PASSWORD)
+    db.session.commit()
+    assert v.status is VolunteerStatus.LEFT
+    assert place.status is PlaceStatus.UNFILLED and place.volunteer is None
+    assert not is_volunteer(v.user, org)
+    lines = db.session.scalars(select(PlaceEvent).where(PlaceEvent.place_id == place.id)).all()
+    assert lines[-1].action is PlaceAction.WITHDRAW
+    assert "Dee Leted" not in (lines[-1].comment or "")
+
+
 def test_a_volunteer_who_left_can_be_invited_back():
     org, lead = make.company()
     v = make.volunteer(org)
