@@ -259,6 +259,7 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     # Grants (the team's side): rounds, their questions, criteria and funders, the
     # applications and their eligibility.
     "funding.team_rounds": {"GET": TEAM},
+    "funding.team_rounds_csv": {"GET": TEAM},
     "funding.team_round_new": {"GET": TEAM, "POST": TEAM},
     "funding.team_round": {"GET": TEAM},
     "funding.team_round_edit": {"GET": TEAM, "POST": TEAM},

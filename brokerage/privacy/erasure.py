@@ -25,6 +25,7 @@ from brokerage.privacy.models import PrivacyAction, PrivacyActionKind
 from brokerage.privacy.retention import ERASED_BODY, erase_order
 from brokerage.ticketing.models import Order, Ticket
 from brokerage.volunteering.models import VolunteerInvitation
+from brokerage.volunteering.volunteers import leave_everywhere
 
 FORMER_MEMBER = "Former member"
 DELETED_DOMAIN = "deleted.invalid"  # .invalid can never be a real address (RFC 2606)
@@ -108,6 +109,7 @@ def delete_account(user: User, password: str) -> None:
             "programme team to close the organisation, before you delete your account."
         )
     email = user.email.lower()
+    leave_everywhere(user)
     _forget_address(email)
     db.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
     db.session.execute(delete(Notice).where(Notice.user_id == user.id))

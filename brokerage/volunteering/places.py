@@ -14,6 +14,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from brokerage import history
@@ -208,12 +209,20 @@ def sign_up(match: Match, volunteer: Volunteer) -> Place:
         )
         if place_id is None:
             raise Conflict("Sorry, every place on this match is taken")
-        taken = db.session.execute(
-            update(Place)
-            .where(Place.id == place_id, Place.status == PlaceStatus.OPEN)
-            .values(status=PlaceStatus.TAKEN, volunteer_id=volunteer.id, filled_at=utcnow()),
-            execution_options={"synchronize_session": False},
-        )
+        try:
+            # A savepoint: the same volunteer signing up twice at once meets the
+            # one-place-each constraint, and is told rather than shown an error page.
+            with db.session.begin_nested():
+                taken = db.session.execute(
+                    update(Place)
+                    .where(Place.id == place_id, Place.status == PlaceStatus.OPEN)
+                    .values(
+                        status=PlaceStatus.TAKEN, volunteer_id=volunteer.id, filled_at=utcnow()
+                    ),
+                    execution_options={"synchronize_session": False},
+                )
+        except IntegrityError:
+            raise Conflict("You already have a place on this match") from None
         if taken.rowcount == 1:
             break
     place = db.session.get(Place, place_id)

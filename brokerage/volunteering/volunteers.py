@@ -171,3 +171,27 @@ def remove(volunteer: Volunteer, lead: User) -> list[Place]:
     )
     db.session.flush()
     return freed
+
+
+def leave_everywhere(user: User) -> list[Place]:
+    """A volunteer deleted their account: they leave every company they volunteer for,
+    and the places they held on matches still to be delivered are freed (their
+    confirmed past places stay, under the neutral name the account now has)."""
+    freed: list[Place] = []
+    for volunteer in db.session.scalars(
+        select(Volunteer).where(
+            Volunteer.user_id == user.id, Volunteer.status == VolunteerStatus.ACTIVE
+        )
+    ):
+        volunteer.status = next_volunteer_status(volunteer.status, VolunteerAction.LEAVE)
+        volunteer.left_at = utcnow()
+        places = db.session.scalars(
+            select(Place)
+            .join(Match, Match.id == Place.match_id)
+            .where(Place.volunteer_id == volunteer.id, Match.status.in_(LIVE_STATUSES))
+        ).all()
+        for place in places:
+            move(place, PlaceAction.WITHDRAW, user, "The volunteer is no longer available")
+        freed.extend(places)
+    db.session.flush()
+    return freed

@@ -48,6 +48,7 @@ DOWNLOADS = {
     "matches.team_matches_csv",
     "privacy.download_own",
     "funding.team_applications_csv",
+    "funding.team_rounds_csv",
     "funding.team_opportunities_csv",
     "funding.team_ranking_csv",
     "funding.team_awards_csv",

@@ -21,6 +21,7 @@ from brokerage.funding.models import RoundStatus
 from brokerage.notifications.models import Notice
 from tests.funding import factories as funding_make
 from tests.helpers import (
+    counted_statements,
     emails_to,
     error_summary,
     field_errors,
@@ -455,3 +456,41 @@ def test_report_due_days_are_the_leeds_day(setting):
     assert awards.award_day(award) == date(2027, 7, 1)
     assert today_in_leeds(award.awarded_at) == date(2027, 7, 1)
     assert db.session.scalar(select(MonitoringReport.id)) is None
+
+
+def test_the_application_page_shows_the_award_to_its_organisation(setting, client, login):
+    award, owner, _ = setting
+    (report,) = _with_reports(award, date(2027, 9, 1))
+    login(owner)
+
+    response = client.get(f"/funding/applications/{award.application_id}")
+
+    assert response.status_code == 200
+    assert "Your grant" in page_text(response)
+    assert "Not paid yet" in page_text(response)
+    assert f'href="/funding/reports/{report.id}"' in response.get_data(as_text=True)
+
+
+def _statements(client, url: str) -> int:
+    client.get(url)
+    with counted_statements() as statements:
+        assert client.get(url).status_code == 200
+    return len(statements)
+
+
+def test_the_awards_list_costs_the_same_queries_for_1_or_30_awards(setting, client, login, make):
+    award, _, team = setting
+    _with_reports(award, date(2027, 9, 1), date(2028, 3, 1))
+    login(team)
+    before = _statements(client, "/team/funding/awards")
+    grant_round = award.application.round
+    for n in range(29):
+        org = make.organisation(name=f"Group {n}")
+        funding_make.award(
+            funding_make.application(grant_round, org), reports_due=[date(2027, 9, 1)]
+        )
+
+    after = _statements(client, "/team/funding/awards")
+
+    assert before == after
+    assert after <= 12

@@ -112,6 +112,23 @@ def test_removing_a_volunteer_who_left_keeps_their_rows_and_frees_their_place():
         volunteers.remove(v, lead)
 
 
+def test_a_volunteer_who_deletes_their_account_leaves_and_frees_their_place():
+    org, lead = make.company()
+    v = make.volunteer(org, name="Dee Leted")
+    match = make.agreed_match(org, 1)
+    place = places.places_of(match)[0]
+    places.assign(place, v, lead)
+    db.session.commit()
+    erasure.delete_account(v.user, factories.PASSWORD)
+    db.session.commit()
+    assert v.status is VolunteerStatus.LEFT
+    assert place.status is PlaceStatus.UNFILLED and place.volunteer is None
+    assert not is_volunteer(v.user, org)
+    lines = db.session.scalars(select(PlaceEvent).where(PlaceEvent.place_id == place.id)).all()
+    assert lines[-1].action is PlaceAction.WITHDRAW
+    assert "Dee Leted" not in (lines[-1].comment or "")
+
+
 def test_a_volunteer_who_left_can_be_invited_back():
     org, lead = make.company()
     v = make.volunteer(org)
@@ -174,6 +191,22 @@ def test_a_volunteer_signs_up_to_an_open_place_first_come():
         places.sign_up(match, second)
     with pytest.raises(Conflict, match="already has a place"):
         places.sign_up(match, first)
+
+
+def test_the_same_volunteer_signing_up_twice_at_once_is_told_not_shown_an_error(monkeypatch):
+    """Two requests of one volunteer both pass the "already has a place" check before
+    either writes: the second meets the one-place-each constraint, and is told."""
+    org, lead = make.company()
+    volunteer = make.volunteer(org)
+    match = make.agreed_match(org, 2)
+    places.open_places(match, lead)
+    monkeypatch.setattr(places, "_check_volunteer", lambda match, volunteer: None)
+    places.sign_up(match, volunteer)
+    with pytest.raises(Conflict, match="You already have a place on this match"):
+        places.sign_up(match, volunteer)
+    db.session.commit()
+    taken = [p for p in places.places_of(match) if p.volunteer_id == volunteer.id]
+    assert len(taken) == 1
 
 
 def test_a_withdrawn_place_is_free_to_fill_again():
