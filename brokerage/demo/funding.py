@@ -156,7 +156,7 @@ def _last_years_round(team, charity, others, today: date, now: datetime) -> None
     awarded = ([(charity, PROJECTS[0], 1_000_000)] if charity else []) + [
         (org, PROJECTS[n], 1_000_000) for n, org in enumerate(others[:3], start=1)
     ]
-    for org, project, amount in awarded:
+    for number, (org, project, amount) in enumerate(awarded, start=1):
         application = _application(
             grant_round, org, ApplicationStatus.AWARDED, project, amount, sent, _owner(org)
         )
@@ -169,7 +169,7 @@ def _last_years_round(team, charity, others, today: date, now: datetime) -> None
             awarded_at=now - timedelta(days=260),
             awarded_by=team,
             paid_on=today - timedelta(days=240),
-            payment_reference=f"DIF26-{org.id:04d}",
+            payment_reference=f"DIF26-{number:04d}",
             paid_recorded_by=team,
         )
         six = MonitoringReport(
