@@ -41,6 +41,7 @@ from brokerage.privacy.models import DataExport, PrivacyAction
 from brokerage.ticketing.models import (
     Ball,
     CheckInEvent,
+    GiftAidClaim,
     Order,
     OrderLine,
     Refund,
@@ -62,6 +63,7 @@ __all__ = [
     "DeviceType",
     "Feedback",
     "FundingOpportunity",
+    "GiftAidClaim",
     "GrantApplication",
     "GrantRound",
     "HelpOffer",

@@ -46,11 +46,14 @@ from brokerage.matches.help_offers import offer_help
 from brokerage.organisations import membership as memberships
 from brokerage.organisations.models import OrganisationKind, OrganisationStatus
 from brokerage.ticketing import checkout as ball_services
+from brokerage.ticketing import gift_aid
+from brokerage.ticketing.models import GiftAidClaim
 from tests.conftest import REFERENCE_TABLES
 from tests.funding import factories as funding_make
 from tests.helpers import emails_to, link_in
 from tests.listings import factories as listings_make
 from tests.ticketing import factories as ticketing_make
+from tests.ticketing.buying import declaration
 
 ROLES = ("anonymous", "owner", "member", "other", "unverified", "team")
 
@@ -197,6 +200,8 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "ticketing.team_guests_csv": {"GET": TEAM},
     "ticketing.team_door": {"GET": TEAM, "POST": TEAM},
     "ticketing.team_undo_check_in": {"POST": TEAM},
+    "ticketing.team_gift_aid": {"GET": TEAM, "POST": TEAM},
+    "ticketing.team_gift_aid_schedule": {"GET": TEAM},
     # The team's lists as CSV (with the page's filters), and every match.
     "organisations.team_list_csv": {"GET": TEAM},
     "needs.team_csv": {"GET": TEAM},
@@ -321,6 +326,8 @@ class World:
     order_token: str
     ticket_id: int
     pending_session_id: str
+    # A Gift Aid claim on the ball, holding one donation.
+    gift_aid_claim_id: int
     # Funding: an open round where A has a draft; a round being scored, with A's
     # eligible application and `other` (a sponsor's person) on its panel; a decided
     # round with A's award and its monitoring report due; another funder's opportunity.
@@ -370,6 +377,8 @@ class World:
             values["token"] = self.order_token
         if "session_id" in rule.arguments:
             values["session_id"] = self.pending_session_id
+        if "claim_id" in rule.arguments:
+            values["claim_id"] = self.gift_aid_claim_id
         if endpoint == "ticketing.team_refund":
             values["all"] = "yes"
         if endpoint == "matches.propose":
@@ -436,6 +445,7 @@ def _build_world(make) -> World:
     pending = ball_services.hold(ball, basket)
     ball_services.start_checkout(pending)
     db.session.commit()
+    claim = _gift_aid_claim(ball, team)
     funding = _funding_world(org_a, other)
     (email,) = [e for e in emails_to(other.email) if e.template == "invitation"]
     link = link_in(email)
@@ -469,8 +479,31 @@ def _build_world(make) -> World:
         order_token=paid.token,
         ticket_id=paid.tickets[0].id,
         pending_session_id=pending.stripe_session_id,
+        gift_aid_claim_id=claim.id,
         funding=funding,
     )
+
+
+def _gift_aid_claim(ball, team) -> GiftAidClaim:
+    """A paid order with a Gift Aided donation, claimed."""
+    basket = ball_services.Basket(
+        {ball.ticket_types[0].id: 1},
+        "Gil Giver",
+        "gil@example.org",
+        donation_pence=1_000,
+        gift_aid=True,
+        **declaration("Gil Giver"),
+    )
+    order = ball_services.hold(ball, basket)
+    ball_services.start_checkout(order)
+    ball_services.fulfil(
+        ball_services.Payment(
+            order.stripe_session_id, order.total_pence, "gbp", "pi_standin_gift_aid", True
+        )
+    )
+    claim = gift_aid.make_claim(ball, today_in_leeds(), today_in_leeds(), team)
+    db.session.commit()
+    return claim
 
 
 def _funding_world(org_a, panel_person) -> dict[str, int]:
