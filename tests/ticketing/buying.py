@@ -51,8 +51,10 @@ def post_event(client, event: dict, secret: str = WEBHOOK_SECRET):
 
 
 def declaration(name: str = "Ada Buyer", **changes) -> dict:
-    """A Gift Aid declaration's part of a Basket: the buyer's own name, at 1 Park Row."""
-    first, last = name.split(" ", 1) if " " in name else (name, "Buyer")
+    """A Gift Aid declaration's part of a Basket: the buyer's own name (Ada Buyer when it
+    is not a person's name, like "+Plus"), at 1 Park Row."""
+    named = re.fullmatch(r"([A-Za-z]+) ([A-Za-z' -]+)", name)
+    first, last = named.groups() if named else ("Ada", "Buyer")
     return {
         "gift_aid_first_name": first,
         "gift_aid_last_name": last,
