@@ -489,3 +489,32 @@ def test_the_page_costs_the_same_queries_for_1_or_12_claims(client, team, clock)
         one_claim()
     assert len(table_rows(client.get(url))) == 12
     assert statements() == with_one
+
+
+def test_the_order_pages_show_the_declaration_and_its_claim(client, team, clock):
+    clock(datetime(2027, 3, 1, 10, tzinfo=UTC))
+    ball = ticketing_make.ball()
+    order = buy(
+        ball,
+        {ball.ticket_types[0].id: 1},
+        donation=1_000,
+        gift_aid=True,
+        name="Ada Lovelace",
+        gift_aid_title="Dr",
+        gift_aid_house="Rose Cottage",
+    )
+    claim = gift_aid.make_claim(
+        ball, date(2027, 3, 1), date(2027, 3, 1), db.session.get(User, team.id)
+    )
+    db.session.commit()
+    text = page_text(client.get(f"/team/ball/{ball.id}/orders/{order.id}"))
+    assert "Gift Aid donor Dr Ada Lovelace" in text
+    assert "Gift Aid address Rose Cottage Park Row, Leeds LS1 5AB" in text
+    assert "Gift Aid declared 1 March 2027 at 10:00am" in text
+    assert f"Gift Aid claimed £10 in claim {claim.id}" in text
+    buyers_page = page_text(client.get(f"/ball/orders/{order.token}"))
+    # (Line breaks between the three parts: the page's text runs them together.)
+    assert (
+        "Yes, on the donation of £10.Dr Ada LovelaceRose Cottage Park Row, Leeds LS1 5AB"
+        in buyers_page
+    )
