@@ -40,6 +40,7 @@ def create_app(config: dict | None = None) -> Flask:
     # Importing a domain's views attaches its routes to its blueprint.
     from brokerage.accounts import views as accounts
     from brokerage.funding import award_views as _funding_awards  # noqa: F401
+    from brokerage.funding import decision_views as _funding_decisions  # noqa: F401
     from brokerage.funding import manage_views as _funding_team  # noqa: F401
     from brokerage.funding import opportunity_views as _funding_opportunities  # noqa: F401
     from brokerage.funding import panel_views as _funding_panel  # noqa: F401
@@ -54,6 +55,7 @@ def create_app(config: dict | None = None) -> Flask:
     from brokerage.ticketing import gift_aid_views as _ticketing_gift_aid  # noqa: F401
     from brokerage.ticketing import manage_views as _ticketing_team  # noqa: F401
     from brokerage.ticketing import views as ticketing
+    from brokerage.volunteering import views as volunteering
 
     domains = (
         main,
@@ -65,6 +67,7 @@ def create_app(config: dict | None = None) -> Flask:
         notifications,
         impact,
         privacy,
+        volunteering,
         funding,
     )
     for domain in domains:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -31,6 +32,18 @@ def _int(name: str, value: str | None, default: int) -> int:
         return int(value)
     except ValueError as exc:
         raise ConfigError(f"{name} must be a whole number, not {value!r}") from exc
+
+
+def _number(name: str, value: str | None, default: float) -> float:
+    if value is None or value == "":
+        return default
+    try:
+        number = float(value)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, like 1.5, not {value!r}") from exc
+    if not 0 <= number <= 4:
+        raise ConfigError(f"{name} must be between 0 and 4, not {value!r}")
+    return number
 
 
 @dataclass(frozen=True)
@@ -102,6 +115,11 @@ SETTINGS = (
         "working days a proposed match may wait for answers before the team is warned",
     ),
     Setting(
+        "FUNDING_SPREAD_FLAG",
+        "1.5",
+        "panel scores this far apart (1 to 5 scale) flag a grant application to discuss",
+    ),
+    Setting(
         "OUTBOX_VIEW",
         "true in development, false otherwise",
         "lets the team read the email outbox in the browser",
@@ -159,10 +177,32 @@ SETTINGS = (
         "REMIND_CLOSING_DAYS", "3", "days before a need or offer closes that its owners are told"
     ),
     Setting(
+        "REMIND_OPPORTUNITY_DAYS",
+        "7",
+        "days before another funder's deadline that members of the organisations it fits "
+        "are reminded (unless they said it is not for them)",
+    ),
+    Setting(
         "REMIND_GUEST_NAMES_DAYS",
         "7,1",
         "days before the guest cut-off that ball buyers with unnamed seats are reminded",
     ),
+    Setting(
+        "REMIND_REPORT_DAYS",
+        "14",
+        "days before a grant's monitoring report is due that the organisation is reminded",
+    ),
+    Setting(
+        "GRANTS_360_PREFIX",
+        "360G-digitalleeds",
+        "the 360Giving identifier prefix of our grants (each grant is PREFIX-award-<id>)",
+    ),
+    Setting(
+        "FUNDER_ORG_ID",
+        "GB-LAE-LDS",
+        "the funder's org-id in the 360Giving file (Leeds City Council's, by default)",
+    ),
+    Setting("FUNDER_ORG_NAME", "Leeds City Council", "the funder's name in the 360Giving file"),
     Setting(
         "DATA_COPY_INLINE_ROWS",
         "2000",
@@ -195,6 +235,12 @@ SETTINGS = (
         "RETAIN_EMAIL_BODY_DAYS",
         "30",
         "days before the text of a sent email (which may hold a sign-in link) is deleted",
+    ),
+    Setting(
+        "VOLUNTEER_CHECK_MAX_AGE_DAYS",
+        "1095",
+        "days after a disclosure certificate's date that the check is flagged as out of date "
+        "and no longer lets a volunteer be confirmed for regulated activity",
     ),
     Setting(
         "IMPACT_HOUR_VALUE_LOW_PENCE",
@@ -320,7 +366,12 @@ def _reminders() -> dict:
     """When reminders go (brokerage/notifications/reminders.py): whole numbers of days."""
     values = {
         name: _int(name, os.environ.get(name), default)
-        for name, default in (("REMIND_FEEDBACK_DAYS", 7), ("REMIND_CLOSING_DAYS", 3))
+        for name, default in (
+            ("REMIND_FEEDBACK_DAYS", 7),
+            ("REMIND_CLOSING_DAYS", 3),
+            ("REMIND_OPPORTUNITY_DAYS", 7),
+            ("REMIND_REPORT_DAYS", 14),
+        )
     }
     text = os.environ.get("REMIND_GUEST_NAMES_DAYS", "7,1")
     days = [part.strip() for part in text.split(",") if part.strip()]
@@ -329,9 +380,32 @@ def _reminders() -> dict:
             f"REMIND_GUEST_NAMES_DAYS must be days from 1 to 365, like 7,1, not {text!r}"
         )
     values["REMIND_GUEST_NAMES_DAYS"] = tuple(sorted({int(d) for d in days}, reverse=True))
-    for name in ("REMIND_FEEDBACK_DAYS", "REMIND_CLOSING_DAYS"):
+    for name in (
+        "REMIND_FEEDBACK_DAYS",
+        "REMIND_CLOSING_DAYS",
+        "REMIND_OPPORTUNITY_DAYS",
+        "REMIND_REPORT_DAYS",
+    ):
         if not 1 <= values[name] <= 365:
             raise ConfigError(f"{name} must be a whole number from 1 to 365")
+    return values
+
+
+def _grants_360() -> dict:
+    """Who we are in the 360Giving file (brokerage/funding/giving360.py)."""
+    values = {
+        "GRANTS_360_PREFIX": os.environ.get("GRANTS_360_PREFIX", "360G-digitalleeds").strip(),
+        "FUNDER_ORG_ID": os.environ.get("FUNDER_ORG_ID", "GB-LAE-LDS").strip(),
+        "FUNDER_ORG_NAME": os.environ.get("FUNDER_ORG_NAME", "Leeds City Council").strip(),
+    }
+    if not re.fullmatch(r"360G-[A-Za-z0-9-]+", values["GRANTS_360_PREFIX"]):
+        raise ConfigError(
+            "GRANTS_360_PREFIX must be the prefix 360Giving gave you, like 360G-digitalleeds"
+        )
+    if not re.fullmatch(r"[A-Z]{2,3}-[A-Z]{2,5}-[A-Za-z0-9-]+", values["FUNDER_ORG_ID"]):
+        raise ConfigError("FUNDER_ORG_ID must be an org-id, like GB-LAE-LDS or GB-CHC-1234567")
+    if not values["FUNDER_ORG_NAME"]:
+        raise ConfigError("FUNDER_ORG_NAME must be the funder's name")
     return values
 
 
@@ -403,6 +477,9 @@ def load(overrides: dict | None = None) -> dict:
         "PROPOSAL_FLAG_WORKING_DAYS": _int(
             "PROPOSAL_FLAG_WORKING_DAYS", os.environ.get("PROPOSAL_FLAG_WORKING_DAYS"), 5
         ),
+        "FUNDING_SPREAD_FLAG": _number(
+            "FUNDING_SPREAD_FLAG", os.environ.get("FUNDING_SPREAD_FLAG"), 1.5
+        ),
         "MAIL_TIMEOUT": 20,
         # A claim older than this is a worker that died mid-send: the email is tried again.
         "MAIL_CLAIM_TIMEOUT_S": _int(
@@ -455,12 +532,18 @@ def load(overrides: dict | None = None) -> dict:
         )
     config.update(_retention())
     config.update(_reminders())
+    config.update(_grants_360())
     config["DATA_COPY_INLINE_ROWS"] = _int(
         "DATA_COPY_INLINE_ROWS", os.environ.get("DATA_COPY_INLINE_ROWS"), 2000
     )
     config["DATA_COPY_LINK_HOURS"] = _int(
         "DATA_COPY_LINK_HOURS", os.environ.get("DATA_COPY_LINK_HOURS"), 24
     )
+    config["VOLUNTEER_CHECK_MAX_AGE_DAYS"] = _int(
+        "VOLUNTEER_CHECK_MAX_AGE_DAYS", os.environ.get("VOLUNTEER_CHECK_MAX_AGE_DAYS"), 3 * 365
+    )
+    if not 1 <= config["VOLUNTEER_CHECK_MAX_AGE_DAYS"] <= 3650:
+        raise ConfigError("VOLUNTEER_CHECK_MAX_AGE_DAYS must be a whole number from 1 to 3650")
     # What an hour of volunteering is worth, as a range: the impact pages state the method.
     config["IMPACT_HOUR_VALUE_LOW_PENCE"] = low
     config["IMPACT_HOUR_VALUE_HIGH_PENCE"] = high

@@ -4,6 +4,7 @@ from brokerage.accounts.models import User
 from brokerage.clock import utcnow
 from brokerage.columns import TimestampMixin, UTCDateTime
 from brokerage.extensions import Base, db
+from brokerage.funding.award_history import AwardEvent
 from brokerage.funding.award_models import Award, MonitoringReport
 from brokerage.funding.models import (
     ApplicationAnswer,
@@ -49,18 +50,29 @@ from brokerage.ticketing.models import (
     Ticket,
     TicketType,
 )
+from brokerage.volunteering.models import (
+    CheckArrangement,
+    DisclosureCheck,
+    Place,
+    PlaceEvent,
+    Volunteer,
+    VolunteerInvitation,
+)
 
 __all__ = [
     "ApplicationAnswer",
     "ApplicationEvent",
     "Award",
+    "AwardEvent",
     "Ball",
     "Base",
     "BeneficiaryGroup",
     "BudgetLine",
+    "CheckArrangement",
     "CheckInEvent",
     "DataExport",
     "DeviceType",
+    "DisclosureCheck",
     "Feedback",
     "FundingOpportunity",
     "GiftAidClaim",
@@ -84,6 +96,8 @@ __all__ = [
     "OrganisationEvent",
     "OutboxEmail",
     "PanelMember",
+    "Place",
+    "PlaceEvent",
     "PrivacyAction",
     "Refund",
     "ReminderSent",
@@ -100,6 +114,8 @@ __all__ = [
     "TimestampMixin",
     "UTCDateTime",
     "User",
+    "Volunteer",
+    "VolunteerInvitation",
     "Ward",
     "db",
     "utcnow",

@@ -16,14 +16,17 @@ from typing import Any
 
 from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
+from brokerage.extensions import db
 from brokerage.funding.models import (
     ApplicationStatus,
     GrantApplication,
     GrantRound,
     ReviewStatus,
 )
-from brokerage.listings.models import ListingStatus
+from brokerage.listings.models import ListingKind, ListingSide, ListingStatus
+from brokerage.matches.models import AGREED_STATUSES
 from brokerage.organisations.models import (
     Membership,
     MembershipRole,
@@ -32,6 +35,7 @@ from brokerage.organisations.models import (
     OrganisationKind,
     OrganisationStatus,
 )
+from brokerage.volunteering.models import CheckArrangement, Volunteer, VolunteerStatus
 
 # A listing that has been public stays readable (with its status) after it closes.
 PUBLIC_LISTING_STATUSES = frozenset(
@@ -58,6 +62,14 @@ class Action(enum.StrEnum):
     MATCH_SEE = "match:see"  # the team and both organisations' members: page, conversation
     MATCH_PARTY = "match:party"  # the two organisations' members: answer, feedback
     MATCH_CONFIRM = "match:confirm"  # the need's organisation: confirm what was delivered
+    VOLUNTEERS_SEE = "volunteers:see"  # a company's volunteers: its members and the team
+    VOLUNTEERS_MANAGE = "volunteers:manage"  # member of an approved company: invite, remove
+    PLACES_SEE = "places:see"  # a volunteering match's places: parties, the team, volunteers
+    PLACES_MANAGE = "places:manage"  # the company's members: assign, open, withdraw
+    PLACE_SIGN_UP = "places:sign-up"  # an active volunteer of the company on the match
+    PLACE_WITHDRAW = "places:withdraw"  # the company's members and its volunteers
+    PLACES_CHARITY = "places:charity"  # the need's organisation: confirm, choose, ask
+    CHECK_RECORD = "checks:record"  # the side the charity chose to check the volunteers
     FUNDING_APPLY = "funding:apply"  # member of a verified community organisation (obj: org)
     APPLICATION_SEE = "application:see"  # the applicant's members and the team
     APPLICATION_EDIT = "application:edit"  # the applicant's members: answer, submit, withdraw
@@ -66,6 +78,9 @@ class Action(enum.StrEnum):
     # they belong to the applicant or declared a conflict on it.
     PANEL_REVIEW = "panel:review"
     AWARD_REPORT = "award:report"  # the awarded organisation's members (obj: report)
+    # Say another funder's opportunity is "not for us": a member of a verified community
+    # organisation (obj: organisation).
+    OPPORTUNITY_DISMISS = "opportunity:dismiss"
     TEAM = "team:manage"  # the programme team's screens
     TEAM_OUTBOX = "team:outbox"  # read the email outbox in the browser (not in production)
 
@@ -120,6 +135,37 @@ def _in_verified_organisation(user) -> bool:
 
 def _is_party(user, match) -> bool:
     return is_member(user, match.need.organisation) or is_member(user, match.offer.organisation)
+
+
+def is_volunteer(user, org: Organisation) -> bool:
+    """An active volunteer of the company `org` (a volunteer role, not a membership)."""
+    if not _signed_in(user):
+        return False
+    return (
+        db.session.scalar(
+            select(Volunteer.id).where(
+                Volunteer.organisation_id == org.id,
+                Volunteer.user_id == user.id,
+                Volunteer.status == VolunteerStatus.ACTIVE,
+            )
+        )
+        is not None
+    )
+
+
+def _has_places(match) -> bool:
+    """A volunteering offer's match that both sides agreed and that is not over."""
+    return match.offer.kind is ListingKind.VOLUNTEERING and match.status in AGREED_STATUSES
+
+
+def checked_by(match) -> ListingSide:
+    """Which side of the match records its volunteers' checks: the charity's choice."""
+    chosen = db.session.get(CheckArrangement, match.id)
+    return chosen.checked_by if chosen is not None else ListingSide.NEED
+
+
+def _company_member(user, match) -> bool:
+    return is_member(user, match.offer.organisation)
 
 
 def on_panel(user, grant_round: GrantRound):
@@ -204,6 +250,22 @@ RULES: dict[Action, Callable[[Any, Any], bool]] = {
     Action.MATCH_SEE: lambda user, obj: _is_team(user) or _is_party(user, obj),
     Action.MATCH_PARTY: lambda user, obj: _is_party(user, obj),
     Action.MATCH_CONFIRM: lambda user, obj: is_member(user, obj.need.organisation),
+    Action.VOLUNTEERS_SEE: lambda user, obj: (
+        obj.kind is OrganisationKind.COMPANY and (_is_team(user) or is_member(user, obj))
+    ),
+    Action.VOLUNTEERS_MANAGE: lambda user, obj: _may_post(user, obj, OrganisationKind.COMPANY),
+    Action.PLACES_SEE: lambda user, obj: (
+        _is_team(user)
+        or _is_party(user, obj)
+        or (_has_places(obj) and is_volunteer(user, obj.offer.organisation))
+    ),
+    Action.PLACES_MANAGE: lambda user, obj: _company_member(user, obj),
+    Action.PLACE_SIGN_UP: lambda user, obj: is_volunteer(user, obj.offer.organisation),
+    Action.PLACE_WITHDRAW: lambda user, obj: (
+        _company_member(user, obj) or is_volunteer(user, obj.offer.organisation)
+    ),
+    Action.PLACES_CHARITY: lambda user, obj: is_member(user, obj.need.organisation),
+    Action.CHECK_RECORD: lambda user, obj: is_member(user, obj.organisation_of(checked_by(obj))),
     Action.FUNDING_APPLY: lambda user, obj: _may_post(user, obj, OrganisationKind.COMMUNITY),
     Action.APPLICATION_SEE: lambda user, obj: _is_team(user) or is_member(user, obj.organisation),
     Action.APPLICATION_EDIT: lambda user, obj: (
@@ -212,6 +274,7 @@ RULES: dict[Action, Callable[[Any, Any], bool]] = {
     Action.PANEL_ROUND: lambda user, obj: on_panel(user, obj) is not None,
     Action.PANEL_REVIEW: _may_review,
     Action.AWARD_REPORT: lambda user, obj: is_member(user, obj.award.application.organisation),
+    Action.OPPORTUNITY_DISMISS: lambda user, obj: _may_post(user, obj, OrganisationKind.COMMUNITY),
     Action.TEAM: lambda user, obj: _is_team(user),
     Action.TEAM_OUTBOX: lambda user, obj: _is_team(user) and current_app.config["OUTBOX_VIEW"],
 }

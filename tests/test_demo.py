@@ -19,6 +19,9 @@ from brokerage.notifications.services import mail_flow
 from brokerage.organisations.models import Organisation, OrganisationKind, OrganisationStatus
 from brokerage.ticketing import setup as ball_sales
 from brokerage.ticketing.models import Ball, Ticket
+from brokerage.volunteering.checks import needs_checks, state_of
+from brokerage.volunteering.places import places_of
+from brokerage.volunteering.volunteers import active_volunteers
 from tests.conftest import _empty_tables
 from tests.impact.test_views import shown_figures
 
@@ -186,3 +189,32 @@ def test_the_public_impact_page_shows_the_figures_of_the_rows(client):
     # A year of bars, and wards that are not all zero.
     assert len([row for row in report.months if row.figures.matches]) >= 10
     assert len([row for row in report.wards if row.figures.matches]) >= 15
+
+
+def test_the_demo_company_has_three_volunteers_on_a_regulated_activity_match():
+    seed_demo()
+    db.session.commit()
+    company = db.session.scalars(
+        select(Organisation).where(Organisation.name == "Aire Valley Software Ltd")
+    ).one()
+    assert [v.user.name for v in active_volunteers(company)] == [
+        "Asha Patel",
+        "Ben Hughes",
+        "Chloe Nowak",
+    ]
+    match = db.session.scalars(
+        select(Match)
+        .join(Need)
+        .where(Need.title == "Digital skills sessions at the children's centre")
+    ).one()
+    assert match.status is MatchStatus.AGREED and needs_checks(match)
+    shown = [(p.number, p.volunteer.user.name, p.status.value) for p in places_of(match)]
+    assert shown == [
+        (1, "Asha Patel", "confirmed"),
+        (2, "Ben Hughes", "taken"),
+        (3, "Chloe Nowak", "taken"),
+    ]
+    states = [state_of(p) for p in places_of(match)]
+    assert [s.ok for s in states] == [True, False, False]
+    assert states[1].flagged and "more than 3 years ago" in states[1].problem
+    assert "no disclosure check recorded" in states[2].problem

@@ -52,7 +52,12 @@ QUERY_PARAMETERS = [
 # Who fuzzes each endpoint: a visitor where the matrix lets one in, otherwise the first
 # of these it allows; a few need a particular person to get past business rules.
 ROLE_ORDER = ("owner", "other", "team", "member", "unverified")
-ROLE_FOR = {"organisations.accept_invitation": "other"}
+ROLE_FOR = {
+    "organisations.accept_invitation": "other",
+    "volunteering.accept_invitation": "member",
+    # Only a volunteer of B signs up (the world's volunteer, not a role of the matrix).
+    "volunteering.sign_up": "volunteer",
+}
 
 ODD_STRINGS = [
     "",

@@ -42,7 +42,8 @@ VIEW_MODULE_NAMES = {"views.py", "manage_views.py"}
 
 
 def _is_view_module(path: Path) -> bool:
-    """views.py, manage_views.py, or a feature's views split by sub-noun (gift_aid_views.py)."""
+    """views.py, manage_views.py, and a big feature's other view modules (funding's
+    award_views.py, panel_views.py ...)."""
     return path.name in VIEW_MODULE_NAMES or path.name.endswith("_views.py")
 
 

@@ -39,7 +39,14 @@ from brokerage.clock import today_in_leeds
 from brokerage.extensions import db
 from brokerage.funding.models import ApplicationStatus, RoundStatus
 from brokerage.funding.opportunity_models import FundingOpportunity
-from brokerage.listings.models import ListingKind, ListingStatus, Need, Offer, Skill
+from brokerage.listings.models import (
+    ListingKind,
+    ListingStatus,
+    Need,
+    Offer,
+    Safeguarding,
+    Skill,
+)
 from brokerage.matches import services as brokering
 from brokerage.matches.allocation import Allocation
 from brokerage.matches.help_offers import offer_help
@@ -48,6 +55,7 @@ from brokerage.organisations.models import OrganisationKind, OrganisationStatus
 from brokerage.ticketing import checkout as ball_services
 from brokerage.ticketing import gift_aid
 from brokerage.ticketing.models import GiftAidClaim
+from brokerage.volunteering import places, volunteers
 from tests.conftest import REFERENCE_TABLES
 from tests.funding import factories as funding_make
 from tests.helpers import emails_to, link_in
@@ -215,6 +223,27 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "impact.public": {"GET": EVERYONE},
     "impact.organisation": {"GET": INSIDE_A},
     "impact.organisation_csv": {"GET": INSIDE_B},
+    # Named volunteers: B's volunteers are seen by B and the team and managed by B; the
+    # invitation to volunteer with B is addressed to `member`. The volunteering match
+    # (A's regulated need, B's volunteers offer, agreed) has its places seen by both
+    # organisations and the team; B assigns, opens and withdraws; only volunteers of B
+    # (no role here: tests/volunteering) sign up; A confirms, records the checks (the
+    # charity checks by default), chooses who checks and asks for changes.
+    "volunteering.company_volunteers": {"GET": INSIDE_B},
+    "volunteering.invite": {"POST": MEMBERS_B},
+    "volunteering.remove": {"GET": MEMBERS_B, "POST": MEMBERS_B},
+    "volunteering.invitation": {"GET": EVERYONE},
+    "volunteering.accept_invitation": {"POST": SIGNED_IN},
+    "volunteering.places": {"GET": PARTIES_AND_TEAM},
+    "volunteering.open_places": {"POST": MEMBERS_B},
+    "volunteering.assign": {"POST": MEMBERS_B},
+    "volunteering.sign_up": {"POST": frozenset()},
+    "volunteering.withdraw": {"POST": MEMBERS_B},
+    "volunteering.confirm": {"POST": MEMBERS_A},
+    "volunteering.record_check": {"GET": MEMBERS_A, "POST": MEMBERS_A},
+    "volunteering.choose_checker": {"POST": MEMBERS_A},
+    "volunteering.ask_for_change": {"POST": MEMBERS_A},
+    "volunteering.mine": {"GET": SIGNED_IN},
     # Grants (the applicant's side): anyone reads the rounds; A's members apply, edit
     # and withdraw A's application, which A and the team see.
     "funding.index": {"GET": EVERYONE},
@@ -226,6 +255,7 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     # Grants (the team's side): rounds, their questions, criteria and funders, the
     # applications and their eligibility.
     "funding.team_rounds": {"GET": TEAM},
+    "funding.team_rounds_csv": {"GET": TEAM},
     "funding.team_round_new": {"GET": TEAM, "POST": TEAM},
     "funding.team_round": {"GET": TEAM},
     "funding.team_round_edit": {"GET": TEAM, "POST": TEAM},
@@ -236,6 +266,43 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "funding.team_round_move": {"POST": TEAM},
     "funding.team_applications_csv": {"GET": TEAM},
     "funding.team_application": {"GET": TEAM, "POST": TEAM},
+    # Funding, other funders' opportunities: the team posts, changes and withdraws them;
+    # A's members (and the team) see those that fit A; A's members say "not for us".
+    "funding.team_opportunities": {"GET": TEAM},
+    "funding.team_opportunities_csv": {"GET": TEAM},
+    "funding.team_opportunity_new": {"GET": TEAM, "POST": TEAM},
+    "funding.team_opportunity_edit": {"GET": TEAM, "POST": TEAM},
+    "funding.team_opportunity_withdraw": {"POST": TEAM},
+    "funding.organisation_opportunities": {"GET": INSIDE_A},
+    "funding.dismiss_opportunity": {"POST": MEMBERS_A},
+    # Funding, the panel and decisions (PANEL helper): a panel member's rounds (anyone
+    # signed in sees their own, maybe none); the scoring round and A's eligible
+    # application are `other`'s to review (on the panel, not A's); the team's panel,
+    # ranking and decisions.
+    "funding.panel_home": {"GET": SIGNED_IN},
+    "funding.panel_round": {"GET": MEMBERS_B},
+    "funding.panel_application": {"GET": MEMBERS_B},
+    "funding.panel_scores": {"POST": MEMBERS_B},
+    "funding.panel_conflict": {"POST": MEMBERS_B},
+    "funding.team_panel": {"GET": TEAM, "POST": TEAM},
+    "funding.team_panel_remove": {"POST": TEAM},
+    "funding.team_ranking": {"GET": TEAM},
+    "funding.team_ranking_csv": {"GET": TEAM},
+    "funding.team_round_decided": {"POST": TEAM},
+    "funding.team_decision": {"GET": TEAM},
+    "funding.team_make_award": {"POST": TEAM},
+    "funding.team_decline": {"POST": TEAM},
+    # Funding, awards (AWARDS helper): the team's list, each award's payment and report
+    # dates, the answer to a report; A's members write A's report; the 360Giving file.
+    "funding.team_awards": {"GET": TEAM},
+    "funding.team_awards_csv": {"GET": TEAM},
+    "funding.team_giving360": {"GET": TEAM},
+    "funding.team_award": {"GET": TEAM},
+    "funding.team_payment": {"POST": TEAM},
+    "funding.team_due_dates": {"POST": TEAM},
+    "funding.team_report": {"GET": TEAM, "POST": TEAM},
+    "funding.report": {"GET": MEMBERS_A, "POST": MEMBERS_A},
+    "funding.giving360_csv": {"GET": EVERYONE},
     # The outbox in the browser: the team, and only while OUTBOX_VIEW is on.
     "notifications.outbox": {"GET": TEAM},
     "notifications.email": {"GET": TEAM},
@@ -248,6 +315,9 @@ ORGANISATION_FOR = {
     "offers.choose_kind": "B",
     "offers.create": "B",
     "impact.organisation_csv": "B",
+    "volunteering.company_volunteers": "B",
+    "volunteering.invite": "B",
+    "volunteering.remove": "B",
 }
 
 # Which of a side's items an endpoint's item_id names: the draft unless listed. The
@@ -282,6 +352,9 @@ FUNDING_FOR: dict[tuple[str, str], str] = {
 REFUSED_BY_BUSINESS_RULE = {
     ("organisations.accept_invitation", "POST", role): "This invitation was sent to"
     for role in ("owner", "member", "unverified", "team")
+} | {
+    ("volunteering.accept_invitation", "POST", role): "This invitation was sent to"
+    for role in ("owner", "other", "unverified", "team")
 }
 
 # The access rule's own refusal, as the 403 page words it.
@@ -328,6 +401,13 @@ class World:
     pending_session_id: str
     # A Gift Aid claim on the ball, holding one donation.
     gift_aid_claim_id: int
+    # Named volunteers: a volunteer of B (in user_ids as "volunteer", not a role of the
+    # matrix), B's invitation to volunteer (for `member`), the agreed volunteering match
+    # and its first place (the volunteer's).
+    volunteer_id: int
+    volunteer_token: str
+    vol_match_id: int
+    place_id: int
     # Funding: an open round where A has a draft; a round being scored, with A's
     # eligible application and `other` (a sponsor's person) on its panel; a decided
     # round with A's award and its monitoring report due; another funder's opportunity.
@@ -362,7 +442,15 @@ class World:
         if "email_id" in rule.arguments:
             values["email_id"] = self.email_id
         if "match_id" in rule.arguments:
-            values["match_id"] = self.match_id
+            values["match_id"] = (
+                self.vol_match_id if endpoint.startswith("volunteering.") else self.match_id
+            )
+        if "volunteer_id" in rule.arguments:
+            values["volunteer_id"] = self.volunteer_id
+        if "place_id" in rule.arguments:
+            values["place_id"] = self.place_id
+        if "token" in rule.arguments and endpoint.startswith("volunteering."):
+            values["token"] = self.volunteer_token
         if "help_id" in rule.arguments:
             values["help_id"] = self.help_id
         if "ball_id" in rule.arguments:
@@ -446,6 +534,7 @@ def _build_world(make) -> World:
     ball_services.start_checkout(pending)
     db.session.commit()
     claim = _gift_aid_claim(ball, team)
+    vol = _volunteering_world(make, org_a, org_b, owner, other, member, team)
     funding = _funding_world(org_a, other)
     (email,) = [e for e in emails_to(other.email) if e.template == "invitation"]
     link = link_in(email)
@@ -460,6 +549,7 @@ def _build_world(make) -> World:
             "other": other.id,
             "unverified": unverified.id,
             "team": team.id,
+            "volunteer": vol.pop("volunteer_user_id"),
         },
         org_a=org_a.id,
         org_b=org_b.id,
@@ -481,6 +571,7 @@ def _build_world(make) -> World:
         pending_session_id=pending.stripe_session_id,
         gift_aid_claim_id=claim.id,
         funding=funding,
+        **vol,
     )
 
 
@@ -504,6 +595,40 @@ def _gift_aid_claim(ball, team) -> GiftAidClaim:
     claim = gift_aid.make_claim(ball, today_in_leeds(), today_in_leeds(), team)
     db.session.commit()
     return claim
+
+
+def _volunteering_world(make, org_a, org_b, owner, other, member, team) -> dict:
+    """B's volunteer and its invitation for `member`; an agreed volunteering match
+    between a regulated-activity need of A and a volunteers offer of B, the volunteer
+    on its first place."""
+    need = listings_make.need(
+        org_a, title="Armley regulated need", volunteers=2, safeguarding=Safeguarding.CHILDREN
+    )
+    offer = listings_make.offer(org_b, title="Bytes volunteers offer", volunteers=2)
+    match = brokering.propose(need, offer, Allocation(2, 2), team)
+    brokering.answer(match, owner, accept=True)
+    brokering.answer(match, other, accept=True)
+    person = make.user(name="Vic Volunteer")
+    volunteers.invite(org_b, other, person.email)
+    volunteers.accept_invitation(volunteers.find_invitation(_volunteer_token(person)), person)
+    volunteers.invite(org_b, other, member.email)
+    vic = volunteers.volunteer_of(org_b, person)
+    places.ensure_places(match)
+    place = places.places_of(match)[0]
+    places.assign(place, vic, other)
+    db.session.commit()
+    return {
+        "volunteer_user_id": person.id,
+        "volunteer_id": vic.id,
+        "volunteer_token": _volunteer_token(member),
+        "vol_match_id": match.id,
+        "place_id": place.id,
+    }
+
+
+def _volunteer_token(person: User) -> str:
+    sent = [e for e in emails_to(person.email) if e.template == "volunteer_invitation"]
+    return link_in(sent[-1]).removeprefix("/volunteer-invitations/")
 
 
 def _funding_world(org_a, panel_person) -> dict[str, int]:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from brokerage.accounts.models import User
 from brokerage.accounts.services import find_user_by_email
 from brokerage.clock import today_in_leeds
+from brokerage.demo.funding_panel import demo_panel
 from brokerage.extensions import db
 from brokerage.funding.award_models import Award, AwardStatus, MonitoringReport, ReportStatus
 from brokerage.funding.models import (
@@ -22,13 +23,10 @@ from brokerage.funding.models import (
     GrantRound,
     PanelMember,
     QuestionKind,
-    Review,
-    ReviewStatus,
     RoundCriterion,
     RoundFunder,
     RoundQuestion,
     RoundStatus,
-    Score,
 )
 from brokerage.organisations.models import Organisation, OrganisationKind, OrganisationStatus
 from brokerage.ticketing.models import Ball
@@ -216,7 +214,7 @@ def _winter_round(team, others, now: datetime) -> None:
         return
     rng = random.Random(2027)
     sent = now - timedelta(days=8)
-    applications = [
+    for n, org in enumerate(others[5:11]):
         _application(
             grant_round,
             org,
@@ -226,25 +224,14 @@ def _winter_round(team, others, now: datetime) -> None:
             sent,
             _owner(org),
         )
-        for n, org in enumerate(others[5:11])
-    ]
-    people = [team] + [p for p in [_panel_person()] if p is not None]
-    with db.session.no_autoflush:
-        panel = [PanelMember(round=grant_round, user=p, added_by_id=team.id) for p in people]
-        db.session.add_all(panel)
-    # The team member has scored all but the last; the panel person is yet to start.
-    for application in applications[:-1]:
-        review = Review(
-            panel_member=panel[0],
-            application=application,
-            status=ReviewStatus.SUBMITTED,
-            submitted_at=now - timedelta(days=2),
-        )
-        review.scores = [
-            Score(criterion=c, value=rng.randint(2, 5), comment="Clear and well costed.")
-            for c in grant_round.criteria
-        ]
-        db.session.add(review)
+    db.session.flush()
+    # The team member and the sponsor's person have scored (a draft and a conflict among
+    # them); the demo panel sign-in has everything still to do.
+    sponsor = find_user_by_email("company@example.org")
+    demo_panel(grant_round, [p for p in (team, sponsor) if p is not None], team)
+    person = _panel_person()
+    if person is not None:
+        db.session.add(PanelMember(round=grant_round, user=person, added_by_id=team.id))
 
 
 def _spring_round(team, charity, now: datetime) -> None:

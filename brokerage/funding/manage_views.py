@@ -43,6 +43,37 @@ def team_rounds():
     return render_template("funding/manage/rounds.html", rounds=rounds.all_rounds())
 
 
+ROUND_COLUMNS = (
+    "Round",
+    "Status",
+    "Opens",
+    "Closes",
+    "Pot (GBP)",
+    "Smallest grant (GBP)",
+    "Largest grant (GBP)",
+    "Applications sent",
+)
+
+
+@bp.route("/team/funding/rounds.csv")
+@require(Action.TEAM)
+def team_rounds_csv():
+    rows = [
+        (
+            r.name,
+            r.status.label,
+            r.opens_at.isoformat(),
+            r.closes_at.isoformat(),
+            money(r.pot_pence),
+            money(r.min_grant_pence),
+            money(r.max_grant_pence),
+            sent,
+        )
+        for r, sent in rounds.all_rounds()
+    ]
+    return csv_response(dated("grant-rounds"), ROUND_COLUMNS, rows)
+
+
 def _round_form(**kwargs) -> RoundForm:
     form = RoundForm(**kwargs)
     form.ward_ids.choices = [

@@ -18,6 +18,10 @@ What the figures mean (the pages say so too):
 - *Kind*: a match counts under a kind when its need or its offer is of that kind
   (money from a sponsorship offer towards laptops counts under both).
 - *Beneficiary group*: the need's groups.
+- *Grants*: awards of the Digital Inclusion Fund in rounds that are decided or whose
+  results are published (the public page: published only). *People reached* by grants
+  counts accepted monitoring reports only: a report the team has not accepted, or has
+  asked more of, does not count yet.
 
 Every figure is an SQL aggregate (sums and counts grouped by the database), never a
 loop over the matches in Python, and each page costs the same few queries whatever
@@ -35,10 +39,12 @@ from sqlalchemy import and_, case, distinct, func, literal_column, or_, select
 
 from brokerage.clock import LONDON, start_of, today_in_leeds
 from brokerage.extensions import db
+from brokerage.funding.award_models import Award, MonitoringReport, ReportStatus
+from brokerage.funding.models import GrantApplication, GrantRound, RoundStatus
 from brokerage.impact.filters import ImpactFilters
 from brokerage.listings.models import Need, Offer, need_beneficiary_group, need_ward
 from brokerage.matches.models import Match, MatchStatus
-from brokerage.organisations.models import BeneficiaryGroup, Ward
+from brokerage.organisations.models import BeneficiaryGroup, Organisation, Ward
 
 # A period longer than this lists only the months that have confirmed matches.
 MAX_MONTHS = 120
@@ -406,3 +412,81 @@ def report(filters: ImpactFilters, now: datetime) -> Report:
     """Totals, months and wards for the same filters: three queries."""
     total = totals(filters)
     return Report(total, by_month(filters, total, now), by_ward(filters))
+
+
+# --- Grants of the Digital Inclusion Fund -------------------------------------------------
+
+# The team counts decided rounds too; the public sees rounds whose results are published.
+TEAM_GRANT_ROUNDS = (RoundStatus.DECIDED, RoundStatus.PUBLISHED)
+PUBLIC_GRANT_ROUNDS = (RoundStatus.PUBLISHED,)
+
+
+@dataclass(frozen=True)
+class Grants:
+    """The fund's awards: how many, how much, to how many organisations, and the
+    people reached as the accepted monitoring reports say."""
+
+    awards: int = 0
+    pence: int = 0
+    organisations: int = 0
+    people: int = 0
+
+
+def grants(statuses: tuple[RoundStatus, ...]) -> Grants:
+    """One query."""
+    rounds = select(GrantRound.id).where(GrantRound.status.in_(statuses))
+    applications = select(GrantApplication.id).where(GrantApplication.round_id.in_(rounds))
+    people = (
+        select(func.coalesce(func.sum(MonitoringReport.people_reached), 0))
+        .join(Award, Award.id == MonitoringReport.award_id)
+        .where(
+            MonitoringReport.status == ReportStatus.ACCEPTED,
+            Award.application_id.in_(applications),
+        )
+        .scalar_subquery()
+    )
+    row = db.session.execute(
+        select(
+            func.count(Award.id),
+            func.coalesce(func.sum(Award.amount_pence), 0),
+            func.count(distinct(GrantApplication.organisation_id)),
+            people,
+        )
+        .select_from(Award)
+        .join(GrantApplication, GrantApplication.id == Award.application_id)
+        .where(GrantApplication.round_id.in_(rounds))
+    ).one()
+    return Grants(*(int(value or 0) for value in row))
+
+
+@dataclass(frozen=True)
+class GrantedRound:
+    """A round whose results are published: who it funded and with how much."""
+
+    name: str
+    grants: list[tuple[str, int]]  # (organisation, pence), largest first
+
+    @property
+    def pence(self) -> int:
+        return sum(amount for _, amount in self.grants)
+
+
+def where_the_money_went() -> list[GrantedRound]:
+    """Each round with published results, the latest first, and its awards. One query."""
+    rows = db.session.execute(
+        select(GrantRound.id, GrantRound.name, Organisation.name, Award.amount_pence)
+        .join(GrantApplication, GrantApplication.round_id == GrantRound.id)
+        .join(Award, Award.application_id == GrantApplication.id)
+        .join(Organisation, Organisation.id == GrantApplication.organisation_id)
+        .where(GrantRound.status.in_(PUBLIC_GRANT_ROUNDS))
+        .order_by(
+            GrantRound.results_published_at.desc().nulls_last(),
+            GrantRound.id.desc(),
+            Award.amount_pence.desc(),
+            Organisation.name,
+        )
+    )
+    found: dict[int, GrantedRound] = {}
+    for round_id, round_name, org_name, pence in rows:
+        found.setdefault(round_id, GrantedRound(round_name, [])).grants.append((org_name, pence))
+    return list(found.values())

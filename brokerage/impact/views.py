@@ -66,6 +66,7 @@ def team():
         measure=measure,
         measures=figures.MEASURES,
         balls=board.ball_results(now),
+        grants=figures.grants(figures.TEAM_GRANT_ROUNDS),
         pounds=pounds,
     )
 
@@ -74,7 +75,7 @@ def team():
 @require(Action.PUBLIC)
 def public():
     """Totals, months and wards of confirmed matches only, and the balls held: no
-    names of people or organisations."""
+    names of people. The fund's published grants name the organisations funded."""
     now = utcnow()
     measure = forms.measure(request.args)
     report = figures.report(ImpactFilters(), now)
@@ -85,6 +86,8 @@ def public():
         measure=measure,
         measures=figures.MEASURES,
         balls=board.ball_results(now, held_only=True),
+        grants=figures.grants(figures.PUBLIC_GRANT_ROUNDS),
+        granted=figures.where_the_money_went(),
         pounds=pounds,
     )
 

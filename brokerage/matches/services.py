@@ -63,6 +63,7 @@ from brokerage.matches.people import (
     side_of,
 )
 from brokerage.notifications.services import notify
+from brokerage.volunteering import checks
 
 # --- The one way a match moves -------------------------------------------------
 
@@ -288,6 +289,12 @@ def start(match: Match, user: User) -> None:
     side = side_of(user, match)
     if side is None and not user.is_team:
         raise NotAllowed("Only the two organisations and the team start a match")
+    problems = checks.problems_before_start(match)
+    if problems:
+        raise DomainError(
+            f"This work is regulated activity: {'; '.join(problems)}. Record a valid "
+            "disclosure check for each named volunteer before the match starts."
+        )
     _move(match, MatchAction.START, user, side)
     match.started_at = utcnow()
     db.session.flush()

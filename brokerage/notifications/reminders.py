@@ -7,8 +7,12 @@ moving (README, "Reminders"):
   delivery;
 - either side that has not left feedback REMIND_FEEDBACK_DAYS after completion;
 - owners whose need or offer closes in REMIND_CLOSING_DAYS days;
+- members of the organisations another funder's opportunity fits, REMIND_OPPORTUNITY_DAYS
+  days before its deadline, unless their organisation said it is not for them;
 - ball buyers with seats still to name, REMIND_GUEST_NAMES_DAYS days before the guest
-  cut-off (by email: they need no account).
+  cut-off (by email: they need no account);
+- an awarded organisation's members, REMIND_REPORT_DAYS days before a monitoring report
+  they have not sent is due (once, even if the report is already late).
 
 A person who has turned reminders off (their account page) gets none; service emails
 (a decision, a receipt) still go. A reminder that cannot be sent is logged and the
@@ -28,6 +32,8 @@ from brokerage.accounts.models import User
 from brokerage.bank_holidays import working_days_between
 from brokerage.clock import today_in_leeds, utcnow
 from brokerage.extensions import db
+from brokerage.funding import opportunities
+from brokerage.funding.award_models import Award, AwardStatus, MonitoringReport, ReportStatus
 from brokerage.links import site_url
 from brokerage.listings.models import OPEN_STATUSES, ListingSide, Need, Offer
 from brokerage.matches.models import Feedback, Match, MatchStatus
@@ -45,7 +51,9 @@ class Reminded:
     deliveries: int = 0
     feedback: int = 0
     closing: int = 0
+    opportunities: int = 0
     guest_names: int = 0
+    reports: int = 0
     problems: int = 0
 
     def summary(self) -> str | None:
@@ -245,6 +253,56 @@ def remind_guest_names(config: Mapping, now: datetime, reminded: Reminded) -> No
         _each(orders, one, reminded, "guest_names")
 
 
+def remind_opportunities(config: Mapping, now: datetime, reminded: Reminded) -> None:
+    today = today_in_leeds(now)
+    closing = opportunities.closing_soon(today, config["REMIND_OPPORTUNITY_DAYS"])
+
+    def one(opportunity) -> int:
+        sent = 0
+        text = (
+            f"{opportunity.title} ({opportunity.funder}) closes on "
+            f"{opportunity.deadline:%-d %B}: apply, or say it is not for you"
+        )
+        for org in opportunities.fitting_organisations(opportunity, undismissed=True):
+            sent += _remind(
+                "opportunity",
+                opportunity.id,
+                _members(org),
+                text,
+                opportunities.funding_path(org),
+                now,
+            )
+        return sent
+
+    _each(closing, one, reminded, "opportunities")
+
+
+def remind_reports(config: Mapping, now: datetime, reminded: Reminded) -> None:
+    soon = today_in_leeds(now) + timedelta(days=config["REMIND_REPORT_DAYS"])
+    due = db.session.scalars(
+        select(MonitoringReport)
+        .join(Award, Award.id == MonitoringReport.award_id)
+        .where(
+            MonitoringReport.status.in_([ReportStatus.DUE, ReportStatus.MORE_REQUESTED]),
+            MonitoringReport.due_on <= soon,
+            Award.status != AwardStatus.CLOSED,
+        )
+        .order_by(MonitoringReport.id)
+    ).all()
+
+    def one(report: MonitoringReport) -> int:
+        return _remind(
+            "report_due",
+            report.id,
+            _members(report.award.application.organisation),
+            f"Your grant's monitoring report is due on {report.due_on:%-d %B %Y}: send it",
+            f"/funding/reports/{report.id}",
+            now,
+        )
+
+    _each(due, one, reminded, "reports")
+
+
 def send_reminders(config: Mapping, now: datetime | None = None) -> Reminded:
     """Every kind of reminder that is due, each committed as it finishes."""
     now = now or utcnow()
@@ -254,7 +312,9 @@ def send_reminders(config: Mapping, now: datetime | None = None) -> Reminded:
         remind_deliveries,
         remind_feedback,
         remind_closing,
+        remind_opportunities,
         remind_guest_names,
+        remind_reports,
     ):
         step(config, now, reminded)
         db.session.commit()

@@ -24,6 +24,8 @@ from brokerage.organisations.turnover import owner_count
 from brokerage.privacy.models import PrivacyAction, PrivacyActionKind
 from brokerage.privacy.retention import ERASED_BODY, erase_order
 from brokerage.ticketing.models import GIFT_AID_PERSONAL, Order, Ticket
+from brokerage.volunteering.models import VolunteerInvitation
+from brokerage.volunteering.volunteers import leave_everywhere
 
 FORMER_MEMBER = "Former member"
 DELETED_DOMAIN = "deleted.invalid"  # .invalid can never be a real address (RFC 2606)
@@ -81,6 +83,12 @@ def _forget_address(email: str) -> None:
         .values(email=f"erased@{DELETED_DOMAIN}")
         .execution_options(synchronize_session=False)
     )
+    db.session.execute(
+        update(VolunteerInvitation)
+        .where(func.lower(VolunteerInvitation.email) == email)
+        .values(email=f"erased@{DELETED_DOMAIN}")
+        .execution_options(synchronize_session=False)
+    )
     for order in db.session.scalars(select(Order).where(func.lower(Order.buyer_email) == email)):
         declaration = {name: getattr(order, name) for name in GIFT_AID_PERSONAL}
         erase_order(order)
@@ -103,6 +111,7 @@ def delete_account(user: User, password: str) -> None:
             "programme team to close the organisation, before you delete your account."
         )
     email = user.email.lower()
+    leave_everywhere(user)
     _forget_address(email)
     db.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
     db.session.execute(delete(Notice).where(Notice.user_id == user.id))

@@ -27,6 +27,7 @@ EMAIL_COLUMNS = {
     "ticket_order": "buyer_email",
     "outbox_email": "to_address",
     "invitation": "email",
+    "volunteer_invitation": "email",
 }
 # Rows that belong to a row found by email (a ball order's lines and tickets).
 CHILDREN = {"ticket_order": ("ticket_order_line", "ticket", "ticket_refund")}
@@ -47,6 +48,12 @@ LABELS = {
     "match_feedback": "Feedback you left",
     "match_team_note": "Team notes you wrote",
     "help_offer": "Offers of help you made",
+    "volunteer": "Companies you volunteer with",
+    "volunteer_invitation": "Invitations to volunteer",
+    "volunteer_place": "Volunteering places you confirmed",
+    "volunteer_place_event": "Changes you made to volunteering places",
+    "volunteer_check_arrangement": "Who checks volunteers, as you chose",
+    "disclosure_check": "Disclosure checks you recorded",
     "notice": "Notices you were sent in the site",
     "outbox_email": "Emails we sent you",
     "ticket_order": "Your ball orders",
@@ -60,6 +67,7 @@ LABELS = {
     "panel_member": "Grant panels you sat on",
     "award": "Grants you awarded or recorded as paid",
     "monitoring_report": "Grant reports you sent or reviewed",
+    "award_event": "Changes you made to grant awards and their reports",
     "review": "Grant applications you reviewed on a panel",
     "score": "Your scores and comments as a panel member",
     "funding_opportunity": "Funding opportunities you posted",

@@ -49,6 +49,12 @@ DOWNLOADS = {
     "matches.team_matches_csv",
     "privacy.download_own",
     "funding.team_applications_csv",
+    "funding.team_rounds_csv",
+    "funding.team_opportunities_csv",
+    "funding.team_ranking_csv",
+    "funding.team_awards_csv",
+    "funding.team_giving360",
+    "funding.giving360_csv",
 }
 GET_ENDPOINTS = [
     endpoint
@@ -283,6 +289,15 @@ FORMS = {
     "matches.cancel": ("owner", "Cancel the match", None),
     "matches.offer_help": ("other", "Tell the team we can help", None),
     "ticketing.find_tickets": ("anonymous", "Send me the links", None),
+    # Named volunteers: B's invitation form; A's check of the volunteer on the regulated
+    # match's first place; A's request for a change on the places page.
+    "volunteering.company_volunteers": ("other", "Send invitation", None),
+    "volunteering.record_check": ("owner", "Record the check", None),
+    "volunteering.places": ("owner", "Ask for a change", None),
+    "funding.team_opportunity_new": ("team", "Post the opportunity", None),
+    # Awards: the world's award is not paid yet and its report is due.
+    "funding.team_award": ("team", "Record the payment", None),
+    "funding.report": ("owner", "Send the report", None),
 }
 
 

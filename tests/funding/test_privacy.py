@@ -12,9 +12,7 @@ from tests.funding import factories as funding_make
 def _review(member, application, value: int, comment: str) -> None:
     criteria = list(application.round.criteria)
     with db.session.no_autoflush:
-        review = Review(
-            panel_member=member, application=application, status=ReviewStatus.SUBMITTED
-        )
+        review = Review(panel_member=member, application=application, status=ReviewStatus.SUBMITTED)
         db.session.add(review)
         review.scores = [Score(criterion=c, value=value, comment=comment) for c in criteria]
     db.session.commit()

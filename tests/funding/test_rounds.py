@@ -184,3 +184,16 @@ def test_the_round_page_asks_the_database_the_same_whatever_the_applications(cli
     db.session.execute(GrantRound.__table__.delete())
     db.session.commit()
     assert _round_page_statements(client, make, 12) == few
+
+
+def test_the_rounds_download_as_csv(client, team, make):
+    grant_round = funding_make.grant_round(name="Winter grants")
+    funding_make.application(grant_round, make.organisation())
+    response = client.get("/team/funding/rounds.csv")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    text = response.get_data(as_text=True).lstrip("\ufeff")
+    header, row = text.splitlines()[:2]
+    assert header.startswith("Round,Status,Opens,Closes,Pot (GBP)")
+    assert row.startswith("Winter grants,Published,")
+    assert row.endswith(",50000.00,1000.00,10000.00,1")
