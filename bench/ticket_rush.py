@@ -27,10 +27,18 @@ CPU went, how many database sessions waited on a lock (PostgreSQL), the load ave
 (other work on the machine slows every figure), and then checks the database: seats
 sold (valid tickets of paid orders) = min(buyers, seats), no ticket type over its
 quantity, every paid order with exactly its tickets, every ticket code unique. The
-exit status is 1 if a check fails. The last line is one JSON object:
+exit status is 1 if a check fails.
+
+Then the waiting list (bench/rush/waiting.py): with the ball sold out, `--waiting`
+people (100) join it through the pages all at once, and `--freed` paid seats (20) are
+refunded at the same moment, each refund offering what is free under the ball's lock,
+with the worker's round among them: exactly `--freed` offers, to the first in line,
+one seat each, nobody offered twice, and the ball at exactly its capacity (`--waiting
+0` skips it). The last line is one JSON object:
 
     {"buyers": ..., "seats": ..., "sold": ..., "oversold": ..., "rush_s": ...,
-     "holds_per_s": ..., "refused": ..., "errors": ..., "workers": ..., ...}
+     "holds_per_s": ..., "refused": ..., "errors": ..., "workers": ...,
+     "waiting": 100, "freed": 20, "offers": 20, ...}
 
 Goal (the ticketing issue): 500 buyers for 350 seats on PostgreSQL, every seat sold
 exactly once, the rush over in under 10 s on a 2-core machine.
@@ -58,11 +66,13 @@ from rush.checks import check_sales
 from rush.constants import STEPS
 from rush.meters import CpuMeter, LockSampler, spread
 from rush.server import Server, enough_open_files, machine_reference_s, make_ball
+from rush.waiting import check_offers, free_seats_at_once, join_all, waiting_problems
 from scratch_database import load_average, scratch_database
 from sqlalchemy import make_url
 
 from brokerage import create_app
 from brokerage.extensions import db
+from brokerage.ticketing.models import Ball
 
 # --- The run -----------------------------------------------------------------------------
 
@@ -78,6 +88,10 @@ def main() -> None:
     parser.add_argument(
         "--warm-up", type=int, default=None, help="buyers who cancel first (default 2 a worker)"
     )
+    parser.add_argument(
+        "--waiting", type=int, default=100, help="people who then join the waiting list (0: none)"
+    )
+    parser.add_argument("--freed", type=int, default=20, help="seats then freed for them")
     args = parser.parse_args()
     enough_open_files(args.buyers)
 
@@ -101,6 +115,7 @@ def _run(url: str, args: argparse.Namespace, folder: str) -> dict:
     with app.app_context():
         upgrade()
         ball_id = make_ball(args.seats)
+        type_id = db.session.get(Ball, ball_id).ticket_types[0].id
         db.session.remove()
         db.engine.dispose()
     backend = make_url(url).get_backend_name()
@@ -137,6 +152,8 @@ def _run(url: str, args: argparse.Namespace, folder: str) -> dict:
         locks = sampler.finish() if sampler else "(PostgreSQL only)"
         sampler = None
         server_ms = server.server_ms()
+        # The ball is sold out: the waiting list's people join it all at once.
+        waiters = join_all(runner, server.base, type_id, args.waiting) if args.waiting else []
     finally:
         if sampler is not None:
             sampler.finish()
@@ -153,8 +170,9 @@ def _run(url: str, args: argparse.Namespace, folder: str) -> dict:
         db.session.remove()
         db.engine.dispose()
 
+    waiting = _waiting_run(url, ball_id, args, waiters) if args.waiting else {}
     expected = min(args.buyers, args.seats)
-    problems = []
+    problems = list(waiting.get("problems", []))
     if found["sold"] != expected:
         problems.append(f"{found['sold']} seats sold, not {expected}")
     if found["oversold"] or found["types_over_quantity"]:
@@ -188,6 +206,14 @@ def _run(url: str, args: argparse.Namespace, folder: str) -> dict:
         f"{found['orders']}, {'all checks pass' if not problems else 'PROBLEMS: '}"
         + "; ".join(problems)
     )
+    if waiting:
+        print(
+            f"waiting list: {len(waiters)} joined at once; {args.freed} seats freed at once "
+            f"in {waiting['free_s']:.2f} s: {waiting['offers']} offers, "
+            f"{waiting['offered_seats_held']} seats held for them, "
+            f"{waiting['offer_emails']} offer emails, first in line: {waiting['first_in_line']}, "
+            f"seats taken {waiting['seats_taken']} of {args.seats}"
+        )
     print(f"load average (1, 5, 15 min): {load_before} before, {load_after} after")
     print(f"this machine's CPU: a reference loop took {reference_s:.2f} s (lower is quicker)")
     return {
@@ -203,10 +229,30 @@ def _run(url: str, args: argparse.Namespace, folder: str) -> dict:
         "workers": args.workers,
         "threads": args.threads,
         "database": backend,
+        "waiting": args.waiting,
+        "freed": args.freed if args.waiting else 0,
+        "offers": waiting.get("offers"),
         "ok": not problems,
         "load_average": load_after,
         "reference_s": round(reference_s, 2),
     }
+
+
+def _waiting_run(url: str, ball_id: int, args: argparse.Namespace, waiters: list) -> dict:
+    """Free `--freed` seats at once for the `--waiting` people who joined, and check the
+    offers (bench/rush/waiting.py): one database connection for each refund at once."""
+    pool = {"pool_size": args.freed + 2, "max_overflow": 4}
+    app = create_app(
+        {"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": pool}
+    )
+    try:
+        free_s, errors = free_seats_at_once(app, ball_id, args.freed)
+        found = check_offers(app, ball_id, args.seats, args.freed)
+    finally:
+        with app.app_context():
+            db.engine.dispose()  # so that the scratch database can be wiped
+    problems = waiting_problems(found, args.freed, waiters, errors)
+    return {**found, "free_s": free_s, "problems": problems}
 
 
 if __name__ == "__main__":

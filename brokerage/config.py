@@ -148,6 +148,11 @@ SETTINGS = (
     Setting("STRIPE_API_BASE", "(Stripe's)", "another API address, e.g. a recording test server"),
     Setting("BALL_HOLD_MINUTES", "30", "how long seats are held while a buyer pays (30 to 1440)"),
     Setting(
+        "WAITING_OFFER_HOURS",
+        "24",
+        "how long seats offered to the next on the ball's waiting list are held for them (1 to 24)",
+    ),
+    Setting(
         "RATELIMIT_CHECKOUT",
         "20 per minute;100 per hour",
         "checkouts that hold seats, per visitor's address (forms sent back do not count)",
@@ -391,6 +396,15 @@ def _reminders() -> dict:
     return values
 
 
+def _waiting_offer_hours() -> int:
+    """Hours an offer from the ball's waiting list holds its seats: at most a day, the
+    longest a Stripe Checkout session lasts."""
+    hours = _int("WAITING_OFFER_HOURS", os.environ.get("WAITING_OFFER_HOURS"), 24)
+    if not 1 <= hours <= 24:
+        raise ConfigError(f"WAITING_OFFER_HOURS must be a whole number from 1 to 24, not {hours}")
+    return hours
+
+
 def _grants_360() -> dict:
     """Who we are in the 360Giving file (brokerage/funding/giving360.py)."""
     values = {
@@ -512,6 +526,7 @@ def load(overrides: dict | None = None) -> dict:
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET") or None,
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE") or None,
         "BALL_HOLD_MINUTES": _int("BALL_HOLD_MINUTES", os.environ.get("BALL_HOLD_MINUTES"), 30),
+        "WAITING_OFFER_HOURS": _waiting_offer_hours(),
         "BALL_PAGE_CACHE_SECONDS": _int(
             "BALL_PAGE_CACHE_SECONDS",
             os.environ.get("BALL_PAGE_CACHE_SECONDS"),

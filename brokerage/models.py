@@ -49,6 +49,7 @@ from brokerage.ticketing.models import (
     StripeEvent,
     Ticket,
     TicketType,
+    WaitingEntry,
 )
 from brokerage.volunteering.models import (
     CheckArrangement,
@@ -116,6 +117,7 @@ __all__ = [
     "User",
     "Volunteer",
     "VolunteerInvitation",
+    "WaitingEntry",
     "Ward",
     "db",
     "utcnow",

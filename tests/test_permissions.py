@@ -53,7 +53,7 @@ from brokerage.matches.help_offers import offer_help
 from brokerage.organisations import membership as memberships
 from brokerage.organisations.models import OrganisationKind, OrganisationStatus
 from brokerage.ticketing import checkout as ball_services
-from brokerage.ticketing import gift_aid
+from brokerage.ticketing import gift_aid, waiting_list
 from brokerage.ticketing.models import GiftAidClaim
 from brokerage.volunteering import places, volunteers
 from tests.conftest import REFERENCE_TABLES
@@ -210,6 +210,14 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "ticketing.team_undo_check_in": {"POST": TEAM},
     "ticketing.team_gift_aid": {"GET": TEAM, "POST": TEAM},
     "ticketing.team_gift_aid_schedule": {"GET": TEAM},
+    # The ball's waiting list: anyone joins a sold-out type's list and follows an offer
+    # link (by its token); the team sees the list, removes people, offers by hand.
+    "ticketing.waiting_join": {"GET": EVERYONE, "POST": EVERYONE},
+    "ticketing.waiting_offer": {"GET": EVERYONE, "POST": EVERYONE},
+    "ticketing.team_waiting_list": {"GET": TEAM},
+    "ticketing.team_waiting_list_csv": {"GET": TEAM},
+    "ticketing.team_waiting_remove": {"POST": TEAM},
+    "ticketing.team_waiting_offer": {"POST": TEAM},
     # The team's lists as CSV (with the page's filters), and every match.
     "organisations.team_list_csv": {"GET": TEAM},
     "needs.team_csv": {"GET": TEAM},
@@ -401,6 +409,9 @@ class World:
     pending_session_id: str
     # A Gift Aid claim on the ball, holding one donation.
     gift_aid_claim_id: int
+    # Someone on the ball's waiting list holding an offer (its link's token).
+    waiting_entry_id: int
+    waiting_token: str
     # Named volunteers: a volunteer of B (in user_ids as "volunteer", not a role of the
     # matrix), B's invitation to volunteer (for `member`), the agreed volunteering match
     # and its first place (the volunteer's).
@@ -463,6 +474,10 @@ class World:
             values["ticket_id"] = self.ticket_id
         if "token" in rule.arguments and endpoint.startswith("ticketing."):
             values["token"] = self.order_token
+        if endpoint == "ticketing.waiting_offer":
+            values["token"] = self.waiting_token
+        if "entry_id" in rule.arguments:
+            values["entry_id"] = self.waiting_entry_id
         if "session_id" in rule.arguments:
             values["session_id"] = self.pending_session_id
         if "claim_id" in rule.arguments:
@@ -534,6 +549,9 @@ def _build_world(make) -> World:
     ball_services.start_checkout(pending)
     db.session.commit()
     claim = _gift_aid_claim(ball, team)
+    waiting = ticketing_make.waiting_entry(ball.ticket_types[0], "Wendy Waiting", "w@example.org")
+    waiting_list.offer_by_hand(waiting, team)
+    db.session.commit()
     vol = _volunteering_world(make, org_a, org_b, owner, other, member, team)
     funding = _funding_world(org_a, other)
     (email,) = [e for e in emails_to(other.email) if e.template == "invitation"]
@@ -570,6 +588,8 @@ def _build_world(make) -> World:
         ticket_id=paid.tickets[0].id,
         pending_session_id=pending.stripe_session_id,
         gift_aid_claim_id=claim.id,
+        waiting_entry_id=waiting.id,
+        waiting_token=waiting.token,
         funding=funding,
         **vol,
     )

@@ -14,7 +14,7 @@ from brokerage.clock import LONDON, today_in_leeds, utcnow
 from brokerage.demo import names
 from brokerage.extensions import db
 from brokerage.ticketing import checkout as ticketing
-from brokerage.ticketing import door
+from brokerage.ticketing import door, waiting_list
 from brokerage.ticketing import gift_aid as gift_aid_claims
 from brokerage.ticketing import orders as ball_orders
 from brokerage.ticketing import setup as ball_team
@@ -39,7 +39,7 @@ BALL_TYPES = [
         "A table for you and nine guests, with a three-course dinner.",
         90_000,
         10,
-        20,
+        1,  # sold out (Jo Carter's): its waiting list has people on it
         2,
         None,
     ),
@@ -73,6 +73,11 @@ BALL_ORDERS = [
     ),
     ("Ben Walsh", "ben@example.net", {"Single seat": 1}, 5_000, False, [("Ben Walsh", None, None)]),
     ("Tom Whitaker", "company@example.org", {"Sponsor package": 1}, 0, False, []),
+]
+# Waiting for a table of 10, which is sold out: (name, email, tables), first come first.
+BALL_WAITING = [
+    ("Priya Shah", "priya.shah@example.org", 1),
+    ("Aire Valley Software", "events@airevalley.example.com", 2),
 ]
 
 
@@ -181,6 +186,9 @@ def seed_this_years_ball(team_member: User) -> None:
     )
     db.session.flush()
     door.check_in(ball, orders[0].tickets[0].code, team_member)
+    table = next(t for t in ball.ticket_types if t.name == "Table of 10")
+    for minutes, (name, email, tables) in enumerate(BALL_WAITING):
+        waiting_list.join(table, name, email, tables, now + timedelta(minutes=minutes))
 
 
 # Last year's ball: held about ten months ago, sold out, its guests checked in.

@@ -12,7 +12,7 @@ import re
 from wtforms import BooleanField, Field, HiddenField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from brokerage.forms import Form, PoundsField, email_field, strip
+from brokerage.forms import Form, PoundsField, WholeNumberField, email_field, strip
 from brokerage.ticketing import gift_aid
 from brokerage.ticketing.availability import OnSale
 from brokerage.ticketing.checkout import MAX_DONATION_PENCE, Basket
@@ -296,3 +296,20 @@ def guests_form(numbered: list[tuple[int, Ticket]], **kwargs) -> GuestsForm:
     form = form_class(data=data, **kwargs)
     form.numbered = numbered
     return form
+
+
+class WaitingListForm(Form):
+    """Someone joins a sold-out ticket type's waiting list."""
+
+    name = StringField(
+        "Full name",
+        widget=GovTextInput(),
+        filters=[strip],
+        validators=[
+            DataRequired(message="Enter your full name"),
+            Length(max=120, message="Full name must be 120 characters or fewer"),
+        ],
+    )
+    email = email_field(missing="Enter your email address, so we can offer you seats")
+    quantity = WholeNumberField("How many", missing="Enter how many you want", maximum=MAX_QUANTITY)
+    submit = SubmitField("Join the waiting list", widget=GovSubmitInput())

@@ -433,3 +433,96 @@ class StripeEvent(db.Model):
     id: Mapped[str] = mapped_column(String(255), primary_key=True)
     type: Mapped[str] = mapped_column(String(120), nullable=False)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class WaitingStatus(enum.StrEnum):
+    WAITING = "waiting"  # in the queue
+    OFFERED = "offered"  # seats held for them (their order), until the offer ends
+    BOUGHT = "bought"  # they paid through the offer
+    LAPSED = "lapsed"  # the offer ended unpaid: the seats went to the next
+    REMOVED = "removed"  # taken off the list by the team
+
+    @property
+    def label(self) -> str:
+        return {
+            "waiting": "Waiting",
+            "offered": "Offered",
+            "bought": "Bought",
+            "lapsed": "Offer lapsed",
+            "removed": "Removed",
+        }[self.value]
+
+    @property
+    def tag_colour(self) -> str:
+        return {
+            "waiting": "blue",
+            "offered": "yellow",
+            "bought": "green",
+            "lapsed": "grey",
+            "removed": "red",
+        }[self.value]
+
+
+class WaitingAction(enum.StrEnum):
+    OFFER = "offer"
+    BUY = "buy"
+    LAPSE = "lapse"
+    REMOVE = "remove"
+
+
+_W, _WA = WaitingStatus, WaitingAction
+WAITING_TRANSITIONS: dict[tuple[WaitingStatus, WaitingAction], WaitingStatus] = {
+    (_W.WAITING, _WA.OFFER): _W.OFFERED,
+    (_W.OFFERED, _WA.BUY): _W.BOUGHT,
+    (_W.OFFERED, _WA.LAPSE): _W.LAPSED,
+    (_W.WAITING, _WA.REMOVE): _W.REMOVED,
+    (_W.OFFERED, _WA.REMOVE): _W.REMOVED,
+}
+
+# Entries still in line or holding an offer: one of these per email and ticket type.
+ACTIVE_WAITING = (WaitingStatus.WAITING, WaitingStatus.OFFERED)
+
+
+def next_waiting_status(current: WaitingStatus, action: WaitingAction) -> WaitingStatus:
+    return transition(
+        WAITING_TRANSITIONS,
+        current,
+        action,
+        f"A place on the waiting list that is '{current.label.lower()}' cannot {action.value}",
+    )
+
+
+class WaitingEntry(db.Model):
+    """One person on a ticket type's waiting list: how many they want, and the offer
+    made to them (its order holds the seats, as a buyer's checkout hold does)."""
+
+    __tablename__ = "waiting_entry"
+    __table_args__ = (
+        Index("ix_waiting_entry_ball_id_status", "ball_id", "status"),
+        Index("ix_waiting_entry_ticket_type_id_email", "ticket_type_id", "email"),
+        CheckConstraint("quantity >= 1", name="quantity_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ball_id: Mapped[int] = mapped_column(ForeignKey("ball.id", ondelete="CASCADE"), nullable=False)
+    ticket_type_id: Mapped[int] = mapped_column(
+        ForeignKey("ticket_type.id", ondelete="CASCADE"), nullable=False
+    )
+    name: Mapped[str] = mapped_column(String(120), nullable=False)
+    email: Mapped[str] = mapped_column(String(254), nullable=False)
+    quantity: Mapped[int] = mapped_column(Integer, nullable=False)  # tickets of the type
+    status: Mapped[WaitingStatus] = mapped_column(
+        str_enum(WaitingStatus), nullable=False, default=WaitingStatus.WAITING
+    )
+    # The offer link's key: unguessable, made when the seats are offered.
+    token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("ticket_order.id"))
+    offered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    offered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # bought, lapsed, removed
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+    ball: Mapped[Ball] = relationship()
+    ticket_type: Mapped[TicketType] = relationship()
+    order: Mapped[Order | None] = relationship()
+    offered_by: Mapped[User | None] = relationship()

@@ -17,6 +17,7 @@ from brokerage.ticketing.models import (
     TicketStatus,
     next_order_status,
 )
+from brokerage.ticketing.waiting_list import offer_freed_seats
 
 
 def refund_tickets(
@@ -55,6 +56,9 @@ def refund_tickets(
     order.status = next_order_status(
         order.status, OrderAction.REFUND_ALL if everything else OrderAction.REFUND_PART
     )
+    db.session.flush()
+    # The seats are free again: the waiting list's next in line are offered them.
+    offer_freed_seats(order.ball)
     queue_email(
         order.buyer_email,
         "ball_refund",

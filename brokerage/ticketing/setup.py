@@ -33,6 +33,7 @@ from brokerage.ticketing.models import (
     TicketStatus,
     TicketType,
 )
+from brokerage.ticketing.waiting_list import offer_freed_seats
 
 MAX_CAPACITY = 100_000
 MAX_SEATS_PER_TICKET = 50
@@ -213,6 +214,8 @@ def update_ball(ball: Ball, details: BallDetails, team_member: User, confirmed: 
     _copy(details, ball)
     _record(ball, team_member, "Ball changed", BALL_FIELDS, before, _values(ball, BALL_FIELDS))
     db.session.flush()
+    # More capacity (or a longer sales window) may free seats for the waiting list.
+    offer_freed_seats(ball)
 
 
 def _copy(details: BallDetails, ball: Ball) -> None:
@@ -321,6 +324,7 @@ def update_ticket_type(
         ticket_type,
     )
     db.session.flush()
+    offer_freed_seats(ticket_type.ball)
 
 
 def _copy_type(details: TicketTypeDetails, ticket_type: TicketType) -> None:

@@ -4,7 +4,7 @@ claim holds the donations of a period, each claimed once. New nullable columns a
 new table: existing orders keep what they had.
 
 Revision ID: 0017_gift_aid_claims
-Revises: 0016_volunteering
+Revises: 0018_waiting_list
 Create Date: 2026-12-03 16:10:00.000000
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0017_gift_aid_claims"
-down_revision = "0016_volunteering"
+down_revision = "0018_waiting_list"
 branch_labels = None
 depends_on = None
 

@@ -42,6 +42,7 @@ DOWNLOADS = {
     "ticketing.team_orders_csv",
     "ticketing.team_guests_csv",
     "ticketing.team_gift_aid_schedule",
+    "ticketing.team_waiting_list_csv",
     "impact.organisation_csv",
     "organisations.team_list_csv",
     "needs.team_csv",

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from brokerage.clock import utcnow
 from brokerage.extensions import db
-from brokerage.ticketing.models import Ball, TicketType
+from brokerage.ticketing.models import Ball, TicketType, WaitingEntry, WaitingStatus
 
 
 def ball(capacity: int = 350, *, open_for_days: int = 30, **overrides) -> Ball:
@@ -62,3 +62,19 @@ def ball(capacity: int = 350, *, open_for_days: int = 30, **overrides) -> Ball:
     db.session.add(made)
     db.session.commit()
     return made
+
+
+def waiting_entry(ticket_type: TicketType, name: str, email: str, quantity: int = 1, **overrides):
+    """Someone on a ticket type's waiting list (made directly: joining needs a sold-out type)."""
+    entry = WaitingEntry(
+        ball_id=ticket_type.ball_id,
+        ticket_type_id=ticket_type.id,
+        name=name,
+        email=email,
+        quantity=quantity,
+        status=WaitingStatus.WAITING,
+        **overrides,
+    )
+    db.session.add(entry)
+    db.session.commit()
+    return entry

@@ -17,7 +17,16 @@ from brokerage.clock import utcnow
 from brokerage.demo import seed_demo
 from brokerage.errors import FieldError
 from brokerage.extensions import db
-from brokerage.ticketing import availability, checkout, door, guests, orders, refunds, setup
+from brokerage.ticketing import (
+    availability,
+    checkout,
+    door,
+    guests,
+    orders,
+    refunds,
+    setup,
+    waiting_list,
+)
 from brokerage.ticketing.models import (
     Ball,
     Order,
@@ -1000,3 +1009,9 @@ def test_the_demo_ball_is_on_sale_with_orders_and_loads_once():
         )
         >= 4
     )
+    # The table of 10 is sold out, and two are waiting for one.
+    assert [row.reason for row in availability.on_sale(ball)][:2] == [None, "Sold out"]
+    assert [(e.name, e.quantity) for e in waiting_list.entries(ball)] == [
+        ("Priya Shah", 1),
+        ("Aire Valley Software", 2),
+    ]
