@@ -238,7 +238,7 @@ def test_a_claim_holds_only_its_own_balls_donations_and_its_period(team, clock):
 
 def test_only_the_team_claims():
     ball = ticketing_make.ball()
-    with pytest.raises(Exception, match="Only the programme team"):
+    with pytest.raises(Exception, match="Only the programme team claims Gift Aid"):
         gift_aid.make_claim(ball, date(2027, 1, 1), date(2027, 1, 2), factories.user())
 
 
