@@ -42,6 +42,7 @@ from brokerage.privacy.models import DataExport, PrivacyAction
 from brokerage.ticketing.models import (
     Ball,
     CheckInEvent,
+    GiftAidClaim,
     Order,
     OrderLine,
     Refund,
@@ -75,6 +76,7 @@ __all__ = [
     "DisclosureCheck",
     "Feedback",
     "FundingOpportunity",
+    "GiftAidClaim",
     "GrantApplication",
     "GrantRound",
     "HelpOffer",

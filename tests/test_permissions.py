@@ -53,13 +53,15 @@ from brokerage.matches.help_offers import offer_help
 from brokerage.organisations import membership as memberships
 from brokerage.organisations.models import OrganisationKind, OrganisationStatus
 from brokerage.ticketing import checkout as ball_services
-from brokerage.ticketing import waiting_list
+from brokerage.ticketing import gift_aid, waiting_list
+from brokerage.ticketing.models import GiftAidClaim
 from brokerage.volunteering import places, volunteers
 from tests.conftest import REFERENCE_TABLES
 from tests.funding import factories as funding_make
 from tests.helpers import emails_to, link_in
 from tests.listings import factories as listings_make
 from tests.ticketing import factories as ticketing_make
+from tests.ticketing.buying import declaration
 
 ROLES = ("anonymous", "owner", "member", "other", "unverified", "team")
 
@@ -206,6 +208,8 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "ticketing.team_guests_csv": {"GET": TEAM},
     "ticketing.team_door": {"GET": TEAM, "POST": TEAM},
     "ticketing.team_undo_check_in": {"POST": TEAM},
+    "ticketing.team_gift_aid": {"GET": TEAM, "POST": TEAM},
+    "ticketing.team_gift_aid_schedule": {"GET": TEAM},
     # The ball's waiting list: anyone joins a sold-out type's list and follows an offer
     # link (by its token); the team sees the list, removes people, offers by hand.
     "ticketing.waiting_join": {"GET": EVERYONE, "POST": EVERYONE},
@@ -403,6 +407,8 @@ class World:
     order_token: str
     ticket_id: int
     pending_session_id: str
+    # A Gift Aid claim on the ball, holding one donation.
+    gift_aid_claim_id: int
     # Someone on the ball's waiting list holding an offer (its link's token).
     waiting_entry_id: int
     waiting_token: str
@@ -474,6 +480,8 @@ class World:
             values["entry_id"] = self.waiting_entry_id
         if "session_id" in rule.arguments:
             values["session_id"] = self.pending_session_id
+        if "claim_id" in rule.arguments:
+            values["claim_id"] = self.gift_aid_claim_id
         if endpoint == "ticketing.team_refund":
             values["all"] = "yes"
         if endpoint == "matches.propose":
@@ -540,6 +548,7 @@ def _build_world(make) -> World:
     pending = ball_services.hold(ball, basket)
     ball_services.start_checkout(pending)
     db.session.commit()
+    claim = _gift_aid_claim(ball, team)
     waiting = ticketing_make.waiting_entry(ball.ticket_types[0], "Wendy Waiting", "w@example.org")
     waiting_list.offer_by_hand(waiting, team)
     db.session.commit()
@@ -578,11 +587,34 @@ def _build_world(make) -> World:
         order_token=paid.token,
         ticket_id=paid.tickets[0].id,
         pending_session_id=pending.stripe_session_id,
+        gift_aid_claim_id=claim.id,
         waiting_entry_id=waiting.id,
         waiting_token=waiting.token,
         funding=funding,
         **vol,
     )
+
+
+def _gift_aid_claim(ball, team) -> GiftAidClaim:
+    """A paid order with a Gift Aided donation, claimed."""
+    basket = ball_services.Basket(
+        {ball.ticket_types[0].id: 1},
+        "Gil Giver",
+        "gil@example.org",
+        donation_pence=1_000,
+        gift_aid=True,
+        **declaration("Gil Giver"),
+    )
+    order = ball_services.hold(ball, basket)
+    ball_services.start_checkout(order)
+    ball_services.fulfil(
+        ball_services.Payment(
+            order.stripe_session_id, order.total_pence, "gbp", "pi_standin_gift_aid", True
+        )
+    )
+    claim = gift_aid.make_claim(ball, today_in_leeds(), today_in_leeds(), team)
+    db.session.commit()
+    return claim
 
 
 def _volunteering_world(make, org_a, org_b, owner, other, member, team) -> dict:

@@ -1,5 +1,6 @@
 """The ball: this year's on sale with some tickets sold, and last year's held (sold
-out, with donations and guests checked in at the door)."""
+out, with donations and guests checked in at the door, and the Gift Aid on the first
+half of its donations claimed)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ from datetime import UTC, datetime, time, timedelta
 from sqlalchemy import select
 
 from brokerage.accounts.models import User
-from brokerage.clock import LONDON, utcnow
+from brokerage.clock import LONDON, today_in_leeds, utcnow
 from brokerage.demo import names
 from brokerage.extensions import db
 from brokerage.ticketing import checkout as ticketing
 from brokerage.ticketing import door, waiting_list
+from brokerage.ticketing import gift_aid as gift_aid_claims
 from brokerage.ticketing import orders as ball_orders
 from brokerage.ticketing import setup as ball_team
 from brokerage.ticketing.models import Ball, TicketType
@@ -79,6 +81,32 @@ BALL_WAITING = [
 ]
 
 
+def _declaration(title, first, last, house, street, postcode) -> dict:
+    """A Gift Aid declaration's part of a basket."""
+    return {
+        "gift_aid_title": title,
+        "gift_aid_first_name": first,
+        "gift_aid_last_name": last,
+        "gift_aid_house": house,
+        "gift_aid_address": street,
+        "gift_aid_postcode": postcode,
+    }
+
+
+def _random_declaration(rng: random.Random, buyer: str) -> dict:
+    first, last = buyer.split(" ", 1)
+    if rng.random() < 0.1:  # a double-barrelled surname now and then
+        last = f"{last}-{rng.choice(names.LAST_NAMES)}"
+    return _declaration(
+        rng.choice([None, None, "Mr", "Mrs", "Ms", "Dr"]),
+        first,
+        last,
+        str(rng.randint(1, 99)),
+        f"{rng.choice(names.STREETS)}, Leeds",
+        f"{rng.choice(names.DISTRICTS)} {rng.randint(1, 9)}AB",
+    )
+
+
 def seed_this_years_ball(team_member: User) -> None:
     if db.session.scalar(select(Ball.id).where(Ball.slug == BALL_SLUG)):
         return
@@ -125,9 +153,12 @@ def seed_this_years_ball(team_member: User) -> None:
                 buyer_email=email,
                 donation_pence=donation,
                 gift_aid=gift_aid,
-                gift_aid_address="14 Harehills Lane, Leeds" if gift_aid else None,
-                gift_aid_postcode="LS8 4HE" if gift_aid else None,
                 code="SPONSOR-2027" if "Sponsor package" in wanted else None,
+                **(
+                    _declaration("Mrs", *buyer.split(), "14", "Harehills Lane, Leeds", "ls8 4he")
+                    if gift_aid
+                    else {}
+                ),
             ),
         )
         order.stripe_session_id = f"cs_standin_demo_{number}"
@@ -237,12 +268,7 @@ def seed_last_years_ball(team_member: User, rng: random.Random, now: datetime) -
                 buyer_email=email,
                 donation_pence=donation,
                 gift_aid=gift_aid,
-                gift_aid_address=f"{rng.randint(1, 99)} {rng.choice(names.STREETS)}, Leeds"
-                if gift_aid
-                else None,
-                gift_aid_postcode=f"{rng.choice(names.DISTRICTS)} {rng.randint(1, 9)}AB"
-                if gift_aid
-                else None,
+                **(_random_declaration(rng, buyer) if gift_aid else {}),
             ),
             now=when,
         )
@@ -274,4 +300,7 @@ def seed_last_years_ball(team_member: User, rng: random.Random, now: datetime) -
             door.check_in(
                 ball, ticket.code, team_member, now=arrivals + timedelta(seconds=20 * number)
             )
+    # The Gift Aid on the first half of the sales is claimed; the rest waits.
+    halfway = today_in_leeds(opens + (closes - opens) / 2)
+    gift_aid_claims.make_claim(ball, today_in_leeds(opens), halfway, team_member)
     return ball

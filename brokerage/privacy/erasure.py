@@ -23,7 +23,7 @@ from brokerage.organisations.models import (
 from brokerage.organisations.turnover import owner_count
 from brokerage.privacy.models import PrivacyAction, PrivacyActionKind
 from brokerage.privacy.retention import ERASED_BODY, erase_order
-from brokerage.ticketing.models import Order, Ticket
+from brokerage.ticketing.models import GIFT_AID_PERSONAL, Order, Ticket
 from brokerage.volunteering.models import VolunteerInvitation
 from brokerage.volunteering.volunteers import leave_everywhere
 
@@ -63,7 +63,8 @@ def organisations_only_owned_by(user: User) -> list[Organisation]:
 def _forget_address(email: str) -> None:
     """Every row that holds the address itself: emails sent to it lose address and
     text, invitations to it their address, ball orders bought with it their names
-    (a Gift Aid declaration keeps the donor's address for HMRC: legal obligation)."""
+    (a Gift Aid declaration keeps the donor's name and address for HMRC: legal
+    obligation)."""
     db.session.execute(
         update(OutboxEmail)
         .where(func.lower(OutboxEmail.to_address) == email)
@@ -89,10 +90,11 @@ def _forget_address(email: str) -> None:
         .execution_options(synchronize_session=False)
     )
     for order in db.session.scalars(select(Order).where(func.lower(Order.buyer_email) == email)):
-        address = (order.gift_aid_address, order.gift_aid_postcode)
+        declaration = {name: getattr(order, name) for name in GIFT_AID_PERSONAL}
         erase_order(order)
         if order.gift_aid:
-            order.gift_aid_address, order.gift_aid_postcode = address
+            for name, value in declaration.items():
+                setattr(order, name, value)
 
 
 def delete_account(user: User, password: str) -> None:

@@ -8,8 +8,9 @@ nothing, and one row that cannot be changed never stops the rest.
   RETAIN_ORDER_YEARS after the end of the accounting year (ACCOUNTING_YEAR_END) in
   which the order was made; an order with a Gift Aid declaration not before the
   declaration's own time is up.
-- Gift Aid declarations (home address and postcode): erased RETAIN_GIFT_AID_YEARS after
-  the end of the accounting year of the donation (HMRC: 6 years).
+- Gift Aid declarations (the donor's title, names, house, home address and postcode):
+  erased RETAIN_GIFT_AID_YEARS after the end of the accounting year of the donation
+  (HMRC: 6 years). The declaration's wording and date stay, with the order.
 - Accounts whose email address was never confirmed: deleted after
   RETAIN_UNCONFIRMED_ACCOUNT_DAYS.
 - Emails in the outbox: their text (which may hold a sign-in link) is deleted
@@ -30,7 +31,7 @@ from brokerage.accounts.models import User
 from brokerage.clock import start_of, today_in_leeds, utcnow
 from brokerage.extensions import db
 from brokerage.notifications.models import OutboxEmail, OutboxStatus
-from brokerage.ticketing.models import Ball, Order, Ticket
+from brokerage.ticketing.models import GIFT_AID_PERSONAL, Ball, Order, Ticket
 
 log = logging.getLogger(__name__)
 
@@ -115,9 +116,9 @@ def erase_gift_aid(config: Mapping, now: datetime) -> int:
         update(Order)
         .where(
             Order.created_at < cutoff,
-            or_(Order.gift_aid_address.is_not(None), Order.gift_aid_postcode.is_not(None)),
+            or_(*(getattr(Order, name).is_not(None) for name in GIFT_AID_PERSONAL)),
         )
-        .values(gift_aid_address=None, gift_aid_postcode=None)
+        .values(dict.fromkeys(GIFT_AID_PERSONAL))
         .execution_options(synchronize_session=False)
     )
     return result.rowcount or 0
@@ -125,12 +126,12 @@ def erase_gift_aid(config: Mapping, now: datetime) -> int:
 
 def erase_order(order: Order) -> None:
     """Take the people out of an order: the buyer's name and email, the Gift Aid
-    address, the note, and each guest's name and needs. What was sold, paid and
+    donor's details, the note, and each guest's name and needs. What was sold, paid and
     refunded stays, for the accounts."""
     order.buyer_name = ERASED_NAME
     order.buyer_email = erased_email(order.id)
-    order.gift_aid_address = None
-    order.gift_aid_postcode = None
+    for name in GIFT_AID_PERSONAL:
+        setattr(order, name, None)
     order.note = None
     for ticket in order.tickets:
         ticket.guest_name = None

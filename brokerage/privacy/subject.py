@@ -60,6 +60,7 @@ LABELS = {
     "ticket_order_line": "What each ball order bought",
     "ticket": "Tickets and guests on your ball orders",
     "ticket_refund": "Refunds on your ball orders",
+    "gift_aid_claim": "Gift Aid claims you made for the ball",
     "grant_round": "Grant rounds you set up",
     "grant_application": "Grant applications you started or decided",
     "application_event": "Changes you made to grant applications",

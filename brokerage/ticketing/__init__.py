@@ -2,7 +2,8 @@
 
 One blueprint for the ball's pages: views.py registers the buyer's (the ball page,
 checkout, the stand-in checkout, Stripe's webhook, the order page), manage_views.py the
-team's (setting up the ball, orders, guests, refunds, check-in)."""
+team's (setting up the ball, orders, guests, refunds, check-in), gift_aid_views.py the
+team's Gift Aid claims."""
 
 from __future__ import annotations
 

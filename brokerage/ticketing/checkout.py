@@ -9,7 +9,7 @@ decided under the ball's lock (see availability.py).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app, url_for
@@ -23,7 +23,7 @@ from brokerage.errors import Conflict, DomainError, FieldError
 from brokerage.extensions import db
 from brokerage.links import site_url
 from brokerage.notifications.services import queue_email
-from brokerage.ticketing import payments
+from brokerage.ticketing import gift_aid, payments
 from brokerage.ticketing.availability import (
     code_matches,
     counted_types,
@@ -84,6 +84,35 @@ class Basket:
     gift_aid_address: str | None = None
     gift_aid_postcode: str | None = None
     code: str | None = None
+    gift_aid_title: str | None = None
+    gift_aid_first_name: str | None = None
+    gift_aid_last_name: str | None = None
+    gift_aid_house: str | None = None
+
+    def declaration(self) -> gift_aid.Declaration | None:
+        """The Gift Aid declaration, checked (a FieldError names its first problem)."""
+        if not self.gift_aid:
+            return None
+        return gift_aid.check_declaration(
+            title=self.gift_aid_title,
+            first_name=self.gift_aid_first_name,
+            last_name=self.gift_aid_last_name,
+            house=self.gift_aid_house,
+            address=self.gift_aid_address,
+            postcode=self.gift_aid_postcode,
+        )
+
+
+def _declared(declaration: gift_aid.Declaration | None, now: datetime) -> dict:
+    """The order's Gift Aid columns: the donor's details, the declaration's wording as
+    the buyer saw it, and when it was made."""
+    if declaration is None:
+        return {}
+    return {
+        **asdict(declaration),
+        "gift_aid_declaration": gift_aid.declaration_text(current_app.config["SERVICE_NAME"]),
+        "gift_aid_declared_at": now,
+    }
 
 
 def hold(ball: Ball, basket: Basket, now: datetime | None = None) -> Order:
@@ -99,10 +128,7 @@ def hold(ball: Ball, basket: Basket, now: datetime | None = None) -> Order:
         raise FieldError("donation", "Enter a donation between £0 and £100,000")
     if basket.gift_aid and not basket.donation_pence:
         raise FieldError("gift_aid", "Gift Aid is for a donation: add one, or untick Gift Aid")
-    if basket.gift_aid and not (
-        (basket.gift_aid_address or "").strip() and basket.gift_aid_postcode
-    ):
-        raise FieldError("gift_aid_address", "Enter your home address and postcode for Gift Aid")
+    declaration = basket.declaration()
 
     lock_ball(ball)
     taken = counted_types(ball, now)
@@ -157,10 +183,7 @@ def hold(ball: Ball, basket: Basket, now: datetime | None = None) -> Order:
         tickets_pence=pence,
         donation_pence=basket.donation_pence,
         gift_aid=basket.gift_aid,
-        gift_aid_address=(basket.gift_aid_address or "").strip() or None
-        if basket.gift_aid
-        else None,
-        gift_aid_postcode=basket.gift_aid_postcode if basket.gift_aid else None,
+        **_declared(declaration, now),
         seats=seats,
         hold_expires_at=now + timedelta(minutes=current_app.config["BALL_HOLD_MINUTES"]),
         lines=lines,

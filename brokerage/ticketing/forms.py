@@ -13,6 +13,7 @@ from wtforms import BooleanField, Field, HiddenField, StringField, SubmitField, 
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from brokerage.forms import Form, PoundsField, WholeNumberField, email_field, strip
+from brokerage.ticketing import gift_aid
 from brokerage.ticketing.availability import OnSale
 from brokerage.ticketing.checkout import MAX_DONATION_PENCE, Basket
 from brokerage.ticketing.guests import GuestDetails
@@ -26,15 +27,6 @@ from brokerage.widgets import (
 
 # Sanity only: the real limit is each type's per-order limit.
 MAX_QUANTITY = 999
-# A UK postcode's shape (HMRC asks for the postcode with the house name or number).
-POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
-
-GIFT_AID_DECLARATION = (
-    "I want to Gift Aid my donation to {charity}. I am a UK taxpayer and understand that "
-    "if I pay less Income Tax and/or Capital Gains Tax than the amount of Gift Aid "
-    "claimed on all my donations in that tax year it is my responsibility to pay any "
-    "difference."
-)
 
 
 class _NoWidget:
@@ -120,27 +112,30 @@ class BallForm(Form):
                     "Gift Aid is for a donation: enter one, or untick Gift Aid"
                 )
                 valid = False
-            if not self.gift_aid_address.data:
-                self.gift_aid_address.errors.append("Enter your home address for Gift Aid")
-                valid = False
-            if not self.gift_aid_postcode.data:
-                self.gift_aid_postcode.errors.append("Enter your postcode for Gift Aid")
-                valid = False
+            problems = gift_aid.declaration_problems(**self._declaration())
+            for name, message in problems.items():
+                if message not in self[name].errors:
+                    self[name].errors = [*self[name].errors, message]
+            valid = valid and not problems
         return valid
+
+    def _declaration(self) -> dict:
+        return {
+            "title": self.gift_aid_title.data,
+            "first_name": self.gift_aid_first_name.data,
+            "last_name": self.gift_aid_last_name.data,
+            "house": self.gift_aid_house.data,
+            "address": self.gift_aid_address.data,
+            "postcode": self.gift_aid_postcode.data,
+        }
 
     def validate_donation(self, field):
         if field.data is not None and field.data > MAX_DONATION_PENCE:
             raise ValidationError(f"Enter a donation of £{MAX_DONATION_PENCE // 100:,} or less")
 
-    def validate_gift_aid_postcode(self, field):
-        if self.gift_aid.data and field.data:
-            match = POSTCODE.match(re.sub(r"\s+", " ", field.data.upper()))
-            if not match:
-                raise ValidationError("Enter a real postcode, like LS1 1PJ")
-            field.data = f"{match.group(1)} {match.group(2)}"
-
     def basket(self) -> Basket:
-        gift_aid = bool(self.gift_aid.data)
+        ticked = bool(self.gift_aid.data)
+        declaration = {f"gift_aid_{name}": value for name, value in self._declaration().items()}
         return Basket(
             quantities={
                 row.ticket_type.id: field.data or 0 for row, field in self.quantity_fields()
@@ -148,16 +143,20 @@ class BallForm(Form):
             buyer_name=self.buyer_name.data,
             buyer_email=self.buyer_email.data,
             donation_pence=self.donation.data or 0,
-            gift_aid=gift_aid,
-            gift_aid_address=self.gift_aid_address.data if gift_aid else None,
-            gift_aid_postcode=self.gift_aid_postcode.data if gift_aid else None,
+            gift_aid=ticked,
             code=self.code.data or None,
+            **(declaration if ticked else {}),
         )
 
     def field_for(self, service_field: str) -> Field | None:
         """The box a service's FieldError names ("quantity-12", "donation", ...)."""
         name = service_field.replace("-", "_")
         return self._fields.get(name) or (self.tickets if name.startswith("quantity") else None)
+
+
+def _gift_aid_text(label: str, description: str | None = None) -> StringField:
+    # Checked only when Gift Aid is ticked (gift_aid.declaration_problems).
+    return StringField(label, widget=GovTextInput(), filters=[strip], description=description)
 
 
 def ball_form(rows: list[OnSale], charity: str, **kwargs) -> BallForm:
@@ -179,15 +178,20 @@ def ball_form(rows: list[OnSale], charity: str, **kwargs) -> BallForm:
     fields["gift_aid"] = BooleanField(
         "Yes, add Gift Aid to my donation",
         widget=GovCheckboxInput(),
-        description=GIFT_AID_DECLARATION.format(charity=charity),
+        description=gift_aid.declaration_text(charity),
     )
+    fields["gift_aid_title"] = _gift_aid_text(
+        "Title (optional)", "For example, Mr, Mrs, Ms, Mx, Dr or Prof."
+    )
+    fields["gift_aid_first_name"] = _gift_aid_text("First name")
+    fields["gift_aid_last_name"] = _gift_aid_text("Last name")
+    fields["gift_aid_house"] = _gift_aid_text("House name or number")
     fields["gift_aid_address"] = TextAreaField(
-        "Home address",
+        "Street and town",
         widget=GovTextArea(),
         filters=[strip],
-        description="Your house name or number and street, and your town. HMRC needs "
-        "it to let us claim Gift Aid.",
-        validators=[Length(max=500, message="Home address must be 500 characters or fewer")],
+        description="The rest of your home address. HMRC needs it to let us claim Gift Aid.",
+        validators=[Length(max=500, message="Street and town must be 500 characters or fewer")],
     )
     fields["gift_aid_postcode"] = StringField(
         "Postcode",

@@ -1,5 +1,5 @@
 """The team's forms for the ball: the ball itself, ticket types, complimentary tickets,
-refunds and the door.
+refunds, the door and Gift Aid claims.
 
 Times are typed as Leeds's own time (a day, month and year and a time, the GOV.UK
 way) and held as UTC. A time that does not exist when the clocks go forward, or that
@@ -12,6 +12,7 @@ from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAre
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from brokerage.forms import (
+    DayField,
     Form,
     LondonDateTimeField,
     PoundsField,
@@ -295,3 +296,19 @@ class DoorForm(Form):
         ],
     )
     submit = SubmitField("Check in", widget=GovSubmitInput())
+
+
+class GiftAidClaimForm(Form):
+    """The period whose Gift Aid donations the team claims."""
+
+    period_from = DayField(
+        "From",
+        description="The first day of donations to claim, for example 1 4 2027.",
+        missing="Enter the first day of the period",
+    )
+    period_to = DayField(
+        "To",
+        description="The last day of donations to claim. Donations already claimed are left out.",
+        missing="Enter the last day of the period",
+    )
+    submit = SubmitField("Make the claim", widget=GovSubmitInput())

@@ -13,18 +13,21 @@ import base64
 import enum
 import re
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
+    case,
     false,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from brokerage.accounts.models import User
@@ -168,6 +171,18 @@ def normalise_code(text: str) -> str:
     return re.sub(r"[^A-Z2-7]", "", (text or "").upper())
 
 
+# The donor's own details on a Gift Aid declaration: kept, and erased, together (privacy/
+# retention.py and erasure.py). The declaration's wording and date are not personal.
+GIFT_AID_PERSONAL = (
+    "gift_aid_title",
+    "gift_aid_first_name",
+    "gift_aid_last_name",
+    "gift_aid_house",
+    "gift_aid_address",
+    "gift_aid_postcode",
+)
+
+
 class Order(db.Model):
     """One buyer's purchase, from the hold to payment (and any refunds)."""
 
@@ -190,8 +205,21 @@ class Order(db.Model):
     donation_pence: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     # Gift Aid covers the donation only (ticket prices are not eligible).
     gift_aid: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # What HMRC's claim schedule needs of the donor (ticketing/gift_aid.py), the rest of
+    # the address, and the declaration as the donor saw it, with when it was made.
+    gift_aid_title: Mapped[str | None] = mapped_column(String(4))
+    gift_aid_first_name: Mapped[str | None] = mapped_column(String(35))
+    gift_aid_last_name: Mapped[str | None] = mapped_column(String(35))
+    gift_aid_house: Mapped[str | None] = mapped_column(String(40))
     gift_aid_address: Mapped[str | None] = mapped_column(Text)
     gift_aid_postcode: Mapped[str | None] = mapped_column(String(10))
+    gift_aid_declaration: Mapped[str | None] = mapped_column(Text)
+    gift_aid_declared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The claim that holds this donation (claimed once), and the amount it claimed.
+    gift_aid_claim_id: Mapped[int | None] = mapped_column(
+        ForeignKey("gift_aid_claim.id"), index=True
+    )
+    gift_aid_claimed_pence: Mapped[int | None] = mapped_column(Integer)
     seats: Mapped[int] = mapped_column(Integer, nullable=False)
     hold_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     complimentary: Mapped[bool] = mapped_column(
@@ -223,6 +251,42 @@ class Order(db.Model):
     @property
     def total_pence(self) -> int:
         return self.tickets_pence + self.donation_pence
+
+    @property
+    def gift_aid_donor(self) -> str:
+        """The donor as the declaration names them: 'Dr Ada Lovelace'."""
+        parts = (self.gift_aid_title, self.gift_aid_first_name, self.gift_aid_last_name)
+        return " ".join(p for p in parts if p)
+
+    @property
+    def gift_aid_home(self) -> str:
+        """The donor's home address on one line: '1 Park Row, Leeds LS1 5AB'."""
+        parts = (self.gift_aid_house, self.gift_aid_address, self.gift_aid_postcode)
+        return " ".join(" ".join(p.split()) for p in parts if p)
+
+    # A refund comes off the order's ticket money first and off its donation only for
+    # what is beyond that (setup.sales, and the Gift Aid claimed on the donation).
+    @hybrid_property
+    def donation_refunded_pence(self) -> int:
+        return self.refunded_pence - min(self.refunded_pence, self.tickets_pence)
+
+    @donation_refunded_pence.inplace.expression
+    @classmethod
+    def _donation_refunded_pence(cls):
+        return cls.refunded_pence - case(
+            (cls.refunded_pence < cls.tickets_pence, cls.refunded_pence),
+            else_=cls.tickets_pence,
+        )
+
+    @hybrid_property
+    def donation_kept_pence(self) -> int:
+        """The donation less what of it was refunded."""
+        return self.donation_pence - self.donation_refunded_pence
+
+    @donation_kept_pence.inplace.expression
+    @classmethod
+    def _donation_kept_pence(cls):
+        return cls.donation_pence - cls.donation_refunded_pence
 
 
 class OrderLine(db.Model):
@@ -337,6 +401,28 @@ class BallChange(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
     actor: Mapped[User] = relationship()
+
+
+class GiftAidClaim(db.Model):
+    """The donations of one period claimed from HMRC: each is claimed by one claim only
+    (Order.gift_aid_claim_id), so the next schedule never repeats it."""
+
+    __tablename__ = "gift_aid_claim"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ball_id: Mapped[int] = mapped_column(
+        ForeignKey("ball.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    # Days in Leeds time, both included: the donations received in between.
+    period_from: Mapped[date] = mapped_column(Date, nullable=False)
+    period_to: Mapped[date] = mapped_column(Date, nullable=False)
+    made_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False)
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    donations: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    total_pence: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+    ball: Mapped[Ball] = relationship()
+    made_by: Mapped[User] = relationship()
 
 
 class StripeEvent(db.Model):

@@ -398,14 +398,11 @@ def sales(ball: Ball, now: datetime | None = None) -> Sales:
     """Seats and money for the ball's sales page, in a fixed handful of queries.
 
     An order's refunds come off its ticket money first and off its donation only for
-    what is beyond that: refunding tickets at their price keeps the donation, and a
-    refund of the whole order takes both."""
+    what is beyond that (Order.donation_refunded_pence): refunding tickets at their
+    price keeps the donation, and a refund of the whole order takes both."""
     now = now or utcnow()
-    tickets_refunded = case(
-        (Order.refunded_pence < Order.tickets_pence, Order.refunded_pence),
-        else_=Order.tickets_pence,
-    )
-    donation_refunded = Order.refunded_pence - tickets_refunded
+    donation_refunded = Order.donation_refunded_pence
+    tickets_refunded = Order.refunded_pence - donation_refunded
     money = db.session.execute(
         select(
             func.coalesce(func.sum(Order.tickets_pence), 0),

@@ -1,6 +1,6 @@
 """The buyer's journey in Chromium, offline through the stand-in checkout: axe and the
 console (a Content-Security-Policy refusal shows there) on every page and error state,
-Gift Aid's address revealed by its checkbox, the QR codes on the order page, and the
+Gift Aid's declaration revealed by its checkbox, the QR codes on the order page, and the
 whole journey again with JavaScript switched off."""
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def test_buying_naming_guests_and_the_error_states(page, check_page):
     check_page(page)
 
     # Nothing chosen, Gift Aid without an address: every problem at once.
-    address = page.get_by_label("Home address")
+    address = page.get_by_label("Street and town")
     expect(address).to_be_hidden()
     page.get_by_label("Yes, add Gift Aid to my donation").check()
     expect(address).to_be_visible()
@@ -48,12 +48,15 @@ def test_buying_naming_guests_and_the_error_states(page, check_page):
     page.get_by_role("button", name="Continue to payment").click()
     summary = page.locator(".govuk-error-summary")
     expect(summary).to_contain_text("Choose at least one ticket")
-    expect(summary).to_contain_text("Enter your home address for Gift Aid")
+    expect(summary).to_contain_text("Enter your street and town for Gift Aid")
     expect(summary).to_contain_text("Enter your email address")
     check_page(page)
 
     page.get_by_label("Single seat").fill("2")
-    address.fill("1 Park Row\nLeeds")
+    page.get_by_label("First name").fill("Ada")
+    page.get_by_label("Last name").fill("Buyer")
+    page.get_by_label("House name or number").fill("1")
+    address.fill("Park Row\nLeeds")
     page.get_by_label("Postcode").fill("ls1 5ab")
     page.get_by_label("Full name").fill("Ada Buyer")
     page.get_by_label("Email address").fill("ada@example.org")
@@ -154,7 +157,7 @@ def test_the_journey_works_without_javascript(new_context, base_url):
     page = context.new_page()
     page.goto("/ball")
     # Without JavaScript Gift Aid's address is shown from the start.
-    expect(page.get_by_label("Home address")).to_be_visible()
+    expect(page.get_by_label("Street and town")).to_be_visible()
     page.get_by_label("Single seat").fill("1")
     page.get_by_label("Full name").fill("Ada Buyer")
     page.get_by_label("Email address").fill("ada@example.org")

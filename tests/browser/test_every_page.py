@@ -36,10 +36,12 @@ from tests.test_permissions import MATRIX, ROLES, World, fresh_world
 
 pytestmark = pytest.mark.browser
 
-# CSV downloads are files, not pages (their content is tested in tests/ticketing).
+# Downloads are files, not pages (their content is tested in tests/ticketing and beside
+# each feature's pages): CSV files, and the Gift Aid schedule's spreadsheet.
 DOWNLOADS = {
     "ticketing.team_orders_csv",
     "ticketing.team_guests_csv",
+    "ticketing.team_gift_aid_schedule",
     "ticketing.team_waiting_list_csv",
     "impact.organisation_csv",
     "organisations.team_list_csv",

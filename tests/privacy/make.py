@@ -10,6 +10,17 @@ from brokerage.clock import utcnow
 from brokerage.extensions import db
 from brokerage.ticketing.models import Order, OrderLine, OrderStatus, Ticket
 
+# A Gift Aid declaration's columns, as checkout fills them.
+DECLARATION = {
+    "gift_aid_title": "Ms",
+    "gift_aid_first_name": "Bea",
+    "gift_aid_last_name": "Buyer-Brown",
+    "gift_aid_house": "1",
+    "gift_aid_address": "Park Row, Leeds",
+    "gift_aid_postcode": "LS1 5AB",
+    "gift_aid_declaration": "I want to Gift Aid my donation.",
+}
+
 
 def make_order(
     ball,
@@ -33,8 +44,7 @@ def make_order(
         tickets_pence=single.price_pence * len(guests),
         donation_pence=2_000 if gift_aid else 0,
         gift_aid=gift_aid,
-        gift_aid_address="1 Park Row, Leeds" if gift_aid else None,
-        gift_aid_postcode="LS1 5AB" if gift_aid else None,
+        **(DECLARATION if gift_aid else {}),
         seats=len(guests),
         note="Paid by phone",
         paid_at=made,

@@ -16,10 +16,10 @@ from brokerage.notifications.services import notify, queue_email
 from brokerage.organisations.models import MembershipRole
 from brokerage.privacy.models import PrivacyAction, PrivacyActionKind
 from brokerage.privacy.retention import ERASED_NAME
-from brokerage.ticketing.models import Order, Ticket
+from brokerage.ticketing.models import GIFT_AID_PERSONAL, Order, Ticket
 from tests.factories import PASSWORD
 from tests.helpers import field_errors, page_text, submit
-from tests.privacy.make import make_order
+from tests.privacy.make import DECLARATION, make_order
 from tests.ticketing import factories as ticketing_make
 
 NAME = "Zebedee Quartermaine"
@@ -214,6 +214,41 @@ def test_the_team_erases_a_buyer_on_request(client, login, make, person):
         PrivacyActionKind.ERASED_ORDER,
         f"order {order.id}",
     )
+
+
+def _declared(order: Order) -> dict:
+    return {name: getattr(order, name) for name in GIFT_AID_PERSONAL}
+
+
+def test_a_deleted_account_keeps_its_gift_aid_declaration_for_hmrc(client, login, person):
+    """Legal obligation: the donor's title, names, house, address and postcode stay with
+    a Gift Aid declaration (until retention's own time), the buyer's name and email go."""
+    gift_aided = make_order(ticketing_make.ball(), buyer_email=EMAIL, gift_aid=True)
+    plain = db.session.scalars(select(Order).where(Order.id != gift_aided.id)).one()
+    plain.gift_aid_house = "7"  # details without a declaration are not kept
+    db.session.commit()
+    login(person)
+    response = submit(client, "/account/delete", {"password": PASSWORD}, page="/account/")
+    assert response.status_code == 302
+
+    db.session.expire_all()
+    kept = db.session.get(Order, gift_aided.id)
+    assert kept.buyer_name == ERASED_NAME and EMAIL not in kept.buyer_email
+    assert _declared(kept) == {k: DECLARATION[k] for k in GIFT_AID_PERSONAL}
+    assert _declared(db.session.get(Order, plain.id)) == dict.fromkeys(GIFT_AID_PERSONAL)
+
+
+def test_the_team_erasing_a_buyer_erases_their_gift_aid_details_too(client, login, make):
+    order = make_order(ticketing_make.ball(), gift_aid=True)
+    login(make.team_member())
+    response = submit(
+        client, f"/team/personal-data/orders/{order.id}/erase", {"reason": "Asked by phone"}
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    erased = db.session.get(Order, order.id)
+    assert _declared(erased) == dict.fromkeys(GIFT_AID_PERSONAL)
+    assert erased.gift_aid is True
 
 
 def test_the_team_erases_one_guest_and_the_ticket_stays(client, login, make, person):

@@ -18,8 +18,8 @@ from brokerage.privacy.retention import (
     accounting_cutoff,
     apply_retention,
 )
-from brokerage.ticketing.models import Order, OrderStatus, Ticket
-from tests.privacy.make import make_order
+from brokerage.ticketing.models import GIFT_AID_PERSONAL, Order, OrderStatus, Ticket
+from tests.privacy.make import DECLARATION, make_order
 from tests.ticketing import factories as ticketing_make
 
 BALL_NIGHT = datetime(2026, 11, 20, 19, 0, tzinfo=UTC)
@@ -112,17 +112,33 @@ def test_a_gift_aid_declaration_keeps_its_order_until_its_own_time_is_up(app, ba
     apply_retention(app.config, now=datetime(2029, 6, 1, tzinfo=UTC))
     db.session.refresh(order)
     assert order.buyer_name == "Bea Buyer"
-    assert order.gift_aid_address == "1 Park Row, Leeds"
+    assert _declaration(order) == {k: DECLARATION[k] for k in GIFT_AID_PERSONAL}
 
     swept = apply_retention(app.config, now=datetime(2033, 4, 1, 9, tzinfo=UTC))
     assert (swept.gift_aid, swept.orders) == (1, 1)
     db.session.refresh(order)
-    assert (order.buyer_name, order.gift_aid_address, order.gift_aid_postcode) == (
-        ERASED_NAME,
-        None,
-        None,
-    )
+    assert order.buyer_name == ERASED_NAME
+    # Every one of the donor's details goes: title, names, house, address, postcode.
+    assert _declaration(order) == dict.fromkeys(GIFT_AID_PERSONAL)
     assert order.gift_aid is True  # that a declaration was made stays, for the accounts
+    assert order.gift_aid_declaration == DECLARATION["gift_aid_declaration"]
+
+
+def _declaration(order) -> dict:
+    return {name: getattr(order, name) for name in GIFT_AID_PERSONAL}
+
+
+def test_the_gift_aid_step_erases_a_declaration_that_has_only_a_name_left(app, ball):
+    """Each of the donor's details is enough for the step to find the order."""
+    order = make_order(ball, made=datetime(2026, 11, 1, 12, tzinfo=UTC), gift_aid=True)
+    order.gift_aid_address = order.gift_aid_postcode = order.gift_aid_house = None
+    order.gift_aid_title = order.gift_aid_first_name = None
+    db.session.commit()
+
+    swept = apply_retention(app.config, now=datetime(2033, 4, 1, 9, tzinfo=UTC))
+    assert swept.gift_aid == 1
+    db.session.refresh(order)
+    assert order.gift_aid_last_name is None
 
 
 def test_unconfirmed_accounts_go_after_seven_days(app, make, clock):

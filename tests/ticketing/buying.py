@@ -50,6 +50,21 @@ def post_event(client, event: dict, secret: str = WEBHOOK_SECRET):
     return client.post("/ball/stripe/webhook", data=body, headers=headers)
 
 
+def declaration(name: str = "Ada Buyer", **changes) -> dict:
+    """A Gift Aid declaration's part of a Basket: the buyer's own name (Ada Buyer when it
+    is not a person's name, like "+Plus"), at 1 Park Row."""
+    named = re.fullmatch(r"([A-Za-z]+) ([A-Za-z' -]+)", name)
+    first, last = named.groups() if named else ("Ada", "Buyer")
+    return {
+        "gift_aid_first_name": first,
+        "gift_aid_last_name": last,
+        "gift_aid_house": "1",
+        "gift_aid_address": "Park Row, Leeds",
+        "gift_aid_postcode": "LS1 5AB",
+        **changes,
+    }
+
+
 def buy(
     ball: Ball,
     quantities: dict[int, int],
@@ -59,8 +74,10 @@ def buy(
     name: str = "Ada Buyer",
     email: str = "ada@example.org",
     code: str | None = None,
+    **declared,
 ) -> Order:
-    """A paid order, through the hold and fulfilment the checkout uses."""
+    """A paid order, through the hold and fulfilment the checkout uses; a Gift Aid
+    declaration's fields may be changed through `declared` (gift_aid_house="Rose Cottage")."""
     order = hold(
         ball,
         Basket(
@@ -69,9 +86,8 @@ def buy(
             buyer_email=email,
             donation_pence=donation,
             gift_aid=gift_aid,
-            gift_aid_address="1 Park Row, Leeds" if gift_aid else None,
-            gift_aid_postcode="LS1 5AB" if gift_aid else None,
             code=code,
+            **(declaration(name, **declared) if gift_aid else {}),
         ),
     )
     order.stripe_session_id = f"cs_test_{order.id}"

@@ -16,6 +16,7 @@ from brokerage.clock import utcnow
 from brokerage.config import ROOT
 from brokerage.extensions import db
 from brokerage.ticketing import availability
+from brokerage.ticketing.gift_aid import declaration_text
 from brokerage.ticketing.models import OrderStatus, StripeEvent
 from tests.helpers import emails_to, error_summary, field_errors, link_in, page_text, submit
 from tests.test_security import inline_code
@@ -55,8 +56,12 @@ def test_buying_through_the_stand_in_from_the_ball_page_to_the_tickets(client):
         {single.id: 2, table.id: 1},
         donation="25",
         gift_aid="y",
-        gift_aid_address="1 Park Row, Leeds",
-        gift_aid_postcode="ls1 5ab",
+        gift_aid_title="Dr",
+        gift_aid_first_name=" Ada ",
+        gift_aid_last_name="Lovelace-Byron",
+        gift_aid_house="1",
+        gift_aid_address="Park Row, Leeds",
+        gift_aid_postcode="ls15ab",
     )
     assert response.status_code == 303
     stand_in = stand_in_path(response)
@@ -64,6 +69,16 @@ def test_buying_through_the_stand_in_from_the_ball_page_to_the_tickets(client):
     assert order.status is OrderStatus.PENDING
     assert order.total_pence == 2 * 9_500 + 90_000 + 2_500
     assert order.gift_aid and order.gift_aid_postcode == "LS1 5AB"
+    assert (order.gift_aid_title, order.gift_aid_first_name, order.gift_aid_last_name) == (
+        "Dr",
+        "Ada",
+        "Lovelace-Byron",
+    )
+    assert (order.gift_aid_house, order.gift_aid_address) == ("1", "Park Row, Leeds")
+    # The declaration as the buyer saw it beside the box, and when they made it.
+    assert order.gift_aid_declaration == declaration_text("Digital Inclusion Leeds")
+    assert order.gift_aid_declaration in text
+    assert abs(order.gift_aid_declared_at - order.created_at) < timedelta(seconds=5)
     assert availability.seats_taken(ball) == 12
     # The hold and the session end together, at least 30 minutes away.
     assert order.hold_expires_at - utcnow() > timedelta(minutes=30)
@@ -458,28 +473,63 @@ def _bad_cases(single, table):
                 "buyer_email": "Enter your email address, so we can send your tickets",
             },
         ),
-        "gift aid without an address": (
+        "gift aid without a declaration": (
             {single: "1"},
             {"donation": "20", "gift_aid": "y"},
             {
-                "gift_aid_address": "Enter your home address for Gift Aid",
+                "gift_aid_first_name": "Enter your first name for Gift Aid",
+                "gift_aid_last_name": "Enter your last name for Gift Aid",
+                "gift_aid_house": "Enter your house name or number for Gift Aid",
+                "gift_aid_address": "Enter your street and town for Gift Aid",
                 "gift_aid_postcode": "Enter your postcode for Gift Aid",
             },
         ),
         "gift aid with a bad postcode": (
             {single: "1"},
-            {
-                "donation": "20",
-                "gift_aid": "y",
-                "gift_aid_address": "1 Park Row",
-                "gift_aid_postcode": "LS1",
-            },
+            {"donation": "20", "gift_aid": "y", **GIFT_AID, "gift_aid_postcode": "LS1"},
             {"gift_aid_postcode": "Enter a real postcode, like LS1 1PJ"},
         ),
         "gift aid without a donation": (
             {single: "1"},
-            {"gift_aid": "y", "gift_aid_address": "1 Park Row", "gift_aid_postcode": "LS1 5AB"},
+            {"gift_aid": "y", **GIFT_AID},
             {"gift_aid": "Gift Aid is for a donation: enter one, or untick Gift Aid"},
+        ),
+        "gift aid title too long": (
+            {single: "1"},
+            {"donation": "20", "gift_aid": "y", **GIFT_AID, "gift_aid_title": "Professor"},
+            {"gift_aid_title": "Title must be 4 characters or fewer, like Mrs or Prof"},
+        ),
+        "gift aid title not a title": (
+            {single: "1"},
+            {"donation": "20", "gift_aid": "y", **GIFT_AID, "gift_aid_title": "M1"},
+            {"gift_aid_title": "Title must be letters only, like Dr"},
+        ),
+        "gift aid names too long or not names": (
+            {single: "1"},
+            {
+                "donation": "20",
+                "gift_aid": "y",
+                **GIFT_AID,
+                "gift_aid_first_name": "A" * 36,
+                "gift_aid_last_name": "<script>",
+                "gift_aid_house": "9" * 41,
+                "gift_aid_address": "x" * 501,
+            },
+            {
+                "gift_aid_first_name": "First name must be 35 characters or fewer",
+                "gift_aid_last_name": "Last name must be letters, with any spaces, hyphens "
+                "or apostrophes",
+                "gift_aid_house": "House name or number must be 40 characters or fewer",
+                "gift_aid_address": "Street and town must be 500 characters or fewer",
+            },
+        ),
+        "gift aid name of digits": (
+            {single: "1"},
+            {"donation": "20", "gift_aid": "y", **GIFT_AID, "gift_aid_first_name": "123"},
+            {
+                "gift_aid_first_name": "First name must be letters, with any spaces, hyphens "
+                "or apostrophes"
+            },
         ),
         "donation garbage": (
             {single: "1"},
@@ -498,6 +548,15 @@ def _bad_cases(single, table):
         ),
     }
 
+
+# A whole Gift Aid declaration, as the buyer types it.
+GIFT_AID = {
+    "gift_aid_first_name": "Ada",
+    "gift_aid_last_name": "Buyer",
+    "gift_aid_house": "1",
+    "gift_aid_address": "Park Row, Leeds",
+    "gift_aid_postcode": "LS1 5AB",
+}
 
 BAD_CASES = list(_bad_cases(0, 0))
 
