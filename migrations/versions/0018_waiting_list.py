@@ -2,7 +2,7 @@
 order, and the offer made to them (the pending order that holds their seats).
 
 Revision ID: 0018_waiting_list
-Revises: 0016_volunteering
+Revises: 0017_volunteering
 Create Date: 2026-12-03 16:30:00.000000
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0018_waiting_list"
-down_revision = "0016_volunteering"
+down_revision = "0017_volunteering"
 branch_labels = None
 depends_on = None
 

@@ -3,7 +3,7 @@ and last name, house name or number) and keeps its wording and when it was made;
 claim holds the donations of a period, each claimed once. New nullable columns and a
 new table: existing orders keep what they had.
 
-Revision ID: 0017_gift_aid_claims
+Revision ID: 0019_gift_aid_claims
 Revises: 0018_waiting_list
 Create Date: 2026-12-03 16:10:00.000000
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0017_gift_aid_claims"
+revision = "0019_gift_aid_claims"
 down_revision = "0018_waiting_list"
 branch_labels = None
 depends_on = None

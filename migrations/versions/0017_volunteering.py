@@ -3,7 +3,7 @@ places on agreed volunteering matches with their history, who checks the volunte
 match, and the disclosure checks recorded (level, certificate date, who checked; no
 certificate number or copy).
 
-Revision ID: 0016_volunteering
+Revision ID: 0017_volunteering
 Revises: 0016_award_events
 Create Date: 2026-12-03 15:30:00.000000
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0016_volunteering"
+revision = "0017_volunteering"
 down_revision = "0016_award_events"
 branch_labels = None
 depends_on = None
