@@ -194,8 +194,8 @@ FILTERS = (
     "kind=volunteering&skill=it-support&ward=armley&group=older-people&closing=92&sort=closing"
 )
 LISTING_PAGES = {
-    "needs-filtered": ("anonymous", lambda w: f"/needs?{FILTERS}&q=need"),
-    "offers-filtered": ("owner", lambda w: f"/offers?{FILTERS}&q=offer"),
+    "needs-filtered": ("anonymous", lambda w: f"/needs?{FILTERS}&q=published"),
+    "offers-filtered": ("owner", lambda w: f"/offers?{FILTERS}&q=published"),
     # What the public sees of a published need, and a charity of a published offer.
     "need-published-as-anonymous": ("anonymous", lambda w: f"/needs/{w.needs['published']}"),
     "offer-published-as-owner": ("owner", lambda w: f"/offers/{w.offers['published']}"),
