@@ -30,7 +30,12 @@ from brokerage.funding.models import (
 from brokerage.history import record
 from brokerage.money import pounds
 from brokerage.notifications.services import notify
-from brokerage.organisations.models import Organisation, OrganisationKind, OrganisationStatus
+from brokerage.organisations.models import (
+    MembershipStatus,
+    Organisation,
+    OrganisationKind,
+    OrganisationStatus,
+)
 
 MAX_NUMBER_ANSWER = 1_000_000_000
 MAX_INCOME_PENCE = 100_000_000_000  # £1 billion: past this, a typing slip
@@ -125,7 +130,7 @@ def _check_answer(question: RoundQuestion, text: str) -> None:
         raise FieldError(name, "Choose one of the options")
 
 
-def _check_money(application: GrantApplication, draft: Draft) -> None:
+def _check_money(draft: Draft) -> None:
     if draft.amount_pence is not None and draft.amount_pence > MAX_INCOME_PENCE:
         raise FieldError("amount", "Enter an amount less than £1,000,000,000")
     if draft.annual_income_pence is not None and draft.annual_income_pence > MAX_INCOME_PENCE:
@@ -139,7 +144,7 @@ def save_application(application: GrantApplication, person, draft: Draft) -> Non
     questions = {q.id: q for q in application.round.questions}
     for question_id, text in draft.answers.items():
         _check_answer(questions[question_id], text)
-    _check_money(application, draft)
+    _check_money(draft)
     application.title = draft.title
     application.summary = draft.summary
     application.amount_pence = draft.amount_pence
@@ -276,7 +281,7 @@ def applications_of(grant_round: GrantRound) -> list[GrantApplication]:
 
 def applications_for_people(person) -> list[GrantApplication]:
     """Every application of the organisations `person` is an active member of."""
-    org_ids = [m.organisation_id for m in person.memberships if m.status.value == "active"]
+    org_ids = [m.organisation_id for m in person.memberships if m.status is MembershipStatus.ACTIVE]
     if not org_ids:
         return []
     return list(
