@@ -14,6 +14,7 @@ import enum
 from datetime import date, datetime
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -32,7 +33,7 @@ from brokerage.errors import transition
 from brokerage.extensions import db
 from brokerage.listings.models import ListingSide
 from brokerage.matches.models import Match
-from brokerage.organisations.models import Organisation
+from brokerage.organisations.models import Organisation, Ward
 
 # --- Volunteers --------------------------------------------------------------------
 
@@ -336,3 +337,190 @@ class DisclosureCheck(db.Model):
     place: Mapped[Place] = relationship(back_populates="checks")
     volunteer: Mapped[Volunteer] = relationship()
     recorded_by: Mapped[User | None] = relationship()
+
+
+# --- Sessions and hours ------------------------------------------------------------------
+
+
+class SessionStatus(enum.StrEnum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return {"scheduled": "Scheduled", "cancelled": "Cancelled"}[self.value]
+
+    @property
+    def tag_colour(self) -> str:
+        return {"scheduled": "blue", "cancelled": "grey"}[self.value]
+
+
+class SessionAction(enum.StrEnum):
+    CANCEL = "cancel"
+
+
+SESSION_TRANSITIONS: dict[tuple[SessionStatus, SessionAction], SessionStatus] = {
+    (SessionStatus.SCHEDULED, SessionAction.CANCEL): SessionStatus.CANCELLED,
+}
+
+
+def next_session_status(current: SessionStatus, action: SessionAction) -> SessionStatus:
+    return transition(
+        SESSION_TRANSITIONS, current, action, "This session has already been cancelled."
+    )
+
+
+class VolunteerSession(db.Model):
+    """A time the volunteers of a match meet the charity: in Leeds at an address in a
+    ward, or remote with a link. Times are stored in UTC and shown in Leeds time;
+    `sequence` counts the changes, for calendar programs (RFC 5545 SEQUENCE)."""
+
+    __tablename__ = "volunteer_session"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        Index("ix_volunteer_session_match_id_starts_at", "match_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    match_id: Mapped[int] = mapped_column(
+        ForeignKey("match.id", ondelete="CASCADE"), nullable=False
+    )
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    remote: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    address: Mapped[str | None] = mapped_column(Text)
+    ward_id: Mapped[int | None] = mapped_column(ForeignKey("ward.id", ondelete="SET NULL"))
+    link: Mapped[str | None] = mapped_column(String(500))
+    notes: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[SessionStatus] = mapped_column(
+        str_enum(SessionStatus), nullable=False, default=SessionStatus.SCHEDULED
+    )
+    sequence: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    match: Mapped[Match] = relationship()
+    ward: Mapped[Ward | None] = relationship()
+    created_by: Mapped[User | None] = relationship()
+    attendees: Mapped[list[SessionAttendee]] = relationship(
+        back_populates="session", cascade="all, delete-orphan", order_by="SessionAttendee.id"
+    )
+
+    @property
+    def minutes(self) -> int:
+        return int((self.ends_at - self.starts_at).total_seconds() // 60)
+
+
+class SessionAttendee(db.Model):
+    """A volunteer put on a session (by the company or the charity)."""
+
+    __tablename__ = "volunteer_session_attendee"
+    __table_args__ = (UniqueConstraint("session_id", "volunteer_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("volunteer_session.id", ondelete="CASCADE"), nullable=False
+    )
+    volunteer_id: Mapped[int] = mapped_column(
+        ForeignKey("volunteer.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    added_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+    session: Mapped[VolunteerSession] = relationship(back_populates="attendees")
+    volunteer: Mapped[Volunteer] = relationship()
+
+
+class HourStatus(enum.StrEnum):
+    LOGGED = "logged"  # the volunteer logged them; waiting for the charity
+    CONFIRMED = "confirmed"  # the charity confirmed them (as logged, or corrected)
+
+    @property
+    def label(self) -> str:
+        return {"logged": "Waiting for the charity", "confirmed": "Confirmed"}[self.value]
+
+    @property
+    def tag_colour(self) -> str:
+        return {"logged": "yellow", "confirmed": "green"}[self.value]
+
+
+class HourAction(enum.StrEnum):
+    AMEND = "amend"  # the volunteer changes what they logged, before it is confirmed
+    CONFIRM = "confirm"  # the charity confirms (confirmed_minutes may differ: a correction)
+    REOPEN = "reopen"  # the charity takes back a confirmation
+
+
+HOUR_TRANSITIONS: dict[tuple[HourStatus, HourAction], HourStatus] = {
+    (HourStatus.LOGGED, HourAction.AMEND): HourStatus.LOGGED,
+    (HourStatus.LOGGED, HourAction.CONFIRM): HourStatus.CONFIRMED,
+    (HourStatus.CONFIRMED, HourAction.REOPEN): HourStatus.LOGGED,
+}
+
+
+def next_hour_status(current: HourStatus, action: HourAction) -> HourStatus:
+    return transition(
+        HOUR_TRANSITIONS,
+        current,
+        action,
+        "These hours are already confirmed."
+        if current is HourStatus.CONFIRMED
+        else "These hours are not confirmed yet.",
+    )
+
+
+class HourLog(db.Model):
+    """A volunteer's time at one session, in whole minutes: logged by the volunteer,
+    confirmed or corrected by the charity. Confirmed minutes are what the impact figures
+    and the company's report count. The company and match are kept on the row so that
+    the hours stay in the figures (without a name) after the person deletes their account."""
+
+    __tablename__ = "volunteer_hour_log"
+    __table_args__ = (
+        UniqueConstraint("session_id", "volunteer_id", name="uq_volunteer_hour_log_once"),
+        CheckConstraint("minutes >= 0", name="minutes_not_negative"),
+        CheckConstraint("confirmed_minutes >= 0", name="confirmed_minutes_not_negative"),
+        Index("ix_volunteer_hour_log_organisation_id_status", "organisation_id", "status"),
+        Index("ix_volunteer_hour_log_match_id_status", "match_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("volunteer_session.id", ondelete="SET NULL")
+    )
+    match_id: Mapped[int] = mapped_column(
+        ForeignKey("match.id", ondelete="CASCADE"), nullable=False
+    )
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), nullable=False
+    )
+    volunteer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("volunteer.id", ondelete="SET NULL"), index=True
+    )
+    worked_on: Mapped[date] = mapped_column(Date, nullable=False)  # the session's Leeds date
+    minutes: Mapped[int] = mapped_column(Integer, nullable=False)
+    status: Mapped[HourStatus] = mapped_column(
+        str_enum(HourStatus), nullable=False, default=HourStatus.LOGGED
+    )
+    confirmed_minutes: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)  # the charity's reason for a correction
+    logged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confirmed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+
+    session: Mapped[VolunteerSession | None] = relationship()
+    match: Mapped[Match] = relationship()
+    organisation: Mapped[Organisation] = relationship()
+    volunteer: Mapped[Volunteer | None] = relationship()
+    confirmed_by: Mapped[User | None] = relationship()
+
+    @property
+    def is_corrected(self) -> bool:
+        return self.status is HourStatus.CONFIRMED and self.confirmed_minutes != self.minutes
