@@ -12,6 +12,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from brokerage.errors import Conflict
 from brokerage.extensions import db
 from brokerage.impact import figures, statements
 from brokerage.impact.filters import ImpactFilters
@@ -68,6 +69,18 @@ def test_a_volunteer_logs_once_per_session_and_amends_until_confirmed(setting):
         hours.log_hours(session, asha, 30)
     db.session.rollback()
     assert db.session.get(HourLog, log.id).confirmed_minutes == 100
+
+
+def test_two_submits_at_once_give_a_message_not_a_server_error(setting, monkeypatch):
+    _org, _lead, _match, session, asha, _ben = setting
+    hours.log_hours(session, asha, 90)
+    db.session.commit()
+    # The second request read "no log yet" before the first one committed.
+    monkeypatch.setattr(hours, "log_of", lambda *args: None)
+    with pytest.raises(Conflict, match="already logged your hours"):
+        hours.log_hours(session, asha, 60)
+    db.session.commit()  # the savepoint was rolled back: the transaction goes on
+    assert db.session.scalars(select(HourLog.minutes)).all() == [90]
 
 
 def test_only_ended_sessions_one_was_on_within_a_day(setting):
