@@ -244,6 +244,13 @@ def offer_freed_seats(ball: Ball, now: datetime | None = None) -> list[WaitingEn
     return offered
 
 
+def abandon(order: Order) -> None:
+    """The buyer gave up at the checkout: the seats go back at once and, if people are
+    waiting, are offered to the next in line straight away (not at the next hourly run)."""
+    checkout.abandon(order)
+    offer_freed_seats(order.ball)
+
+
 def offer_all_freed_seats(now: datetime | None = None) -> int:
     """For the worker: offer freed seats on every ball still to come that has people
     waiting or offers out; one transaction per ball. Returns how many were offered."""

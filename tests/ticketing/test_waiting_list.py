@@ -209,7 +209,7 @@ def test_a_lapsed_offer_goes_to_the_next_through_the_workers_expire_job(app, mak
     assert len(offers_to("bob@example.org")) == 1
     # Ann hears that her seats went on, once, with a link from BASE_URL.
     (lapsed,) = [e for e in emails_to("ann@example.org") if e.template == "ball_waiting_lapsed"]
-    assert "were not paid for in time" in lapsed.body_text
+    assert "were not paid for before the offer ended" in lapsed.body_text
     assert f"{app.config['BASE_URL']}/ball" in lapsed.body_text
     with app.test_request_context():
         cli._expire_job(None)
