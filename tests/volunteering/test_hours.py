@@ -31,6 +31,7 @@ from tests.helpers import (
     submit,
     table_rows,
 )
+from tests.matches import factories as matches_make
 from tests.volunteering import make
 
 
@@ -119,8 +120,6 @@ def test_impact_counts_confirmed_hours_for_a_match_with_sessions(setting):
     db.session.commit()
     brokering.complete(match, charity_of(match), brokering.Delivery(hours=40, people_reached=5))
     # A match without sessions still counts the number given at delivery.
-    from tests.matches import factories as matches_make
-
     matches_make.completed(ListingKind.VOLUNTEERING, volunteers=1, hours_per_volunteer=7)
     db.session.commit()
     total = figures.totals(ImpactFilters())
