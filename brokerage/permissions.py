@@ -35,7 +35,13 @@ from brokerage.organisations.models import (
     OrganisationKind,
     OrganisationStatus,
 )
-from brokerage.volunteering.models import CheckArrangement, Volunteer, VolunteerStatus
+from brokerage.volunteering.models import (
+    CheckArrangement,
+    Place,
+    PlaceStatus,
+    Volunteer,
+    VolunteerStatus,
+)
 
 # A listing that has been public stays readable (with its status) after it closes.
 PUBLIC_LISTING_STATUSES = frozenset(
@@ -70,6 +76,10 @@ class Action(enum.StrEnum):
     PLACE_WITHDRAW = "places:withdraw"  # the company's members and its volunteers
     PLACES_CHARITY = "places:charity"  # the need's organisation: confirm, choose, ask
     CHECK_RECORD = "checks:record"  # the side the charity chose to check the volunteers
+    # A volunteering match's sessions and their calendar files: the team, both parties,
+    # and volunteers holding a place (taken or confirmed) on the match.
+    SESSIONS_SEE = "sessions:see"
+    SESSIONS_MANAGE = "sessions:manage"  # both parties of a volunteering match: add, change
     FUNDING_APPLY = "funding:apply"  # member of a verified community organisation (obj: org)
     APPLICATION_SEE = "application:see"  # the applicant's members and the team
     APPLICATION_EDIT = "application:edit"  # the applicant's members: answer, submit, withdraw
@@ -156,6 +166,26 @@ def is_volunteer(user, org: Organisation) -> bool:
 def _has_places(match) -> bool:
     """A volunteering offer's match that both sides agreed and that is not over."""
     return match.offer.kind is ListingKind.VOLUNTEERING and match.status in AGREED_STATUSES
+
+
+def holds_place(user, match) -> bool:
+    """An active volunteer with a place (taken or confirmed) on the match."""
+    if not _signed_in(user):
+        return False
+    return (
+        db.session.scalar(
+            select(Place.id)
+            .join(Volunteer, Volunteer.id == Place.volunteer_id)
+            .where(
+                Place.match_id == match.id,
+                Place.status.in_([PlaceStatus.TAKEN, PlaceStatus.CONFIRMED]),
+                Volunteer.user_id == user.id,
+                Volunteer.status == VolunteerStatus.ACTIVE,
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def checked_by(match) -> ListingSide:
@@ -266,6 +296,11 @@ RULES: dict[Action, Callable[[Any, Any], bool]] = {
     ),
     Action.PLACES_CHARITY: lambda user, obj: is_member(user, obj.need.organisation),
     Action.CHECK_RECORD: lambda user, obj: is_member(user, obj.organisation_of(checked_by(obj))),
+    # Sessions are the volunteering match's: only once both sides agreed it.
+    Action.SESSIONS_SEE: lambda user, obj: (
+        _has_places(obj) and (_is_team(user) or _is_party(user, obj) or holds_place(user, obj))
+    ),
+    Action.SESSIONS_MANAGE: lambda user, obj: _has_places(obj) and _is_party(user, obj),
     Action.FUNDING_APPLY: lambda user, obj: _may_post(user, obj, OrganisationKind.COMMUNITY),
     Action.APPLICATION_SEE: lambda user, obj: _is_team(user) or is_member(user, obj.organisation),
     Action.APPLICATION_EDIT: lambda user, obj: (

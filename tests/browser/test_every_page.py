@@ -56,6 +56,9 @@ DOWNLOADS = {
     "funding.team_awards_csv",
     "funding.team_giving360",
     "funding.giving360_csv",
+    # Calendar files (.ics): parsed back in tests/volunteering/test_sessions.py.
+    "volunteering.session_ics",
+    "volunteering.calendar_feed",
 }
 GET_ENDPOINTS = [
     endpoint
@@ -295,6 +298,8 @@ FORMS = {
     "volunteering.company_volunteers": ("other", "Send invitation", None),
     "volunteering.record_check": ("owner", "Record the check", None),
     "volunteering.places": ("owner", "Ask for a change", None),
+    # Sessions: A adds one to the volunteering match with nothing filled in.
+    "volunteering.add_session": ("owner", "Save the session", None),
     "funding.team_opportunity_new": ("team", "Post the opportunity", None),
     # Awards: the world's award is not paid yet and its report is due.
     "funding.team_award": ("team", "Record the payment", None),
