@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from brokerage.errors import Conflict, DomainError, FieldError, IllegalTransition
+from brokerage.errors import DomainError, FieldError
 from brokerage.extensions import db
 from brokerage.forms import ActionForm
 from brokerage.links import site_url
@@ -18,8 +18,6 @@ from brokerage.volunteering import calendar as calendars
 from brokerage.volunteering import sessions as services
 from brokerage.volunteering.models import VolunteerSession
 from brokerage.volunteering.session_forms import AttendeesForm, SessionForm
-
-REFUSED = (Conflict, IllegalTransition)
 
 
 def load_match(kwargs: dict) -> Match:
