@@ -375,3 +375,20 @@ def test_sessions_need_a_live_volunteering_match(world):
     places_person = factories.user(name="Una Related")
     with pytest.raises(services.DomainError):
         _add(match, places_person, datetime(2026, 10, 14, 9, 0, tzinfo=UTC))
+
+
+def test_a_volunteer_whose_place_is_withdrawn_comes_off_the_sessions_to_come(clock, world):
+    match, vee, lead = world["match"], world["vee"], world["lead"]
+    past = _add(match, lead, datetime(2026, 9, 10, 9, 0, tzinfo=UTC))
+    future = _add(match, lead, datetime(2026, 10, 14, 9, 0, tzinfo=UTC))
+    for session in (past, future):
+        services.set_attendees(session, lead, [vee.id])
+    db.session.commit()
+    clock(datetime(2026, 9, 20, 9, 0, tzinfo=UTC))
+    (place,) = [p for p in places.places_of(match) if p.volunteer_id == vee.id]
+    places.withdraw(place, lead)
+    db.session.commit()
+    db.session.expire_all()
+    assert [a.volunteer_id for a in past.attendees] == [vee.id]
+    assert future.attendees == []
+    assert services.upcoming_for(vee.user) == []
