@@ -3,7 +3,7 @@ address is a token signed over (user id, version); resetting it moves the versio
 A new table with no rows: nothing to fill in for existing people (no row is version 0).
 
 Revision ID: 0020a_sessions_extra
-Revises: 0020_volunteer_sessions
+Revises: 0020c_gift_aid_adjustment
 Create Date: 2026-12-03 19:22:31.831915
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0020a_sessions_extra"
-down_revision = "0020_volunteer_sessions"
+down_revision = "0020c_gift_aid_adjustment"
 branch_labels = None
 depends_on = None
 
