@@ -37,6 +37,8 @@ from brokerage.organisations.models import (
 )
 from brokerage.volunteering.models import (
     CheckArrangement,
+    Place,
+    PlaceStatus,
     SessionAttendee,
     Volunteer,
     VolunteerStatus,
@@ -80,6 +82,10 @@ class Action(enum.StrEnum):
     HOURS_CONFIRM = "hours:confirm"  # the need's organisation confirms or corrects hours
     # A company's volunteering report: its members and the team, never another company.
     VOLUNTEERING_REPORT = "volunteering:report"
+    # A volunteering match's sessions and their calendar files: the team, both parties,
+    # and volunteers holding a place (taken or confirmed) on the match.
+    SESSIONS_SEE = "sessions:see"
+    SESSIONS_MANAGE = "sessions:manage"  # both parties of a volunteering match: add, change
     FUNDING_APPLY = "funding:apply"  # member of a verified community organisation (obj: org)
     APPLICATION_SEE = "application:see"  # the applicant's members and the team
     APPLICATION_EDIT = "application:edit"  # the applicant's members: answer, submit, withdraw
@@ -184,6 +190,26 @@ def attended(user, session) -> bool:
 def _has_places(match) -> bool:
     """A volunteering offer's match that both sides agreed and that is not over."""
     return match.offer.kind is ListingKind.VOLUNTEERING and match.status in AGREED_STATUSES
+
+
+def holds_place(user, match) -> bool:
+    """An active volunteer with a place (taken or confirmed) on the match."""
+    if not _signed_in(user):
+        return False
+    return (
+        db.session.scalar(
+            select(Place.id)
+            .join(Volunteer, Volunteer.id == Place.volunteer_id)
+            .where(
+                Place.match_id == match.id,
+                Place.status.in_([PlaceStatus.TAKEN, PlaceStatus.CONFIRMED]),
+                Volunteer.user_id == user.id,
+                Volunteer.status == VolunteerStatus.ACTIVE,
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def checked_by(match) -> ListingSide:
@@ -300,6 +326,11 @@ RULES: dict[Action, Callable[[Any, Any], bool]] = {
     Action.VOLUNTEERING_REPORT: lambda user, obj: (
         obj.kind is OrganisationKind.COMPANY and (_is_team(user) or is_member(user, obj))
     ),
+    # Sessions are the volunteering match's: only once both sides agreed it.
+    Action.SESSIONS_SEE: lambda user, obj: (
+        _has_places(obj) and (_is_team(user) or _is_party(user, obj) or holds_place(user, obj))
+    ),
+    Action.SESSIONS_MANAGE: lambda user, obj: _has_places(obj) and _is_party(user, obj),
     Action.FUNDING_APPLY: lambda user, obj: _may_post(user, obj, OrganisationKind.COMMUNITY),
     Action.APPLICATION_SEE: lambda user, obj: _is_team(user) or is_member(user, obj.organisation),
     Action.APPLICATION_EDIT: lambda user, obj: (

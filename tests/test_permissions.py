@@ -35,7 +35,7 @@ from sqlalchemy import select, text, update
 
 from brokerage import permissions
 from brokerage.accounts.models import User
-from brokerage.clock import today_in_leeds
+from brokerage.clock import today_in_leeds, utcnow
 from brokerage.extensions import db
 from brokerage.funding.models import ApplicationStatus, RoundStatus
 from brokerage.funding.opportunity_models import FundingOpportunity
@@ -51,11 +51,13 @@ from brokerage.matches import services as brokering
 from brokerage.matches.allocation import Allocation
 from brokerage.matches.help_offers import offer_help
 from brokerage.organisations import membership as memberships
-from brokerage.organisations.models import OrganisationKind, OrganisationStatus
+from brokerage.organisations.models import OrganisationKind, OrganisationStatus, Ward
 from brokerage.ticketing import checkout as ball_services
 from brokerage.ticketing import gift_aid, waiting_list
 from brokerage.ticketing.models import GiftAidClaim
 from brokerage.volunteering import hours, places, volunteers
+from brokerage.volunteering import sessions as volunteer_sessions
+from brokerage.volunteering.sessions import SessionDetails
 from tests.conftest import REFERENCE_TABLES
 from tests.factories import make_session
 from tests.funding import factories as funding_make
@@ -267,6 +269,20 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "volunteering.record_csv": {"GET": SIGNED_IN},
     "volunteering.report": {"GET": INSIDE_B},
     "volunteering.report_csv": {"GET": INSIDE_B},
+    # Sessions of the volunteering match (one scheduled, the volunteer on it): both
+    # organisations add, change, cancel them and choose who is on them; they and the team
+    # see them and their calendar files (so does the volunteer: tests/volunteering).
+    # Everyone has their own calendar address; the feed is reached by its token alone
+    # (a bad one is "not found").
+    "volunteering.sessions": {"GET": PARTIES_AND_TEAM},
+    "volunteering.add_session": {"GET": PARTIES, "POST": PARTIES},
+    "volunteering.edit_session": {"GET": PARTIES, "POST": PARTIES},
+    "volunteering.cancel_session": {"GET": PARTIES, "POST": PARTIES},
+    "volunteering.session_volunteers": {"GET": PARTIES, "POST": PARTIES},
+    "volunteering.session_ics": {"GET": PARTIES_AND_TEAM},
+    "volunteering.session_calendar": {"GET": SIGNED_IN},
+    "volunteering.reset_calendar_feed": {"POST": SIGNED_IN},
+    "volunteering.calendar_feed": {"GET": EVERYONE},
     # Grants (the applicant's side): anyone reads the rounds; A's members apply, edit
     # and withdraw A's application, which A and the team see.
     "funding.index": {"GET": EVERYONE},
@@ -438,8 +454,10 @@ class World:
     place_id: int
     # A session of that match that has ended, the volunteer on it, and their hours
     # logged for it (waiting for A to confirm).
-    vol_session_id: int
+    ended_session_id: int
     hour_log_id: int
+    # A scheduled session of that match, with the volunteer on it.
+    vol_session_id: int
     # Funding: an open round where A has a draft; a round being scored, with A's
     # eligible application and `other` (a sponsor's person) on its panel; a decided
     # round with A's award and its monitoring report due; another funder's opportunity.
@@ -482,7 +500,7 @@ class World:
         if "place_id" in rule.arguments:
             values["place_id"] = self.place_id
         if "volunteer_session_id" in rule.arguments:
-            values["volunteer_session_id"] = self.vol_session_id
+            values["volunteer_session_id"] = self.ended_session_id
         if "log_id" in rule.arguments:
             values["log_id"] = self.hour_log_id
         if "token" in rule.arguments and endpoint.startswith("volunteering."):
@@ -504,7 +522,11 @@ class World:
         if "entry_id" in rule.arguments:
             values["entry_id"] = self.waiting_entry_id
         if "session_id" in rule.arguments:
-            values["session_id"] = self.pending_session_id
+            values["session_id"] = (
+                self.vol_session_id
+                if endpoint.startswith("volunteering.")
+                else self.pending_session_id
+            )
         if "claim_id" in rule.arguments:
             values["claim_id"] = self.gift_aid_claim_id
         if endpoint == "ticketing.team_refund":
@@ -661,18 +683,24 @@ def _volunteering_world(make, org_a, org_b, owner, other, member, team) -> dict:
     places.ensure_places(match)
     place = places.places_of(match)[0]
     places.assign(place, vic, other)
+    starts = utcnow().replace(second=0, microsecond=0) + timedelta(days=20)
+    armley = db.session.scalar(select(Ward.id).where(Ward.slug == "armley"))
+    details = SessionDetails(starts, starts + timedelta(hours=2), False, "1 Town Street", armley)
+    session = volunteer_sessions.add_session(match, owner, details)
+    volunteer_sessions.set_attendees(session, other, [vic.id])
     db.session.commit()
-    session = make_session(match, [vic])
-    log = hours.log_hours(session, vic, 120)
+    ended = make_session(match, [vic])
+    log = hours.log_hours(ended, vic, 120)
     db.session.commit()
     return {
-        "vol_session_id": session.id,
+        "ended_session_id": ended.id,
         "hour_log_id": log.id,
         "volunteer_user_id": person.id,
         "volunteer_id": vic.id,
         "volunteer_token": _volunteer_token(member),
         "vol_match_id": match.id,
         "place_id": place.id,
+        "vol_session_id": session.id,
     }
 
 

@@ -58,6 +58,9 @@ DOWNLOADS = {
     "funding.giving360_csv",
     "volunteering.record_csv",
     "volunteering.report_csv",
+    # Calendar files (.ics): parsed back in tests/volunteering/test_sessions.py.
+    "volunteering.session_ics",
+    "volunteering.calendar_feed",
 }
 # Pages only the world's volunteer opens (a person the matrix has no role for).
 VOLUNTEER_PAGES = {"volunteering.hours_log"}
@@ -305,6 +308,8 @@ FORMS = {
     "volunteering.places": ("owner", "Ask for a change", None),
     # Hours: A corrects the volunteer's logged hours without saying why.
     "volunteering.hours_confirm": ("owner", "Confirm the hours", _correct_without_reason),
+    # Sessions: A adds one to the volunteering match with nothing filled in.
+    "volunteering.add_session": ("owner", "Save the session", None),
     "funding.team_opportunity_new": ("team", "Post the opportunity", None),
     # Awards: the world's award is not paid yet and its report is due.
     "funding.team_award": ("team", "Record the payment", None),
