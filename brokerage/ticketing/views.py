@@ -42,6 +42,7 @@ from brokerage.ticketing import (
     invoices,
     orders,
     payments,
+    waiting_list,
     webhooks,
 )
 from brokerage.ticketing import (
@@ -289,7 +290,7 @@ def stand_in(session_id: str):
     status = 200
     if form.validate_on_submit():
         if form.cancel.data:
-            checkout.abandon(order)
+            waiting_list.abandon(order)
             db.session.commit()
             return redirect(url_for("ticketing.cancelled", token=order.token), code=303)
         if payable:
@@ -345,7 +346,7 @@ def cancelled(order: Order):
     if invoices.invoice_for(order) is not None:
         return redirect(url_for("ticketing.invoice", token=order.token))
     if order.status is OrderStatus.PENDING:
-        checkout.abandon(order)
+        waiting_list.abandon(order)
         db.session.commit()
     return render_template("ticketing/cancelled.html", order=order)
 
