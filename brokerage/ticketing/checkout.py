@@ -419,14 +419,19 @@ def _refund_late(order: Order, now: datetime) -> None:
 
 
 def expire(session_id: str, now: datetime | None = None) -> Order | None:
-    """Stripe says the Checkout session expired: the hold ends and its seats are free."""
+    """Stripe says the Checkout session expired: the hold ends and its seats are free.
+    Not an invoice's card session: the invoice holds its seats until it is due."""
     now = now or utcnow()
     order = db.session.scalar(select(Order).where(Order.stripe_session_id == session_id))
     if order is None:
         return None
     db.session.execute(
         update(Order)
-        .where(Order.id == order.id, Order.status == OrderStatus.PENDING)
+        .where(
+            Order.id == order.id,
+            Order.status == OrderStatus.PENDING,
+            Order.id.not_in(select(Invoice.order_id)),
+        )
         .values(
             status=next_order_status(OrderStatus.PENDING, OrderAction.EXPIRE),
             hold_expires_at=now,

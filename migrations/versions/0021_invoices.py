@@ -3,7 +3,7 @@ address, purchase order, due date, the bank transfer recorded), the per-year cou
 numbers invoices, and which ticket types allow invoices (false for every existing one).
 
 Revision ID: 0021_invoices
-Revises: 0020_volunteer_sessions
+Revises: 0020c_gift_aid_adjustment
 Create Date: 2026-12-03 19:23:48.934197
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0021_invoices"
-down_revision = "0020_volunteer_sessions"
+down_revision = "0020c_gift_aid_adjustment"
 branch_labels = None
 depends_on = None
 

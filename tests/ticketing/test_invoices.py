@@ -24,7 +24,7 @@ from brokerage.ticketing.invoice_models import Invoice
 from brokerage.ticketing.models import Ball, Order, OrderStatus, Ticket, WaitingStatus
 from tests.helpers import emails_to, field_errors, link_in, submit
 from tests.ticketing import factories as ticketing_make
-from tests.ticketing.buying import stand_in_path
+from tests.ticketing.buying import post_event, stand_in_path
 
 COMPANY = invoices.Company("Acme Software Ltd", "1 Wellington Street\nLeeds LS1 4DL", "PO-991")
 
@@ -147,6 +147,23 @@ def test_cancelling_the_card_payment_keeps_the_invoice(app, client):
     assert client.get(cancelled.headers["Location"]).headers["Location"].endswith(page)
     db.session.expire_all()
     assert db.session.get(Order, invoice.order_id).status is OrderStatus.PENDING
+
+
+def test_an_invoices_card_session_expiring_keeps_the_invoice(app, client, fake_stripe):
+    invoice = invoiced(invoice_ball())
+    page = f"/ball/invoice/{invoice.order.token}"
+    submit(client, page + "/pay", page=page)
+    db.session.expire_all()
+    session_id = db.session.get(Order, invoice.order_id).stripe_session_id
+    event = {
+        "id": "evt_test_invoice_expired",
+        "type": "checkout.session.expired",
+        "data": {"object": {"id": session_id, "object": "checkout.session"}},
+    }
+    assert post_event(client, event).get_json()["outcome"] == "expired"
+    db.session.expire_all()
+    order = db.session.get(Order, invoice.order_id)
+    assert order.status is OrderStatus.PENDING and order.hold_expires_at == invoice.due_at
 
 
 @pytest.mark.parametrize(
