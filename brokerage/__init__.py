@@ -53,6 +53,7 @@ def create_app(config: dict | None = None) -> Flask:
     from brokerage.organisations import views as organisations
     from brokerage.privacy import views as privacy
     from brokerage.ticketing import gift_aid_views as _ticketing_gift_aid  # noqa: F401
+    from brokerage.ticketing import invoice_views as _ticketing_invoices  # noqa: F401
     from brokerage.ticketing import manage_views as _ticketing_team  # noqa: F401
     from brokerage.ticketing import views as ticketing
     from brokerage.ticketing import waiting_views as _ticketing_waiting  # noqa: F401

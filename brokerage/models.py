@@ -39,6 +39,7 @@ from brokerage.organisations.models import (
     Ward,
 )
 from brokerage.privacy.models import DataExport, PrivacyAction
+from brokerage.ticketing.invoice_models import Invoice, InvoiceCounter
 from brokerage.ticketing.models import (
     Ball,
     CheckInEvent,
@@ -81,6 +82,8 @@ __all__ = [
     "GrantRound",
     "HelpOffer",
     "Invitation",
+    "Invoice",
+    "InvoiceCounter",
     "ListingEvent",
     "Match",
     "MatchEvent",

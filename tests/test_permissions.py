@@ -53,7 +53,7 @@ from brokerage.matches.help_offers import offer_help
 from brokerage.organisations import membership as memberships
 from brokerage.organisations.models import OrganisationKind, OrganisationStatus, Ward
 from brokerage.ticketing import checkout as ball_services
-from brokerage.ticketing import gift_aid, waiting_list
+from brokerage.ticketing import gift_aid, invoices, waiting_list
 from brokerage.ticketing.models import GiftAidClaim
 from brokerage.volunteering import hours, places, volunteers
 from brokerage.volunteering import sessions as volunteer_sessions
@@ -216,6 +216,14 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "ticketing.team_undo_check_in": {"POST": TEAM},
     "ticketing.team_gift_aid": {"GET": TEAM, "POST": TEAM},
     "ticketing.team_gift_aid_schedule": {"GET": TEAM},
+    # Pay by invoice: the company's order form and its invoice (by the order's token);
+    # the team's list, its CSV for the finance office, and recording a bank transfer.
+    "ticketing.invoice_order": {"GET": EVERYONE, "POST": EVERYONE},
+    "ticketing.invoice": {"GET": EVERYONE},
+    "ticketing.invoice_pay": {"POST": EVERYONE},
+    "ticketing.team_invoices": {"GET": TEAM},
+    "ticketing.team_invoices_csv": {"GET": TEAM},
+    "ticketing.team_invoice_transfer": {"GET": TEAM, "POST": TEAM},
     # The ball's waiting list: anyone joins a sold-out type's list and follows an offer
     # link (by its token); the team sees the list, removes people, offers by hand.
     "ticketing.waiting_join": {"GET": EVERYONE, "POST": EVERYONE},
@@ -445,6 +453,9 @@ class World:
     # Someone on the ball's waiting list holding an offer (its link's token).
     waiting_entry_id: int
     waiting_token: str
+    # An unpaid invoice for a table (its order's token is the invoice page's key).
+    invoice_id: int
+    invoice_token: str
     # Named volunteers: a volunteer of B (in user_ids as "volunteer", not a role of the
     # matrix), B's invitation to volunteer (for `member`), the agreed volunteering match
     # and its first place (the volunteer's).
@@ -519,6 +530,10 @@ class World:
             values["token"] = self.order_token
         if endpoint == "ticketing.waiting_offer":
             values["token"] = self.waiting_token
+        if endpoint.startswith("ticketing.invoice"):
+            values["token"] = self.invoice_token
+        if "invoice_id" in rule.arguments:
+            values["invoice_id"] = self.invoice_id
         if "entry_id" in rule.arguments:
             values["entry_id"] = self.waiting_entry_id
         if "session_id" in rule.arguments:
@@ -599,6 +614,13 @@ def _build_world(make) -> World:
     waiting = ticketing_make.waiting_entry(ball.ticket_types[0], "Wendy Waiting", "w@example.org")
     waiting_list.offer_by_hand(waiting, team)
     db.session.commit()
+    ball.ticket_types[1].invoice_allowed = True
+    invoice = invoices.order_by_invoice(
+        ball,
+        ball_services.Basket({ball.ticket_types[1].id: 1}, "Ivy Invoice", "ivy@example.org"),
+        invoices.Company("Acme Ltd", "1 Park Row, Leeds"),
+    )
+    db.session.commit()
     vol = _volunteering_world(make, org_a, org_b, owner, other, member, team)
     funding = _funding_world(org_a, other)
     (email,) = [e for e in emails_to(other.email) if e.template == "invitation"]
@@ -637,6 +659,8 @@ def _build_world(make) -> World:
         gift_aid_claim_id=claim.id,
         waiting_entry_id=waiting.id,
         waiting_token=waiting.token,
+        invoice_id=invoice.id,
+        invoice_token=invoice.order.token,
         funding=funding,
         **vol,
     )

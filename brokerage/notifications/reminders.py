@@ -42,7 +42,15 @@ from brokerage.matches.models import Feedback, Match, MatchStatus
 from brokerage.notifications.models import ReminderSent
 from brokerage.notifications.services import notify, queue_email
 from brokerage.organisations.models import Organisation
-from brokerage.ticketing.models import PAID_STATUSES, Ball, Order, Ticket, TicketStatus
+from brokerage.ticketing.invoice_models import Invoice
+from brokerage.ticketing.models import (
+    PAID_STATUSES,
+    Ball,
+    Order,
+    OrderStatus,
+    Ticket,
+    TicketStatus,
+)
 from brokerage.volunteering import sessions as volunteer_sessions
 from brokerage.volunteering.models import SessionStatus, VolunteerSession
 
@@ -59,6 +67,7 @@ class Reminded:
     guest_names: int = 0
     reports: int = 0
     sessions: int = 0
+    invoices: int = 0
     problems: int = 0
 
     def summary(self) -> str | None:
@@ -258,6 +267,33 @@ def remind_guest_names(config: Mapping, now: datetime, reminded: Reminded) -> No
         _each(orders, one, reminded, "guest_names")
 
 
+def remind_invoices(config: Mapping, now: datetime, reminded: Reminded) -> None:
+    """An unpaid ball invoice, INVOICE_REMIND_DAYS before it is due (once)."""
+    soon = now + timedelta(days=config["INVOICE_REMIND_DAYS"])
+    unpaid = db.session.scalars(
+        select(Invoice)
+        .join(Order, Order.id == Invoice.order_id)
+        .where(Order.status == OrderStatus.PENDING, Invoice.due_at > now, Invoice.due_at <= soon)
+        .order_by(Invoice.id)
+    ).all()
+
+    def one(invoice: Invoice) -> int:
+        order = invoice.order
+        if not _first_time("invoice_due", invoice.id, f"order:{order.id}", now):
+            return 0
+        queue_email(
+            order.buyer_email,
+            "reminder_invoice",
+            f"Invoice {invoice.number} is due soon",
+            invoice=invoice,
+            order=order,
+            link=site_url("ticketing.invoice", token=order.token),
+        )
+        return 1
+
+    _each(unpaid, one, reminded, "invoices")
+
+
 def remind_opportunities(config: Mapping, now: datetime, reminded: Reminded) -> None:
     today = today_in_leeds(now)
     closing = opportunities.closing_soon(today, config["REMIND_OPPORTUNITY_DAYS"])
@@ -359,6 +395,7 @@ def send_reminders(config: Mapping, now: datetime | None = None) -> Reminded:
         remind_guest_names,
         remind_reports,
         remind_sessions,
+        remind_invoices,
     ):
         step(config, now, reminded)
         db.session.commit()

@@ -30,7 +30,7 @@ EMAIL_COLUMNS = {
     "volunteer_invitation": "email",
 }
 # Rows that belong to a row found by email (a ball order's lines and tickets).
-CHILDREN = {"ticket_order": ("ticket_order_line", "ticket", "ticket_refund")}
+CHILDREN = {"ticket_order": ("ticket_order_line", "ticket", "ticket_refund", "invoice")}
 USERS = "user_account"
 
 LABELS = {
@@ -61,6 +61,7 @@ LABELS = {
     "ticket_order_line": "What each ball order bought",
     "ticket": "Tickets and guests on your ball orders",
     "ticket_refund": "Refunds on your ball orders",
+    "invoice": "Invoices for your ball orders",
     "gift_aid_claim": "Gift Aid claims you made for the ball",
     "grant_round": "Grant rounds you set up",
     "grant_application": "Grant applications you started or decided",

@@ -43,6 +43,7 @@ DOWNLOADS = {
     "ticketing.team_guests_csv",
     "ticketing.team_gift_aid_schedule",
     "ticketing.team_waiting_list_csv",
+    "ticketing.team_invoices_csv",
     "impact.organisation_csv",
     "organisations.team_list_csv",
     "needs.team_csv",
@@ -301,6 +302,9 @@ FORMS = {
     "matches.cancel": ("owner", "Cancel the match", None),
     "matches.offer_help": ("other", "Tell the team we can help", None),
     "ticketing.find_tickets": ("anonymous", "Send me the links", None),
+    # Pay by invoice: the company's form sent empty; the team's transfer form likewise.
+    "ticketing.invoice_order": ("anonymous", "Get the invoice", None),
+    "ticketing.team_invoice_transfer": ("team", "Record the transfer", None),
     # Named volunteers: B's invitation form; A's check of the volunteer on the regulated
     # match's first place; A's request for a change on the places page.
     "volunteering.company_volunteers": ("other", "Send invitation", None),
