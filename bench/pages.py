@@ -126,11 +126,11 @@ def load(url: str, items: int, matches: int) -> dict[str, str]:
     try:
         with app.app_context():
             upgrade()
+            if items:  # first: it links every need and offer in the database
+                listings_bench._load(items, rng)
             with app.test_request_context(base_url=app.config["BASE_URL"]):
                 seed_demo()
                 db.session.commit()
-            if items:
-                listings_bench._load(items, rng)
             if matches:
                 impact_bench._load(matches, rng)
             db.session.commit()
@@ -196,7 +196,8 @@ def measure(size: str, url: str, paths: dict[str, str], args) -> dict[str, float
         rates = {}
         for name in PUBLIC + SIGNED_IN:
             page = site + paths[name]
-            wrk(page, min(1, args.duration), args.connections, cookie if name in SIGNED_IN else "")
+            # Warm up: each worker's first requests load templates and fill caches.
+            wrk(page, min(2, args.duration), args.connections, cookie if name in SIGNED_IN else "")
             rates[name] = wrk(
                 page, args.duration, args.connections, cookie if name in SIGNED_IN else ""
             )

@@ -136,7 +136,7 @@ SETTINGS = (
     Setting(
         "SHARED_PAGE_SECONDS",
         "10 (0 in testing)",
-        "seconds an anonymous visitor's public page (home, needs, a need, ball, impact) is "
+        "seconds an anonymous visitor's public page (home, the needs list, a need, impact) is "
         "reused for the next visitors; 0 renders every one",
     ),
     Setting("SESSION_COOKIE_SECURE", "true (false in development)", "send cookies over HTTPS only"),
