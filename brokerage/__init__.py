@@ -19,7 +19,17 @@ def create_app(config: dict | None = None) -> Flask:
     )
     app.config.from_mapping(config_module.load(config))
 
-    from brokerage import cli, database, errors, forms, ids, models, security, templating
+    from brokerage import (
+        cli,
+        database,
+        errors,
+        forms,
+        ids,
+        models,
+        page_cache,
+        security,
+        templating,
+    )
     from brokerage.accounts import signing_in
     from brokerage.extensions import csrf, db, limiter, login_manager, migrate
 
@@ -36,6 +46,7 @@ def create_app(config: dict | None = None) -> Flask:
     templating.configure(app)
     security.configure(app)
     static_files.configure(app)
+    page_cache.configure(app)  # after security: its headers win for shared pages
 
     # Importing a domain's views attaches its routes to its blueprint.
     from brokerage.accounts import views as accounts

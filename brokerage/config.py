@@ -133,6 +133,12 @@ SETTINGS = (
         "0",
         "how many proxies in front set X-Forwarded-For/-Proto (1 behind one HTTPS proxy)",
     ),
+    Setting(
+        "SHARED_PAGE_SECONDS",
+        "10 (0 in testing)",
+        "seconds an anonymous visitor's public page (home, the needs list, a need, impact) is "
+        "reused for the next visitors; 0 renders every one",
+    ),
     Setting("SESSION_COOKIE_SECURE", "true (false in development)", "send cookies over HTTPS only"),
     Setting(
         "STRIPE_SECRET_KEY",
@@ -513,6 +519,11 @@ def load(overrides: dict | None = None) -> dict:
         "MAIL_USE_SSL": _bool(os.environ.get("MAIL_USE_SSL"), False),
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "no-reply@localhost"),
         "MAIL_MAX_ATTEMPTS": _int("MAIL_MAX_ATTEMPTS", os.environ.get("MAIL_MAX_ATTEMPTS"), 8),
+        "SHARED_PAGE_SECONDS": _int(
+            "SHARED_PAGE_SECONDS",
+            os.environ.get("SHARED_PAGE_SECONDS"),
+            0 if env == "testing" else 10,
+        ),
         "PROPOSAL_FLAG_WORKING_DAYS": _int(
             "PROPOSAL_FLAG_WORKING_DAYS", os.environ.get("PROPOSAL_FLAG_WORKING_DAYS"), 5
         ),
