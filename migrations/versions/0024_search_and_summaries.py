@@ -4,7 +4,7 @@ tsvector of each one's title and description, which the lists' word search reads
 nothing changes there. Indexes only: existing rows are indexed as they stand.
 
 Revision ID: 0024_search_and_summaries
-Revises: 0020c_gift_aid_adjustment
+Revises: 0021_invoices
 Create Date: 2026-12-03 19:30:00.000000
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0024_search_and_summaries"
-down_revision = "0020c_gift_aid_adjustment"
+down_revision = "0021_invoices"
 branch_labels = None
 depends_on = None
 
