@@ -155,6 +155,7 @@ class Party:
     buyer_name: str
     ticket_type: str
     seating_wishes: str | None
+    number: int = 1  # its place among the order's bookings: "order 12, booking 2"
     table_id: int | None = None
     ticket_ids: list[int] = field(default_factory=list)
     guests: list[str | None] = field(default_factory=list)
@@ -198,10 +199,12 @@ def parties(ball: Ball) -> list[Party]:
     for row in rows:
         by_line[row[1]].append(row)
     found: list[Party] = []
+    numbers: dict[int, int] = defaultdict(int)
     for line_rows in by_line.values():
         for chunk in _chunks(line_rows, line_rows[0][5]):
             first = chunk[0]
-            party = Party(first[0], first[6], first[7], first[9], first[8])
+            numbers[first[6]] += 1
+            party = Party(first[0], first[6], first[7], first[9], first[8], numbers[first[6]])
             for ticket_id, _, status, table_id, guest, *_ in chunk:
                 if status is TicketStatus.VALID:
                     party.ticket_ids.append(ticket_id)
