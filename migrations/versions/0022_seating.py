@@ -4,7 +4,7 @@ the link key's hash, when sent and when filled in). Every new column may be empt
 existing tickets and orders need nothing.
 
 Revision ID: 0022_seating
-Revises: 0020_volunteer_sessions
+Revises: 0020c_gift_aid_adjustment
 Create Date: 2026-12-03 19:22:15.701095
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0022_seating"
-down_revision = "0020_volunteer_sessions"
+down_revision = "0020c_gift_aid_adjustment"
 branch_labels = None
 depends_on = None
 
