@@ -64,8 +64,10 @@ def create_app(config: dict | None = None) -> Flask:
     from brokerage.organisations import views as organisations
     from brokerage.privacy import views as privacy
     from brokerage.ticketing import gift_aid_views as _ticketing_gift_aid  # noqa: F401
+    from brokerage.ticketing import guest_details_views as _ticketing_guest_details  # noqa: F401
     from brokerage.ticketing import invoice_views as _ticketing_invoices  # noqa: F401
     from brokerage.ticketing import manage_views as _ticketing_team  # noqa: F401
+    from brokerage.ticketing import seating_views as _ticketing_seating  # noqa: F401
     from brokerage.ticketing import views as ticketing
     from brokerage.ticketing import waiting_views as _ticketing_waiting  # noqa: F401
     from brokerage.volunteering import hour_views as _volunteering_hours  # noqa: F401

@@ -53,7 +53,7 @@ from brokerage.matches.help_offers import offer_help
 from brokerage.organisations import membership as memberships
 from brokerage.organisations.models import OrganisationKind, OrganisationStatus, Ward
 from brokerage.ticketing import checkout as ball_services
-from brokerage.ticketing import gift_aid, invoices, waiting_list
+from brokerage.ticketing import gift_aid, guest_details, invoices, seating, waiting_list
 from brokerage.ticketing.models import GiftAidClaim
 from brokerage.volunteering import hours, places, volunteers
 from brokerage.volunteering import sessions as volunteer_sessions
@@ -215,6 +215,20 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "ticketing.team_door": {"GET": TEAM, "POST": TEAM},
     "ticketing.team_undo_check_in": {"POST": TEAM},
     "ticketing.team_gift_aid": {"GET": TEAM, "POST": TEAM},
+    # Seating: the team's tables, placements, table plan and place cards; the buyer's
+    # page for their guests and seating wishes (by the order's token) and the guest's
+    # own page (by their link's key).
+    "ticketing.team_tables": {"GET": TEAM, "POST": TEAM},
+    "ticketing.team_table_edit": {"GET": TEAM, "POST": TEAM},
+    "ticketing.team_table_remove": {"POST": TEAM},
+    "ticketing.seating_page": {"GET": TEAM},
+    "ticketing.seating_place": {"POST": TEAM},
+    "ticketing.seating_unplace": {"POST": TEAM},
+    "ticketing.seating_plan": {"GET": TEAM},
+    "ticketing.seating_place_cards": {"GET": TEAM},
+    "ticketing.seating_wishes": {"POST": EVERYONE},
+    "ticketing.guest_details_invite": {"GET": EVERYONE, "POST": EVERYONE},
+    "ticketing.guest_details": {"GET": EVERYONE, "POST": EVERYONE},
     "ticketing.team_gift_aid_schedule": {"GET": TEAM},
     # Pay by invoice: the company's order form and its invoice (by the order's token);
     # the team's list, its CSV for the finance office, and recording a bank transfer.
@@ -450,6 +464,10 @@ class World:
     pending_session_id: str
     # A Gift Aid claim on the ball, holding one donation.
     gift_aid_claim_id: int
+    # A table at the ball (the paid order is not seated yet), and the key of a guest's
+    # link to fill in their own details on the paid order's first ticket.
+    table_id: int
+    guest_token: str
     # Someone on the ball's waiting list holding an offer (its link's token).
     waiting_entry_id: int
     waiting_token: str
@@ -534,6 +552,10 @@ class World:
             values["token"] = self.invoice_token
         if "invoice_id" in rule.arguments:
             values["invoice_id"] = self.invoice_id
+        if endpoint == "ticketing.guest_details":
+            values["token"] = self.guest_token
+        if "table_id" in rule.arguments:
+            values["table_id"] = self.table_id
         if "entry_id" in rule.arguments:
             values["entry_id"] = self.waiting_entry_id
         if "session_id" in rule.arguments:
@@ -611,6 +633,9 @@ def _build_world(make) -> World:
     ball_services.start_checkout(pending)
     db.session.commit()
     claim = _gift_aid_claim(ball, team)
+    table = seating.add_table(ball, "1", 10, team)
+    guest_link = guest_details.make_link(paid, paid.tickets[0])
+    db.session.commit()
     waiting = ticketing_make.waiting_entry(ball.ticket_types[0], "Wendy Waiting", "w@example.org")
     waiting_list.offer_by_hand(waiting, team)
     db.session.commit()
@@ -657,6 +682,8 @@ def _build_world(make) -> World:
         ticket_id=paid.tickets[0].id,
         pending_session_id=pending.stripe_session_id,
         gift_aid_claim_id=claim.id,
+        table_id=table.id,
+        guest_token=guest_link.rsplit("/", 1)[1],
         waiting_entry_id=waiting.id,
         waiting_token=waiting.token,
         invoice_id=invoice.id,

@@ -14,7 +14,7 @@ from brokerage.clock import LONDON, today_in_leeds, utcnow
 from brokerage.demo import names
 from brokerage.extensions import db
 from brokerage.ticketing import checkout as ticketing
-from brokerage.ticketing import door, invoices, waiting_list
+from brokerage.ticketing import door, invoices, seating, waiting_list
 from brokerage.ticketing import gift_aid as gift_aid_claims
 from brokerage.ticketing import orders as ball_orders
 from brokerage.ticketing import setup as ball_team
@@ -187,6 +187,7 @@ def seed_this_years_ball(team_member: User) -> None:
     )
     db.session.flush()
     door.check_in(ball, orders[0].tickets[0].code, team_member)
+    _seat_guests(orders, team_member)
     table = next(t for t in ball.ticket_types if t.name == "Table of 10")
     for minutes, (name, email, tables) in enumerate(BALL_WAITING):
         waiting_list.join(table, name, email, tables, now + timedelta(minutes=minutes))
@@ -214,6 +215,23 @@ def _seed_invoices(ball: Ball, team_member: User, now: datetime) -> None:
             invoices.record_transfer(
                 invoice, invoice.amount_pence, today_in_leeds(now), invoice.number, team_member
             )
+
+
+# Tables (name, seats) and who sits where (the order's number in BALL_ORDERS -> table):
+# Ben Walsh and the complimentary seats wait to be seated, Ben's wishes beside him.
+BALL_TABLES = [("Top table", 12), ("1", 10), ("2", 10), ("3", 10), ("4", 10)]
+BALL_SEATING = {3: "Top table", 1: "1", 0: "2"}
+
+
+def _seat_guests(orders: list, team_member: User) -> None:
+    ball = orders[0].ball
+    tables = {
+        name: seating.add_table(ball, name, seats, team_member) for name, seats in BALL_TABLES
+    }
+    for number, table in BALL_SEATING.items():
+        for ticket in orders[number].tickets:
+            seating.place(tables[table], ticket)
+    seating.set_wishes(orders[2], "With Amira Hussain, please: we work together")
 
 
 # Last year's ball: held about ten months ago, sold out, its guests checked in.

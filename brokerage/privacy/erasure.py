@@ -153,6 +153,8 @@ def erase_buyer(order: Order, team_member: User, reason: str | None) -> None:
 def erase_guest(ticket: Ticket, team_member: User, reason: str | None) -> None:
     reason = _reason(reason)
     ticket.guest_name = None
+    ticket.guest_email = None
+    ticket.guest_token_hash = None
     ticket.dietary = None
     ticket.access_needs = None
     _record(PrivacyActionKind.ERASED_GUEST, team_member, f"ticket {ticket.id}", reason)

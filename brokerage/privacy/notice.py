@@ -85,7 +85,10 @@ def kinds_of_data(config: Mapping) -> list[KindOfData]:
             kept=f"{_days(config['RETAIN_GUEST_NEEDS_DAYS'])} after the ball, then deleted",
         ),
         KindOfData(
-            what="Ball orders: the buyer's name and email address, and guests' names",
+            what=(
+                "Ball orders: the buyer's name and email address, and guests' names (and "
+                "email addresses, when the buyer sends a guest a link to fill in their own)"
+            ),
             why="To issue tickets, check guests in at the door and keep the accounts",
             basis="Contract (the ticket purchase) and legal obligation (accounting records)",
             seen_by="The programme team; the door staff see guests' names on the night",

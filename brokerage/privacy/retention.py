@@ -135,6 +135,8 @@ def erase_order(order: Order) -> None:
     order.note = None
     for ticket in order.tickets:
         ticket.guest_name = None
+        ticket.guest_email = None
+        ticket.guest_token_hash = None
         ticket.dietary = None
         ticket.access_needs = None
 

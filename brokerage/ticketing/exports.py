@@ -68,6 +68,7 @@ def order_rows(ball: Ball, filters: OrderFilters) -> Iterator[list]:
 
 GUEST_COLUMNS = [
     "Guest",
+    "Table",
     "Ticket type",
     "Buyer",
     "Buyer's email",
@@ -84,6 +85,7 @@ def guest_rows(ball: Ball) -> Iterator[list]:
     return (
         [
             row.guest_name or "Not named yet",
+            row.table,
             row.ticket_type,
             row.buyer_name,
             row.buyer_email,

@@ -18,6 +18,7 @@ from brokerage.ticketing.models import (
     PAID_STATUSES,
     Ball,
     Order,
+    SeatingTable,
     Ticket,
     TicketStatus,
     TicketType,
@@ -81,6 +82,7 @@ class GuestRow:
     checked_in_at: datetime | None
     checked_in_by: str | None
     code: str
+    table: str | None  # the table's number or name, once seated (seating.py)
 
 
 def guests_query(ball: Ball):
@@ -97,10 +99,12 @@ def guests_query(ball: Ball):
             Ticket.checked_in_at,
             User.name,
             Ticket.code,
+            SeatingTable.name,
         )
         .join(Order, Order.id == Ticket.order_id)
         .join(TicketType, TicketType.id == Ticket.ticket_type_id)
         .outerjoin(User, User.id == Ticket.checked_in_by_id)
+        .outerjoin(SeatingTable, SeatingTable.id == Ticket.table_id)
         .where(
             Order.ball_id == ball.id,
             Order.status.in_(PAID_STATUSES),

@@ -236,6 +236,9 @@ class Order(db.Model):
     paid_pence: Mapped[int | None] = mapped_column(Integer)
     refunded_pence: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     note: Mapped[str | None] = mapped_column(Text)  # e.g. what the late-payment rule did
+    # Who the buyer would like to sit with ("with Aire Valley Software"): the team reads
+    # it beside the order when seating it (ticketing/seating.py).
+    seating_wishes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False
@@ -346,10 +349,43 @@ class Ticket(db.Model):
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     checked_in_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     refund_id: Mapped[int | None] = mapped_column(ForeignKey("ticket_refund.id"))
+    # The table the team placed this seat at (ticketing/seating.py); none until placed,
+    # and none again once the ticket is refunded.
+    table_id: Mapped[int | None] = mapped_column(
+        ForeignKey("seating_table.id", ondelete="SET NULL"), index=True
+    )
+    # The guest filling in their own details (ticketing/guest_details.py): the address
+    # the buyer sent the link to, the link's key as a SHA-256 hash (never the key), when
+    # it was sent and when the guest last saved their details.
+    guest_email: Mapped[str | None] = mapped_column(String(254))
+    guest_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    guest_invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    guest_filled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     order: Mapped[Order] = relationship(back_populates="tickets")
     ticket_type: Mapped[TicketType] = relationship()
     checked_in_by: Mapped[User | None] = relationship()
+    table: Mapped[SeatingTable | None] = relationship()
+
+
+class SeatingTable(db.Model):
+    """A table at the ball: its number or name and how many seats it has. Which guests
+    sit at it is Ticket.table_id (ticketing/seating.py keeps it within its seats)."""
+
+    __tablename__ = "seating_table"
+    __table_args__ = (
+        CheckConstraint("seats >= 1", name="seats_positive"),
+        Index("uq_seating_table_ball_id_name", "ball_id", "name", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ball_id: Mapped[int] = mapped_column(ForeignKey("ball.id", ondelete="CASCADE"), nullable=False)
+    name: Mapped[str] = mapped_column(String(60), nullable=False)  # "1", "Top table"
+    seats: Mapped[int] = mapped_column(Integer, nullable=False)
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+    ball: Mapped[Ball] = relationship()
 
 
 class CheckInEvent(db.Model):

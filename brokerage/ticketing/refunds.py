@@ -51,6 +51,8 @@ def refund_tickets(
     for ticket in chosen:
         ticket.status = TicketStatus.REVOKED
         ticket.refund_id = refund.id
+        ticket.table_id = None  # a refunded seat leaves its table (seating.py)
+        ticket.guest_token_hash = None  # and its guest's link stops working
     order.refunded_pence += amount_pence
     everything = all(t.status is TicketStatus.REVOKED for t in order.tickets)
     order.status = next_order_status(

@@ -270,6 +270,10 @@ def _add_button(vocab: str):
     return button
 
 
+def _place_first_booking(page):
+    return page.get_by_role("button", name=re.compile(r"^Place order \d+ booking 1$")).first
+
+
 def _correct_without_reason(page):
     page.get_by_label("Hours to confirm").fill("1")
 
@@ -305,6 +309,12 @@ FORMS = {
     # Pay by invoice: the company's form sent empty; the team's transfer form likewise.
     "ticketing.invoice_order": ("anonymous", "Get the invoice", None),
     "ticketing.team_invoice_transfer": ("team", "Record the transfer", None),
+    # Seating: a table with no name or seats; the world's unseated booking placed with
+    # no table chosen; a guest link sent to no address; a guest's own form left empty.
+    "ticketing.team_tables": ("team", "Add table", None),
+    "ticketing.seating_page": ("team", _place_first_booking, None),
+    "ticketing.guest_details_invite": ("anonymous", "Email the link for seat 1", None),
+    "ticketing.guest_details": ("anonymous", "Save my details", None),
     # Named volunteers: B's invitation form; A's check of the volunteer on the regulated
     # match's first place; A's request for a change on the places page.
     "volunteering.company_volunteers": ("other", "Send invitation", None),
