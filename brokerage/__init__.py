@@ -54,6 +54,7 @@ def create_app(config: dict | None = None) -> Flask:
     from brokerage.privacy import views as privacy
     from brokerage.ticketing import gift_aid_views as _ticketing_gift_aid  # noqa: F401
     from brokerage.ticketing import manage_views as _ticketing_team  # noqa: F401
+    from brokerage.ticketing import message_views as _ticketing_messages  # noqa: F401
     from brokerage.ticketing import views as ticketing
     from brokerage.ticketing import waiting_views as _ticketing_waiting  # noqa: F401
     from brokerage.volunteering import views as volunteering

@@ -39,6 +39,7 @@ from brokerage.organisations.models import (
     Ward,
 )
 from brokerage.privacy.models import DataExport, PrivacyAction
+from brokerage.ticketing.message_models import GuestMessage
 from brokerage.ticketing.models import (
     Ball,
     CheckInEvent,
@@ -79,6 +80,7 @@ __all__ = [
     "GiftAidClaim",
     "GrantApplication",
     "GrantRound",
+    "GuestMessage",
     "HelpOffer",
     "Invitation",
     "ListingEvent",

@@ -208,6 +208,9 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "ticketing.team_guests_csv": {"GET": TEAM},
     "ticketing.team_door": {"GET": TEAM, "POST": TEAM},
     "ticketing.team_undo_check_in": {"POST": TEAM},
+    # The team writes to the ball's guests: compose and preview, then send.
+    "ticketing.team_messages": {"GET": TEAM, "POST": TEAM},
+    "ticketing.team_message_send": {"POST": TEAM},
     "ticketing.team_gift_aid": {"GET": TEAM, "POST": TEAM},
     "ticketing.team_gift_aid_schedule": {"GET": TEAM},
     # The ball's waiting list: anyone joins a sold-out type's list and follows an offer
