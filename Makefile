@@ -6,7 +6,7 @@ FLASK := APP_ENV=development $(BIN)/flask --app brokerage
 CHROMIUM_PATH ?= /usr/bin/chromium
 
 .DEFAULT_GOAL := help
-.PHONY: help run test fuzz lint fmt install dev chromium html-checker assets worker db-upgrade clean
+.PHONY: help run test fuzz lint fmt install dev chromium html-checker assets worker db-upgrade clean wrk bench-pages
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -45,6 +45,19 @@ chromium: ## Install Debian's Chromium for the browser tests, when possible
 	else \
 		echo "Chromium not found at $(CHROMIUM_PATH): install it (e.g. apt-get install chromium) for the browser tests."; \
 	fi
+
+wrk: ## Install Debian's wrk (the HTTP load client bench/pages.py drives), when possible
+	@if command -v wrk >/dev/null 2>&1; then \
+		echo "wrk: $$(command -v wrk)"; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null) \
+		|| echo "Could not install wrk: bench/pages.py needs it."; \
+	else \
+		echo "wrk not found: install it (e.g. apt-get install wrk) for bench/pages.py."; \
+	fi
+
+bench-pages: dev wrk ## Pages' requests/s against a bare Flask app (bench/pages.py; --quick: QUICK=1)
+	$(BIN)/python bench/pages.py $(if $(QUICK),--quick,)
 
 VNU_JAR := node_modules/vnu-jar/build/dist/vnu.jar
 

@@ -19,7 +19,17 @@ def create_app(config: dict | None = None) -> Flask:
     )
     app.config.from_mapping(config_module.load(config))
 
-    from brokerage import cli, database, errors, forms, ids, models, security, templating
+    from brokerage import (
+        cli,
+        database,
+        errors,
+        forms,
+        ids,
+        models,
+        page_cache,
+        security,
+        templating,
+    )
     from brokerage.accounts import signing_in
     from brokerage.extensions import csrf, db, limiter, login_manager, migrate
 
@@ -36,6 +46,7 @@ def create_app(config: dict | None = None) -> Flask:
     templating.configure(app)
     security.configure(app)
     static_files.configure(app)
+    page_cache.configure(app)  # after security: its headers win for shared pages
 
     # Importing a domain's views attaches its routes to its blueprint.
     from brokerage.accounts import views as accounts
@@ -53,10 +64,13 @@ def create_app(config: dict | None = None) -> Flask:
     from brokerage.organisations import views as organisations
     from brokerage.privacy import views as privacy
     from brokerage.ticketing import gift_aid_views as _ticketing_gift_aid  # noqa: F401
+    from brokerage.ticketing import invoice_views as _ticketing_invoices  # noqa: F401
     from brokerage.ticketing import manage_views as _ticketing_team  # noqa: F401
     from brokerage.ticketing import message_views as _ticketing_messages  # noqa: F401
     from brokerage.ticketing import views as ticketing
     from brokerage.ticketing import waiting_views as _ticketing_waiting  # noqa: F401
+    from brokerage.volunteering import hour_views as _volunteering_hours  # noqa: F401
+    from brokerage.volunteering import session_views as _volunteering_sessions  # noqa: F401
     from brokerage.volunteering import views as volunteering
 
     domains = (

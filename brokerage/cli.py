@@ -16,6 +16,7 @@ from brokerage.notifications.reminders import send_reminders
 from brokerage.notifications.services import SMTPSender, send_due
 from brokerage.privacy.copies import make_copies
 from brokerage.privacy.retention import apply_retention
+from brokerage.ticketing.invoices import cancel_overdue
 from brokerage.ticketing.waiting_list import offer_all_freed_seats
 from brokerage.worker import Job, Worker, stopped_by_signals
 
@@ -125,12 +126,19 @@ def _send_job(sender: SMTPSender) -> Job:
 def _expire_job(stopping) -> str | None:
     expired = expire_overdue()
     db.session.commit()
+    # Unpaid invoices past their due date are cancelled (the buyer told, seats offered on).
+    cancelled = cancel_overdue()
+    db.session.commit()
     # Holds and waiting-list offers that ran out unpaid free their seats: offer them on.
     offered = offer_all_freed_seats()
     db.session.commit()
     refresh_statistics()
     db.session.commit()
-    done = [f"expired {expired}" if expired else "", f"offered {offered}" if offered else ""]
+    done = [
+        f"expired {expired}" if expired else "",
+        f"invoices cancelled {cancelled}" if cancelled else "",
+        f"offered {offered}" if offered else "",
+    ]
     return ", ".join(d for d in done if d) or None
 
 

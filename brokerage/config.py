@@ -133,6 +133,12 @@ SETTINGS = (
         "0",
         "how many proxies in front set X-Forwarded-For/-Proto (1 behind one HTTPS proxy)",
     ),
+    Setting(
+        "SHARED_PAGE_SECONDS",
+        "10 (0 in testing)",
+        "seconds an anonymous visitor's public page (home, the needs list, a need, impact) is "
+        "reused for the next visitors; 0 renders every one",
+    ),
     Setting("SESSION_COOKIE_SECURE", "true (false in development)", "send cookies over HTTPS only"),
     Setting(
         "STRIPE_SECRET_KEY",
@@ -151,6 +157,15 @@ SETTINGS = (
         "WAITING_OFFER_HOURS",
         "24",
         "how long seats offered to the next on the ball's waiting list are held for them (1 to 24)",
+    ),
+    Setting("INVOICE_DUE_DAYS", "14", "days a company has to pay a ball invoice (1 to 60)"),
+    Setting("INVOICE_REMIND_DAYS", "3", "days before its due date an unpaid invoice is reminded"),
+    Setting("INVOICE_PREFIX", "DCB", "invoice numbers' prefix: DCB-2027-0001"),
+    Setting("INVOICE_PAYEE", "Digital Inclusion Leeds", "the bank account's name on invoices"),
+    Setting("INVOICE_SORT_CODE", "00-00-00", "the bank account's sort code on invoices"),
+    Setting("INVOICE_ACCOUNT_NUMBER", "00000000", "the bank account's number on invoices"),
+    Setting(
+        "INVOICE_CHARITY_DETAILS", "Registered charity 1000000", "the charity's details on invoices"
     ),
     Setting(
         "RATELIMIT_CHECKOUT",
@@ -405,6 +420,22 @@ def _waiting_offer_hours() -> int:
     return hours
 
 
+def _invoices() -> dict:
+    """Pay by invoice for the ball (brokerage/ticketing/invoices.py)."""
+    values = {name: _int(name, os.environ.get(name), d) for name, d in _INVOICE_DAYS.items()}
+    if not 1 <= values["INVOICE_DUE_DAYS"] <= 60:
+        raise ConfigError("INVOICE_DUE_DAYS must be a whole number from 1 to 60")
+    if not 1 <= values["INVOICE_REMIND_DAYS"] <= values["INVOICE_DUE_DAYS"]:
+        raise ConfigError("INVOICE_REMIND_DAYS must be from 1 to INVOICE_DUE_DAYS")
+    for setting in SETTINGS:
+        if setting.name.startswith("INVOICE_") and setting.name not in values:
+            values[setting.name] = os.environ.get(setting.name, "").strip() or setting.default
+    return values
+
+
+_INVOICE_DAYS = {"INVOICE_DUE_DAYS": 14, "INVOICE_REMIND_DAYS": 3}
+
+
 def _grants_360() -> dict:
     """Who we are in the 360Giving file (brokerage/funding/giving360.py)."""
     values = {
@@ -488,6 +519,11 @@ def load(overrides: dict | None = None) -> dict:
         "MAIL_USE_SSL": _bool(os.environ.get("MAIL_USE_SSL"), False),
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "no-reply@localhost"),
         "MAIL_MAX_ATTEMPTS": _int("MAIL_MAX_ATTEMPTS", os.environ.get("MAIL_MAX_ATTEMPTS"), 8),
+        "SHARED_PAGE_SECONDS": _int(
+            "SHARED_PAGE_SECONDS",
+            os.environ.get("SHARED_PAGE_SECONDS"),
+            0 if env == "testing" else 10,
+        ),
         "PROPOSAL_FLAG_WORKING_DAYS": _int(
             "PROPOSAL_FLAG_WORKING_DAYS", os.environ.get("PROPOSAL_FLAG_WORKING_DAYS"), 5
         ),
@@ -548,6 +584,7 @@ def load(overrides: dict | None = None) -> dict:
     config.update(_retention())
     config.update(_reminders())
     config.update(_grants_360())
+    config.update(_invoices())
     config["DATA_COPY_INLINE_ROWS"] = _int(
         "DATA_COPY_INLINE_ROWS", os.environ.get("DATA_COPY_INLINE_ROWS"), 2000
     )

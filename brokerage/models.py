@@ -39,6 +39,7 @@ from brokerage.organisations.models import (
     Ward,
 )
 from brokerage.privacy.models import DataExport, PrivacyAction
+from brokerage.ticketing.invoice_models import Invoice, InvoiceCounter
 from brokerage.ticketing.message_models import GuestMessage
 from brokerage.ticketing.models import (
     Ball,
@@ -83,6 +84,8 @@ __all__ = [
     "GuestMessage",
     "HelpOffer",
     "Invitation",
+    "Invoice",
+    "InvoiceCounter",
     "ListingEvent",
     "Match",
     "MatchEvent",

@@ -35,7 +35,14 @@ from brokerage.organisations.models import (
     OrganisationKind,
     OrganisationStatus,
 )
-from brokerage.volunteering.models import CheckArrangement, Volunteer, VolunteerStatus
+from brokerage.volunteering.models import (
+    CheckArrangement,
+    Place,
+    PlaceStatus,
+    SessionAttendee,
+    Volunteer,
+    VolunteerStatus,
+)
 
 # A listing that has been public stays readable (with its status) after it closes.
 PUBLIC_LISTING_STATUSES = frozenset(
@@ -70,6 +77,15 @@ class Action(enum.StrEnum):
     PLACE_WITHDRAW = "places:withdraw"  # the company's members and its volunteers
     PLACES_CHARITY = "places:charity"  # the need's organisation: confirm, choose, ask
     CHECK_RECORD = "checks:record"  # the side the charity chose to check the volunteers
+    HOURS_LOG = "hours:log"  # an active volunteer who was on the session (obj: session)
+    HOURS_SEE = "hours:see"  # a match's hour logs: both organisations and the team
+    HOURS_CONFIRM = "hours:confirm"  # the need's organisation confirms or corrects hours
+    # A company's volunteering report: its members and the team, never another company.
+    VOLUNTEERING_REPORT = "volunteering:report"
+    # A volunteering match's sessions and their calendar files: the team, both parties,
+    # and volunteers holding a place (taken or confirmed) on the match.
+    SESSIONS_SEE = "sessions:see"
+    SESSIONS_MANAGE = "sessions:manage"  # both parties of a volunteering match: add, change
     FUNDING_APPLY = "funding:apply"  # member of a verified community organisation (obj: org)
     APPLICATION_SEE = "application:see"  # the applicant's members and the team
     APPLICATION_EDIT = "application:edit"  # the applicant's members: answer, submit, withdraw
@@ -153,9 +169,47 @@ def is_volunteer(user, org: Organisation) -> bool:
     )
 
 
+def attended(user, session) -> bool:
+    """An active volunteer put on the session `session`."""
+    if not _signed_in(user):
+        return False
+    return (
+        db.session.scalar(
+            select(SessionAttendee.id)
+            .join(Volunteer, Volunteer.id == SessionAttendee.volunteer_id)
+            .where(
+                SessionAttendee.session_id == session.id,
+                Volunteer.user_id == user.id,
+                Volunteer.status == VolunteerStatus.ACTIVE,
+            )
+        )
+        is not None
+    )
+
+
 def _has_places(match) -> bool:
     """A volunteering offer's match that both sides agreed and that is not over."""
     return match.offer.kind is ListingKind.VOLUNTEERING and match.status in AGREED_STATUSES
+
+
+def holds_place(user, match) -> bool:
+    """An active volunteer with a place (taken or confirmed) on the match."""
+    if not _signed_in(user):
+        return False
+    return (
+        db.session.scalar(
+            select(Place.id)
+            .join(Volunteer, Volunteer.id == Place.volunteer_id)
+            .where(
+                Place.match_id == match.id,
+                Place.status.in_([PlaceStatus.TAKEN, PlaceStatus.CONFIRMED]),
+                Volunteer.user_id == user.id,
+                Volunteer.status == VolunteerStatus.ACTIVE,
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def checked_by(match) -> ListingSide:
@@ -266,6 +320,17 @@ RULES: dict[Action, Callable[[Any, Any], bool]] = {
     ),
     Action.PLACES_CHARITY: lambda user, obj: is_member(user, obj.need.organisation),
     Action.CHECK_RECORD: lambda user, obj: is_member(user, obj.organisation_of(checked_by(obj))),
+    Action.HOURS_LOG: attended,
+    Action.HOURS_SEE: lambda user, obj: _is_team(user) or _is_party(user, obj),
+    Action.HOURS_CONFIRM: lambda user, obj: is_member(user, obj.need.organisation),
+    Action.VOLUNTEERING_REPORT: lambda user, obj: (
+        obj.kind is OrganisationKind.COMPANY and (_is_team(user) or is_member(user, obj))
+    ),
+    # Sessions are the volunteering match's: only once both sides agreed it.
+    Action.SESSIONS_SEE: lambda user, obj: (
+        _has_places(obj) and (_is_team(user) or _is_party(user, obj) or holds_place(user, obj))
+    ),
+    Action.SESSIONS_MANAGE: lambda user, obj: _has_places(obj) and _is_party(user, obj),
     Action.FUNDING_APPLY: lambda user, obj: _may_post(user, obj, OrganisationKind.COMMUNITY),
     Action.APPLICATION_SEE: lambda user, obj: _is_team(user) or is_member(user, obj.organisation),
     Action.APPLICATION_EDIT: lambda user, obj: (

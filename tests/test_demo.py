@@ -6,8 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import DateTime, func, select
 
-from brokerage.clock import LONDON, utcnow
+from brokerage.clock import LONDON, london, today_in_leeds, utcnow
 from brokerage.demo import seed_demo
+from brokerage.demo.hours import seed_hours
+from brokerage.demo.volunteer_sessions import seed_volunteer_sessions
 from brokerage.extensions import db
 from brokerage.impact import figures
 from brokerage.impact.filters import ImpactFilters
@@ -20,6 +22,7 @@ from brokerage.organisations.models import Organisation, OrganisationKind, Organ
 from brokerage.ticketing import setup as ball_sales
 from brokerage.ticketing.models import Ball, Ticket
 from brokerage.volunteering.checks import needs_checks, state_of
+from brokerage.volunteering.models import HourLog, VolunteerSession
 from brokerage.volunteering.places import places_of
 from brokerage.volunteering.volunteers import active_volunteers
 from tests.conftest import _empty_tables
@@ -218,3 +221,44 @@ def test_the_demo_company_has_three_volunteers_on_a_regulated_activity_match():
     assert [s.ok for s in states] == [True, False, False]
     assert states[1].flagged and "more than 3 years ago" in states[1].problem
     assert "no disclosure check recorded" in states[2].problem
+
+
+def test_the_demo_logs_and_confirms_hours_for_past_sessions_once():
+    """Asha and Ben logged the two past sessions' length; the charity confirmed the
+    earlier one's (correcting Asha's, with its reason); the later one's wait."""
+    seed_demo()
+    db.session.commit()
+    sessions = seed_volunteer_sessions()
+    length = [s.minutes for s in sessions]
+    seed_hours()  # again: nothing more
+    db.session.commit()
+    logs = db.session.scalars(select(HourLog).order_by(HourLog.worked_on, HourLog.id)).all()
+    assert [(log.status.value, log.minutes, log.confirmed_minutes) for log in logs] == [
+        ("confirmed", length[0], length[0] - 30),
+        ("confirmed", length[0], length[0]),
+        ("logged", length[1], None),
+        ("logged", length[1], None),
+    ]
+    assert logs[0].note
+    assert {log.volunteer.user.name for log in logs} == {"Asha Patel", "Ben Hughes"}
+
+
+def test_the_demo_match_has_two_past_sessions_and_one_next_week():
+    seed_demo()
+    db.session.commit()
+    sessions = seed_volunteer_sessions()  # again: finds them, makes none
+    today = today_in_leeds()
+    shown = [
+        (
+            (london(s.starts_at).date() - today).days,
+            f"{london(s.starts_at):%H:%M}",
+            [a.volunteer.user.name for a in s.attendees],
+        )
+        for s in sessions
+    ]
+    assert shown == [
+        (-14, "13:30", ["Asha Patel", "Ben Hughes"]),
+        (-7, "13:30", ["Asha Patel", "Ben Hughes"]),
+        (7, "13:30", ["Asha Patel", "Chloe Nowak"]),
+    ]
+    assert db.session.scalar(select(func.count(VolunteerSession.id))) == 3

@@ -213,7 +213,8 @@ def test_only_views_touch_the_request():
 
 # Plumbing that exists to read the request for everyone else: who is signed in, the
 # error pages, the shared form base (NUL in URLs), the session store, sign-in
-# redirects, the security headers, links and the static files' caching.
+# redirects, the security headers, links, the static files' caching and the shared
+# public pages (page_cache: whether a request carries a cookie, and what it wrote).
 REQUEST_PLUMBING = {
     "brokerage/accounts/signing_in.py",
     "brokerage/errors.py",
@@ -223,6 +224,7 @@ REQUEST_PLUMBING = {
     "brokerage/security.py",
     "brokerage/accounts/sessions.py",
     "brokerage/links.py",
+    "brokerage/page_cache.py",
 }
 
 

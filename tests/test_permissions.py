@@ -35,7 +35,7 @@ from sqlalchemy import select, text, update
 
 from brokerage import permissions
 from brokerage.accounts.models import User
-from brokerage.clock import today_in_leeds
+from brokerage.clock import today_in_leeds, utcnow
 from brokerage.extensions import db
 from brokerage.funding.models import ApplicationStatus, RoundStatus
 from brokerage.funding.opportunity_models import FundingOpportunity
@@ -51,12 +51,15 @@ from brokerage.matches import services as brokering
 from brokerage.matches.allocation import Allocation
 from brokerage.matches.help_offers import offer_help
 from brokerage.organisations import membership as memberships
-from brokerage.organisations.models import OrganisationKind, OrganisationStatus
+from brokerage.organisations.models import OrganisationKind, OrganisationStatus, Ward
 from brokerage.ticketing import checkout as ball_services
-from brokerage.ticketing import gift_aid, waiting_list
+from brokerage.ticketing import gift_aid, invoices, waiting_list
 from brokerage.ticketing.models import GiftAidClaim
-from brokerage.volunteering import places, volunteers
+from brokerage.volunteering import hours, places, volunteers
+from brokerage.volunteering import sessions as volunteer_sessions
+from brokerage.volunteering.sessions import SessionDetails
 from tests.conftest import REFERENCE_TABLES
+from tests.factories import make_session
 from tests.funding import factories as funding_make
 from tests.helpers import emails_to, link_in
 from tests.listings import factories as listings_make
@@ -83,6 +86,9 @@ OFFER_BROWSERS = frozenset({"owner", "member", "other", "team"})
 # The match between A's published need and B's published offer: both organisations.
 PARTIES = frozenset({"owner", "member", "other"})
 PARTIES_AND_TEAM = PARTIES | TEAM
+# The world's volunteer of B: a person, not one of ROLES, so every role is refused; the
+# fuzz and every-page tests open these as that person.
+VOLUNTEER = frozenset({"volunteer"})
 
 # endpoint -> {method: roles allowed}. GET and, where the route accepts it, POST.
 MATRIX: dict[str, dict[str, frozenset[str]]] = {
@@ -213,6 +219,14 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "ticketing.team_message_send": {"POST": TEAM},
     "ticketing.team_gift_aid": {"GET": TEAM, "POST": TEAM},
     "ticketing.team_gift_aid_schedule": {"GET": TEAM},
+    # Pay by invoice: the company's order form and its invoice (by the order's token);
+    # the team's list, its CSV for the finance office, and recording a bank transfer.
+    "ticketing.invoice_order": {"GET": EVERYONE, "POST": EVERYONE},
+    "ticketing.invoice": {"GET": EVERYONE},
+    "ticketing.invoice_pay": {"POST": EVERYONE},
+    "ticketing.team_invoices": {"GET": TEAM},
+    "ticketing.team_invoices_csv": {"GET": TEAM},
+    "ticketing.team_invoice_transfer": {"GET": TEAM, "POST": TEAM},
     # The ball's waiting list: anyone joins a sold-out type's list and follows an offer
     # link (by its token); the team sees the list, removes people, offers by hand.
     "ticketing.waiting_join": {"GET": EVERYONE, "POST": EVERYONE},
@@ -255,6 +269,31 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "volunteering.choose_checker": {"POST": MEMBERS_A},
     "volunteering.ask_for_change": {"POST": MEMBERS_A},
     "volunteering.mine": {"GET": SIGNED_IN},
+    # Hours: only the volunteer who was on the session logs (no role here:
+    # tests/volunteering/test_hours.py); both organisations and the team see a match's
+    # hours, A confirms them; everyone has their own record; B's report is for B and the
+    # team, never another organisation.
+    "volunteering.hours_log": {"GET": VOLUNTEER, "POST": VOLUNTEER},
+    "volunteering.hours_match": {"GET": PARTIES_AND_TEAM},
+    "volunteering.hours_confirm": {"GET": MEMBERS_A, "POST": MEMBERS_A},
+    "volunteering.record": {"GET": SIGNED_IN},
+    "volunteering.record_csv": {"GET": SIGNED_IN},
+    "volunteering.report": {"GET": INSIDE_B},
+    "volunteering.report_csv": {"GET": INSIDE_B},
+    # Sessions of the volunteering match (one scheduled, the volunteer on it): both
+    # organisations add, change, cancel them and choose who is on them; they and the team
+    # see them and their calendar files (so does the volunteer: tests/volunteering).
+    # Everyone has their own calendar address; the feed is reached by its token alone
+    # (a bad one is "not found").
+    "volunteering.sessions": {"GET": PARTIES_AND_TEAM},
+    "volunteering.add_session": {"GET": PARTIES, "POST": PARTIES},
+    "volunteering.edit_session": {"GET": PARTIES, "POST": PARTIES},
+    "volunteering.cancel_session": {"GET": PARTIES, "POST": PARTIES},
+    "volunteering.session_volunteers": {"GET": PARTIES, "POST": PARTIES},
+    "volunteering.session_ics": {"GET": PARTIES_AND_TEAM},
+    "volunteering.session_calendar": {"GET": SIGNED_IN},
+    "volunteering.reset_calendar_feed": {"POST": SIGNED_IN},
+    "volunteering.calendar_feed": {"GET": EVERYONE},
     # Grants (the applicant's side): anyone reads the rounds; A's members apply, edit
     # and withdraw A's application, which A and the team see.
     "funding.index": {"GET": EVERYONE},
@@ -329,6 +368,8 @@ ORGANISATION_FOR = {
     "volunteering.company_volunteers": "B",
     "volunteering.invite": "B",
     "volunteering.remove": "B",
+    "volunteering.report": "B",
+    "volunteering.report_csv": "B",
 }
 
 # Which of a side's items an endpoint's item_id names: the draft unless listed. The
@@ -415,6 +456,9 @@ class World:
     # Someone on the ball's waiting list holding an offer (its link's token).
     waiting_entry_id: int
     waiting_token: str
+    # An unpaid invoice for a table (its order's token is the invoice page's key).
+    invoice_id: int
+    invoice_token: str
     # Named volunteers: a volunteer of B (in user_ids as "volunteer", not a role of the
     # matrix), B's invitation to volunteer (for `member`), the agreed volunteering match
     # and its first place (the volunteer's).
@@ -422,6 +466,12 @@ class World:
     volunteer_token: str
     vol_match_id: int
     place_id: int
+    # A session of that match that has ended, the volunteer on it, and their hours
+    # logged for it (waiting for A to confirm).
+    ended_session_id: int
+    hour_log_id: int
+    # A scheduled session of that match, with the volunteer on it.
+    vol_session_id: int
     # Funding: an open round where A has a draft; a round being scored, with A's
     # eligible application and `other` (a sponsor's person) on its panel; a decided
     # round with A's award and its monitoring report due; another funder's opportunity.
@@ -463,6 +513,10 @@ class World:
             values["volunteer_id"] = self.volunteer_id
         if "place_id" in rule.arguments:
             values["place_id"] = self.place_id
+        if "volunteer_session_id" in rule.arguments:
+            values["volunteer_session_id"] = self.ended_session_id
+        if "log_id" in rule.arguments:
+            values["log_id"] = self.hour_log_id
         if "token" in rule.arguments and endpoint.startswith("volunteering."):
             values["token"] = self.volunteer_token
         if "help_id" in rule.arguments:
@@ -479,10 +533,18 @@ class World:
             values["token"] = self.order_token
         if endpoint == "ticketing.waiting_offer":
             values["token"] = self.waiting_token
+        if endpoint.startswith("ticketing.invoice"):
+            values["token"] = self.invoice_token
+        if "invoice_id" in rule.arguments:
+            values["invoice_id"] = self.invoice_id
         if "entry_id" in rule.arguments:
             values["entry_id"] = self.waiting_entry_id
         if "session_id" in rule.arguments:
-            values["session_id"] = self.pending_session_id
+            values["session_id"] = (
+                self.vol_session_id
+                if endpoint.startswith("volunteering.")
+                else self.pending_session_id
+            )
         if "claim_id" in rule.arguments:
             values["claim_id"] = self.gift_aid_claim_id
         if endpoint == "ticketing.team_refund":
@@ -555,6 +617,13 @@ def _build_world(make) -> World:
     waiting = ticketing_make.waiting_entry(ball.ticket_types[0], "Wendy Waiting", "w@example.org")
     waiting_list.offer_by_hand(waiting, team)
     db.session.commit()
+    ball.ticket_types[1].invoice_allowed = True
+    invoice = invoices.order_by_invoice(
+        ball,
+        ball_services.Basket({ball.ticket_types[1].id: 1}, "Ivy Invoice", "ivy@example.org"),
+        invoices.Company("Acme Ltd", "1 Park Row, Leeds"),
+    )
+    db.session.commit()
     vol = _volunteering_world(make, org_a, org_b, owner, other, member, team)
     funding = _funding_world(org_a, other)
     (email,) = [e for e in emails_to(other.email) if e.template == "invitation"]
@@ -593,6 +662,8 @@ def _build_world(make) -> World:
         gift_aid_claim_id=claim.id,
         waiting_entry_id=waiting.id,
         waiting_token=waiting.token,
+        invoice_id=invoice.id,
+        invoice_token=invoice.order.token,
         funding=funding,
         **vol,
     )
@@ -639,13 +710,24 @@ def _volunteering_world(make, org_a, org_b, owner, other, member, team) -> dict:
     places.ensure_places(match)
     place = places.places_of(match)[0]
     places.assign(place, vic, other)
+    starts = utcnow().replace(second=0, microsecond=0) + timedelta(days=20)
+    armley = db.session.scalar(select(Ward.id).where(Ward.slug == "armley"))
+    details = SessionDetails(starts, starts + timedelta(hours=2), False, "1 Town Street", armley)
+    session = volunteer_sessions.add_session(match, owner, details)
+    volunteer_sessions.set_attendees(session, other, [vic.id])
+    db.session.commit()
+    ended = make_session(match, [vic])
+    log = hours.log_hours(ended, vic, 120)
     db.session.commit()
     return {
+        "ended_session_id": ended.id,
+        "hour_log_id": log.id,
         "volunteer_user_id": person.id,
         "volunteer_id": vic.id,
         "volunteer_token": _volunteer_token(member),
         "vol_match_id": match.id,
         "place_id": place.id,
+        "vol_session_id": session.id,
     }
 
 

@@ -14,7 +14,7 @@ from brokerage.clock import LONDON, today_in_leeds, utcnow
 from brokerage.demo import names
 from brokerage.extensions import db
 from brokerage.ticketing import checkout as ticketing
-from brokerage.ticketing import door, messages, waiting_list
+from brokerage.ticketing import door, invoices, messages, waiting_list
 from brokerage.ticketing import gift_aid as gift_aid_claims
 from brokerage.ticketing import orders as ball_orders
 from brokerage.ticketing import setup as ball_team
@@ -140,6 +140,7 @@ def seed_this_years_ball(team_member: User) -> None:
                 hidden=code is not None,
                 access_code=code,
                 position=position,
+                invoice_allowed=seats > 1,  # tables and sponsor packages
             )
         )
     db.session.flush()
@@ -202,6 +203,30 @@ def seed_this_years_ball(team_member: User) -> None:
     table = next(t for t in ball.ticket_types if t.name == "Table of 10")
     for minutes, (name, email, tables) in enumerate(BALL_WAITING):
         waiting_list.join(table, name, email, tables, now + timedelta(minutes=minutes))
+    _seed_invoices(ball, team_member, now)
+
+
+# Companies paying for sponsor packages by invoice: (company, buyer, email, PO, paid?).
+BALL_INVOICES = [
+    ("Kirkstall Cloud Ltd", "Hannah Brook", "finance@kirkstallcloud.example.com", "PO-4471", True),
+    ("Calls Lane Digital LLP", "Omar Farah", "omar@callslane.example.com", None, False),
+]
+
+
+def _seed_invoices(ball: Ball, team_member: User, now: datetime) -> None:
+    """One invoice paid by bank transfer (recorded by the team), one still unpaid."""
+    sponsor = next(t for t in ball.ticket_types if t.name == "Sponsor package")
+    for company, buyer, email, po_number, paid in BALL_INVOICES:
+        invoice = invoices.order_by_invoice(
+            ball,
+            ticketing.Basket({sponsor.id: 1}, buyer, email, code="SPONSOR-2027"),
+            invoices.Company(company, "Unit 3, Kirkstall Forge\nLeeds LS5 3BF", po_number),
+            now - timedelta(days=2),
+        )
+        if paid:
+            invoices.record_transfer(
+                invoice, invoice.amount_pence, today_in_leeds(now), invoice.number, team_member
+            )
 
 
 # Last year's ball: held about ten months ago, sold out, its guests checked in.

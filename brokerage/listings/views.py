@@ -201,7 +201,9 @@ def show(side: Side, item):
         manage=manage,
         # Who did what, and the team's comments, are for the poster and the team.
         inside=manage or can(current_user, Action.TEAM),
-        action_form=ActionForm(),
+        # Only its poster sends it: a form made for everyone would put a CSRF token in
+        # every visitor's session, and the page could not be shared (page_cache.py).
+        action_form=ActionForm() if manage else None,
         today=today_in_leeds(),
     )
 

@@ -12,7 +12,9 @@ moving (README, "Reminders"):
 - ball buyers with seats still to name, REMIND_GUEST_NAMES_DAYS days before the guest
   cut-off (by email: they need no account);
 - an awarded organisation's members, REMIND_REPORT_DAYS days before a monitoring report
-  they have not sent is due (once, even if the report is already late).
+  they have not sent is due (once, even if the report is already late);
+- each volunteer on a volunteering session that starts tomorrow (Leeds date), with its
+  time, place or link and its calendar file.
 
 A person who has turned reminders off (their account page) gets none; service emails
 (a decision, a receipt) still go. A reminder that cannot be sent is logged and the
@@ -30,7 +32,7 @@ from sqlalchemy.exc import IntegrityError
 
 from brokerage.accounts.models import User
 from brokerage.bank_holidays import working_days_between
-from brokerage.clock import today_in_leeds, utcnow
+from brokerage.clock import format_datetime, start_of, today_in_leeds, utcnow
 from brokerage.extensions import db
 from brokerage.funding import opportunities
 from brokerage.funding.award_models import Award, AwardStatus, MonitoringReport, ReportStatus
@@ -40,7 +42,17 @@ from brokerage.matches.models import Feedback, Match, MatchStatus
 from brokerage.notifications.models import ReminderSent
 from brokerage.notifications.services import notify, queue_email
 from brokerage.organisations.models import Organisation
-from brokerage.ticketing.models import PAID_STATUSES, Ball, Order, Ticket, TicketStatus
+from brokerage.ticketing.invoice_models import Invoice
+from brokerage.ticketing.models import (
+    PAID_STATUSES,
+    Ball,
+    Order,
+    OrderStatus,
+    Ticket,
+    TicketStatus,
+)
+from brokerage.volunteering import sessions as volunteer_sessions
+from brokerage.volunteering.models import SessionStatus, VolunteerSession
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +66,8 @@ class Reminded:
     opportunities: int = 0
     guest_names: int = 0
     reports: int = 0
+    sessions: int = 0
+    invoices: int = 0
     problems: int = 0
 
     def summary(self) -> str | None:
@@ -253,6 +267,33 @@ def remind_guest_names(config: Mapping, now: datetime, reminded: Reminded) -> No
         _each(orders, one, reminded, "guest_names")
 
 
+def remind_invoices(config: Mapping, now: datetime, reminded: Reminded) -> None:
+    """An unpaid ball invoice, INVOICE_REMIND_DAYS before it is due (once)."""
+    soon = now + timedelta(days=config["INVOICE_REMIND_DAYS"])
+    unpaid = db.session.scalars(
+        select(Invoice)
+        .join(Order, Order.id == Invoice.order_id)
+        .where(Order.status == OrderStatus.PENDING, Invoice.due_at > now, Invoice.due_at <= soon)
+        .order_by(Invoice.id)
+    ).all()
+
+    def one(invoice: Invoice) -> int:
+        order = invoice.order
+        if not _first_time("invoice_due", invoice.id, f"order:{order.id}", now):
+            return 0
+        queue_email(
+            order.buyer_email,
+            "reminder_invoice",
+            f"Invoice {invoice.number} is due soon",
+            invoice=invoice,
+            order=order,
+            link=site_url("ticketing.invoice", token=order.token),
+        )
+        return 1
+
+    _each(unpaid, one, reminded, "invoices")
+
+
 def remind_opportunities(config: Mapping, now: datetime, reminded: Reminded) -> None:
     today = today_in_leeds(now)
     closing = opportunities.closing_soon(today, config["REMIND_OPPORTUNITY_DAYS"])
@@ -303,6 +344,44 @@ def remind_reports(config: Mapping, now: datetime, reminded: Reminded) -> None:
     _each(due, one, reminded, "reports")
 
 
+def remind_sessions(config: Mapping, now: datetime, reminded: Reminded) -> None:
+    tomorrow = today_in_leeds(now) + timedelta(days=1)
+    starting = db.session.scalars(
+        select(VolunteerSession)
+        .where(
+            VolunteerSession.status == SessionStatus.SCHEDULED,
+            VolunteerSession.starts_at >= start_of(tomorrow),
+            VolunteerSession.starts_at < start_of(tomorrow + timedelta(days=1)),
+        )
+        .order_by(VolunteerSession.id)
+    ).all()
+
+    def one(session: VolunteerSession) -> int:
+        sent = 0
+        people = _wanted(a.volunteer.user for a in session.attendees if a.volunteer.is_active)
+        for person in people:
+            if not _first_time("session_tomorrow", session.id, f"user:{person.id}", now):
+                continue
+            text = f"You are volunteering tomorrow with {session.match.need.organisation.name}"
+            notify([person], text, f"/matches/{session.match_id}/sessions")
+            queue_email(
+                person.email,
+                "volunteer_session_reminder",
+                f"Tomorrow: volunteering at {format_datetime(session.starts_at)}",
+                user=person,
+                session=session,
+                when=format_datetime(session.starts_at),
+                until=format_datetime(session.ends_at).rsplit(" at ", 1)[-1],
+                place=volunteer_sessions.where(session),
+                ics_link=volunteer_sessions.ics_url(session),
+                link=site_url("volunteering.sessions", match_id=session.match_id),
+            )
+            sent += 1
+        return sent
+
+    _each(starting, one, reminded, "sessions")
+
+
 def send_reminders(config: Mapping, now: datetime | None = None) -> Reminded:
     """Every kind of reminder that is due, each committed as it finishes."""
     now = now or utcnow()
@@ -315,6 +394,8 @@ def send_reminders(config: Mapping, now: datetime | None = None) -> Reminded:
         remind_opportunities,
         remind_guest_names,
         remind_reports,
+        remind_sessions,
+        remind_invoices,
     ):
         step(config, now, reminded)
         db.session.commit()

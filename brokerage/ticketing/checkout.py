@@ -31,6 +31,7 @@ from brokerage.ticketing.availability import (
     not_on_sale,
     sales_open,
 )
+from brokerage.ticketing.invoice_models import Invoice
 from brokerage.ticketing.models import (
     Ball,
     Order,
@@ -277,7 +278,15 @@ def fulfil(payment: Payment, now: datetime | None = None) -> Order | None:
         order.note = "Stripe's amount or currency did not match the order: check it by hand"
         db.session.flush()
         return order
+    return settle(order, payment.amount_pence, payment.payment_intent_id, now)
 
+
+def settle(
+    order: Order, amount_pence: int, payment_intent_id: str | None, now: datetime | None = None
+) -> Order:
+    """Money for the whole order has arrived (by card through `fulfil`, or by a bank
+    transfer the team recorded against its invoice): mark it paid, issue its tickets and
+    queue the confirmation, once, by the late-payment rule `fulfil` describes."""
     # Near its end (or after it) the hold is decided under the ball's lock: a payment
     # that started just before its hold ran out could otherwise commit just after,
     # while another buyer's hold (no longer counting this order) took the same seats.
@@ -290,6 +299,7 @@ def fulfil(payment: Payment, now: datetime | None = None) -> Order | None:
         db.session.refresh(order)
         now = given or utcnow()
     if order.status not in (OrderStatus.PENDING, OrderStatus.EXPIRED):
+        _paid_twice(order, payment_intent_id)
         return order  # fulfilled already (or refunded): read afresh under the lock above
     late = order.status is OrderStatus.EXPIRED or (
         order.status is OrderStatus.PENDING and order.hold_expires_at <= now
@@ -297,8 +307,8 @@ def fulfil(payment: Payment, now: datetime | None = None) -> Order | None:
     paid = {
         "status": next_order_status(order.status, OrderAction.PAY),
         "paid_at": now,
-        "paid_pence": payment.amount_pence,
-        "stripe_payment_intent_id": payment.payment_intent_id,
+        "paid_pence": amount_pence,
+        "stripe_payment_intent_id": payment_intent_id,
     }
     won = db.session.execute(
         update(Order)
@@ -309,6 +319,7 @@ def fulfil(payment: Payment, now: datetime | None = None) -> Order | None:
     ).first()
     if won is None:
         db.session.refresh(order)
+        _paid_twice(order, payment_intent_id)
         return order  # someone else fulfilled it (or it was already refunded)
     # The order in memory is now what the database holds (its lines and ball stay loaded).
     for key, value in {**paid, "updated_at": won.updated_at}.items():
@@ -328,6 +339,15 @@ def fulfil(payment: Payment, now: datetime | None = None) -> Order | None:
         order.note = "Paid after the seats' hold expired; seats were still free, so it stands"
     issue_and_confirm(order)
     return order
+
+
+def _paid_twice(order: Order, payment_intent_id: str | None) -> None:
+    """A card payment for an order paid already another way (an invoice paid by bank
+    transfer, then by card): noted for the team, who refund it."""
+    if payment_intent_id and payment_intent_id != order.stripe_payment_intent_id:
+        current_app.logger.error("Order %s: paid again by card", order.id)
+        order.note = f"Paid again by card ({payment_intent_id}): refund the second payment"
+        db.session.flush()
 
 
 def issue_and_confirm(order: Order) -> None:
@@ -399,14 +419,19 @@ def _refund_late(order: Order, now: datetime) -> None:
 
 
 def expire(session_id: str, now: datetime | None = None) -> Order | None:
-    """Stripe says the Checkout session expired: the hold ends and its seats are free."""
+    """Stripe says the Checkout session expired: the hold ends and its seats are free.
+    Not an invoice's card session: the invoice holds its seats until it is due."""
     now = now or utcnow()
     order = db.session.scalar(select(Order).where(Order.stripe_session_id == session_id))
     if order is None:
         return None
     db.session.execute(
         update(Order)
-        .where(Order.id == order.id, Order.status == OrderStatus.PENDING)
+        .where(
+            Order.id == order.id,
+            Order.status == OrderStatus.PENDING,
+            Order.id.not_in(select(Invoice.order_id)),
+        )
         .values(
             status=next_order_status(OrderStatus.PENDING, OrderAction.EXPIRE),
             hold_expires_at=now,
@@ -430,7 +455,10 @@ def abandon(order: Order) -> None:
     """The buyer cancelled at the checkout: let the seats go at once, and close the
     Checkout session so that it cannot be paid later. If Stripe cannot be asked (or the
     buyer paid in another tab first), a payment that still arrives is decided by the
-    late-payment rule (`fulfil`)."""
+    late-payment rule (`fulfil`). An invoice keeps its seats until it is due: the buyer
+    may still pay it by bank transfer."""
+    if db.session.scalar(select(Invoice.id).where(Invoice.order_id == order.id)) is not None:
+        return
     expire(order.stripe_session_id, utcnow()) if order.stripe_session_id else None
     if order.status is OrderStatus.PENDING:
         order.status = next_order_status(order.status, OrderAction.EXPIRE)

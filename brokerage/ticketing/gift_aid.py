@@ -41,6 +41,7 @@ from brokerage.errors import FieldError, NotAllowed
 from brokerage.extensions import db
 from brokerage.money import pounds
 from brokerage.ticketing.availability import lock_ball
+from brokerage.ticketing.invoice_models import Invoice
 from brokerage.ticketing.models import (
     PAID_STATUSES,
     Ball,
@@ -191,6 +192,8 @@ def _unclaimed(ball_id: int) -> list:
         Order.paid_at.is_not(None),
         Order.donation_kept_pence > 0,
         Order.gift_aid_claim_id.is_(None),
+        # A company's payment (an invoiced order) carries no Gift Aid.
+        Order.id.not_in(select(Invoice.order_id)),
     ]
 
 

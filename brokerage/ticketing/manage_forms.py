@@ -205,6 +205,11 @@ class TicketTypeForm(Form):
         description="Needed for a hidden type. Give it to the sponsors: they enter it on "
         "the ball's page.",
     )
+    invoice_allowed = BooleanField(
+        "Companies may pay by invoice",
+        widget=GovCheckboxInput(),
+        description="For tables and sponsor packages: the seats are held until the invoice is due.",
+    )
     confirm = _confirm("Yes, sell fewer than are already taken")
     submit = SubmitField("Save ticket type", widget=GovSubmitInput())
 
@@ -224,6 +229,7 @@ class TicketTypeForm(Form):
             on_sale_until=self.on_sale_until.data,
             hidden=bool(self.hidden.data),
             access_code=self.access_code.data or None,
+            invoice_allowed=bool(self.invoice_allowed.data),
         )
 
 
@@ -240,6 +246,7 @@ def ticket_type_form_data(ticket_type) -> dict:
             "on_sale_until",
             "hidden",
             "access_code",
+            "invoice_allowed",
         )
     }
     data["price"] = ticket_type.price_pence

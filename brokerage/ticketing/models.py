@@ -90,6 +90,10 @@ class TicketType(db.Model):
     # Hidden types (sponsor packages) are reachable only with their code.
     hidden: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     access_code: Mapped[str | None] = mapped_column(String(64))
+    # Companies may pay for it by invoice (ticketing/invoices.py).
+    invoice_allowed: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
     position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 
     ball: Mapped[Ball] = relationship(back_populates="ticket_types")

@@ -78,6 +78,7 @@ TYPE_FIELDS = (
     ("on_sale_until", "On sale until"),
     ("hidden", "Hidden"),
     ("access_code", "Access code"),
+    ("invoice_allowed", "Pay by invoice"),
 )
 
 
@@ -241,6 +242,7 @@ class TicketTypeDetails:
     on_sale_until: datetime | None = None
     hidden: bool = False
     access_code: str | None = None
+    invoice_allowed: bool = False
 
 
 def type_problems(details: TicketTypeDetails) -> dict[str, str]:
@@ -338,6 +340,7 @@ def _copy_type(details: TicketTypeDetails, ticket_type: TicketType) -> None:
     ticket_type.on_sale_until = details.on_sale_until
     ticket_type.hidden = details.hidden
     ticket_type.access_code = (details.access_code or "").strip() or None
+    ticket_type.invoice_allowed = details.invoice_allowed
 
 
 def only_the_team(person: User) -> None:

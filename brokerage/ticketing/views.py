@@ -39,6 +39,7 @@ from brokerage.ticketing import (
     bp,
     checkout,
     guests,
+    invoices,
     orders,
     payments,
     waiting_list,
@@ -201,6 +202,7 @@ def _ball_page(current, rows, form, now: datetime, code: str, posted: bool) -> s
         code=code,
         unlocked=any(row.ticket_type.hidden for row in rows),
         hold_minutes=current_app.config["BALL_HOLD_MINUTES"],
+        invoices_offered=any(row.ticket_type.invoice_allowed for row in rows),
     )
 
 
@@ -339,7 +341,10 @@ def returned(order: Order):
 @bp.route("/ball/orders/<token>/cancelled")
 @require(Action.PUBLIC, load=load_order)
 def cancelled(order: Order):
-    """Stripe's cancel page: the buyer gave up, so the seats go back at once."""
+    """Stripe's cancel page: the buyer gave up, so the seats go back at once (an
+    invoice keeps its seats until it is due: back to the invoice)."""
+    if invoices.invoice_for(order) is not None:
+        return redirect(url_for("ticketing.invoice", token=order.token))
     if order.status is OrderStatus.PENDING:
         waiting_list.abandon(order)
         db.session.commit()

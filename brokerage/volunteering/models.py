@@ -524,3 +524,18 @@ class HourLog(db.Model):
     @property
     def is_corrected(self) -> bool:
         return self.status is HourStatus.CONFIRMED and self.confirmed_minutes != self.minutes
+
+
+class CalendarFeed(db.Model):
+    """The version of a person's calendar feed address: the address is a token signed
+    with the app's secret key over (user id, version), so nothing secret is stored;
+    resetting the address moves the version on and every older address stops working.
+    No row: version 0."""
+
+    __tablename__ = "calendar_feed"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    reset_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)

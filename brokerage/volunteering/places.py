@@ -11,7 +11,7 @@ then finds the place taken) or on SQLite (one writer at a time).
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -33,7 +33,9 @@ from brokerage.volunteering.models import (
     PlaceAction,
     PlaceEvent,
     PlaceStatus,
+    SessionAttendee,
     Volunteer,
+    VolunteerSession,
     next_place_status,
 )
 
@@ -123,6 +125,8 @@ def move(
     place.status = next_place_status(before, action)
     who = volunteer or place.volunteer
     if action is PlaceAction.WITHDRAW:
+        if who is not None:
+            _off_future_sessions(place.match_id, who)
         place.volunteer = None
         place.filled_at = place.confirmed_at = place.confirmed_by_id = None
     elif volunteer is not None:
@@ -140,6 +144,22 @@ def move(
     history.record(event)
     db.session.flush()
     return event
+
+
+def _off_future_sessions(match_id: int, volunteer: Volunteer) -> None:
+    """A volunteer who no longer holds a place comes off the match's sessions still to
+    come (so off their calendar feed); the sessions they went to keep them."""
+    db.session.execute(
+        delete(SessionAttendee).where(
+            SessionAttendee.volunteer_id == volunteer.id,
+            SessionAttendee.session_id.in_(
+                select(VolunteerSession.id).where(
+                    VolunteerSession.match_id == match_id, VolunteerSession.starts_at > utcnow()
+                )
+            ),
+        ),
+        execution_options={"synchronize_session": False},
+    )
 
 
 def _live(match: Match) -> None:

@@ -15,7 +15,7 @@ from brokerage.listings.models import ListingSide
 from brokerage.matches.models import Match
 from brokerage.organisations.models import Organisation
 from brokerage.permissions import Action, can, require
-from brokerage.volunteering import bp, checks, queries, volunteers
+from brokerage.volunteering import bp, checks, queries, sessions, volunteers
 from brokerage.volunteering import places as place_services
 from brokerage.volunteering.forms import (
     AssignForm,
@@ -301,4 +301,8 @@ def ask_for_change(match: Match):
 @bp.route("/volunteering")
 @require(Action.ACCOUNT)
 def mine():
-    return render_template("volunteering/mine.html", rows=queries.my_volunteering(current_user))
+    return render_template(
+        "volunteering/mine.html",
+        rows=queries.my_volunteering(current_user),
+        upcoming_sessions=sessions.upcoming_for(current_user),
+    )

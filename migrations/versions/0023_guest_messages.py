@@ -4,7 +4,7 @@ erased; a one-time send key so a double-submitted send sends once), and the phon
 each scan that admitted a guest, so a retried scan is given its first answer.
 
 Revision ID: 0023_guest_messages
-Revises: 0020c_gift_aid_adjustment
+Revises: 0024_search_and_summaries
 Create Date: 2026-12-03 19:22:27.675797
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0023_guest_messages"
-down_revision = "0020c_gift_aid_adjustment"
+down_revision = "0024_search_and_summaries"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,98 @@
+"""Public pages shared between anonymous visitors for a few seconds: rendered once,
+dropped when something changes, answered with 304 when the visitor's copy is current,
+and never holding anyone's own state (a signed-in page, a message, a CSRF token)."""
+
+from __future__ import annotations
+
+import pytest
+
+from brokerage import page_cache
+from brokerage.organisations.models import OrganisationKind
+from tests.helpers import counted_statements
+from tests.listings import factories as lm
+
+
+@pytest.fixture
+def sharing(app, monkeypatch):
+    monkeypatch.setitem(app.config, "SHARED_PAGE_SECONDS", 10)
+    page_cache.clear()
+    yield
+    page_cache.clear()
+
+
+@pytest.fixture
+def need(make):
+    return lm.need(make.organisation(kind=OrganisationKind.COMMUNITY), title="Laptops for a club")
+
+
+def _pages(need) -> list[str]:
+    return ["/", "/needs", "/needs?q=laptops&kind=volunteering", f"/needs/{need.id}", "/impact"]
+
+
+def test_the_next_anonymous_visitor_is_shown_the_same_page_without_a_query(sharing, app, need):
+    for url in _pages(need):
+        first = app.test_client().get(url)
+        assert first.status_code == 200, url
+        with counted_statements() as statements:
+            second = app.test_client().get(url)
+        assert statements == [], url
+        assert second.get_data() == first.get_data()
+        for answer in (first, second):
+            assert answer.headers["Cache-Control"] == "no-cache", url
+            assert "Cookie" in answer.headers["Vary"]
+            assert "Set-Cookie" not in answer.headers
+            assert answer.headers["ETag"] == first.headers["ETag"]
+        # Nothing of anyone's own in what is shared.
+        assert "csrf_token" not in first.get_data(as_text=True), url
+        assert "Sign out" not in first.get_data(as_text=True), url
+
+
+def test_a_visitor_whose_copy_is_current_is_answered_304(sharing, client, need):
+    first = client.get("/needs")
+    again = client.get("/needs", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+    assert again.get_data() == b""
+
+
+def test_a_change_shows_at_once(sharing, client, make, need):
+    assert "Tablets for a library" not in client.get("/needs").get_data(as_text=True)
+    lm.need(need.organisation, title="Tablets for a library")  # committed
+    assert "Tablets for a library" in client.get("/needs").get_data(as_text=True)
+
+
+def test_a_signed_in_person_s_page_is_their_own_and_never_kept(sharing, app, login, make, need):
+    anonymous = app.test_client()
+    anonymous.get("/needs")
+    member = login(make.user())
+    page = member.get("/needs")
+    assert "Sign out" in page.get_data(as_text=True)
+    assert page.headers["Cache-Control"] == "no-store"
+    assert "Sign out" not in app.test_client().get("/needs").get_data(as_text=True)
+
+
+def test_a_visitor_s_message_is_shown_to_them_alone(sharing, app, need):
+    visitor = app.test_client()
+    with visitor.session_transaction() as session:
+        session["_flashes"] = [("success", "Your secret message")]
+    page = visitor.get(f"/needs/{need.id}")
+    assert "Your secret message" in page.get_data(as_text=True)
+    assert page.headers["Cache-Control"] == "no-store"
+    for _ in range(2):
+        shared = app.test_client().get(f"/needs/{need.id}")
+        assert "Your secret message" not in shared.get_data(as_text=True)
+
+
+def test_a_page_that_gives_the_visitor_a_token_is_never_shared(sharing, app):
+    # The ball's form carries a CSRF token in the visitor's session: sign-in alike.
+    first = app.test_client().get("/account/sign-in")
+    assert "Set-Cookie" in first.headers
+    assert first.headers["Cache-Control"] == "no-store"
+
+
+def test_off_when_the_setting_is_0(app, client, need):
+    assert app.config["SHARED_PAGE_SECONDS"] == 0  # in tests, unless a test turns it on
+    client.get("/needs")
+    with counted_statements() as statements:
+        page = client.get("/needs")
+    assert statements
+    assert page.headers["Cache-Control"] == "no-store"
