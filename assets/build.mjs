@@ -4,10 +4,12 @@
 //   govuk-frontend.min.js(.map)   -> static/govuk/
 //   images referenced by the CSS  -> static/govuk/assets/images/ (never fonts,
 //                                    crown/crest, GOV.UK icons, favicons, manifest)
+//   jsqr's jsQR.js and licence    -> static/vendor/jsqr/ (the door's QR reader where
+//                                    the browser has no BarcodeDetector: iOS Safari, Firefox)
 //
-// Deterministic: the same inputs always give byte-identical outputs, and
-// static/govuk/ is recreated from scratch so stale files cannot linger.
-// static/js/ and static/images/ are hand-written and are not touched.
+// Deterministic: the same inputs always give byte-identical outputs.
+// static/govuk/ and static/vendor/ are recreated from scratch so stale files cannot
+// linger. static/js/ and static/images/ are hand-written and are not touched.
 
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, posix, relative, resolve } from 'node:path'
@@ -113,9 +115,19 @@ for (const name of ['govuk-frontend.min.js', 'govuk-frontend.min.js.map']) {
   }
 }
 
-// 5. Report -------------------------------------------------------------------
+// 5. The QR reader for browsers without BarcodeDetector --------------------------
+// jsQR.js is a UMD build: loaded as a module it sets self.jsQR (static/js/check-in.js).
+const vendorOut = join(staticDir, 'vendor')
+rmSync(vendorOut, { recursive: true, force: true })
+const jsqr = join(root, 'node_modules', 'jsqr')
+if (!existsSync(join(jsqr, 'dist', 'jsQR.js'))) fail('node_modules/jsqr not found (run npm install)')
+copy(join(jsqr, 'dist', 'jsQR.js'), join(vendorOut, 'jsqr', 'jsQR.js'))
+copy(join(jsqr, 'LICENSE'), join(vendorOut, 'jsqr', 'LICENSE'))
+
+// 6. Report -------------------------------------------------------------------
 const version = JSON.parse(readFileSync(join(root, 'node_modules', 'govuk-frontend', 'package.json'), 'utf8')).version
-console.log(`govuk-frontend ${version}, sass ${sass.info.split('\t')[1] ?? sass.info}`)
+const jsqrVersion = JSON.parse(readFileSync(join(jsqr, 'package.json'), 'utf8')).version
+console.log(`govuk-frontend ${version}, sass ${sass.info.split('\t')[1] ?? sass.info}, jsqr ${jsqrVersion}`)
 console.log(`CSS url() references: ${urls.length ? urls.join(', ') : 'none'}`)
 console.log('Wrote:')
 for (const file of written.sort()) {

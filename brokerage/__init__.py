@@ -67,6 +67,7 @@ def create_app(config: dict | None = None) -> Flask:
     from brokerage.ticketing import guest_details_views as _ticketing_guest_details  # noqa: F401
     from brokerage.ticketing import invoice_views as _ticketing_invoices  # noqa: F401
     from brokerage.ticketing import manage_views as _ticketing_team  # noqa: F401
+    from brokerage.ticketing import message_views as _ticketing_messages  # noqa: F401
     from brokerage.ticketing import seating_views as _ticketing_seating  # noqa: F401
     from brokerage.ticketing import views as ticketing
     from brokerage.ticketing import waiting_views as _ticketing_waiting  # noqa: F401

@@ -40,6 +40,7 @@ from brokerage.organisations.models import (
 )
 from brokerage.privacy.models import DataExport, PrivacyAction
 from brokerage.ticketing.invoice_models import Invoice, InvoiceCounter
+from brokerage.ticketing.message_models import GuestMessage
 from brokerage.ticketing.models import (
     Ball,
     CheckInEvent,
@@ -81,6 +82,7 @@ __all__ = [
     "GiftAidClaim",
     "GrantApplication",
     "GrantRound",
+    "GuestMessage",
     "HelpOffer",
     "Invitation",
     "Invoice",

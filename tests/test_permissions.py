@@ -214,6 +214,9 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "ticketing.team_guests_csv": {"GET": TEAM},
     "ticketing.team_door": {"GET": TEAM, "POST": TEAM},
     "ticketing.team_undo_check_in": {"POST": TEAM},
+    # The team writes to the ball's guests: compose and preview, then send.
+    "ticketing.team_messages": {"GET": TEAM, "POST": TEAM},
+    "ticketing.team_message_send": {"POST": TEAM},
     "ticketing.team_gift_aid": {"GET": TEAM, "POST": TEAM},
     # Seating: the team's tables, placements, table plan and place cards; the buyer's
     # page for their guests and seating wishes (by the order's token) and the guest's

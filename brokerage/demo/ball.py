@@ -14,10 +14,11 @@ from brokerage.clock import LONDON, today_in_leeds, utcnow
 from brokerage.demo import names
 from brokerage.extensions import db
 from brokerage.ticketing import checkout as ticketing
-from brokerage.ticketing import door, invoices, seating, waiting_list
+from brokerage.ticketing import door, invoices, messages, seating, waiting_list
 from brokerage.ticketing import gift_aid as gift_aid_claims
 from brokerage.ticketing import orders as ball_orders
 from brokerage.ticketing import setup as ball_team
+from brokerage.ticketing.message_models import Audience
 from brokerage.ticketing.models import Ball, TicketType
 
 # The ball, on sale now, with a few paid orders (paid through the stand-in, as the
@@ -188,6 +189,18 @@ def seed_this_years_ball(team_member: User) -> None:
     db.session.flush()
     door.check_in(ball, orders[0].tickets[0].code, team_member)
     _seat_guests(orders, team_member)
+    # One message in the ball's history: the buyers with seats still to name.
+    messages.send_message(
+        ball,
+        messages.Draft(
+            Audience.UNNAMED,
+            "Who is coming? Name your guests",
+            "We are planning the tables and the menu for the night.\n\nPlease name each "
+            "guest on your order, with any dietary or access needs, from your order's page.",
+        ),
+        "demo-2027-name-your-guests",
+        team_member,
+    )
     table = next(t for t in ball.ticket_types if t.name == "Table of 10")
     for minutes, (name, email, tables) in enumerate(BALL_WAITING):
         waiting_list.join(table, name, email, tables, now + timedelta(minutes=minutes))

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from brokerage.accounts.models import User
 from brokerage.clock import format_datetime, london, utcnow
@@ -15,8 +15,10 @@ from brokerage.ticketing.models import (
     PAID_STATUSES,
     Ball,
     CheckInEvent,
+    Order,
     Ticket,
     TicketStatus,
+    TicketType,
     normalise_code,
 )
 from brokerage.ticketing.setup import only_the_team
@@ -41,11 +43,36 @@ def _guest(ticket: Ticket) -> str:
     return ticket.guest_name or f"a guest of {ticket.order.buyer_name} (not named yet)"
 
 
-def check_in(ball: Ball, code: str, door: User, now: datetime | None = None) -> DoorAnswer:
+def _this_scan(scan_id: str | None, now: datetime) -> DoorAnswer | None:
+    """The first answer again for a scan that already admitted its guest: the phone sends a
+    scan once more when the connection dropped before the answer came back."""
+    if not scan_id:
+        return None
+    event = db.session.scalar(select(CheckInEvent).where(CheckInEvent.scan_id == scan_id))
+    if event is None or event.action != "admit":
+        return None
+    ticket = db.session.get(Ticket, event.ticket_id)
+    if ticket.checked_in_at is None:
+        return DoorAnswer("note", "This scan's check-in has since been undone", ticket.id)
+    when = _door_time(event.created_at, now)
+    return DoorAnswer(
+        "admitted",
+        f"Admitted: {_guest(ticket)} (this scan, answered at {when} by {event.actor.name})",
+        ticket.id,
+    )
+
+
+def check_in(
+    ball: Ball, code: str, door: User, now: datetime | None = None, scan_id: str | None = None
+) -> DoorAnswer:
     """Check in the ticket with `code` at this ball's door, once: a second scan (even at
-    the same moment, at another door) is told who admitted it and when."""
+    the same moment, at another door) is told who admitted it and when. `scan_id` is the
+    phone's id for this scan: sent again, it is given its first answer."""
     only_the_team(door)
     now = now or utcnow()
+    repeated = _this_scan(scan_id, now)
+    if repeated:
+        return repeated
     ticket = db.session.scalar(select(Ticket).where(Ticket.code == normalise_code(code)))
     if ticket is None:
         return DoorAnswer("not_valid", "Not valid: unknown code")
@@ -61,10 +88,22 @@ def check_in(ball: Ball, code: str, door: User, now: datetime | None = None) -> 
     ).rowcount
     db.session.refresh(ticket)
     if not won:
+        # The same scan sent twice at once: the other request admitted it.
+        repeated = _this_scan(scan_id, now)
+        if repeated:
+            return repeated
         who = ticket.checked_in_by.name if ticket.checked_in_by else "someone"
         when = _door_time(ticket.checked_in_at, now)
         return DoorAnswer("already", f"Already admitted at {when} by {who}", ticket.id)
-    db.session.add(CheckInEvent(ticket_id=ticket.id, action="admit", actor_id=door.id))
+    db.session.add(
+        CheckInEvent(
+            ticket_id=ticket.id,
+            action="admit",
+            actor_id=door.id,
+            scan_id=scan_id or None,
+            created_at=now,
+        )
+    )
     db.session.flush()
     return DoorAnswer("admitted", f"Admitted: {_guest(ticket)}", ticket.id)
 
@@ -78,3 +117,46 @@ def undo_check_in(ticket: Ticket, door: User) -> DoorAnswer:
     db.session.add(CheckInEvent(ticket_id=ticket.id, action="undo", actor_id=door.id))
     db.session.flush()
     return DoorAnswer("undone", f"Check-in undone: {_guest(ticket)} is not checked in", ticket.id)
+
+
+@dataclass
+class ArrivalGroup:
+    label: str  # a ticket type's name (the seating adds tables)
+    admitted: int
+    expected: int
+
+
+@dataclass
+class Arrivals:
+    """Guests admitted of those expected (valid tickets of paid orders), overall and in
+    groups under headings: "By ticket type" now; another heading is one more entry."""
+
+    admitted: int = 0
+    expected: int = 0
+    groups: dict[str, list[ArrivalGroup]] = field(default_factory=dict)
+
+
+def arrivals(ball: Ball) -> Arrivals:
+    """One grouped query, whatever the number of guests."""
+    rows = db.session.execute(
+        select(
+            TicketType.name,
+            func.count(Ticket.checked_in_at),
+            func.count(Ticket.id),
+        )
+        .join(Ticket, Ticket.ticket_type_id == TicketType.id)
+        .join(Order, Order.id == Ticket.order_id)
+        .where(
+            Order.ball_id == ball.id,
+            Order.status.in_(PAID_STATUSES),
+            Ticket.status == TicketStatus.VALID,
+        )
+        .group_by(TicketType.id, TicketType.name, TicketType.position)
+        .order_by(TicketType.position, TicketType.id)
+    ).all()
+    by_type = [ArrivalGroup(name, admitted, expected) for name, admitted, expected in rows]
+    return Arrivals(
+        admitted=sum(row.admitted for row in by_type),
+        expected=sum(row.expected for row in by_type),
+        groups={"By ticket type": by_type},
+    )

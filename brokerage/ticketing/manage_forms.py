@@ -8,8 +8,22 @@ happens twice when they go back, is refused with a message rather than guessed.
 
 from __future__ import annotations
 
-from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from brokerage.forms import (
     DayField,
@@ -301,6 +315,11 @@ class DoorForm(Form):
             DataRequired(message="Enter the ticket code"),
             Length(max=80, message="A ticket code is 32 letters and numbers"),
         ],
+    )
+    # The phone's id for a scan (letters, digits, dashes), sent again with a retry.
+    scan = HiddenField(
+        filters=[strip],
+        validators=[Optional(), Regexp(r"^[A-Za-z0-9-]{8,64}$", message="Scan again")],
     )
     submit = SubmitField("Check in", widget=GovSubmitInput())
 

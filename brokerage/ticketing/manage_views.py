@@ -18,7 +18,7 @@ from brokerage.money import pounds
 from brokerage.pagination import page_number
 from brokerage.permissions import Action, require
 from brokerage.ticketing import bp, exports, guests, orders, payments, refunds, setup
-from brokerage.ticketing.door import DoorAnswer, check_in, undo_check_in
+from brokerage.ticketing.door import DoorAnswer, arrivals, check_in, undo_check_in
 from brokerage.ticketing.manage_forms import (
     BallForm,
     ComplimentaryForm,
@@ -413,24 +413,27 @@ def _remember(ball: Ball, answer: DoorAnswer, code: str | None = None) -> None:
     session[DOOR_ANSWER] = {**asdict(answer), "ball_id": ball.id, "code": (code or "")[:80]}
 
 
+def _last_answer(ball: Ball) -> tuple[dict | None, Ticket | None]:
+    """The answer the check-in redirected here with (once), and its ticket."""
+    answer = session.pop(DOOR_ANSWER, None) if request.method == "GET" else None
+    if not answer or answer.get("ball_id") != ball.id:
+        return None, None
+    ticket = db.session.get(Ticket, answer["ticket_id"]) if answer.get("ticket_id") else None
+    return answer, ticket
+
+
 @bp.route("/team/ball/<int:ball_id>/door", methods=["GET", "POST"])
 @require(Action.TEAM, load=load_ball)
 def team_door(ball: Ball):
     form = DoorForm()
     if form.validate_on_submit():
-        answer = check_in(ball, form.code.data, current_user)
+        answer = check_in(ball, form.code.data, current_user, scan_id=form.scan.data)
         db.session.commit()
         # An unknown code is shown again, so that a mistyped letter can be spotted.
         unknown = answer.outcome == "not_valid" and answer.ticket_id is None
         _remember(ball, answer, form.code.data if unknown else None)
         return redirect(url_for("ticketing.team_door", ball_id=ball.id))
-    answer, ticket = None, None
-    if request.method == "GET":
-        answer = session.pop(DOOR_ANSWER, None)
-        if answer and answer.get("ball_id") != ball.id:
-            answer = None
-        if answer and answer.get("ticket_id"):
-            ticket = db.session.get(Ticket, answer["ticket_id"])
+    answer, ticket = _last_answer(ball)
     q = " ".join(request.args.get("q", "").split())[:100]
     page, status = _page(
         "ticketing/manage/door.html",
@@ -438,6 +441,7 @@ def team_door(ball: Ball):
         form=form,
         answer=answer,
         ticket=ticket,
+        arrivals=arrivals(ball),
         q=q,
         results=guests.find_guests(ball, q),
     )

@@ -398,6 +398,9 @@ class CheckInEvent(db.Model):
         ForeignKey("ticket.id", ondelete="CASCADE"), nullable=False, index=True
     )
     action: Mapped[str] = mapped_column(String(16), nullable=False)  # admit | undo
+    # The phone's own id for the scan that admitted: a retry of that scan (the connection
+    # dropped before its answer came) is given the first answer, not a warning.
+    scan_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     actor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
