@@ -56,6 +56,7 @@ def create_app(config: dict | None = None) -> Flask:
     from brokerage.ticketing import manage_views as _ticketing_team  # noqa: F401
     from brokerage.ticketing import views as ticketing
     from brokerage.ticketing import waiting_views as _ticketing_waiting  # noqa: F401
+    from brokerage.volunteering import hour_views as _volunteering_hours  # noqa: F401
     from brokerage.volunteering import views as volunteering
 
     domains = (

@@ -35,7 +35,12 @@ from brokerage.organisations.models import (
     OrganisationKind,
     OrganisationStatus,
 )
-from brokerage.volunteering.models import CheckArrangement, Volunteer, VolunteerStatus
+from brokerage.volunteering.models import (
+    CheckArrangement,
+    SessionAttendee,
+    Volunteer,
+    VolunteerStatus,
+)
 
 # A listing that has been public stays readable (with its status) after it closes.
 PUBLIC_LISTING_STATUSES = frozenset(
@@ -70,6 +75,11 @@ class Action(enum.StrEnum):
     PLACE_WITHDRAW = "places:withdraw"  # the company's members and its volunteers
     PLACES_CHARITY = "places:charity"  # the need's organisation: confirm, choose, ask
     CHECK_RECORD = "checks:record"  # the side the charity chose to check the volunteers
+    HOURS_LOG = "hours:log"  # an active volunteer who was on the session (obj: session)
+    HOURS_SEE = "hours:see"  # a match's hour logs: both organisations and the team
+    HOURS_CONFIRM = "hours:confirm"  # the need's organisation confirms or corrects hours
+    # A company's volunteering report: its members and the team, never another company.
+    VOLUNTEERING_REPORT = "volunteering:report"
     FUNDING_APPLY = "funding:apply"  # member of a verified community organisation (obj: org)
     APPLICATION_SEE = "application:see"  # the applicant's members and the team
     APPLICATION_EDIT = "application:edit"  # the applicant's members: answer, submit, withdraw
@@ -145,6 +155,24 @@ def is_volunteer(user, org: Organisation) -> bool:
         db.session.scalar(
             select(Volunteer.id).where(
                 Volunteer.organisation_id == org.id,
+                Volunteer.user_id == user.id,
+                Volunteer.status == VolunteerStatus.ACTIVE,
+            )
+        )
+        is not None
+    )
+
+
+def attended(user, session) -> bool:
+    """An active volunteer put on the session `session`."""
+    if not _signed_in(user):
+        return False
+    return (
+        db.session.scalar(
+            select(SessionAttendee.id)
+            .join(Volunteer, Volunteer.id == SessionAttendee.volunteer_id)
+            .where(
+                SessionAttendee.session_id == session.id,
                 Volunteer.user_id == user.id,
                 Volunteer.status == VolunteerStatus.ACTIVE,
             )
@@ -266,6 +294,12 @@ RULES: dict[Action, Callable[[Any, Any], bool]] = {
     ),
     Action.PLACES_CHARITY: lambda user, obj: is_member(user, obj.need.organisation),
     Action.CHECK_RECORD: lambda user, obj: is_member(user, obj.organisation_of(checked_by(obj))),
+    Action.HOURS_LOG: attended,
+    Action.HOURS_SEE: lambda user, obj: _is_team(user) or _is_party(user, obj),
+    Action.HOURS_CONFIRM: lambda user, obj: is_member(user, obj.need.organisation),
+    Action.VOLUNTEERING_REPORT: lambda user, obj: (
+        obj.kind is OrganisationKind.COMPANY and (_is_team(user) or is_member(user, obj))
+    ),
     Action.FUNDING_APPLY: lambda user, obj: _may_post(user, obj, OrganisationKind.COMMUNITY),
     Action.APPLICATION_SEE: lambda user, obj: _is_team(user) or is_member(user, obj.organisation),
     Action.APPLICATION_EDIT: lambda user, obj: (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -24,6 +25,7 @@ from brokerage.organisations.models import (
     RegistrationScheme,
     Ward,
 )
+from brokerage.volunteering.models import SessionAttendee, VolunteerSession
 
 PASSWORD = "correct horse battery"
 _numbers = itertools.count(1)
@@ -114,3 +116,23 @@ def member(org: Organisation, person: User | None = None, role=MembershipRole.ME
     )
     db.session.commit()
     return person
+
+
+def make_session(match, volunteers=(), *, starts_in=None, minutes: int = 120):
+    """A volunteering session on `match` (two hours, ended a day ago unless `starts_in`
+    says when it starts), with `volunteers` on it; committed. The sessions helper's
+    services make real ones; hours tests need only the rows."""
+    starts = utcnow() + (starts_in if starts_in is not None else timedelta(days=-1))
+    session = VolunteerSession(
+        match_id=match.id,
+        starts_at=starts,
+        ends_at=starts + timedelta(minutes=minutes),
+        remote=True,
+        link="https://meet.example.org/session",
+    )
+    db.session.add(session)
+    db.session.flush()
+    for volunteer in volunteers:
+        db.session.add(SessionAttendee(session_id=session.id, volunteer_id=volunteer.id))
+    db.session.commit()
+    return session

@@ -8,6 +8,7 @@ from sqlalchemy import DateTime, func, select
 
 from brokerage.clock import LONDON, utcnow
 from brokerage.demo import seed_demo
+from brokerage.demo.hours import seed_hours
 from brokerage.extensions import db
 from brokerage.impact import figures
 from brokerage.impact.filters import ImpactFilters
@@ -20,9 +21,11 @@ from brokerage.organisations.models import Organisation, OrganisationKind, Organ
 from brokerage.ticketing import setup as ball_sales
 from brokerage.ticketing.models import Ball, Ticket
 from brokerage.volunteering.checks import needs_checks, state_of
+from brokerage.volunteering.models import HourLog
 from brokerage.volunteering.places import places_of
 from brokerage.volunteering.volunteers import active_volunteers
 from tests.conftest import _empty_tables
+from tests.factories import make_session
 from tests.impact.test_views import shown_figures
 
 # Columns whose values are made afresh on every load, whatever the seed: keys, secret
@@ -218,3 +221,30 @@ def test_the_demo_company_has_three_volunteers_on_a_regulated_activity_match():
     assert [s.ok for s in states] == [True, False, False]
     assert states[1].flagged and "more than 3 years ago" in states[1].problem
     assert "no disclosure check recorded" in states[2].problem
+
+
+def test_the_demo_logs_and_confirms_hours_for_past_sessions_once():
+    seed_demo()
+    db.session.commit()
+    match = db.session.scalars(
+        select(Match)
+        .join(Need)
+        .where(Need.title == "Digital skills sessions at the children's centre")
+    ).one()
+    seed_hours()  # no sessions yet: nothing
+    assert count(HourLog) == 0
+    people = [p.volunteer for p in places_of(match)][:2]
+    make_session(match, people, starts_in=timedelta(days=-14), minutes=150)
+    make_session(match, people, starts_in=timedelta(days=-7), minutes=120)
+    make_session(match, people, starts_in=timedelta(days=7))  # still to come
+    seed_hours()
+    seed_hours()  # again: nothing more
+    db.session.commit()
+    logs = db.session.scalars(select(HourLog).order_by(HourLog.worked_on, HourLog.id)).all()
+    assert [(log.status.value, log.minutes, log.confirmed_minutes) for log in logs] == [
+        ("confirmed", 150, 120),
+        ("confirmed", 150, 150),
+        ("logged", 120, None),
+        ("logged", 120, None),
+    ]
+    assert logs[0].note

@@ -57,6 +57,8 @@ ROLE_FOR = {
     "volunteering.accept_invitation": "member",
     # Only a volunteer of B signs up (the world's volunteer, not a role of the matrix).
     "volunteering.sign_up": "volunteer",
+    # Only the volunteer who was on the session logs hours for it.
+    "volunteering.hours_log": "volunteer",
 }
 
 ODD_STRINGS = [

@@ -55,8 +55,9 @@ from brokerage.organisations.models import OrganisationKind, OrganisationStatus
 from brokerage.ticketing import checkout as ball_services
 from brokerage.ticketing import gift_aid, waiting_list
 from brokerage.ticketing.models import GiftAidClaim
-from brokerage.volunteering import places, volunteers
+from brokerage.volunteering import hours, places, volunteers
 from tests.conftest import REFERENCE_TABLES
+from tests.factories import make_session
 from tests.funding import factories as funding_make
 from tests.helpers import emails_to, link_in
 from tests.listings import factories as listings_make
@@ -83,6 +84,9 @@ OFFER_BROWSERS = frozenset({"owner", "member", "other", "team"})
 # The match between A's published need and B's published offer: both organisations.
 PARTIES = frozenset({"owner", "member", "other"})
 PARTIES_AND_TEAM = PARTIES | TEAM
+# The world's volunteer of B: a person, not one of ROLES, so every role is refused; the
+# fuzz and every-page tests open these as that person.
+VOLUNTEER = frozenset({"volunteer"})
 
 # endpoint -> {method: roles allowed}. GET and, where the route accepts it, POST.
 MATRIX: dict[str, dict[str, frozenset[str]]] = {
@@ -252,6 +256,17 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "volunteering.choose_checker": {"POST": MEMBERS_A},
     "volunteering.ask_for_change": {"POST": MEMBERS_A},
     "volunteering.mine": {"GET": SIGNED_IN},
+    # Hours: only the volunteer who was on the session logs (no role here:
+    # tests/volunteering/test_hours.py); both organisations and the team see a match's
+    # hours, A confirms them; everyone has their own record; B's report is for B and the
+    # team, never another organisation.
+    "volunteering.hours_log": {"GET": VOLUNTEER, "POST": VOLUNTEER},
+    "volunteering.hours_match": {"GET": PARTIES_AND_TEAM},
+    "volunteering.hours_confirm": {"GET": MEMBERS_A, "POST": MEMBERS_A},
+    "volunteering.record": {"GET": SIGNED_IN},
+    "volunteering.record_csv": {"GET": SIGNED_IN},
+    "volunteering.report": {"GET": INSIDE_B},
+    "volunteering.report_csv": {"GET": INSIDE_B},
     # Grants (the applicant's side): anyone reads the rounds; A's members apply, edit
     # and withdraw A's application, which A and the team see.
     "funding.index": {"GET": EVERYONE},
@@ -326,6 +341,8 @@ ORGANISATION_FOR = {
     "volunteering.company_volunteers": "B",
     "volunteering.invite": "B",
     "volunteering.remove": "B",
+    "volunteering.report": "B",
+    "volunteering.report_csv": "B",
 }
 
 # Which of a side's items an endpoint's item_id names: the draft unless listed. The
@@ -419,6 +436,10 @@ class World:
     volunteer_token: str
     vol_match_id: int
     place_id: int
+    # A session of that match that has ended, the volunteer on it, and their hours
+    # logged for it (waiting for A to confirm).
+    vol_session_id: int
+    hour_log_id: int
     # Funding: an open round where A has a draft; a round being scored, with A's
     # eligible application and `other` (a sponsor's person) on its panel; a decided
     # round with A's award and its monitoring report due; another funder's opportunity.
@@ -460,6 +481,10 @@ class World:
             values["volunteer_id"] = self.volunteer_id
         if "place_id" in rule.arguments:
             values["place_id"] = self.place_id
+        if "volunteer_session_id" in rule.arguments:
+            values["volunteer_session_id"] = self.vol_session_id
+        if "log_id" in rule.arguments:
+            values["log_id"] = self.hour_log_id
         if "token" in rule.arguments and endpoint.startswith("volunteering."):
             values["token"] = self.volunteer_token
         if "help_id" in rule.arguments:
@@ -637,7 +662,12 @@ def _volunteering_world(make, org_a, org_b, owner, other, member, team) -> dict:
     place = places.places_of(match)[0]
     places.assign(place, vic, other)
     db.session.commit()
+    session = make_session(match, [vic])
+    log = hours.log_hours(session, vic, 120)
+    db.session.commit()
     return {
+        "vol_session_id": session.id,
+        "hour_log_id": log.id,
         "volunteer_user_id": person.id,
         "volunteer_id": vic.id,
         "volunteer_token": _volunteer_token(member),

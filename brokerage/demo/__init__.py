@@ -4,7 +4,8 @@ The four demo sign-ins and what the README's walk-through follows (`signins`), a
 year of organisations, needs, offers and matches made by a seeded generator
 (`generator`), the ball: last year's held, this year's on sale (`ball`), the grant
 rounds its money pays for (`funding`), other funders' opportunities (`opportunities`),
-and the company's named volunteers on a regulated-activity match (`volunteering`).
+and the company's named volunteers on a regulated-activity match (`volunteering`),
+with their hours at its past sessions (`hours`).
 
 Deterministic: the same seed gives the same records (dates are counted back from
 the day it is loaded). Idempotent: each record is looked up by a natural key before
@@ -23,6 +24,7 @@ from brokerage.clock import utcnow
 from brokerage.demo import building, generator
 from brokerage.demo.ball import seed_last_years_ball, seed_this_years_ball
 from brokerage.demo.funding import seed_grant_rounds
+from brokerage.demo.hours import seed_hours
 from brokerage.demo.opportunities import seed_opportunities
 from brokerage.demo.signins import DEMO_PASSWORD, seed_sign_ins
 from brokerage.demo.volunteering import seed_volunteering
@@ -47,6 +49,7 @@ def seed_demo(size: int = 1, now: datetime | None = None) -> list[tuple[str, str
     seed_grant_rounds(team, now)
     seed_opportunities(team, now)
     seed_volunteering(team, hash_password(DEMO_PASSWORD))
+    seed_hours(now)  # after the volunteers' sessions are made
     # The emails the services wrote while the history was made went out at the
     # time, as far as the demo is concerned: none waits for a worker (which would
     # try real SMTP), and the dashboard does not warn that mail is stuck.

@@ -8,8 +8,11 @@ What the figures mean (the pages say so too):
 - *Confirmed*: from matches the charity has marked completed, having confirmed what
   was delivered. A match is dated by that confirmation (`Match.closed_at`), and
   grouped into calendar months of Leeds time (Europe/London).
-- *Volunteer hours*: the hours the charity confirmed. Their *value* is a range: the
-  hours times `IMPACT_HOUR_VALUE_LOW_PENCE` and times `IMPACT_HOUR_VALUE_HIGH_PENCE`.
+- *Volunteer hours*: the hours the charity confirmed: for a match with volunteering
+  sessions, the sum of the volunteers' hour logs the charity confirmed (or corrected);
+  otherwise the one number it gave when it confirmed delivery. Summed in minutes and
+  shown to the nearest hour. Their *value* is a range: the hours times
+  `IMPACT_HOUR_VALUE_LOW_PENCE` and times `IMPACT_HOUR_VALUE_HIGH_PENCE`.
 - *Devices*, *money* and *people reached*: as the charity confirmed them.
 - *Organisations helped*: community organisations (the needs' owners) with at least
   one completed match.
@@ -45,6 +48,7 @@ from brokerage.impact.filters import ImpactFilters
 from brokerage.listings.models import Need, Offer, need_beneficiary_group, need_ward
 from brokerage.matches.models import Match, MatchStatus
 from brokerage.organisations.models import BeneficiaryGroup, Organisation, Ward
+from brokerage.volunteering.hours import given_minutes, hours_of
 
 # A period longer than this lists only the months that have confirmed matches.
 MAX_MONTHS = 120
@@ -129,7 +133,8 @@ def _sums() -> tuple:
     """The figures of a group of confirmed matches, as SQL aggregates."""
     return (
         func.count(Match.id).label("matches"),
-        func.coalesce(func.sum(Match.delivered_hours), 0).label("hours"),
+        # A match with sessions counts its confirmed hour logs (hours.given_minutes).
+        func.coalesce(func.sum(given_minutes()), 0).label("minutes"),
         func.coalesce(func.sum(Match.delivered_devices), 0).label("devices"),
         func.coalesce(func.sum(Match.delivered_pence), 0).label("pence"),
         func.coalesce(func.sum(Match.people_reached), 0).label("people"),
@@ -168,7 +173,7 @@ class Figures:
         organisations = getattr(row, "organisations", None)
         return cls(
             matches=int(row.matches or 0),
-            hours=int(row.hours or 0),
+            hours=hours_of(row.minutes or 0),
             devices=int(row.devices or 0),
             pence=int(row.pence or 0),
             people=int(row.people or 0),
@@ -379,7 +384,7 @@ def by_ward(filters: ImpactFilters) -> list[Row]:
             Ward.name,
             Ward.is_citywide,
             sums.c.matches,
-            sums.c.hours,
+            sums.c.minutes,
             sums.c.devices,
             sums.c.pence,
             sums.c.people,

@@ -15,6 +15,7 @@ from brokerage.impact.filters import ImpactFilters
 from brokerage.listings.models import ListingKind, ListingSide, Need, Offer, need_ward
 from brokerage.matches.models import Feedback, Match
 from brokerage.organisations.models import Organisation, Ward
+from brokerage.volunteering.hours import given_minutes, hours_of
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def delivered(filters: ImpactFilters) -> list[Delivered]:
                 Offer.kind.label("offer_kind"),
                 charity.name.label("charity"),
                 company.name.label("company"),
-                Match.delivered_hours.label("hours"),
+                given_minutes().label("minutes"),
                 Match.delivered_devices.label("devices"),
                 Match.delivered_pence.label("pence"),
                 Match.people_reached.label("people"),
@@ -87,7 +88,14 @@ def delivered(filters: ImpactFilters) -> list[Delivered]:
     )
     for need_id, name in db.session.execute(wards):
         names.setdefault(need_id, []).append(name)
-    return [Delivered(**row._asdict(), wards=tuple(names.get(row.need_id, ()))) for row in rows]
+    return [
+        Delivered(
+            **{k: v for k, v in row._asdict().items() if k != "minutes"},
+            hours=hours_of(row.minutes),
+            wards=tuple(names.get(row.need_id, ())),
+        )
+        for row in rows
+    ]
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from brokerage.listings.models import OPEN_STATUSES, ListingKind, ListingSide, N
 from brokerage.matches.models import AGREED_STATUSES, Listing, Match, MatchStatus
 from brokerage.money import pounds
 from brokerage.suggestions import loading, scoring
+from brokerage.volunteering import hours
 
 # --- Allocations -------------------------------------------------------------
 
@@ -219,9 +220,11 @@ def whole_units(listing: Listing) -> int:
 
 
 def expected_delivery(match: Match) -> dict:
-    """The delivery form's starting values: what was agreed."""
+    """The delivery form's starting values: what was agreed; for a match with sessions,
+    the hours confirmed so far (those are what the impact figures will count)."""
+    confirmed = hours.session_minutes(match)
     return {
-        "hours": match.total_hours,
+        "hours": match.total_hours if not confirmed else hours.hours_of(confirmed),
         "devices": match.quantity,
         "money": match.amount_pence,
     }

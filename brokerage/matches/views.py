@@ -30,6 +30,7 @@ from brokerage.matches.models import HelpOffer, HelpOfferStatus, Match, MatchSta
 from brokerage.permissions import Action, can, require
 from brokerage.suggestions import services as suggestions
 from brokerage.suggestions.scoring import WEIGHTS
+from brokerage.volunteering import hours
 
 bp = Blueprint("matches", __name__)
 
@@ -219,6 +220,7 @@ def _render_match(match: Match, status: int = 200, **forms):
         side=side,
         team=team,
         next_action=queries.next_action(match, side),
+        session_minutes=hours.session_minutes(match),
         action_form=ActionForm(),
         Status=MatchStatus,
         Side=ListingSide,

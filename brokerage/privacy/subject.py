@@ -54,6 +54,7 @@ LABELS = {
     "volunteer_place_event": "Changes you made to volunteering places",
     "volunteer_check_arrangement": "Who checks volunteers, as you chose",
     "disclosure_check": "Disclosure checks you recorded",
+    "volunteer_hour_log": "Hours you logged as a volunteer, or confirmed for one",
     "notice": "Notices you were sent in the site",
     "outbox_email": "Emails we sent you",
     "ticket_order": "Your ball orders",
@@ -209,11 +210,16 @@ def held_about(email: str) -> Held:
 
 def _panel_conditions(tables: dict[str, Table], user_id: int) -> list[tuple[Table, object]]:
     """(table, condition) for a panel member's own reviews and scores: only theirs, never
-    the reviews of a panel someone else sits on (a team member who added them)."""
+    the reviews of a panel someone else sits on (a team member who added them); and a
+    volunteer's own hour logs."""
     panel, review, score = tables["panel_member"], tables["review"], tables["score"]
     own_panels = select(panel.c.id).where(panel.c.user_id == user_id)
     own_reviews = select(review.c.id).where(review.c.panel_member_id.in_(own_panels))
+    # A volunteer's hour logs point at their volunteer role, not at their account.
+    volunteer, hours = tables["volunteer"], tables["volunteer_hour_log"]
+    own_roles = select(volunteer.c.id).where(volunteer.c.user_id == user_id)
     return [
         (review, review.c.panel_member_id.in_(own_panels)),
         (score, score.c.review_id.in_(own_reviews)),
+        (hours, hours.c.volunteer_id.in_(own_roles)),
     ]

@@ -8,7 +8,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from brokerage.accounts.models import User
@@ -21,6 +21,7 @@ from brokerage.matches.models import Match
 from brokerage.notifications.services import notify, queue_email
 from brokerage.organisations.models import Organisation, OrganisationKind, OrganisationStatus
 from brokerage.volunteering.models import (
+    HourLog,
     Place,
     PlaceAction,
     Volunteer,
@@ -176,7 +177,8 @@ def remove(volunteer: Volunteer, lead: User) -> list[Place]:
 def leave_everywhere(user: User) -> list[Place]:
     """A volunteer deleted their account: they leave every company they volunteer for,
     and the places they held on matches still to be delivered are freed (their
-    confirmed past places stay, under the neutral name the account now has)."""
+    confirmed past places stay, under the neutral name the account now has); their
+    hour logs stay counted, without a link to them."""
     freed: list[Place] = []
     for volunteer in db.session.scalars(
         select(Volunteer).where(
@@ -193,5 +195,13 @@ def leave_everywhere(user: User) -> list[Place]:
         for place in places:
             move(place, PlaceAction.WITHDRAW, user, "The volunteer is no longer available")
         freed.extend(places)
+    # Their hours stay in the companies' figures and reports, without a name: the logs
+    # keep their match and company and lose the link to the person.
+    db.session.execute(
+        update(HourLog)
+        .where(HourLog.volunteer_id.in_(select(Volunteer.id).where(Volunteer.user_id == user.id)))
+        .values(volunteer_id=None)
+        .execution_options(synchronize_session=False)
+    )
     db.session.flush()
     return freed

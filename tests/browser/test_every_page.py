@@ -56,11 +56,15 @@ DOWNLOADS = {
     "funding.team_awards_csv",
     "funding.team_giving360",
     "funding.giving360_csv",
+    "volunteering.record_csv",
+    "volunteering.report_csv",
 }
+# Pages only the world's volunteer opens (a person the matrix has no role for).
+VOLUNTEER_PAGES = {"volunteering.hours_log"}
 GET_ENDPOINTS = [
     endpoint
     for endpoint, methods in MATRIX.items()
-    if "GET" in methods and endpoint not in DOWNLOADS
+    if "GET" in methods and endpoint not in DOWNLOADS | VOLUNTEER_PAGES
 ]
 
 # Answers that are not HTML pages, so have nothing for axe to read.
@@ -262,6 +266,10 @@ def _add_button(vocab: str):
     return button
 
 
+def _correct_without_reason(page):
+    page.get_by_label("Hours to confirm").fill("1")
+
+
 FORMS = {
     "accounts.sign_up": ("anonymous", "Create account", None),
     "accounts.sign_in": ("anonymous", "Sign in", None),
@@ -295,11 +303,24 @@ FORMS = {
     "volunteering.company_volunteers": ("other", "Send invitation", None),
     "volunteering.record_check": ("owner", "Record the check", None),
     "volunteering.places": ("owner", "Ask for a change", None),
+    # Hours: A corrects the volunteer's logged hours without saying why.
+    "volunteering.hours_confirm": ("owner", "Confirm the hours", _correct_without_reason),
     "funding.team_opportunity_new": ("team", "Post the opportunity", None),
     # Awards: the world's award is not paid yet and its report is due.
     "funding.team_award": ("team", "Record the payment", None),
     "funding.report": ("owner", "Send the report", None),
 }
+
+
+@pytest.mark.parametrize("endpoint", sorted(VOLUNTEER_PAGES))
+def test_the_volunteers_own_pages_and_their_error_states(endpoint, open_as, world, check_page):
+    page, response = open_as("volunteer", world.url(endpoint))
+    assert response.status == 200, (endpoint, response.status)
+    check_page(page)
+    page.get_by_label("Hours").fill("lots")
+    page.get_by_role("button", name="Save your hours").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("must be a number")
+    check_page(page)
 
 
 @pytest.mark.parametrize("endpoint", list(FORMS))
