@@ -87,8 +87,12 @@ fmt: dev ## Format and fix what ruff can
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: dev chromium html-checker lint ## Lint, then the whole suite (browser tests included)
-	$(BIN)/pytest
+# Test processes (pytest-xdist): each has its own database, live server, Chromium and
+# HTML checker. TEST_WORKERS=0 runs everything in this one process.
+TEST_WORKERS ?= 2
+
+test: dev chromium html-checker lint ## Lint, then the whole suite (browser tests included), in TEST_WORKERS processes
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 fuzz: dev ## Longer fuzzing: odd input on every page and form, 10x the examples
 	FUZZ_EXAMPLES=30 $(BIN)/pytest -q -p no:cacheprovider tests/test_fuzz.py
