@@ -143,7 +143,7 @@ def restart_mid_rush(app, pg, instances, workers, ball_id, numbers, seats, outag
     webhook.deliver("once more", 1)
     paid, valid = webhook.tickets(app)
     after = acts.sales(app, ball_id, seats)  # with the webhook's order
-    found.update({k: after[k] for k in ("sold", "held", "oversold", "duplicate_tickets")})
+    found.update({k: after[k] for k in ("sold", "held", "oversold", "duplicate_tickets", "orders")})
     found.update(
         webhook=webhook.answers,
         webhook_paid=paid,
