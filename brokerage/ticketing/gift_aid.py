@@ -39,6 +39,7 @@ from brokerage.clock import format_date, london, start_of, today_in_leeds, utcno
 from brokerage.columns import UTCDateTime
 from brokerage.errors import FieldError, NotAllowed
 from brokerage.extensions import db
+from brokerage.money import pounds
 from brokerage.ticketing.availability import lock_ball
 from brokerage.ticketing.models import (
     PAID_STATUSES,
@@ -46,6 +47,7 @@ from brokerage.ticketing.models import (
     GiftAidClaim,
     Order,
     OrderStatus,
+    gift_aid_tax,
 )
 
 # The declaration the buyer ticks, word for word; kept with each order as they saw it.
@@ -218,6 +220,37 @@ def waiting(ball: Ball) -> Waiting:
     return Waiting(int(row[0]), int(row[1]), row[2], row[3], int(row[4]))
 
 
+@dataclass
+class Overclaimed:
+    """Donations refunded after a claim held them, not yet taken off a later claim."""
+
+    donations: int
+    refunded_pence: int
+
+    @property
+    def tax_pence(self) -> int:
+        return gift_aid_tax(self.refunded_pence)
+
+
+def overclaimed(ball: Ball) -> Overclaimed:
+    """What the next claim must take off: the claimed donations refunded since (each
+    claim recorded what it held), less what earlier claims already took off."""
+    refunded = Order.gift_aid_claimed_pence - Order.donation_kept_pence
+    count, total = db.session.execute(
+        select(func.count(Order.id), func.coalesce(func.sum(refunded), 0)).where(
+            Order.ball_id == ball.id,
+            Order.gift_aid_claim_id.is_not(None),
+            Order.donation_kept_pence < Order.gift_aid_claimed_pence,
+        )
+    ).one()
+    taken_off = db.session.scalar(
+        select(func.coalesce(func.sum(GiftAidClaim.adjustment_pence), 0)).where(
+            GiftAidClaim.ball_id == ball.id
+        )
+    )
+    return Overclaimed(int(count), max(int(total) - int(taken_off), 0))
+
+
 def suggested_period(waiting: Waiting) -> dict[str, date]:
     """The claim form's days before the team changes them: from the earliest donation
     waiting (or today) to today."""
@@ -271,8 +304,24 @@ def make_claim(ball: Ball, period_from: date, period_to: date, team_member: User
             f"{format_date(period_to)} are waiting to be claimed",
         )
     claim.donations, claim.total_pence = int(count), int(total)
+    claim.adjustment_pence = overclaimed(ball).refunded_pence
     db.session.flush()
     return claim
+
+
+def made_message(claim: GiftAidClaim) -> str:
+    """What the team is told when a claim is made."""
+    plural = "s" if claim.donations != 1 else ""
+    said = (
+        f"Claim {claim.id} is made: {claim.donations:,} donation{plural}, "
+        f"{pounds(claim.total_pence)}. Download its schedule below."
+    )
+    if claim.adjustment_pence:
+        said += (
+            f" Enter {pounds(claim.adjustment_tax_pence)} as the adjustment on HMRC's claim "
+            "form: tax already claimed on donations refunded since."
+        )
+    return said
 
 
 def claims(ball: Ball) -> list[GiftAidClaim]:

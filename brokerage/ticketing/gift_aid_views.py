@@ -9,7 +9,6 @@ from flask_login import current_user
 
 from brokerage.errors import FieldError
 from brokerage.extensions import db
-from brokerage.money import pounds
 from brokerage.permissions import Action, require
 from brokerage.ticketing import bp, gift_aid
 from brokerage.ticketing.manage_forms import GiftAidClaimForm
@@ -40,18 +39,14 @@ def team_gift_aid(ball: Ball):
             _show(form, {exc.field: str(exc)})
         else:
             db.session.commit()
-            flash(
-                f"Claim {claim.id} is made: {claim.donations:,} donation"
-                f"{'s' if claim.donations != 1 else ''}, {pounds(claim.total_pence)}. "
-                "Download its schedule below.",
-                "success",
-            )
+            flash(gift_aid.made_message(claim), "success")
             return redirect(url_for("ticketing.team_gift_aid", ball_id=ball.id))
     return _page(
         "ticketing/manage/gift_aid.html",
         ball=ball,
         form=form,
         waiting=waiting,
+        overclaimed=gift_aid.overclaimed(ball),
         claims=gift_aid.claims(ball),
         rows_per_file=gift_aid.ROWS_PER_FILE,
     )

@@ -420,9 +420,24 @@ class GiftAidClaim(db.Model):
     made_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     donations: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     total_pence: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # Donations refunded after an earlier claim held them: HMRC wants the tax on them
+    # taken off the next claim (the claim form's adjustment), so this claim records it.
+    adjustment_pence: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, server_default="0"
+    )
 
     ball: Mapped[Ball] = relationship()
     made_by: Mapped[User] = relationship()
+
+    @property
+    def adjustment_tax_pence(self) -> int:
+        return gift_aid_tax(self.adjustment_pence)
+
+
+def gift_aid_tax(donation_pence: int) -> int:
+    """The tax Gift Aid reclaims on a donation at the basic rate of 20%: 25p per pound
+    given (the donation is 80% of the gross), rounded to the penny."""
+    return (donation_pence * 25 + 50) // 100
 
 
 class StripeEvent(db.Model):

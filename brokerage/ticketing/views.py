@@ -41,6 +41,7 @@ from brokerage.ticketing import (
     guests,
     orders,
     payments,
+    waiting_list,
     webhooks,
 )
 from brokerage.ticketing import (
@@ -287,7 +288,7 @@ def stand_in(session_id: str):
     status = 200
     if form.validate_on_submit():
         if form.cancel.data:
-            checkout.abandon(order)
+            waiting_list.abandon(order)
             db.session.commit()
             return redirect(url_for("ticketing.cancelled", token=order.token), code=303)
         if payable:
@@ -340,7 +341,7 @@ def returned(order: Order):
 def cancelled(order: Order):
     """Stripe's cancel page: the buyer gave up, so the seats go back at once."""
     if order.status is OrderStatus.PENDING:
-        checkout.abandon(order)
+        waiting_list.abandon(order)
         db.session.commit()
     return render_template("ticketing/cancelled.html", order=order)
 

@@ -14,6 +14,7 @@ worker's expire job (cli.py), which also notices holds and offers that ran out.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -55,6 +56,8 @@ from brokerage.ticketing.models import (
     next_order_status,
     next_waiting_status,
 )
+
+log = logging.getLogger(__name__)
 
 SOLD_OUT = "Sold out"
 
@@ -149,6 +152,19 @@ def _settle(ball: Ball, now: datetime) -> None:
             _end(entry, WaitingAction.BUY, order.paid_at)
         elif order is None or order.status is OrderStatus.EXPIRED or order.hold_expires_at <= now:
             _end(entry, WaitingAction.LAPSE, now)
+            _tell_lapsed(entry, ball)
+
+
+def _tell_lapsed(entry: WaitingEntry, ball: Ball) -> None:
+    """The person whose offer ran out unpaid hears that the seats went on."""
+    queue_email(
+        entry.email,
+        "ball_waiting_lapsed",
+        f"The seats held for you for {ball.name} have been released",
+        entry=entry,
+        ball=ball,
+        link=site_url("ticketing.ball"),
+    )
 
 
 def _end(entry: WaitingEntry, action: WaitingAction, at: datetime) -> None:
@@ -228,6 +244,13 @@ def offer_freed_seats(ball: Ball, now: datetime | None = None) -> list[WaitingEn
     return offered
 
 
+def abandon(order: Order) -> None:
+    """The buyer gave up at the checkout: the seats go back at once and, if people are
+    waiting, are offered to the next in line straight away (not at the next hourly run)."""
+    checkout.abandon(order)
+    offer_freed_seats(order.ball)
+
+
 def offer_all_freed_seats(now: datetime | None = None) -> int:
     """For the worker: offer freed seats on every ball still to come that has people
     waiting or offers out; one transaction per ball. Returns how many were offered."""
@@ -240,8 +263,12 @@ def offer_all_freed_seats(now: datetime | None = None) -> int:
     ).all()
     offered = 0
     for ball_id in sorted(ball_ids):
-        offered += len(offer_freed_seats(db.session.get(Ball, ball_id), now))
-        db.session.commit()
+        try:
+            offered += len(offer_freed_seats(db.session.get(Ball, ball_id), now))
+            db.session.commit()
+        except Exception:  # one ball's bad row never stops the others' offers
+            db.session.rollback()
+            log.exception("waiting list: the offers of ball %s could not be made", ball_id)
     return offered
 
 

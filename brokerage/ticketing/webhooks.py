@@ -20,6 +20,7 @@ from brokerage.ticketing.models import (
     TicketStatus,
     next_order_status,
 )
+from brokerage.ticketing.waiting_list import offer_freed_seats
 
 
 def receive(payload: bytes, signature: str | None) -> str:
@@ -64,7 +65,9 @@ def handle_event(event: dict) -> str:
         fulfil(payment_from_session(obj))
         return "fulfilled"
     if kind == "checkout.session.expired":
-        expire(obj.get("id", ""))
+        order = expire(obj.get("id", ""))
+        if order is not None:  # its seats are free: the waiting list hears at once
+            offer_freed_seats(order.ball)
         return "expired"
     if kind == "charge.refunded":
         record_outside_refund(obj)

@@ -146,6 +146,18 @@ def test_cancelling_at_the_stand_in_releases_the_seats(client):
     assert latest_order().tickets == []
 
 
+def test_seats_given_up_at_the_checkout_go_to_the_waiting_list_at_once(client):
+    ball = ticketing_make.ball(capacity=3)
+    stand_in = stand_in_path(checkout(client, {ball.ticket_types[0].id: 3}))
+    ticketing_make.waiting_entry(ball.ticket_types[0], "Wes Wait", "wes@example.org", 3)
+    db.session.commit()
+    submit(client, stand_in, {"cancel": "y"})
+    offers = [e for e in emails_to("wes@example.org") if e.template == "ball_waiting_offer"]
+    assert len(offers) == 1
+    assert "We are holding 3 of Single seat for you" in offers[0].body_text
+    assert availability.seats_taken(ball) == 3  # held for Wes now
+
+
 def test_the_stand_in_will_not_take_payment_once_the_hold_has_run_out(client):
     ball = ticketing_make.ball(capacity=20)
     stand_in = stand_in_path(checkout(client, {ball.ticket_types[0].id: 1}))

@@ -222,6 +222,48 @@ def test_a_donation_is_claimed_once_and_the_next_claim_holds_only_new_ones(team,
     assert len(_claims()) == 2
 
 
+def test_a_donation_refunded_after_its_claim_is_taken_off_the_next_claim(client, team, clock):
+    """HMRC: tax claimed on a donation later refunded is repaid by reducing the next
+    claim. The page says how much; the next claim records it once."""
+    clock(datetime(2027, 3, 1, 10, tzinfo=UTC))
+    ball = ticketing_make.ball()
+    single = ball.ticket_types[0].id
+    ann = buy(ball, {single: 1}, donation=2_000, gift_aid=True, name="Ann Aye")
+    member = db.session.get(User, team.id)
+    gift_aid.make_claim(ball, date(2027, 3, 1), date(2027, 3, 1), member)
+    db.session.commit()
+    # Ann's seat and £12 of her £20 donation are refunded after the claim.
+    refunds.refund_tickets(ann, [ann.tickets[0].id], member, None, 9_500 + 1_200)
+    db.session.commit()
+    owed = gift_aid.overclaimed(ball)
+    assert (owed.donations, owed.refunded_pence, owed.tax_pence) == (1, 1_200, 300)
+    page = page_text(client.get(f"/team/ball/{ball.id}/gift-aid"))
+    assert "£12 of donations, £3 of Gift Aid already claimed on it" in page
+
+    clock(datetime(2027, 3, 2, 10, tzinfo=UTC))
+    buy(ball, {single: 1}, donation=1_000, gift_aid=True, name="Ben Bee")
+    response = _claim_through_the_page(client, ball, date(2027, 3, 2), date(2027, 3, 2))
+    second = _claims()[-1]
+    assert (second.total_pence, second.adjustment_pence, second.adjustment_tax_pence) == (
+        1_000,
+        1_200,
+        300,
+    )
+    assert "Enter £3 as the adjustment on HMRC's claim form" in flashes(
+        client.get(response.headers["Location"])
+    )
+    # Taken off once: the next claim carries nothing more, and the page no longer asks.
+    assert gift_aid.overclaimed(ball).refunded_pence == 0
+    clock(datetime(2027, 3, 3, 10, tzinfo=UTC))
+    buy(ball, {single: 1}, donation=500, gift_aid=True, name="Cat Cee")
+    third = gift_aid.make_claim(ball, date(2027, 3, 3), date(2027, 3, 3), member)
+    db.session.commit()
+    assert third.adjustment_pence == 0
+    assert "Refunded after they were claimed" not in page_text(
+        client.get(f"/team/ball/{ball.id}/gift-aid")
+    )
+
+
 def test_a_claim_holds_only_its_own_balls_donations_and_its_period(team, clock):
     clock(datetime(2027, 3, 1, 10, tzinfo=UTC))
     ball, other = ticketing_make.ball(), ticketing_make.ball(slug="other-ball")
@@ -384,14 +426,15 @@ def test_the_page_shows_whats_waiting_and_the_claims_made(client, team, clock):
     assert "1 donation worth £25, received from 4 March 2027 to 4 March 2027." in page_text(page)
     [claim] = _claims()
     [row] = table_rows(page)
-    assert row[:5] == [
+    assert row[:6] == [
         str(claim.id),
         "1 March 2027 to 2 March 2027",
         "4 March 2027 at 10:00am by Dee Door",
         "1",
         "£10",
+        "None",  # no adjustment: nothing claimed earlier was refunded
     ]
-    assert row[5].startswith("Download")
+    assert row[6].startswith("Download")
 
 
 def test_a_claim_of_another_ball_is_not_found(client, team):

@@ -207,7 +207,45 @@ def test_a_lapsed_offer_goes_to_the_next_through_the_workers_expire_job(app, mak
     assert entry_of("ann@example.org").status is WaitingStatus.LAPSED
     assert entry_of("bob@example.org").status is WaitingStatus.OFFERED
     assert len(offers_to("bob@example.org")) == 1
+    # Ann hears that her seats went on, once, with a link from BASE_URL.
+    (lapsed,) = [e for e in emails_to("ann@example.org") if e.template == "ball_waiting_lapsed"]
+    assert "were not paid for before the offer ended" in lapsed.body_text
+    assert f"{app.config['BASE_URL']}/ball" in lapsed.body_text
+    with app.test_request_context():
+        cli._expire_job(None)
+    assert (
+        len([e for e in emails_to("ann@example.org") if e.template == "ball_waiting_lapsed"]) == 1
+    )
     assert availability.seats_taken(db.session.get(Ball, ball.id)) == 2
+
+
+def test_one_balls_bad_offer_does_not_stop_the_next_balls_offers(app, make, monkeypatch):
+    team = make.team_member()
+    first, second = sold_out_ball(1), sold_out_ball(1)
+    for ball in (first, second):  # a seat comes free on each ball before anyone waits
+        order = db.session.scalar(
+            select(Order).where(Order.ball_id == ball.id, Order.buyer_email == "sam@example.org")
+        )
+        refunds.refund_tickets(order, [order.tickets[0].id], team, "Cannot come", 9_500)
+        db.session.commit()
+    ticketing_make.waiting_entry(first.ticket_types[0], "Bad Row", "bad@example.org", 1)
+    ticketing_make.waiting_entry(second.ticket_types[0], "Cat Wait", "cat@example.org", 1)
+    db.session.commit()
+    real_offer = waiting_list._offer
+
+    def offer(entry, now, by=None):
+        if entry.email == "bad@example.org":
+            raise RuntimeError("a bad row")
+        real_offer(entry, now, by)
+
+    monkeypatch.setattr(waiting_list, "_offer", offer)
+    with app.test_request_context():
+        assert waiting_list.offer_all_freed_seats() == 1
+    assert entry_of("bad@example.org").status is WaitingStatus.WAITING
+    assert entry_of("cat@example.org").status is WaitingStatus.OFFERED
+    assert len(offers_to("cat@example.org")) == 1
+    assert availability.seats_taken(db.session.get(Ball, first.id)) == 0  # nothing half-made
+    assert availability.seats_taken(db.session.get(Ball, second.id)) == 1  # held for Cat
 
 
 def test_an_expired_buyers_hold_is_offered_by_the_expire_job(app, clock):

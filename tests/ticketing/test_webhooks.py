@@ -165,6 +165,20 @@ def test_an_expired_session_releases_its_seats(client, bought, fake_stripe):
     assert availability.seats_taken(ball) == 0
 
 
+def test_an_expired_session_offers_its_seats_to_the_waiting_list_at_once(client, fake_stripe):
+    """A sold-out ball: when a buyer's Checkout session expires, the next person waiting
+    is offered the seats by the webhook itself, not an hour later by the worker."""
+    ball = ticketing_make.ball(capacity=2)
+    checkout(client, {ball.ticket_types[0].id: 2})
+    order = latest_order()
+    ticketing_make.waiting_entry(ball.ticket_types[0], "Wes Wait", "wes@example.org", 2)
+    db.session.commit()
+    expired = event("checkout.session.expired", fake_stripe.expire(order.stripe_session_id))
+    assert post_event(client, expired).get_json()["outcome"] == "expired"
+    assert sent("ball_waiting_offer", "wes@example.org") == 1
+    assert availability.seats_taken(ball) == 2  # now held for Wes
+
+
 def test_a_payment_after_the_expiry_stands_while_the_seats_are_free(client, bought, fake_stripe):
     ball, order = bought
     session_id = order.stripe_session_id
