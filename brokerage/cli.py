@@ -13,12 +13,15 @@ from brokerage.extensions import db
 from brokerage.listings.services import expire_overdue
 from brokerage.notifications.digest import send_digests
 from brokerage.notifications.reminders import send_reminders
-from brokerage.notifications.services import SMTPSender, send_due
+from brokerage.notifications.services import SMTPSender, send_while_due
 from brokerage.privacy.copies import make_copies
 from brokerage.privacy.retention import apply_retention
 from brokerage.ticketing.invoices import cancel_overdue
 from brokerage.ticketing.waiting_list import offer_all_freed_seats
 from brokerage.worker import Job, Worker, stopped_by_signals
+
+# How long one round may keep sending while emails are due, before the other jobs.
+SEND_BUDGET_S = 60.0
 
 
 def register(app: Flask) -> None:
@@ -117,7 +120,7 @@ def register(app: Flask) -> None:
 
 def _send_job(sender: SMTPSender) -> Job:
     def send(stopping) -> str | None:
-        sent, failed = send_due(sender, stopping=stopping)
+        sent, failed = send_while_due(sender, budget_s=SEND_BUDGET_S, stopping=stopping)
         return f"sent {sent}, failed {failed}" if sent or failed else None
 
     return Job("send", send)

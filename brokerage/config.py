@@ -226,6 +226,14 @@ def _grants_360() -> dict:
     return values
 
 
+def _storage_options(uri: str | None) -> dict:
+    """Timeouts for a Redis rate-limit store, so that a silent one costs a request a
+    second at most (memory:// takes none)."""
+    if (uri or "").startswith(("redis://", "rediss://")):
+        return {"socket_connect_timeout": 1, "socket_timeout": 1}
+    return {}
+
+
 def load(overrides: dict | None = None) -> dict:
     """Build the Flask config mapping from the environment, then apply overrides."""
     env = os.environ.get("APP_ENV", "production").strip().lower()
@@ -313,6 +321,13 @@ def load(overrides: dict | None = None) -> dict:
         # Rate limits on the doors people knock on.
         "RATELIMIT_ENABLED": _bool(os.environ.get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Redis down (or silent) must not take the site down: each process then counts
+        # in its own memory (so a visitor gets the limit once per process) until Redis
+        # answers again, asked after 1, 2, 4 ... 32 s; a silent Redis is given up on
+        # after a second.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_STORAGE_OPTIONS": _storage_options(os.environ.get("RATELIMIT_STORAGE_URI")),
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_SIGN_IN": "10 per minute;60 per hour",
         "RATELIMIT_SIGN_UP": "5 per minute;30 per hour",

@@ -136,3 +136,12 @@ def test_the_worker_survives_a_database_restart_and_sends_everything_once(
     db.session.expire_all()
     statuses = {row.status for row in db.session.query(OutboxEmail)}
     assert statuses == {OutboxStatus.SENT}
+
+
+def test_every_pooled_connection_is_checked_before_a_request_uses_it(tmp_path):
+    # After a database restart the pool holds dead connections: each is tested on
+    # checkout and replaced, so an instance recovers without being restarted.
+    fresh = _app_for(f"sqlite:///{tmp_path}/brokerage.db")
+    with fresh.app_context():
+        assert db.engine.pool._pre_ping
+        db.engine.dispose()

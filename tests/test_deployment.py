@@ -1,4 +1,6 @@
-"""Production set-ups that need an app of their own: Redis rate limits, behind a proxy.
+"""Production set-ups that need an app of their own: Redis rate limits (and Redis
+down), behind a proxy; and the README's production recipe, which the scale-out bench
+runs (bench/scale/Procfile).
 
 Flask-Limiter keeps its storage on the one Limiter object, so each of these
 builds its app in a separate Python process rather than disturb the test app.
@@ -6,11 +8,15 @@ builds its app in a separate Python process rather than disturb the test app.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
+import re
+import socket
 import subprocess
 import sys
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -86,3 +92,77 @@ def test_without_trusting_the_proxy_forwarded_addresses_are_ignored(app):
     result = _run(app, {}, "198.51.100.1", "198.51.100.2")
     # Forged X-Forwarded-For headers do not buy a fresh allowance.
     assert result["codes"]["198.51.100.2"][0] == 429
+
+
+def test_with_redis_down_the_forms_still_work_and_each_process_counts_alone(app):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = sock.getsockname()[1]  # nothing listens there once the socket closes
+    extra = {"RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{closed}/0"}
+    result = _run(app, extra, "203.0.113.9")
+    # No 500: the limits fall back to this process's memory, and still hold there.
+    assert result["codes"]["203.0.113.9"][:10] == [200] * 10
+    assert result["codes"]["203.0.113.9"][10] == 429
+
+
+# --- The production recipe: README, Procfile and the scale-out bench agree ---------------
+
+
+def _recipe():
+    spec = importlib.util.spec_from_file_location("recipe", ROOT / "bench/scale/recipe.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _production_section() -> str:
+    readme = (ROOT / "README.md").read_text()
+    start = readme.index("## Running in production")
+    return readme[start : readme.index("\n## ", start + 1)]
+
+
+def _blocks(section: str, language: str) -> list[str]:
+    """The text of each fenced code block in `language` ("" for none)."""
+    blocks, current, kind = [], None, ""
+    for line in section.splitlines(keepends=True):
+        if current is None and line.startswith("```"):
+            current, kind = [], line[3:].strip()
+        elif current is not None and line.strip() == "```":
+            if kind == language:
+                blocks.append("".join(current))
+            current = None
+        elif current is not None:
+            current.append(line)
+    return blocks
+
+
+def test_the_readme_lists_the_commands_the_scale_out_bench_runs():
+    recipe = _recipe()
+    commands = recipe.commands()
+    assert list(commands) == ["release", "web", "worker"]
+    section = _production_section()
+    listed = [
+        line.split("#", 1)[0].strip()
+        for block in _blocks(section, "sh")
+        for line in block.splitlines()
+        if line.startswith(("flask ", "gunicorn "))
+    ]
+    assert listed == list(commands.values())
+    # The Procfile itself, as it is, and the systemd units run the same commands.
+    procfile = (ROOT / "bench/scale/Procfile").read_text()
+    assert any(procfile.strip() in block for block in _blocks(section, ""))
+    started = [
+        re.sub(r"\$\{(\w+)\}", r"$\1", line.removeprefix("ExecStart=/srv/brokerage/.venv/bin/"))
+        for block in _blocks(section, "ini")
+        for line in block.splitlines()
+        if line.startswith("ExecStart=")
+    ]
+    assert sorted(started) == sorted([commands["web"], commands["worker"]])
+
+
+def test_the_bench_starts_each_process_with_the_recipe():
+    recipe = _recipe()
+    web = recipe.argv("web", {"PORT": "5601"})
+    assert Path(web[0]).name == "gunicorn"
+    assert web[1:] == ["--bind", "127.0.0.1:5601", "wsgi:app"]
+    assert recipe.argv("worker", {})[1:] == ["--app", "brokerage", "worker"]

@@ -44,6 +44,7 @@ class Browser:
 
     def __init__(self) -> None:
         self.cookies: dict[str, str] = {}
+        self.headers: dict[str, str] = {}  # sent with every request (X-Forwarded-For, say)
         self.origin: tuple[str, int] | None = None
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
@@ -59,6 +60,7 @@ class Browser:
         parts = urlsplit(url)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         head = [f"{method} {target} HTTP/1.1", f"Host: {parts.netloc}"]
+        head += [f"{name}: {value}" for name, value in self.headers.items()]
         if self.cookies:
             head.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in self.cookies.items()))
         if form is not None:

@@ -26,8 +26,13 @@ class Buyer:
     done_at: float | None = None
     took: dict[str, float] = field(default_factory=dict)  # step -> seconds
 
+    def open_browser(self) -> Browser:
+        """The buyer's browser (the scale-out bench gives one that alternates between
+        the app's instances)."""
+        return Browser()
+
     async def run(self, base: str, cancel: bool = False) -> None:
-        browser = Browser()
+        browser = self.open_browser()
         try:
             await self._buy(browser, base, cancel)
             self.outcome = "paid" if not cancel else "cancelled"

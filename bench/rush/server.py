@@ -60,20 +60,21 @@ def free_port() -> int:
 # --- The ball ----------------------------------------------------------------------------
 
 
-def make_ball(seats: int) -> int:
-    """The only ball: on sale now, `seats` seats, one Single seat ticket type of as
-    many tickets, one per order. Returns its id."""
+def make_ball(seats: int, slug: str = "bench-ball", days: int = 40) -> int:
+    """A ball on sale now, starting in `days` days (the ball page shows the next to
+    start), `seats` seats, one Single seat ticket type of as many tickets, one per
+    order. Returns its id."""
     now = utcnow()
     ball = Ball(
-        slug="bench-ball",
+        slug=slug,
         name="Digital Charity Ball (bench)",
         venue="The Queens Hotel, City Square, Leeds LS1 1PJ",
         description="A benchmark ball.",
-        starts_at=now + timedelta(days=40),
+        starts_at=now + timedelta(days=days),
         sales_open_at=now - timedelta(days=1),
-        sales_close_at=now + timedelta(days=30),
+        sales_close_at=now + timedelta(days=days - 10),
         capacity=seats,
-        guest_changes_until=now + timedelta(days=33),
+        guest_changes_until=now + timedelta(days=days - 7),
         ticket_types=[
             TicketType(
                 name="Single seat",

@@ -9,6 +9,7 @@ import re
 import smtplib
 import socket
 import ssl
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,6 +25,9 @@ from brokerage.extensions import db
 from brokerage.notifications.models import Notice, OutboxEmail, OutboxStatus
 
 log = logging.getLogger(__name__)
+
+# Emails claimed and sent per send_due call (each claim, and each outcome, is committed).
+SEND_BATCH = 100
 
 
 # Header values must be one line of printable text: a line break in an organisation's
@@ -206,7 +210,7 @@ def deliver(email: OutboxEmail, sender: Sender, now: datetime) -> bool:
 def send_due(
     sender: Sender,
     now: datetime | None = None,
-    limit: int = 100,
+    limit: int = SEND_BATCH,
     *,
     worker: str | None = None,
     stopping: Callable[[], bool] = lambda: False,
@@ -233,6 +237,23 @@ def send_due(
         else:
             failed += 1
         db.session.commit()
+    return sent, failed
+
+
+def send_while_due(
+    sender: Sender, *, budget_s: float, stopping: Callable[[], bool] = lambda: False
+) -> tuple[int, int]:
+    """The worker's round of sending: batch after batch of `send_due` while a whole
+    batch was due, for at most `budget_s` seconds (then the worker's other jobs have
+    their turn). One batch a round held each worker to 100 emails per interval: a
+    ball's sell-out or a queue left by a mail outage took minutes to drain."""
+    started = time.monotonic()
+    sent = failed = 0
+    while not stopping():
+        batch_sent, batch_failed = send_due(sender, limit=SEND_BATCH, stopping=stopping)
+        sent, failed = sent + batch_sent, failed + batch_failed
+        if batch_sent + batch_failed < SEND_BATCH or time.monotonic() - started >= budget_s:
+            break
     return sent, failed
 
 

@@ -19,6 +19,7 @@ from brokerage.notifications.services import (
     mail_flow,
     queue_email,
     send_due,
+    send_while_due,
 )
 from brokerage.worker import Job, Worker, stopped_by_signals
 from tests.notifications.smtp import sender_for
@@ -161,3 +162,28 @@ def test_mail_flow_says_how_long_the_oldest_email_has_waited(app, make):
     assert flow.oldest_waiting_s == app.config["MAIL_WARN_AFTER_S"] + 60
     assert flow.stuck
     assert not mail_flow(first.created_at + timedelta(minutes=1)).stuck
+
+
+def test_a_round_sends_batch_after_batch_while_emails_are_due(app, make, smtp_server, monkeypatch):
+    # One batch a round held a worker to 100 emails every 10 s: 5,000 queued by a
+    # sell-out took minutes. A round now goes on while a whole batch was due.
+    monkeypatch.setattr("brokerage.notifications.services.SEND_BATCH", 3)
+    _queue(make, 8)
+
+    sent, failed = send_while_due(sender_for(app, smtp_server.port), budget_s=60)
+
+    assert (sent, failed) == (8, 0)
+    assert {row.status for row in _rows()} == {OutboxStatus.SENT}
+    assert len(smtp_server.received) == 8
+
+
+def test_a_round_of_sending_stops_at_its_budget_for_the_other_jobs(
+    app, make, smtp_server, monkeypatch
+):
+    monkeypatch.setattr("brokerage.notifications.services.SEND_BATCH", 3)
+    _queue(make, 8)
+
+    sent, _ = send_while_due(sender_for(app, smtp_server.port), budget_s=0)
+
+    assert sent == 3  # one batch, then the budget is spent
+    assert [row.status for row in _rows()].count(OutboxStatus.PENDING) == 5
