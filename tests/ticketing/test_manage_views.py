@@ -573,8 +573,16 @@ def test_the_guest_list_shows_needs_and_leaves_out_refunded_tickets(client, team
         page_text(page)
     )
     assert table_rows(page) == [
-        ["Gina Guest", "Single seat", "Ada Buyer", "Vegan", "", "12 June 2027 at 8:14pm"],
-        ["@Sam", "Single seat", "Ada Buyer", "", "-Wheelchair space", "No"],
+        [
+            "Gina Guest",
+            "Not seated",
+            "Single seat",
+            "Ada Buyer",
+            "Vegan",
+            "",
+            "12 June 2027 at 8:14pm",
+        ],
+        ["@Sam", "Not seated", "Single seat", "Ada Buyer", "", "-Wheelchair space", "No"],
     ]
     response = client.get(f"/team/ball/{ball.id}/guests.csv")
     assert response.headers["Content-Disposition"] == (
@@ -583,6 +591,7 @@ def test_the_guest_list_shows_needs_and_leaves_out_refunded_tickets(client, team
     assert read_csv(response) == [
         [
             "Guest",
+            "Table",
             "Ticket type",
             "Buyer",
             "Buyer's email",
@@ -593,6 +602,7 @@ def test_the_guest_list_shows_needs_and_leaves_out_refunded_tickets(client, team
         ],
         [
             "Gina Guest",
+            "",
             "Single seat",
             "Ada Buyer",
             "ada@example.org",
@@ -603,6 +613,7 @@ def test_the_guest_list_shows_needs_and_leaves_out_refunded_tickets(client, team
         ],
         [
             "'@Sam",
+            "",
             "Single seat",
             "Ada Buyer",
             "ada@example.org",
