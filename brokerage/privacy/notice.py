@@ -86,15 +86,18 @@ def kinds_of_data(config: Mapping) -> list[KindOfData]:
         ),
         KindOfData(
             what=(
-                "Ball orders: the buyer's name and email address, and guests' names (and "
-                "email addresses, when the buyer sends a guest a link to fill in their own)"
+                "Ball orders: the buyer's name and email address, guests' names (and "
+                "email addresses, when the buyer sends a guest a link to fill in their own), "
+                "and for an order paid by invoice the billing address, purchase order "
+                "number and the bank transfer's reference"
             ),
             why="To issue tickets, check guests in at the door and keep the accounts",
             basis="Contract (the ticket purchase) and legal obligation (accounting records)",
             seen_by="The programme team; the door staff see guests' names on the night",
             kept=(
                 f"{_years(config['RETAIN_ORDER_YEARS'])} after the end of the accounting year "
-                f"(which ends on {year_end}) in which the order was made, then deleted"
+                f"(which ends on {year_end}) in which the order was made, then deleted; "
+                "an invoice's number, company name, amount and dates stay with the accounts"
             ),
         ),
         KindOfData(

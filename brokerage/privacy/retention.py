@@ -31,6 +31,7 @@ from brokerage.accounts.models import User
 from brokerage.clock import start_of, today_in_leeds, utcnow
 from brokerage.extensions import db
 from brokerage.notifications.models import OutboxEmail, OutboxStatus
+from brokerage.ticketing.invoice_models import Invoice
 from brokerage.ticketing.models import GIFT_AID_PERSONAL, Ball, Order, Ticket
 
 log = logging.getLogger(__name__)
@@ -126,8 +127,16 @@ def erase_gift_aid(config: Mapping, now: datetime) -> int:
 
 def erase_order(order: Order) -> None:
     """Take the people out of an order: the buyer's name and email, the Gift Aid
-    donor's details, the note, and each guest's name and needs. What was sold, paid and
-    refunded stays, for the accounts."""
+    donor's details, the note, each guest's name and needs, and an invoice's billing
+    address, purchase order number and bank transfer reference (each may name a person:
+    "FAO Jane Smith", a payer's name on the transfer). What was sold, paid and refunded
+    stays, for the accounts: an invoice keeps its number, the company, the amount and
+    its dates."""
+    invoice = db.session.scalar(select(Invoice).where(Invoice.order_id == order.id))
+    if invoice is not None:
+        invoice.billing_address = ERASED_NAME
+        invoice.po_number = None
+        invoice.transfer_reference = None
     order.buyer_name = ERASED_NAME
     order.buyer_email = erased_email(order.id)
     for name in GIFT_AID_PERSONAL:

@@ -18,6 +18,9 @@ from brokerage.privacy.retention import (
     accounting_cutoff,
     apply_retention,
 )
+from brokerage.ticketing import invoices
+from brokerage.ticketing.checkout import Basket
+from brokerage.ticketing.invoice_models import Invoice
 from brokerage.ticketing.models import GIFT_AID_PERSONAL, Order, OrderStatus, Ticket
 from tests.privacy.make import DECLARATION, make_order
 from tests.ticketing import factories as ticketing_make
@@ -212,3 +215,32 @@ def test_the_job_says_what_it_did(app, ball):
     swept = apply_retention(app.config, now=BALL_NIGHT + timedelta(days=31))
     assert swept.summary() == "guests' needs erased 1"
     assert apply_retention(app.config, now=BALL_NIGHT + timedelta(days=32)).summary() is None
+
+
+def test_an_invoice_keeps_its_number_and_amount_but_not_who_it_was_addressed_to(app):
+    """The billing address and purchase order may name a person ("FAO Jane Smith"), and
+    so may the bank transfer's reference: they go with the order's people. The invoice's
+    number, company, amount and dates stay with the accounts."""
+    ball = ticketing_make.ball()
+    ball.ticket_types[1].invoice_allowed = True
+    db.session.commit()
+    basket = Basket({ball.ticket_types[1].id: 1}, "Ada Buyer", "ada@acme.example")
+    company = invoices.Company("Acme Software Ltd", "FAO Jane Smith\n1 Wellington St", "PO-991")
+    invoice = invoices.order_by_invoice(ball, basket, company)
+    invoice.transfer_reference = "J SMITH ACME"
+    db.session.commit()
+    number, amount, made = invoice.number, invoice.amount_pence, invoice.order.created_at
+    # Kept until six years after the end of the accounting year of the order.
+    year_end = date(made.year + (made.month > 3), 3, 31)
+    last_day = datetime(year_end.year + 6, 3, 31, 22, tzinfo=UTC)
+
+    apply_retention(app.config, now=last_day)
+    db.session.expire_all()
+    assert db.session.get(Invoice, invoice.id).po_number == "PO-991"
+
+    assert apply_retention(app.config, now=last_day + timedelta(days=1)).orders == 1
+    db.session.expire_all()
+    kept = db.session.get(Invoice, invoice.id)
+    assert "Jane Smith" not in kept.billing_address
+    assert (kept.po_number, kept.transfer_reference) == (None, None)
+    assert (kept.number, kept.company, kept.amount_pence) == (number, "Acme Software Ltd", amount)
