@@ -16,6 +16,7 @@ from brokerage.ticketing.models import (
     Ball,
     CheckInEvent,
     Order,
+    SeatingTable,
     Ticket,
     TicketStatus,
     TicketType,
@@ -121,7 +122,7 @@ def undo_check_in(ticket: Ticket, door: User) -> DoorAnswer:
 
 @dataclass
 class ArrivalGroup:
-    label: str  # a ticket type's name (the seating adds tables)
+    label: str  # a ticket type's name, or a table's
     admitted: int
     expected: int
 
@@ -129,34 +130,50 @@ class ArrivalGroup:
 @dataclass
 class Arrivals:
     """Guests admitted of those expected (valid tickets of paid orders), overall and in
-    groups under headings: "By ticket type" now; another heading is one more entry."""
+    groups under headings: "By ticket type", and "By table" once there are tables."""
 
     admitted: int = 0
     expected: int = 0
     groups: dict[str, list[ArrivalGroup]] = field(default_factory=dict)
 
 
-def arrivals(ball: Ball) -> Arrivals:
-    """One grouped query, whatever the number of guests."""
-    rows = db.session.execute(
-        select(
-            TicketType.name,
-            func.count(Ticket.checked_in_at),
-            func.count(Ticket.id),
-        )
-        .join(Ticket, Ticket.ticket_type_id == TicketType.id)
+def _expected(*columns):
+    """Admitted and expected guests (valid tickets of paid orders) of the ball, by
+    `columns`: add the joins and the grouping."""
+    return (
+        select(*columns, func.count(Ticket.checked_in_at), func.count(Ticket.id))
+        .select_from(Ticket)
         .join(Order, Order.id == Ticket.order_id)
-        .where(
-            Order.ball_id == ball.id,
-            Order.status.in_(PAID_STATUSES),
-            Ticket.status == TicketStatus.VALID,
-        )
+        .where(Order.status.in_(PAID_STATUSES), Ticket.status == TicketStatus.VALID)
+    )
+
+
+def arrivals(ball: Ball) -> Arrivals:
+    """Two grouped queries (by ticket type, by table), whatever the number of guests.
+    The tables show once the team has set any up; guests not yet placed at one are a
+    row of their own."""
+    by_type = db.session.execute(
+        _expected(TicketType.name)
+        .join(TicketType, TicketType.id == Ticket.ticket_type_id)
+        .where(Order.ball_id == ball.id)
         .group_by(TicketType.id, TicketType.name, TicketType.position)
         .order_by(TicketType.position, TicketType.id)
     ).all()
-    by_type = [ArrivalGroup(name, admitted, expected) for name, admitted, expected in rows]
+    by_table = db.session.execute(
+        _expected(SeatingTable.name)
+        .outerjoin(SeatingTable, SeatingTable.id == Ticket.table_id)
+        .where(Order.ball_id == ball.id)
+        .group_by(SeatingTable.id, SeatingTable.name, SeatingTable.position)
+        .order_by(SeatingTable.position.is_(None), SeatingTable.position, SeatingTable.id)
+    ).all()
+    groups = {"By ticket type": [ArrivalGroup(*row) for row in by_type]}
+    if any(name is not None for name, _, _ in by_table):
+        groups["By table"] = [
+            ArrivalGroup(f"Table {name}" if name else "Not placed at a table", admitted, expected)
+            for name, admitted, expected in by_table
+        ]
     return Arrivals(
-        admitted=sum(row.admitted for row in by_type),
-        expected=sum(row.expected for row in by_type),
-        groups={"By ticket type": by_type},
+        admitted=sum(row.admitted for row in groups["By ticket type"]),
+        expected=sum(row.expected for row in groups["By ticket type"]),
+        groups=groups,
     )

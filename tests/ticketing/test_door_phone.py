@@ -1,5 +1,5 @@
 """The door on a phone (issue 18): a scan sent again after the connection dropped is given
-its first answer and admits once; the arrivals count, overall and by ticket type."""
+its first answer and admits once; the arrivals count, overall, by ticket type and by table."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from brokerage.extensions import db
-from brokerage.ticketing import door, refunds
+from brokerage.ticketing import door, refunds, seating
 from brokerage.ticketing.models import CheckInEvent
 from tests.helpers import counted_statements, elements, main_html, submit, table_rows
 from tests.ticketing import factories as ticketing_make
@@ -78,6 +78,34 @@ def test_arrivals_count_admitted_of_expected_overall_and_by_type(client, team):
     page = client.get(f"/team/ball/{ball.id}/door")
     assert "2 of 12 guests admitted" in page.get_data(as_text=True)
     assert table_rows(page)[-2:] == [[single.name, "2", "2"], [table.name, "0", "10"]]
+    assert "By table" not in counts.groups  # no tables set up: nothing to show
+
+
+def test_arrivals_by_table_once_the_team_has_placed_guests(client, team):
+    ball = ticketing_make.ball()
+    table_of_ten = buy(ball, {ball.ticket_types[1].id: 1}, email="tom@example.org").tickets
+    singles = buy(ball, {ball.ticket_types[0].id: 2}).tickets
+    first = seating.add_table(ball, "1", 10, team)
+    top = seating.add_table(ball, "Top table", 4, team)
+    seating.place(first, table_of_ten[0])  # a table-of-10 order is placed whole
+    seating.place(top, singles[0])
+    db.session.commit()
+    for ticket in (table_of_ten[0], table_of_ten[1], singles[1]):
+        door.check_in(ball, ticket.code, team)
+    db.session.commit()
+
+    counts = door.arrivals(ball)
+    assert [(g.label, g.admitted, g.expected) for g in counts.groups["By table"]] == [
+        ("Table 1", 2, 10),
+        ("Table Top table", 0, 1),
+        ("Not placed at a table", 1, 1),
+    ]
+    page = client.get(f"/team/ball/{ball.id}/door")
+    assert table_rows(page)[-3:] == [
+        ["Table 1", "2", "10"],
+        ["Table Top table", "0", "1"],
+        ["Not placed at a table", "1", "1"],
+    ]
 
 
 def test_the_arrivals_count_takes_the_same_queries_whatever_the_guests(team):
@@ -91,4 +119,4 @@ def test_the_arrivals_count_takes_the_same_queries_whatever_the_guests(team):
     db.session.refresh(ball)
     with counted_statements() as many:
         door.arrivals(ball)
-    assert len(few) == len(many) == 1
+    assert len(few) == len(many) == 2  # by ticket type, by table
