@@ -211,8 +211,19 @@ def filter_conditions(model, filters: Filters, today: date) -> list:
     )
 
 
+def _likely(condition, sqlite: bool):
+    """`condition`, which most listings meet. SQLite's planner knows only the average rows
+    per value of an index, so it takes "open and not yet closed" (true of most listings)
+    for a narrow condition: it reads every open listing through the status index and sorts
+    them all for a page of 20 (50 ms at 12,000 open offers). Told that most rows pass,
+    it walks the newest-first index and stops after the page (2 ms). PostgreSQL's
+    statistics know already."""
+    return func.likelihood(condition, literal_column("0.90")) if sqlite else condition
+
+
 def open_listings(model, filters: Filters, today: date) -> Page:
     """One page of open listings of `model` (Need or Offer) matching `filters`."""
+    sqlite = db.engine.dialect.name == "sqlite"
     closes = model.closes_on_column()
     # What is open, and when it closes: an index alone answers these.
     dates = [model.status.in_(OPEN_STATUSES), closes >= today, *_closing(model, filters, today)]
@@ -220,46 +231,53 @@ def open_listings(model, filters: Filters, today: date) -> Page:
     others = _row_filters(model, filters)
     words = _word_filters(model, filters)
     conditions = dates + others + words
+    newest_first = filters.sort != "closing"
     order = (
-        (closes.asc(), model.id.asc())
-        if filters.sort == "closing"
-        else (model.published_at.desc(), model.id.desc())
+        (model.published_at.desc(), model.id.desc())
+        if newest_first
+        else (closes.asc(), model.id.asc())
     )
+    if newest_first and not filters.closing_within:
+        # Most listings are open: the page is found by reading newest first.
+        dates = [_likely(condition, sqlite) for condition in dates]
 
     # The count comes with the page, in one query, counted one of two ways. While
     # sorting (a window count): that reads every match, which SQLite does anyway when
     # the filters need the rows, as a words search makes PostgreSQL do. Or with a
     # subquery of its own, worked out once: dates alone are counted from an index, and
     # PostgreSQL can then stop reading at the page's last row.
-    sqlite = db.engine.dialect.name == "sqlite"
     count_while_sorting = bool(others or words) if sqlite else bool(words)
-    items, total = _page_of(model, conditions, order, filters.page, count_while_sorting)
+    chosen = (conditions, dates + others + words)
+    items, total = _page_of(model, chosen, order, filters.page, count_while_sorting)
     if items or filters.page == 1:
         return Page(items, total, filters.page, page_count(total, PAGE_SIZE))
 
     # A page too far: count, and show the last page instead.
     total = db.session.scalar(select(func.count(model.id)).where(*conditions)) or 0
     pages = page_count(total, PAGE_SIZE)
-    items, _ = _page_of(model, conditions, order, pages, count_while_sorting)
+    items, _ = _page_of(model, chosen, order, pages, count_while_sorting)
     return Page(items=items, total=total, page=pages, pages=pages)
 
 
 def _page_of(
-    model, conditions, order, page: int, count_while_sorting: bool
+    model, chosen: tuple[list, list], order, page: int, count_while_sorting: bool
 ) -> tuple[list[ListedItem], int]:
     """The listings on page `page`, and how many match in all (0 if the page is empty).
+    `chosen` is the conditions twice: as counted, and as the page is read (with the
+    planner's hints).
 
     The page's ids are chosen from narrow rows first (a subquery), then just those rows
     are joined to their organisation and device: sorting thousands of wide rows is what
     makes lists slow. For how the matches are counted, see `open_listings`."""
+    counted, read = chosen
     if count_while_sorting:
         total = func.count().over()
     else:
         # Not correlated with the page's rows: the database works it out once.
-        total = select(func.count(model.id)).where(*conditions).correlate(None).scalar_subquery()
+        total = select(func.count(model.id)).where(*counted).correlate(None).scalar_subquery()
     chosen = (
         select(model.id, total.label("total"))
-        .where(*conditions)
+        .where(*read)
         .order_by(*order)
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
