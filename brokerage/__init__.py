@@ -32,6 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     from brokerage.accounts import signing_in
     from brokerage.extensions import csrf, db, limiter, login_manager, migrate
+    from brokerage.listings.models import outside_the_models
 
     database.configure(app)
     ids.register(app)
@@ -39,7 +40,13 @@ def create_app(config: dict | None = None) -> Flask:
     models.register()
     db.init_app(app)
     database.attach(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(ROOT / "migrations"),
+        compare_type=True,
+        include_object=outside_the_models,
+    )
     csrf.init_app(app)
     limiter.init_app(app)
     signing_in.configure(app, login_manager)

@@ -30,6 +30,8 @@ class Page:
     total: int
     page: int
     pages: int
+    # `total` is a floor: more than that many match (counting stopped there).
+    more: bool = False
 
     def numbers(self) -> list[int | None]:
         """The page numbers to link to: the first, the last and two either side of

@@ -18,6 +18,7 @@ from sqlalchemy import bindparam, func, literal, literal_column, or_, select, un
 from brokerage.extensions import db
 from brokerage.listings.models import (
     OPEN_STATUSES,
+    SEARCH_VECTOR,
     DeviceType,
     ListingKind,
     ListingMixin,
@@ -30,6 +31,8 @@ from brokerage.taxonomy import offered
 from brokerage.text_search import containing, contains
 
 PAGE_SIZE = 20
+# Listings matched by other filters or words are counted up to this many (50 pages).
+COUNT_LIMIT = 1_000
 CLOSING_WITHIN = {"7": "Within a week", "31": "Within a month", "92": "Within 3 months"}
 SORTS = {"newest": "Newest first", "closing": "Closing soonest"}
 
@@ -191,15 +194,14 @@ def _word_filters(model, filters: Filters) -> list:
     return conditions
 
 
-# A constant, not a parameter: PostgreSQL uses the index only for the very expression
-# it was made on (models.SEARCH_DOCUMENT, which the migration created).
+# A constant, not a parameter: plainto_tsquery with a configuration the planner knows.
 ENGLISH = literal_column("'english'::regconfig")
 
 
 def _document(model):
-    """The English tsvector of a listing's title and description."""
-    text = model.title.op("||")(literal_column("' '")).op("||")(model.description)
-    return func.to_tsvector(ENGLISH, text)
+    """The stored English tsvector of a listing's title and description (PostgreSQL's
+    generated column, models.SEARCH_VECTOR: read, not worked out per row)."""
+    return literal_column(f"{model.__tablename__}.{SEARCH_VECTOR}")
 
 
 def filter_conditions(model, filters: Filters, today: date) -> list:
@@ -241,40 +243,57 @@ def open_listings(model, filters: Filters, today: date) -> Page:
         # Most listings are open: the page is found by reading newest first.
         dates = [_likely(condition, sqlite) for condition in dates]
 
-    # The count comes with the page, in one query, counted one of two ways. While
-    # sorting (a window count): that reads every match, which SQLite does anyway when
-    # the filters need the rows, as a words search makes PostgreSQL do. Or with a
-    # subquery of its own, worked out once: dates alone are counted from an index, and
-    # PostgreSQL can then stop reading at the page's last row.
-    count_while_sorting = bool(others or words) if sqlite else bool(words)
+    # The count comes with the page, in one query (a subquery the database works out
+    # once). What is open, and when it closes, is counted exactly, from an index. Other
+    # filters and words need each listing's row: counting every match would read them
+    # all (a second at 100,000 listings and a common word), so they are counted up to
+    # COUNT_LIMIT, reading no further, and the page says "more than" past it.
+    exact = not (others or words)
     chosen = (conditions, dates + others + words)
-    items, total = _page_of(model, chosen, order, filters.page, count_while_sorting)
-    if items or filters.page == 1:
-        return Page(items, total, filters.page, page_count(total, PAGE_SIZE))
+    items, total = _page_of(model, chosen, order, filters.page, exact)
+    shown = _page(items, total, filters.page, exact)
+    if (items and filters.page <= shown.pages) or filters.page == 1:
+        return shown
 
     # A page too far: count, and show the last page instead.
-    total = db.session.scalar(select(func.count(model.id)).where(*conditions)) or 0
-    pages = page_count(total, PAGE_SIZE)
-    items, _ = _page_of(model, chosen, order, pages, count_while_sorting)
-    return Page(items=items, total=total, page=pages, pages=pages)
+    total = db.session.scalar(_count(model, conditions, exact)) or 0
+    pages = _page(None, total, 1, exact).pages
+    items, _ = _page_of(model, chosen, order, pages, exact)
+    return _page(items, total, pages, exact)
+
+
+def _count(model, conditions: list, exact: bool):
+    """How many listings meet `conditions`: up to COUNT_LIMIT + 1 unless `exact`."""
+    if exact:
+        return select(func.count(model.id)).where(*conditions)
+    some = select(model.id).where(*conditions).limit(COUNT_LIMIT + 1).subquery()
+    return select(func.count()).select_from(some)
+
+
+def _page(items: list | None, total: int, page: int, exact: bool) -> Page:
+    """Page `page` of `total` listings; unless counted `exact`ly, past COUNT_LIMIT, of
+    "more than" that many (only that many can be paged through: narrowing the filters
+    finds the rest)."""
+    if exact:
+        return Page(items or [], total, page, page_count(total, PAGE_SIZE))
+    more = total > COUNT_LIMIT
+    total = min(total, COUNT_LIMIT)
+    return Page(items or [], total, page, page_count(total, PAGE_SIZE), more=more)
 
 
 def _page_of(
-    model, chosen: tuple[list, list], order, page: int, count_while_sorting: bool
+    model, chosen: tuple[list, list], order, page: int, exact: bool
 ) -> tuple[list[ListedItem], int]:
-    """The listings on page `page`, and how many match in all (0 if the page is empty).
-    `chosen` is the conditions twice: as counted, and as the page is read (with the
-    planner's hints).
+    """The listings on page `page`, and how many match in all (0 if the page is empty;
+    up to COUNT_LIMIT + 1 unless `exact`). `chosen` is the conditions twice: as
+    counted, and as the page is read (with the planner's hints).
 
     The page's ids are chosen from narrow rows first (a subquery), then just those rows
     are joined to their organisation and device: sorting thousands of wide rows is what
     makes lists slow. For how the matches are counted, see `open_listings`."""
     counted, read = chosen
-    if count_while_sorting:
-        total = func.count().over()
-    else:
-        # Not correlated with the page's rows: the database works it out once.
-        total = select(func.count(model.id)).where(*counted).correlate(None).scalar_subquery()
+    # Not correlated with the page's rows: the database works it out once.
+    total = _count(model, counted, exact).correlate(None).scalar_subquery()
     chosen = (
         select(model.id, total.label("total"))
         .where(*read)

@@ -13,6 +13,7 @@ from werkzeug.datastructures import MultiDict
 
 from brokerage.clock import today_in_leeds
 from brokerage.extensions import db
+from brokerage.listings import search
 from brokerage.listings.models import (
     ListingKind,
     ListingStatus,
@@ -344,6 +345,39 @@ def test_twenty_a_page_and_a_page_too_far_shows_the_last(community):
     assert (beyond.page, [i.id for i in beyond.items]) == (3, ids[40:])
     # The items come with their wards and skills, in the page's order.
     assert all(item.skill_names and item.ward_names for item in first.items)
+
+
+def test_a_search_is_counted_up_to_the_limit_and_says_more_than(community, client, monkeypatch):
+    # Counting every match of a common word read every row (a second a page at
+    # 100,000 listings): a filtered or searched list counts up to COUNT_LIMIT.
+    monkeypatch.setattr(search, "COUNT_LIMIT", 30)
+    ids = bulk(Need, community, 45)
+    searched = open_listings(Need, Filters(q="bulk"), today())
+    assert (searched.total, searched.more, searched.pages) == (30, True, 2)
+    assert [i.id for i in searched.items] == ids[:20]
+    # Only the counted ones are paged through; past them is a page too far.
+    second, beyond = (open_listings(Need, Filters(q="bulk", page=n), today()) for n in (2, 3))
+    assert [i.id for i in second.items] == ids[20:40]
+    assert (beyond.page, [i.id for i in beyond.items]) == (2, ids[20:40])
+    # Within the limit the count is exact; with no filter or word, always exact.
+    assert open_listings(Need, Filters(q="bulk 7"), today()).more is False
+    plain = open_listings(Need, Filters(), today())
+    assert (plain.total, plain.more, plain.pages) == (45, False, 3)
+
+    text = client.get("/needs?q=bulk").get_data(as_text=True)
+    assert "More than 30 open needs match your filters" in text
+    assert "The first 30, in the order chosen, are listed here." in text
+    assert "45 open needs" in client.get("/needs").get_data(as_text=True)
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="full-text search is PostgreSQL's")
+def test_on_postgresql_an_edited_listing_is_found_by_its_new_words(community):
+    need = lm.need(community, title="Laptops for the club", description="Any will do.")
+    assert found(q="tablet") == []
+    need.title = "Tablets for the club"
+    db.session.commit()
+    assert found(q="tablet") == ["Tablets for the club"]
+    assert found(q="laptops") == []
 
 
 def test_no_results_is_one_empty_page():
