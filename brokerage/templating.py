@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from govuk_frontend_wtf.main import WTFormsHelpers
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput
-from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
+from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader, Template
 from markupsafe import Markup
 
 from brokerage.clock import (
@@ -26,6 +26,25 @@ def csrf_field(form) -> Markup:
     switched off (as in some tests)."""
     field = getattr(form, "csrf_token", None)
     return field(id=False) if field is not None else Markup("")
+
+
+class QuickImportTemplate(Template):
+    """A template whose `{% from ... import ... %}` costs a dictionary lookup, not a
+    walk through every global.
+
+    Each import asks which of the importing page's globals the imported template
+    lacks, and Jinja answers by looking each one up in a ChainMap, a Python call per
+    global per map: with a page's dozen imports that was a fifth of drawing a simple
+    page. Here the same question is asked of the maps' keys in one set difference; when
+    the answer is none (always, for pages drawn by render_template) the module Jinja
+    keeps is used, exactly as it would be."""
+
+    def _get_default_module(self, ctx=None):
+        if ctx is not None:
+            maps = getattr(self.globals, "maps", (self.globals,))
+            if not ctx.globals_keys.difference(*maps):
+                ctx = None  # nothing the imported template lacks: its kept module
+        return super()._get_default_module(ctx)
 
 
 def plural(word: str, count: int, many: str | None = None) -> str:
@@ -67,6 +86,7 @@ def configure(app: Flask) -> None:
             ),
         ]
     )
+    app.jinja_env.template_class = QuickImportTemplate
     WTFormsHelpers(app)
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["date"] = format_date

@@ -1,11 +1,12 @@
-"""The template filters that write numbers and plurals as a person would."""
+"""The template filters that write numbers and plurals as a person would, and templates' imports."""
 
 from __future__ import annotations
 
 import pytest
+from jinja2 import DictLoader, Environment, Template
 
 from brokerage.clock import format_days
-from brokerage.templating import plural
+from brokerage.templating import QuickImportTemplate, plural
 from tests.helpers import page_text
 from tests.listings import factories as listings_make
 from tests.matches import factories as brokering_make
@@ -55,3 +56,41 @@ def test_the_team_queue_says_one_proposal_not_one_proposals(client, login):
     text = page_text(client.get("/team/brokering"))
     assert "1 proposal waiting for answers" in text
     assert "1 proposals" not in text
+
+
+# --- Imports -------------------------------------------------------------------------------
+
+MACROS = {
+    "macros.html": "{% macro hello() %}{{ greeting }}, {{ who | default('nobody') }}{% endmacro %}",
+    "page.html": '{% from "macros.html" import hello %}{{ hello() }}',
+}
+
+
+def _environment(template_class: type[Template]) -> Environment:
+    env = Environment(loader=DictLoader(MACROS), autoescape=True)
+    env.template_class = template_class
+    env.globals["greeting"] = "Hello"
+    return env
+
+
+@pytest.mark.parametrize("page_globals", [None, {"who": "Ada"}])
+def test_an_imported_macro_sees_what_jinja_would_show_it(page_globals):
+    """The quick import gives the imported template the same globals as Jinja's own:
+    the environment's, and a page's own globals it lacks (a module made for them)."""
+    quick, plain = _environment(QuickImportTemplate), _environment(Template)
+    drawn = [env.get_template("page.html", globals=page_globals).render() for env in (quick, plain)]
+    assert drawn[0] == drawn[1] == ("Hello, Ada" if page_globals else "Hello, nobody")
+
+
+def test_an_import_reuses_the_module_jinja_keeps():
+    env = _environment(QuickImportTemplate)
+    page = env.get_template("page.html")
+    assert page.render() == page.render() == "Hello, nobody"
+    kept = env.get_template("macros.html")._module
+    assert kept is not None
+    page.render()
+    assert env.get_template("macros.html")._module is kept
+
+
+def test_the_app_draws_its_pages_with_quick_imports(app):
+    assert isinstance(app.jinja_env.get_template("base.html"), QuickImportTemplate)

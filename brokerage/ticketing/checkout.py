@@ -199,19 +199,19 @@ def start_checkout(order: Order) -> str:
     now = utcnow()
     if order.status is not OrderStatus.PENDING or order.hold_expires_at <= now:
         raise Conflict("This order's seats are no longer held: please start again")
-    order.checkout_attempt += 1
+    attempt = order.checkout_attempt + 1
     # The session ends with the hold, to the second. Stripe's shortest session is 30
     # minutes from its own clock, so a 30-minute hold is stretched by a minute or two.
-    order.hold_expires_at = payments.session_expiry(order.hold_expires_at, now)
+    expires_at = payments.session_expiry(order.hold_expires_at, now)
     session = payments.create_checkout_session(
         order_id=order.id,
-        attempt=order.checkout_attempt,
+        attempt=attempt,
         email=order.buyer_email,
         lines=[
             (line.ticket_type.name, line.unit_price_pence, line.quantity) for line in order.lines
         ],
         donation_pence=order.donation_pence,
-        expires_at=order.hold_expires_at,
+        expires_at=expires_at,
         success_url=url_for("ticketing.returned", token=order.token, _external=True)
         + "?session_id={CHECKOUT_SESSION_ID}",
         cancel_url=url_for("ticketing.cancelled", token=order.token, _external=True),
@@ -220,8 +220,20 @@ def start_checkout(order: Order) -> str:
         if payments.uses_stand_in()
         else "",
     )
-    order.stripe_session_id = session.id
-    db.session.flush()
+    # One UPDATE, not the unit of work: a flush walks the order, its lines and their
+    # ticket types for changes, and this runs for every buyer in a rush. The order in
+    # memory is then set to what the database holds, as `settle` does.
+    opened = {
+        "checkout_attempt": attempt,
+        "hold_expires_at": expires_at,
+        "stripe_session_id": session.id,
+    }
+    updated_at = db.session.execute(
+        update(Order).where(Order.id == order.id).values(**opened).returning(Order.updated_at),
+        execution_options={"synchronize_session": False},
+    ).scalar_one()
+    for key, value in {**opened, "updated_at": updated_at}.items():
+        set_committed_value(order, key, value)
     return session.url
 
 
