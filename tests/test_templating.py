@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from brokerage.clock import format_days
-from brokerage.templating import plural
+from brokerage.templating import option_tags, plural
 from tests.helpers import page_text
 from tests.listings import factories as listings_make
 from tests.matches import factories as brokering_make
@@ -55,3 +55,12 @@ def test_the_team_queue_says_one_proposal_not_one_proposals(client, login):
     text = page_text(client.get("/team/brokering"))
     assert "1 proposal waiting for answers" in text
     assert "1 proposals" not in text
+
+
+def test_option_tags_select_the_current_value_and_escape():
+    options = [("a", "Apples"), ("b&c", "<Bees>")]
+    assert str(option_tags(options, "b&c")) == (
+        '<option value="a">Apples</option>\n<option value="b&amp;c" selected>&lt;Bees&gt;</option>'
+    )
+    assert "selected" not in option_tags(options, "")
+    assert option_tags([], "a") == ""
