@@ -18,11 +18,15 @@ keep a copy but asks us each time) and `Vary: Cookie`; every other page keeps
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from flask import Flask, Response, current_app, g, request, session
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+
+T = TypeVar("T")
 
 # The pages an anonymous visitor may be shown a shared copy of.
 # (The ball page shares its own rendering, with each visitor's CSRF token put in: its
@@ -41,11 +45,31 @@ class Kept:
 
 
 _pages: dict[str, Kept] = {}
+# Values every page shows whoever asks (the lists' filter options), kept as a shared page
+# is: for SHARED_PAGE_SECONDS, dropped when this process commits a change.
+_values: dict[str, tuple[float, object]] = {}
 
 
 def clear() -> None:
-    """Forget every kept page (this process's): something they show has changed."""
+    """Forget every kept page and value (this process's): something they show has changed."""
     _pages.clear()
+    _values.clear()
+
+
+def shared_value(key: str, make: Callable[[], T]) -> T:
+    """`make()`, kept under `key` in this process for SHARED_PAGE_SECONDS and dropped
+    when this process commits a change (so another process's change shows within that
+    time, as on the shared pages). Only for what is the same for everyone: never a
+    person's own state, and never ORM objects (they belong to one request's session)."""
+    seconds = current_app.config["SHARED_PAGE_SECONDS"]
+    if seconds <= 0:
+        return make()
+    now = time.monotonic()
+    kept = _values.get(key)
+    if kept is None or kept[0] < now:
+        kept = (now + seconds, make())
+        _values[key] = kept
+    return kept[1]  # type: ignore[return-value]
 
 
 def _shareable() -> bool:

@@ -108,8 +108,16 @@ def _signed_in(user) -> bool:
 def _membership(user, org: Organisation) -> Membership | None:
     if not _signed_in(user):
         return None
-    for membership in org.memberships:
-        if membership.user_id == user.id and membership.status is MembershipStatus.ACTIVE:
+    # The person's memberships, not the organisation's: the signed-in person's are
+    # loaded with their session (accounts/sessions.py), an organisation's would be a
+    # query for every organisation asked about.
+    for membership in user.memberships:
+        if membership.status is not MembershipStatus.ACTIVE:
+            continue
+        if org.id is not None and membership.organisation_id is not None:
+            if membership.organisation_id == org.id:
+                return membership
+        elif membership.organisation is org:  # not yet flushed
             return membership
     return None
 

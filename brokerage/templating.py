@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import Flask
 from govuk_frontend_wtf.main import WTFormsHelpers
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput
@@ -45,6 +47,28 @@ class QuickImportTemplate(Template):
             if not ctx.globals_keys.difference(*maps):
                 ctx = None  # nothing the imported template lacks: its kept module
         return super()._get_default_module(ctx)
+
+
+@lru_cache(maxsize=64)
+def _option_pairs(options: tuple[tuple[str, str], ...]) -> tuple[tuple[str, Markup, Markup], ...]:
+    return tuple(
+        (
+            value,
+            Markup('<option value="{}">{}</option>').format(value, text),
+            Markup('<option value="{}" selected>{}</option>').format(value, text),
+        )
+        for value, text in options
+    )
+
+
+def option_tags(options, current) -> Markup:
+    """A drop-down's <option>s, the one whose value is `current` selected. Each list's
+    markup is made once: the list pages' filters offer the same terms on every page,
+    and a template loop over them cost a signed-in list page more than its results."""
+    pairs = _option_pairs(tuple(tuple(option) for option in options))
+    return Markup("\n").join(
+        chosen if value == current else plain for value, plain, chosen in pairs
+    )
 
 
 def plural(word: str, count: int, many: str | None = None) -> str:
@@ -102,6 +126,7 @@ def configure(app: Flask) -> None:
         error_summary=error_summary,
         site_url=site_url,
         csrf_field=csrf_field,
+        option_tags=option_tags,
     )
 
     @app.context_processor

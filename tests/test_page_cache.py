@@ -5,8 +5,11 @@ and never holding anyone's own state (a signed-in page, a message, a CSRF token)
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from brokerage import page_cache
+from brokerage.extensions import db
+from brokerage.listings.models import Skill
 from brokerage.organisations.models import OrganisationKind
 from tests.helpers import counted_statements
 from tests.listings import factories as lm
@@ -96,3 +99,49 @@ def test_off_when_the_setting_is_0(app, client, need):
         page = client.get("/needs")
     assert statements
     assert page.headers["Cache-Control"] == "no-store"
+
+
+def test_the_lists_filter_options_are_read_once_and_a_change_shows_at_once(sharing, login, make):
+    company = make.organisation(kind=OrganisationKind.COMPANY)
+    member = login(company.owners[0])
+    skill = db.session.scalars(select(Skill).where(Skill.active.is_(True))).first()
+    option = f'<option value="{skill.slug}">'
+    assert option in member.get("/offers").get_data(as_text=True)
+    # Signed-in pages are never shared, but the options every visitor sees are.
+    with counted_statements() as statements:
+        page = member.get("/needs")
+    assert option in page.get_data(as_text=True)
+    assert not [s for s in statements if "skill.slug" in s], statements
+    assert page.headers["Cache-Control"] == "no-store"
+    # A change committed in this process drops the kept options (another process's
+    # shows within SHARED_PAGE_SECONDS, as on the shared pages).
+    skill.active = False
+    db.session.commit()
+    try:
+        assert option not in member.get("/offers").get_data(as_text=True)
+    finally:
+        skill.active = True
+        db.session.commit()
+    assert option in member.get("/offers").get_data(as_text=True)
+
+
+def test_a_shared_value_is_made_once_until_it_is_too_old_or_something_changes(
+    sharing, app, monkeypatch
+):
+    made = []
+
+    def make_value():
+        made.append(1)
+        return len(made)
+
+    with app.app_context():
+        assert page_cache.shared_value("key", make_value) == 1
+        assert page_cache.shared_value("key", make_value) == 1
+        page_cache.clear()  # what a commit that wrote anything does
+        assert page_cache.shared_value("key", make_value) == 2
+        later = page_cache.time.monotonic() + 11
+        monkeypatch.setattr(page_cache.time, "monotonic", lambda: later)
+        assert page_cache.shared_value("key", make_value) == 3
+        monkeypatch.setitem(app.config, "SHARED_PAGE_SECONDS", 0)
+        assert page_cache.shared_value("key", make_value) == 4
+        assert page_cache.shared_value("key", make_value) == 5

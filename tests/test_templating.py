@@ -6,7 +6,7 @@ import pytest
 from jinja2 import DictLoader, Environment, Template
 
 from brokerage.clock import format_days
-from brokerage.templating import QuickImportTemplate, plural
+from brokerage.templating import QuickImportTemplate, option_tags, plural
 from tests.helpers import page_text
 from tests.listings import factories as listings_make
 from tests.matches import factories as brokering_make
@@ -94,3 +94,12 @@ def test_an_import_reuses_the_module_jinja_keeps():
 
 def test_the_app_draws_its_pages_with_quick_imports(app):
     assert isinstance(app.jinja_env.get_template("base.html"), QuickImportTemplate)
+
+
+def test_option_tags_select_the_current_value_and_escape():
+    options = [("a", "Apples"), ("b&c", "<Bees>")]
+    assert str(option_tags(options, "b&c")) == (
+        '<option value="a">Apples</option>\n<option value="b&amp;c" selected>&lt;Bees&gt;</option>'
+    )
+    assert "selected" not in option_tags(options, "")
+    assert option_tags([], "a") == ""

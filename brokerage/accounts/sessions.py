@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 from brokerage.accounts.models import User, UserSession
 from brokerage.clock import utcnow
 from brokerage.extensions import db
+from brokerage.organisations.models import Membership
 
 # last_seen_at is written at most this often for one session.
 TOUCH_EVERY = timedelta(minutes=1)
@@ -83,15 +84,25 @@ def find(user_id: int, token: str | None) -> UserSession | None:
     else's, or no token at all)."""
     if not token or not isinstance(token, str):
         return None
-    # One query for the session and its person: this runs on every signed-in request.
-    return db.session.scalar(
-        select(UserSession)
-        .options(joinedload(UserSession.user))
-        .where(
-            UserSession.id == token_hash(token),
-            UserSession.user_id == user_id,
-            UserSession.ended_at.is_(None),
+    # One query for the session, its person and their memberships with each
+    # organisation: this runs on every signed-in request, and the permission checks and
+    # the navigation read the memberships (permissions.py) instead of querying again.
+    return (
+        db.session.execute(
+            select(UserSession)
+            .options(
+                joinedload(UserSession.user)
+                .joinedload(User.memberships)
+                .joinedload(Membership.organisation)
+            )
+            .where(
+                UserSession.id == token_hash(token),
+                UserSession.user_id == user_id,
+                UserSession.ended_at.is_(None),
+            )
         )
+        .unique()
+        .scalar_one_or_none()
     )
 
 

@@ -8,13 +8,14 @@ ward and skill names, and one for all the filter drop-downs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import cache
 
 from sqlalchemy import bindparam, func, literal, literal_column, or_, select, union_all
 
+from brokerage import page_cache
 from brokerage.extensions import db
 from brokerage.listings.models import (
     OPEN_STATUSES,
@@ -397,7 +398,7 @@ def filter_choices() -> Choices:
     )
 
 
-def filter_options(choices: Choices | None = None) -> dict[str, list[tuple[str, str]]]:
+def filter_options(choices: Choices | None = None) -> dict[str, Sequence[tuple[str, str]]]:
     """(value, text) pairs for each filter's drop-down: from `choices`, or else read
     in one query (the same terms, in the same order, as `filter_choices`)."""
     if choices is not None:
@@ -408,14 +409,21 @@ def filter_options(choices: Choices | None = None) -> dict[str, list[tuple[str, 
             "group": [(g.slug, g.name) for g in choices.groups],
         }
     else:
-        taxonomies = {name: [] for name, _, _ in _TAXONOMIES}
-        for number, slug, text in db.session.execute(_taxonomies()):
-            taxonomies[_TAXONOMIES[number][0]].append((slug, text))
+        # The same for everyone and rarely changed: read once for every list page shown
+        # in the next seconds (page_cache.shared_value), signed in or not.
+        taxonomies = page_cache.shared_value("listings.filter_options", _read_taxonomies)
     return {
         "kind": [(k.value, k.label) for k in ListingKind],
         **taxonomies,
         "closing": list(CLOSING_WITHIN.items()),
     }
+
+
+def _read_taxonomies() -> dict[str, tuple[tuple[str, str], ...]]:
+    taxonomies: dict[str, list[tuple[str, str]]] = {name: [] for name, _, _ in _TAXONOMIES}
+    for number, slug, text in db.session.execute(_taxonomies()):
+        taxonomies[_TAXONOMIES[number][0]].append((slug, text))
+    return {name: tuple(terms) for name, terms in taxonomies.items()}
 
 
 # The taxonomies offered as filters, and which of their terms are: the same as

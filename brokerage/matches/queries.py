@@ -16,10 +16,39 @@ from brokerage.bank_holidays import working_days_between
 from brokerage.clock import utcnow
 from brokerage.extensions import db
 from brokerage.listings.models import ListingKind, ListingSide, Need, Offer
-from brokerage.matches.models import HelpOffer, HelpOfferStatus, Listing, Match, MatchStatus
+from brokerage.matches.models import (
+    Feedback,
+    HelpOffer,
+    HelpOfferStatus,
+    Listing,
+    Match,
+    MatchEvent,
+    MatchMessage,
+    MatchStatus,
+)
 from brokerage.matches.people import side_of
 from brokerage.organisations.models import MembershipStatus, Organisation
 from brokerage.pagination import Page, page_number, paginate
+
+# --- One match ---------------------------------------------------------------------
+
+
+def match_for_page(match_id: int) -> Match | None:
+    """The match with what its page shows: both listings and their organisations, and
+    the messages, history and feedback with their authors, in four statements whatever
+    their number (lazy loading would be one statement for each new author)."""
+    return db.session.scalar(
+        select(Match)
+        .where(Match.id == match_id)
+        .options(
+            joinedload(Match.need).joinedload(Need.organisation),
+            joinedload(Match.offer).joinedload(Offer.organisation),
+            selectinload(Match.messages).joinedload(MatchMessage.author),
+            selectinload(Match.events).joinedload(MatchEvent.actor),
+            selectinload(Match.feedback).joinedload(Feedback.author),
+        )
+    )
+
 
 # --- Queues and lists ------------------------------------------------------------
 

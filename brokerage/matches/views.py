@@ -4,7 +4,7 @@ Views are thin: the rules are in services.py and the modules beside it."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from brokerage.clock import today_in_leeds
@@ -37,6 +37,13 @@ bp = Blueprint("matches", __name__)
 
 def load_match(kwargs: dict) -> Match:
     return db.get_or_404(Match, kwargs.pop("match_id"))
+
+
+def load_match_page(kwargs: dict) -> Match:
+    match = queries.match_for_page(kwargs.pop("match_id"))
+    if match is None:
+        abort(404)
+    return match
 
 
 def load_need(kwargs: dict) -> Need:
@@ -231,7 +238,7 @@ def _render_match(match: Match, status: int = 200, **forms):
 
 
 @bp.route("/matches/<int:match_id>")
-@require(Action.MATCH_SEE, load=load_match)
+@require(Action.MATCH_SEE, load=load_match_page)
 def match(match: Match):
     return _render_match(match)
 

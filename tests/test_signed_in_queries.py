@@ -1,0 +1,57 @@
+"""The signed-in pages every organisation opens most, `/offers` and a match's page, send
+a fixed, small number of SQL statements: the session, the person, their memberships and
+organisations come in one query, and the page's own loads do not grow with its rows."""
+
+from __future__ import annotations
+
+import pytest
+
+from brokerage.extensions import db
+from brokerage.listings.models import ListingKind
+from brokerage.matches import services
+from brokerage.organisations.models import OrganisationKind
+from tests.helpers import counted_statements
+from tests.listings import factories as lm
+from tests.matches import factories as brokering_make
+
+
+def _statements(client, url: str, expect: str) -> list[str]:
+    client.get(url)  # warm up: one-off work (connections, caches) is not counted
+    with counted_statements() as statements:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    assert expect in response.get_data(as_text=True)
+    return statements
+
+
+@pytest.fixture
+def company(make):
+    return make.organisation(kind=OrganisationKind.COMPANY)
+
+
+def test_the_offers_list_signed_in_is_five_statements(login, make, company):
+    for n in range(25):  # more than a page
+        lm.offer(company, title=f"Laptops lot {n}")
+    client = login(company.owners[0])
+    statements = _statements(client, "/offers", "Laptops lot 24")
+    # The session with its person, memberships and organisations; the page of offers;
+    # their wards and skills; the filters' options; the person's unseen notices.
+    assert len(statements) == 5, statements
+
+
+def test_a_match_page_is_at_most_eight_statements_whoever_wrote_on_it(login, make):
+    match = brokering_make.agreed(ListingKind.EQUIPMENT)
+    owner = match.offer.organisation.owners[0]
+    services.post_message(match, owner, "We can bring them on Tuesday.")
+    db.session.commit()
+    client = login(owner)
+    url = f"/matches/{match.id}"
+    first = _statements(client, url, "We can bring them on Tuesday.")
+    # Was 11 when each listing, organisation, author and actor was lazy-loaded.
+    assert len(first) <= 8, [s[:150] for s in first]
+    # More messages from more people: their authors come with the messages.
+    for n in range(3):
+        services.post_message(match, make.member(match.need.organisation), f"Message {n}")
+    services.post_message(match, lm.team_member(), "From the team")
+    db.session.commit()
+    assert len(_statements(client, url, "From the team")) == len(first)
