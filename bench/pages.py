@@ -92,9 +92,16 @@ def gunicorn(app: str, env: dict[str, str], chdir: Path):
         server.wait(timeout=30)
 
 
+# One browser, as a signed-in person's requests come from: Flask-Login's session
+# protection ties a session to its User-Agent, and a different one (wrk sends none)
+# made every request mark the session not fresh and send a new cookie.
+USER_AGENT = "bench/pages.py"
+
+
 def wrk(url: str, seconds: float, connections: int, cookie: str = "") -> float:
     """Requests a second wrk reaches on `url`; refuses any answer but 200."""
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s", url]
+    command[1:1] = ["-H", f"User-Agent: {USER_AGENT}"]
     if cookie:
         command[1:1] = ["-H", f"Cookie: {cookie}"]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
@@ -107,15 +114,18 @@ def sign_in(address: str, email: str) -> str:
     """The Cookie header of a real sign-in through the form."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.addheaders = [("User-Agent", USER_AGENT)]
     page = opener.open(address + "/account/sign-in").read().decode()
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
     token = token or re.search(r'name="csrf_token" value="([^"]+)"', page)
     form = {"csrf_token": token.group(1), "email": email, "password": DEMO_PASSWORD}
     opener.open(address + "/account/sign-in", urllib.parse.urlencode(form).encode()).close()
     cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
-    check = urllib.request.Request(address + "/offers", headers={"Cookie": cookie})  # noqa: S310
+    headers = {"Cookie": cookie, "User-Agent": USER_AGENT}
+    check = urllib.request.Request(address + "/offers", headers=headers)  # noqa: S310
     with urllib.request.urlopen(check) as response:  # noqa: S310
         assert response.url.endswith("/offers"), "the bench's sign-in did not work"
+        assert "Set-Cookie" not in response.headers, "each request would renew the session"
     return cookie
 
 
