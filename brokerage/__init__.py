@@ -32,6 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     from brokerage.accounts import signing_in
     from brokerage.extensions import csrf, db, limiter, login_manager, migrate
+    from brokerage.impact import summary as impact_summary
     from brokerage.listings.models import outside_the_models
 
     database.configure(app)
@@ -54,6 +55,7 @@ def create_app(config: dict | None = None) -> Flask:
     security.configure(app)
     static_files.configure(app)
     page_cache.configure(app)  # after security: its headers win for shared pages
+    impact_summary.configure()  # the impact figures follow every match that changes
 
     # Importing a domain's views attaches its routes to its blueprint.
     from brokerage.accounts import views as accounts

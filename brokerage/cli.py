@@ -1,4 +1,5 @@
-"""Flask commands: create-team-member, seed-demo, expire-listings, worker, send-emails."""
+"""Flask commands: create-team-member, seed-demo, expire-listings, worker, send-emails,
+rebuild-impact-summary."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from brokerage.database import refresh_statistics
 from brokerage.demo import DEMO_PASSWORD, seed_demo
 from brokerage.errors import DomainError
 from brokerage.extensions import db
+from brokerage.impact import summary as impact_summary
 from brokerage.listings.services import expire_overdue
 from brokerage.notifications.digest import send_digests
 from brokerage.notifications.reminders import send_reminders
@@ -71,6 +73,17 @@ def register(app: Flask) -> None:
         for role, email in people:
             click.echo(f"  {role:<34} {email}")
         click.echo("")
+
+    @app.cli.command("rebuild-impact-summary")
+    def rebuild_impact_summary() -> None:
+        """Work out the impact summary (the figures of completed matches by month, by
+        organisation and by ward, which the impact pages read) afresh from the matches.
+
+        It is kept current as matches complete and change; rebuild it after changing
+        matches, needs' wards or hour logs with SQL sent straight to the database."""
+        months = impact_summary.rebuild()
+        db.session.commit()
+        click.echo(f"Rebuilt the impact summary: {months} months with completed matches.")
 
     @app.cli.command("expire-listings")
     def expire_listings() -> None:

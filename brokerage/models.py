@@ -20,6 +20,7 @@ from brokerage.funding.models import (
     Score,
 )
 from brokerage.funding.opportunity_models import FundingOpportunity, OpportunityDismissal
+from brokerage.impact.models import ImpactMonth, ImpactOrganisationMonth, ImpactWardMonth
 from brokerage.listings.models import DeviceType, ListingEvent, Need, Offer, Skill
 from brokerage.matches.models import (
     Feedback,
@@ -84,6 +85,9 @@ __all__ = [
     "GrantRound",
     "GuestMessage",
     "HelpOffer",
+    "ImpactMonth",
+    "ImpactOrganisationMonth",
+    "ImpactWardMonth",
     "Invitation",
     "Invoice",
     "InvoiceCounter",

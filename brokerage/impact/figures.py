@@ -129,7 +129,7 @@ def select_confirmed(columns, filters: ImpactFilters):
     return select(*columns).select_from(Match).where(*_conditions(filters))
 
 
-def _sums() -> tuple:
+def match_sums() -> tuple:
     """The figures of a group of confirmed matches, as SQL aggregates."""
     return (
         func.count(Match.id).label("matches"),
@@ -241,7 +241,7 @@ def totals(filters: ImpactFilters) -> Totals:
     row = db.session.execute(
         select_confirmed(
             (
-                *_sums(),
+                *match_sums(),
                 _organisations(filters),
                 func.min(Match.closed_at).label("first"),
                 func.max(Match.closed_at).label("last"),
@@ -325,7 +325,7 @@ def _offset_periods(first_year: int, last_year: int) -> tuple[tuple[datetime, da
     return tuple(periods)
 
 
-def _month_key(day: date) -> str:
+def month_key(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
@@ -342,6 +342,21 @@ def by_month(filters: ImpactFilters, total: Totals, now: datetime) -> list[Row]:
     match included (with zeros). The period is the filters' dates; without them, from
     the first confirmed match to this month. One query; `total` (from `totals`, for
     the same filters) says where the data starts."""
+    months = period_months(filters, total, now)
+    if not months:
+        return []
+    month = _month_of(Match.closed_at, months[0].year - 1, months[-1].year + 1).label("month")
+    found = {
+        row.month: Figures.of(row)
+        for row in db.session.execute(
+            select_confirmed((month, *match_sums()), filters).group_by(month)
+        )
+    }
+    return month_rows(months, found)
+
+
+def period_months(filters: ImpactFilters, total: Totals, now: datetime) -> list[date]:
+    """The first day of each month `by_month` lists (none without a confirmed match)."""
     if total.first is None:
         return []
     first = filters.start or today_in_leeds(total.first)
@@ -349,17 +364,17 @@ def by_month(filters: ImpactFilters, total: Totals, now: datetime) -> list[Row]:
     months = _months_between(first, last)
     if len(months) > MAX_MONTHS:
         months = _months_between(today_in_leeds(total.first), today_in_leeds(total.last))
-    month = _month_of(Match.closed_at, months[0].year - 1, months[-1].year + 1).label("month")
-    found = {
-        row.month: Figures.of(row)
-        for row in db.session.execute(select_confirmed((month, *_sums()), filters).group_by(month))
-    }
+    return months
+
+
+def month_rows(months: list[date], found: dict[str, Figures]) -> list[Row]:
+    """A row for each of `months`, with the figures `found` by key ('2026-04'), or zeros."""
     return [
         Row(
-            key=_month_key(m),
+            key=month_key(m),
             label=f"{m:%B %Y}",
             short_label=f"{m:%b}",
-            figures=found.get(_month_key(m), Figures()),
+            figures=found.get(month_key(m), Figures()),
         )
         for m in months
     ]
@@ -373,11 +388,17 @@ def by_ward(filters: ImpactFilters) -> list[Row]:
     included; only the filtered ward when the filters name one. A need in several
     wards counts in full in each. One query."""
     sums = (
-        select_confirmed((need_ward.c.ward_id.label("ward_id"), *_sums()), filters)
+        select_confirmed((need_ward.c.ward_id.label("ward_id"), *match_sums()), filters)
         .join(need_ward, need_ward.c.need_id == unindexed(Match.need_id))
         .group_by(need_ward.c.ward_id)
         .subquery()
     )
+    return ward_rows(sums, filters)
+
+
+def ward_rows(sums, filters: ImpactFilters) -> list[Row]:
+    """A row for every ward (only the filtered one when the filters name one), with the
+    figures of `sums`: a subquery of ward_id, matches, minutes, devices, pence, people."""
     stmt = (
         select(
             Ward.slug,

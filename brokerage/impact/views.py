@@ -10,7 +10,7 @@ from flask import render_template, request
 from brokerage.clock import utcnow
 from brokerage.exports import csv_response
 from brokerage.extensions import db
-from brokerage.impact import bp, charts, exports, figures, forms, statements
+from brokerage.impact import bp, charts, exports, figures, forms, statements, summary
 from brokerage.impact import dashboard as board
 from brokerage.impact.filters import ImpactFilters
 from brokerage.money import pounds
@@ -56,7 +56,7 @@ def team():
     now = utcnow()
     form = forms.FilterForm(request.args, forms.choices())
     measure = forms.measure(request.args)
-    report = figures.report(form.filters, now)
+    report = summary.report(form.filters, now)
     return render_template(
         "impact/team.html",
         form=form,
@@ -78,7 +78,7 @@ def public():
     names of people. The fund's published grants name the organisations funded."""
     now = utcnow()
     measure = forms.measure(request.args)
-    report = figures.report(ImpactFilters(), now)
+    report = summary.report(ImpactFilters(), now)
     return render_template(
         "impact/public.html",
         report=report,

@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from brokerage.clock import utcnow
 from brokerage.extensions import db
-from brokerage.impact import figures
+from brokerage.impact import summary
 from brokerage.impact.filters import ImpactFilters
 from brokerage.main import bp
 from brokerage.notifications.services import mail_flow
@@ -38,7 +38,7 @@ def home():
         waiting=waiting,
         # The ball only while its tickets are on sale: before, there is nothing to do.
         ball=ball if ball is not None and ticketing.sales_open(ball, now) else None,
-        impact=figures.totals(ImpactFilters()).figures,
+        impact=summary.totals(ImpactFilters()).figures,
     )
 
 

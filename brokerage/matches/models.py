@@ -167,6 +167,8 @@ class Match(db.Model):
     __tablename__ = "match"
     __table_args__ = (
         Index("ix_match_status_proposed_at", "status", "proposed_at"),
+        # The impact summary recomputes a month's completed matches (impact/summary.py).
+        Index("ix_match_closed_at", "closed_at"),
         CheckConstraint("volunteers IS NULL OR volunteers > 0", name="volunteers_positive"),
         CheckConstraint(
             "hours_per_volunteer IS NULL OR hours_per_volunteer > 0", name="hours_positive"
