@@ -275,10 +275,8 @@ def _page(items: list | None, total: int, page: int, exact: bool) -> Page:
     """Page `page` of `total` listings; unless counted `exact`ly, past COUNT_LIMIT, of
     "more than" that many (only that many can be paged through: narrowing the filters
     finds the rest)."""
-    if exact:
-        return Page(items or [], total, page, page_count(total, PAGE_SIZE))
-    more = total > COUNT_LIMIT
-    total = min(total, COUNT_LIMIT)
+    more = not exact and total > COUNT_LIMIT
+    total = COUNT_LIMIT if more else total
     return Page(items or [], total, page, page_count(total, PAGE_SIZE), more=more)
 
 

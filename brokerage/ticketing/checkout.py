@@ -221,20 +221,32 @@ def start_checkout(order: Order) -> str:
         else "",
     )
     # One UPDATE, not the unit of work: a flush walks the order, its lines and their
-    # ticket types for changes, and this runs for every buyer in a rush. The order in
-    # memory is then set to what the database holds, as `settle` does.
+    # ticket types for changes, and this runs for every buyer in a rush.
     opened = {
         "checkout_attempt": attempt,
         "hold_expires_at": expires_at,
         "stripe_session_id": session.id,
     }
-    updated_at = db.session.execute(
-        update(Order).where(Order.id == order.id).values(**opened).returning(Order.updated_at),
-        execution_options={"synchronize_session": False},
-    ).scalar_one()
-    for key, value in {**opened, "updated_at": updated_at}.items():
-        set_committed_value(order, key, value)
+    _write(order, opened)
     return session.url
+
+
+def _write(order: Order, values: dict, *conditions) -> bool:
+    """Set `values` on the order with one UPDATE (only if it still meets `conditions`),
+    and the order in memory to what the database then holds (its lines and ball stay
+    loaded). Whether the row was written."""
+    written = db.session.execute(
+        update(Order)
+        .where(Order.id == order.id, *conditions)
+        .values(**values)
+        .returning(Order.updated_at),
+        execution_options={"synchronize_session": False},
+    ).first()
+    if written is None:
+        return False
+    for key, value in {**values, "updated_at": written.updated_at}.items():
+        set_committed_value(order, key, value)
+    return True
 
 
 @dataclass(frozen=True)
@@ -322,20 +334,10 @@ def settle(
         "paid_pence": amount_pence,
         "stripe_payment_intent_id": payment_intent_id,
     }
-    won = db.session.execute(
-        update(Order)
-        .where(Order.id == order.id, Order.status.in_([OrderStatus.PENDING, OrderStatus.EXPIRED]))
-        .values(**paid)
-        .returning(Order.updated_at),
-        execution_options={"synchronize_session": False},
-    ).first()
-    if won is None:
+    if not _write(order, paid, Order.status.in_([OrderStatus.PENDING, OrderStatus.EXPIRED])):
         db.session.refresh(order)
         _paid_twice(order, payment_intent_id)
         return order  # someone else fulfilled it (or it was already refunded)
-    # The order in memory is now what the database holds (its lines and ball stay loaded).
-    for key, value in {**paid, "updated_at": won.updated_at}.items():
-        set_committed_value(order, key, value)
     if late:
         # counted_types counts nothing for this order yet: it is paid, but its tickets
         # are not issued.
