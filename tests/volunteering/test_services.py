@@ -104,7 +104,9 @@ def test_removing_a_volunteer_who_left_keeps_their_rows_and_frees_their_place():
     assert first.status is PlaceStatus.UNFILLED and first.volunteer is None
     assert not is_volunteer(v.user, org)
     # Their history stays, with their name.
-    lines = db.session.scalars(select(PlaceEvent).where(PlaceEvent.place_id == first.id)).all()
+    lines = db.session.scalars(
+        select(PlaceEvent).where(PlaceEvent.place_id == first.id).order_by(PlaceEvent.id)
+    ).all()
     assert [line.action for line in lines] == [PlaceAction.ASSIGN, PlaceAction.WITHDRAW]
     assert lines[-1].volunteer_id == v.id and "left the company" in lines[-1].comment
     assert volunteers.volunteers_of(org) == [v]
@@ -124,7 +126,9 @@ def test_a_volunteer_who_deletes_their_account_leaves_and_frees_their_place():
     assert v.status is VolunteerStatus.LEFT
     assert place.status is PlaceStatus.UNFILLED and place.volunteer is None
     assert not is_volunteer(v.user, org)
-    lines = db.session.scalars(select(PlaceEvent).where(PlaceEvent.place_id == place.id)).all()
+    lines = db.session.scalars(
+        select(PlaceEvent).where(PlaceEvent.place_id == place.id).order_by(PlaceEvent.id)
+    ).all()
     assert lines[-1].action is PlaceAction.WITHDRAW
     assert "Dee Leted" not in (lines[-1].comment or "")
 
