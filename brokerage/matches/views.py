@@ -227,7 +227,10 @@ def _render_match(match: Match, status: int = 200, **forms):
         side=side,
         team=team,
         next_action=queries.next_action(match, side),
-        session_minutes=hours.session_minutes(match),
+        # Shown only once the match is completed: one query saved on every other page.
+        session_minutes=(
+            hours.session_minutes(match) if match.status is MatchStatus.COMPLETED else None
+        ),
         action_form=ActionForm(),
         Status=MatchStatus,
         Side=ListingSide,
