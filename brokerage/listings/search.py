@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from functools import cache
+from functools import cache, lru_cache
 
-from sqlalchemy import bindparam, func, literal, literal_column, or_, select, union_all
+from sqlalchemy import Select, bindparam, func, literal, literal_column, or_, select, union_all
 
 from brokerage import page_cache
 from brokerage.extensions import db
@@ -226,6 +226,33 @@ def _likely(condition, sqlite: bool):
 
 def open_listings(model, filters: Filters, today: date) -> Page:
     """One page of open listings of `model` (Need or Offer) matching `filters`."""
+    # The sizes are arguments, read now: tests (and a page of one result) change them.
+    page_query, count_query, exact = _statements(model, filters, today, PAGE_SIZE, COUNT_LIMIT)
+    items, total = _page_of(model, page_query)
+    shown = _page(items, total, filters.page, exact)
+    if (items and filters.page <= shown.pages) or filters.page == 1:
+        return shown
+
+    # A page too far: count, and show the last page instead.
+    total = db.session.scalar(count_query) or 0
+    pages = _page(None, total, 1, exact).pages
+    last = replace(filters, page=pages)
+    items, _ = _page_of(model, _statements(model, last, today, PAGE_SIZE, COUNT_LIMIT)[0])
+    return _page(items, total, pages, exact)
+
+
+@lru_cache(maxsize=256)
+def _statements(
+    model, filters: Filters, today: date, page_size: int, count_limit: int
+) -> tuple[Select, Select, bool]:
+    """The statement for the page `filters` ask for (with the count of every match),
+    the count's own, and whether it counts exactly. Built once for the same filters on
+    the same day and kept (the most recent 256): building them took as long as the
+    database took to answer them.
+
+    The page's ids are chosen from narrow rows first (a subquery), then just those rows
+    are joined to their organisation and device: sorting thousands of wide rows is what
+    makes lists slow."""
     sqlite = db.engine.dialect.name == "sqlite"
     closes = model.closes_on_column()
     # What is open, and when it closes: an index alone answers these.
@@ -250,24 +277,31 @@ def open_listings(model, filters: Filters, today: date) -> Page:
     # all (a second at 100,000 listings and a common word), so they are counted up to
     # COUNT_LIMIT, reading no further, and the page says "more than" past it.
     exact = not (others or words)
-    chosen = (conditions, dates + others + words)
-    items, total = _page_of(model, chosen, order, filters.page, exact)
-    shown = _page(items, total, filters.page, exact)
-    if (items and filters.page <= shown.pages) or filters.page == 1:
-        return shown
+    # Not correlated with the page's rows: the database works it out once.
+    total = _count(model, conditions, exact, count_limit).correlate(None).scalar_subquery()
+    chosen = (
+        select(model.id, total.label("total"))
+        .where(*dates, *others, *words)
+        .order_by(*order)
+        .limit(page_size)
+        .offset((filters.page - 1) * page_size)
+        .subquery()
+    )
+    page = (
+        select(*_listed_columns(model), chosen.c.total)
+        .join(chosen, model.id == chosen.c.id)
+        .join(Organisation, Organisation.id == model.organisation_id)
+        .outerjoin(DeviceType, DeviceType.id == model.device_type_id)
+        .order_by(*order)
+    )
+    return page, _count(model, conditions, exact, count_limit), exact
 
-    # A page too far: count, and show the last page instead.
-    total = db.session.scalar(_count(model, conditions, exact)) or 0
-    pages = _page(None, total, 1, exact).pages
-    items, _ = _page_of(model, chosen, order, pages, exact)
-    return _page(items, total, pages, exact)
 
-
-def _count(model, conditions: list, exact: bool):
-    """How many listings meet `conditions`: up to COUNT_LIMIT + 1 unless `exact`."""
+def _count(model, conditions: list, exact: bool, count_limit: int):
+    """How many listings meet `conditions`: up to `count_limit` + 1 unless `exact`."""
     if exact:
         return select(func.count(model.id)).where(*conditions)
-    some = select(model.id).where(*conditions).limit(COUNT_LIMIT + 1).subquery()
+    some = select(model.id).where(*conditions).limit(count_limit + 1).subquery()
     return select(func.count()).select_from(some)
 
 
@@ -280,34 +314,10 @@ def _page(items: list | None, total: int, page: int, exact: bool) -> Page:
     return Page(items or [], total, page, page_count(total, PAGE_SIZE), more=more)
 
 
-def _page_of(
-    model, chosen: tuple[list, list], order, page: int, exact: bool
-) -> tuple[list[ListedItem], int]:
-    """The listings on page `page`, and how many match in all (0 if the page is empty;
-    up to COUNT_LIMIT + 1 unless `exact`). `chosen` is the conditions twice: as
-    counted, and as the page is read (with the planner's hints).
-
-    The page's ids are chosen from narrow rows first (a subquery), then just those rows
-    are joined to their organisation and device: sorting thousands of wide rows is what
-    makes lists slow. For how the matches are counted, see `open_listings`."""
-    counted, read = chosen
-    # Not correlated with the page's rows: the database works it out once.
-    total = _count(model, counted, exact).correlate(None).scalar_subquery()
-    chosen = (
-        select(model.id, total.label("total"))
-        .where(*read)
-        .order_by(*order)
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
-        .subquery()
-    )
-    rows = db.session.execute(
-        select(*_listed_columns(model), chosen.c.total)
-        .join(chosen, model.id == chosen.c.id)
-        .join(Organisation, Organisation.id == model.organisation_id)
-        .outerjoin(DeviceType, DeviceType.id == model.device_type_id)
-        .order_by(*order)
-    ).all()
+def _page_of(model, statement: Select) -> tuple[list[ListedItem], int]:
+    """The listings `statement` (from `_statements`) reads, and how many match in all
+    (0 if the page is empty; up to COUNT_LIMIT + 1 unless counted exactly)."""
+    rows = db.session.execute(statement).all()
     if not rows:
         return [], 0
     names = _term_names(model, [row.id for row in rows])
