@@ -38,7 +38,8 @@ from brokerage.pagination import Page, page_number, paginate
 def match_for_page(match_id: int) -> Match | None:
     """The match with what its page shows: both listings and their organisations, and
     the messages, history and feedback with their authors, in four statements whatever
-    their number (lazy loading would be one statement for each new author).
+    their number (three before it is completed: no feedback yet), where lazy loading
+    would be one statement for each new author.
 
     The statements are built once per process and the three lists are read with plain
     queries: selectinload builds its statement again on every load, which cost more
@@ -49,6 +50,8 @@ def match_for_page(match_id: int) -> Match | None:
     if match is None:
         return None
     for name, statement in statements[1:]:
+        if name == "feedback" and match.status is not MatchStatus.COMPLETED:
+            continue  # given only once a match is completed: left to load if asked for
         # Loaded as the relationship would be, in its order (by id), with no history.
         set_committed_value(match, name, list(db.session.scalars(statement, values)))
     return match
