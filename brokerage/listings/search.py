@@ -226,8 +226,9 @@ def _likely(condition, sqlite: bool):
 
 def open_listings(model, filters: Filters, today: date) -> Page:
     """One page of open listings of `model` (Need or Offer) matching `filters`."""
-    # The sizes are arguments, read now: tests (and a page of one result) change them.
-    page_query, count_query, exact = _statements(model, filters, today, PAGE_SIZE, COUNT_LIMIT)
+    # Arguments, read now: tests change the sizes (and a process may serve two databases).
+    sizes = (PAGE_SIZE, COUNT_LIMIT, db.engine.dialect.name)
+    page_query, count_query, exact = _statements(model, filters, today, *sizes)
     items, total = _page_of(model, page_query)
     shown = _page(items, total, filters.page, exact)
     if (items and filters.page <= shown.pages) or filters.page == 1:
@@ -237,13 +238,13 @@ def open_listings(model, filters: Filters, today: date) -> Page:
     total = db.session.scalar(count_query) or 0
     pages = _page(None, total, 1, exact).pages
     last = replace(filters, page=pages)
-    items, _ = _page_of(model, _statements(model, last, today, PAGE_SIZE, COUNT_LIMIT)[0])
+    items, _ = _page_of(model, _statements(model, last, today, *sizes)[0])
     return _page(items, total, pages, exact)
 
 
 @lru_cache(maxsize=256)
 def _statements(
-    model, filters: Filters, today: date, page_size: int, count_limit: int
+    model, filters: Filters, today: date, page_size: int, count_limit: int, dialect: str
 ) -> tuple[Select, Select, bool]:
     """The statement for the page `filters` ask for (with the count of every match),
     the count's own, and whether it counts exactly. Built once for the same filters on
@@ -253,7 +254,7 @@ def _statements(
     The page's ids are chosen from narrow rows first (a subquery), then just those rows
     are joined to their organisation and device: sorting thousands of wide rows is what
     makes lists slow."""
-    sqlite = db.engine.dialect.name == "sqlite"
+    sqlite = dialect == "sqlite"
     closes = model.closes_on_column()
     # What is open, and when it closes: an index alone answers these.
     dates = [model.status.in_(OPEN_STATUSES), closes >= today, *_closing(model, filters, today)]
