@@ -159,7 +159,8 @@ def _check_out(current, form, now: datetime) -> tuple[str | None, int]:
     form's errors, if not) and the page's status."""
     order = None
     try:
-        order = checkout.hold(current, form.basket(), now)
+        types = [row.ticket_type for row in form.rows]
+        order = checkout.hold(current, form.basket(), now, types=types)
         # Commit the hold (and so free the ball's lock) before asking Stripe: no
         # other buyer waits on Stripe's answer. What was just written is still what
         # the database holds, so it is not read back.
