@@ -267,12 +267,12 @@ def _write_hold(ball: Ball, lines: list[dict], **values) -> Order:
     row = db.session.execute(
         insert(Order.__table__).values(ball_id=ball.id, **values).returning(*_ORDER_COLUMNS)
     ).one()
-    order = _persistent(Order, row)
+    order = _persistent(Order, row, _ORDER_COLUMNS)
     rows = db.session.execute(
         insert(OrderLine.__table__).returning(*_LINE_COLUMNS, sort_by_parameter_order=True),
         [{"order_id": order.id, **line} for line in lines],
     ).all()
-    written = [_persistent(OrderLine, line) for line in rows]
+    written = [_persistent(OrderLine, line, _LINE_COLUMNS) for line in rows]
     set_committed_value(order, "ball", ball)
     set_committed_value(order, "lines", written)
     for line in written:
@@ -282,19 +282,22 @@ def _write_hold(ball: Ball, lines: list[dict], **values) -> Order:
 
 _ORDER_COLUMNS = tuple(Order.__table__.c)
 _LINE_COLUMNS = tuple(OrderLine.__table__.c)
+# A ticket's drawing is known already: not sent back.
+_TICKET_COLUMNS = tuple(c for c in Ticket.__table__.c if c.key != "qr_svg")
 
 
 @functools.cache
-def _attribute_keys(model: type) -> tuple[str, ...]:
-    """The model's attribute for each column of its table, in the table's order."""
+def _attribute_keys(model: type, columns: tuple) -> tuple[str, ...]:
+    """The model's attribute for each of these columns of its table."""
     mapper = inspect(model)
-    return tuple(mapper.get_property_by_column(column).key for column in mapper.local_table.c)
+    return tuple(mapper.get_property_by_column(column).key for column in columns)
 
 
-def _persistent(model: type, row) -> object:
-    """The object for a row just written in SQL (every column returned, in the table's
-    order), in the session as if loaded from it."""
-    obj = model(**dict(zip(_attribute_keys(model), row, strict=True)))
+def _persistent(model: type, row, columns: tuple | None = None, **more) -> object:
+    """The object for a row just written in SQL (`columns` returned, every column of
+    the table by default; `more`: the rest), in the session as if loaded from it."""
+    keys = _attribute_keys(model, columns or tuple(model.__table__.c))
+    obj = model(**dict(zip(keys, row, strict=True)), **more)
     make_transient_to_detached(obj)  # nothing to write: as loaded
     db.session.add(obj)
     return obj
@@ -494,23 +497,33 @@ def queue_confirmation(order: Order, again: bool = False) -> None:
 
 
 def _issue_tickets(order: Order) -> None:
-    if "tickets" in inspect(order).unloaded:
-        # Only paid orders have tickets, and this one has just become paid: its list is
-        # empty, so there is nothing to read before adding to it.
-        set_committed_value(order, "tickets", [])
-    for line in order.lines:
-        for _ in range(line.quantity * line.seats_per_ticket):
-            code = new_ticket_code()
-            order.tickets.append(
-                Ticket(
-                    code=code,
-                    qr_svg=qr.draw(code),
-                    order_line_id=line.id,
-                    ticket_type_id=line.ticket_type_id,
-                    status=TicketStatus.VALID,
-                )
-            )
-    db.session.flush()
+    """One ticket per seat, written with one INSERT ... RETURNING (not through the unit
+    of work, as a hold's order is), each with its code's QR drawing."""
+    # Only paid orders have tickets, and this one has just become paid: a list not
+    # loaded is empty, so there is nothing to read before adding to it.
+    issued = [] if "tickets" in inspect(order).unloaded else list(order.tickets)
+    new = [
+        {
+            "order_id": order.id,
+            "code": code,
+            "qr_svg": qr.draw(code),
+            "order_line_id": line.id,
+            "ticket_type_id": line.ticket_type_id,
+            "status": TicketStatus.VALID,
+        }
+        for line in order.lines
+        for code in (new_ticket_code() for _ in range(line.quantity * line.seats_per_ticket))
+    ]
+    if new:
+        rows = db.session.execute(
+            insert(Ticket.__table__).returning(*_TICKET_COLUMNS, sort_by_parameter_order=True),
+            new,
+        ).all()
+        for row, values in zip(rows, new, strict=True):
+            ticket = _persistent(Ticket, row, _TICKET_COLUMNS, qr_svg=values["qr_svg"])
+            set_committed_value(ticket, "order", order)
+            issued.append(ticket)
+    set_committed_value(order, "tickets", issued)
 
 
 def _refund_late(order: Order, now: datetime) -> None:

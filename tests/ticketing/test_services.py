@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from brokerage import qr
 from brokerage.clock import utcnow
 from brokerage.errors import DomainError, FieldError
 from brokerage.extensions import db
@@ -209,3 +210,23 @@ def test_the_ball_form_class_is_kept_for_the_same_ticket_types_and_made_anew_on_
     rows[0].ticket_type.per_order_limit = 2
     assert ball_form(rows, "Digital Leeds")[f"quantity_{rows[0].ticket_type.id}"].limit == 2
     assert type(ball_form(rows, "Another charity")) is not type(renamed)
+
+
+def test_tickets_issued_in_one_insert_are_in_memory_as_in_the_database():
+    ball = ticketing_make.ball()
+    single, table, _ = ball.ticket_types
+    order = checkout.hold(ball, basket(q={single.id: 2, table.id: 1}))
+    paid(order)
+    assert not db.session.new and not db.session.dirty
+    in_memory = [
+        (t.id, t.code, t.order_line_id, t.ticket_type_id, t.status, t.qr_svg) for t in order.tickets
+    ]
+    assert len(in_memory) == 12
+    assert all(t.order is order for t in order.tickets)
+    db.session.commit()
+    db.session.expire_all()
+    again = db.session.get(Order, order.id)
+    assert [
+        (t.id, t.code, t.order_line_id, t.ticket_type_id, t.status, t.qr_svg) for t in again.tickets
+    ] == in_memory
+    assert all(t.qr_svg == qr.draw(t.code) for t in again.tickets)
