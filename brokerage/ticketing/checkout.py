@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app, url_for
-from sqlalchemy import delete, insert, inspect, select, update
+from sqlalchemy import bindparam, delete, insert, inspect, select, update
 from sqlalchemy.orm import joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -66,12 +66,16 @@ def order_with_lines():
 
 def order_for_session(session_id: str) -> Order | None:
     """The order paid for by this Checkout session, with its ball and lines."""
+    return db.session.scalars(_for_session(), {"session_id": session_id}).unique().first()
+
+
+@functools.cache
+def _for_session():
+    """`order_for_session`'s statement, built once (as costly as running it)."""
     return (
-        db.session.scalars(
-            select(Order).where(Order.stripe_session_id == session_id).options(*order_with_lines())
-        )
-        .unique()
-        .first()
+        select(Order)
+        .where(Order.stripe_session_id == bindparam("session_id"))
+        .options(*order_with_lines())
     )
 
 

@@ -10,6 +10,7 @@ never by its id.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from time import monotonic
 
@@ -27,7 +28,7 @@ from flask import (
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, undefer
 
 from brokerage.clock import utcnow
@@ -61,27 +62,35 @@ def _limit(setting: str):
     return limiter.limit(lambda: current_app.config[setting], methods=["POST"])
 
 
-def _order_by_token(kwargs: dict, *options) -> Order:
+def _order_by_token(kwargs: dict, whole: bool) -> Order:
     token = kwargs.pop("token")
-    found = db.session.scalars(select(Order).where(Order.token == token).options(*options))
-    order = found.unique().first()
+    order = db.session.scalars(_by_token(whole), {"token": token}).unique().first()
     if order is None:
         abort(404)
     return order
 
 
+# Built once: building a statement with its loader options cost about as much as running
+# it, and every buyer's last pages ask for their order by its token.
+@functools.cache
+def _by_token(whole: bool):
+    statement = select(Order).where(Order.token == bindparam("token"))
+    if not whole:
+        return statement.options(joinedload(Order.ball))
+    return statement.options(
+        *checkout.order_with_lines(),
+        joinedload(Order.tickets).options(joinedload(Ticket.ticket_type), undefer(Ticket.qr_svg)),
+    )
+
+
 def load_order(kwargs: dict) -> Order:
     """The order named by the token in the URL (404 for any other token), with its ball."""
-    return _order_by_token(kwargs, joinedload(Order.ball))
+    return _order_by_token(kwargs, whole=False)
 
 
 def load_whole_order(kwargs: dict) -> Order:
     """As `load_order`, with the lines and the tickets the order page shows."""
-    return _order_by_token(
-        kwargs,
-        *checkout.order_with_lines(),
-        joinedload(Order.tickets).options(joinedload(Ticket.ticket_type), undefer(Ticket.qr_svg)),
-    )
+    return _order_by_token(kwargs, whole=True)
 
 
 def _order_view(order: Order, now: datetime) -> str:
