@@ -242,9 +242,14 @@ def ball():
         return render_template("ticketing/no_ball.html")
     posted = request.method == "POST"
     code = ((request.form if posted else request.args).get("code") or "").strip()[:64]
-    rows = availability.on_sale(current, now, code=code or None)
     charity = current_app.config["SERVICE_NAME"]
-    form = ball_form(rows, charity) if posted else ball_form(rows, charity, data={"code": code})
+    if posted:
+        # What is left is counted under the ball's lock by the hold, and here only if
+        # the page is shown again.
+        form = ball_form(availability.offered(current, code or None), charity)
+    else:
+        rows = availability.on_sale(current, now, code=code or None)
+        form = ball_form(rows, charity, data={"code": code})
     status = 200
     if form.validate_on_submit():
         checkout_url, status = _check_out(current, form, now)
@@ -252,6 +257,13 @@ def ball():
             return redirect(checkout_url, code=303)
     if posted:
         status = max(status, 400)
+        shown = {row.ticket_type.id for row in form.rows}
+        rows = [
+            row
+            for row in availability.on_sale(current, now, code=code or None)
+            if row.ticket_type.id in shown  # the form's boxes (the team may add a type)
+        ]
+        form.rows = rows
     page = _ball_page(current, rows, form, now, code, posted)
     if shared and status == 200:
         _keep_shared_page(page)
