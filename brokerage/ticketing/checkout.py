@@ -14,8 +14,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app, url_for
-from sqlalchemy import bindparam, delete, insert, inspect, select, update
-from sqlalchemy.orm import joinedload, make_transient_to_detached
+from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from brokerage import qr
@@ -32,6 +32,7 @@ from brokerage.ticketing.availability import (
     not_on_sale,
     sales_open,
 )
+from brokerage.ticketing.inserts import write_order, write_tickets
 from brokerage.ticketing.invoice_models import Invoice
 from brokerage.ticketing.models import (
     Ball,
@@ -40,7 +41,6 @@ from brokerage.ticketing.models import (
     OrderLine,
     OrderStatus,
     Refund,
-    Ticket,
     TicketStatus,
     TicketType,
     new_ticket_code,
@@ -165,7 +165,7 @@ def hold(
                 "seats_per_ticket": ticket_type.seats_per_ticket,
             }
         )
-    order = _write_hold(
+    order = write_order(
         ball,
         lines,
         token=new_token(),
@@ -260,50 +260,6 @@ def _buyable(
             f"You can buy up to {ticket_type.per_order_limit} of {ticket_type.name} at once",
         )
     return ticket_type
-
-
-def _write_hold(ball: Ball, lines: list[dict], **values) -> Order:
-    """A new order and its lines, written with one INSERT ... RETURNING each, in SQL and
-    not through the unit of work (which walks the order, its lines, their ticket types
-    and the ball for changes, for every buyer in a rush): the order in memory is what the
-    database holds, its lines and ball loaded."""
-    row = db.session.execute(
-        insert(Order.__table__).values(ball_id=ball.id, **values).returning(*_ORDER_COLUMNS)
-    ).one()
-    order = _persistent(Order, row, _ORDER_COLUMNS)
-    rows = db.session.execute(
-        insert(OrderLine.__table__).returning(*_LINE_COLUMNS, sort_by_parameter_order=True),
-        [{"order_id": order.id, **line} for line in lines],
-    ).all()
-    written = [_persistent(OrderLine, line, _LINE_COLUMNS) for line in rows]
-    set_committed_value(order, "ball", ball)
-    set_committed_value(order, "lines", written)
-    for line in written:
-        set_committed_value(line, "order", order)
-    return order
-
-
-_ORDER_COLUMNS = tuple(Order.__table__.c)
-_LINE_COLUMNS = tuple(OrderLine.__table__.c)
-# A ticket's drawing is known already: not sent back.
-_TICKET_COLUMNS = tuple(c for c in Ticket.__table__.c if c.key != "qr_svg")
-
-
-@functools.cache
-def _attribute_keys(model: type, columns: tuple) -> tuple[str, ...]:
-    """The model's attribute for each of these columns of its table."""
-    mapper = inspect(model)
-    return tuple(mapper.get_property_by_column(column).key for column in columns)
-
-
-def _persistent(model: type, row, columns: tuple | None = None, **more) -> object:
-    """The object for a row just written in SQL (`columns` returned, every column of
-    the table by default; `more`: the rest), in the session as if loaded from it."""
-    keys = _attribute_keys(model, columns or tuple(model.__table__.c))
-    obj = model(**dict(zip(keys, row, strict=True)), **more)
-    make_transient_to_detached(obj)  # nothing to write: as loaded
-    db.session.add(obj)
-    return obj
 
 
 def start_checkout(order: Order) -> str:
@@ -500,33 +456,25 @@ def queue_confirmation(order: Order, again: bool = False) -> None:
 
 
 def _issue_tickets(order: Order) -> None:
-    """One ticket per seat, written with one INSERT ... RETURNING (not through the unit
-    of work, as a hold's order is), each with its code's QR drawing."""
-    # Only paid orders have tickets, and this one has just become paid: a list not
-    # loaded is empty, so there is nothing to read before adding to it.
-    issued = [] if "tickets" in inspect(order).unloaded else list(order.tickets)
-    new = [
-        {
-            "order_id": order.id,
-            "code": code,
-            "qr_svg": qr.draw(code),
-            "order_line_id": line.id,
-            "ticket_type_id": line.ticket_type_id,
-            "status": TicketStatus.VALID,
-        }
+    """One ticket per seat, each with its code's QR drawing."""
+    codes = [
+        (line, new_ticket_code())
         for line in order.lines
-        for code in (new_ticket_code() for _ in range(line.quantity * line.seats_per_ticket))
+        for _ in range(line.quantity * line.seats_per_ticket)
     ]
-    if new:
-        rows = db.session.execute(
-            insert(Ticket.__table__).returning(*_TICKET_COLUMNS, sort_by_parameter_order=True),
-            new,
-        ).all()
-        for row, values in zip(rows, new, strict=True):
-            ticket = _persistent(Ticket, row, _TICKET_COLUMNS, qr_svg=values["qr_svg"])
-            set_committed_value(ticket, "order", order)
-            issued.append(ticket)
-    set_committed_value(order, "tickets", issued)
+    write_tickets(
+        order,
+        [
+            {
+                "code": code,
+                "qr_svg": qr.draw(code),
+                "order_line_id": line.id,
+                "ticket_type_id": line.ticket_type_id,
+                "status": TicketStatus.VALID,
+            }
+            for line, code in codes
+        ],
+    )
 
 
 def _refund_late(order: Order, now: datetime) -> None:

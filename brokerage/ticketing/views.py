@@ -199,6 +199,17 @@ def _check_out(current, form, now: datetime) -> tuple[str | None, int]:
     return None, 200
 
 
+def _counted_for(form, current, now: datetime, code: str) -> list:
+    """The form's ticket types counted, to show its page again (a POST reads them
+    uncounted: the hold counts them under the ball's lock)."""
+    shown = {row.ticket_type.id for row in form.rows}
+    return [
+        row
+        for row in availability.on_sale(current, now, code=code or None)
+        if row.ticket_type.id in shown  # the form's boxes (the team may add a type)
+    ]
+
+
 def _ball_page(current, rows, form, now: datetime, code: str, posted: bool) -> str:
     return render_template(
         "ticketing/ball.html",
@@ -257,13 +268,7 @@ def ball():
             return redirect(checkout_url, code=303)
     if posted:
         status = max(status, 400)
-        shown = {row.ticket_type.id for row in form.rows}
-        rows = [
-            row
-            for row in availability.on_sale(current, now, code=code or None)
-            if row.ticket_type.id in shown  # the form's boxes (the team may add a type)
-        ]
-        form.rows = rows
+        rows = form.rows = _counted_for(form, current, now, code)
     page = _ball_page(current, rows, form, now, code, posted)
     if shared and status == 200:
         _keep_shared_page(page)
