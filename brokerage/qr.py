@@ -3,10 +3,12 @@ ticket is issued and kept with it (`Ticket.qr_svg`), and a PNG image sent with t
 confirmation email (most email programs show no inline SVG), made by the worker
 that sends it.
 
-Drawing one takes segno a few milliseconds (it tries all eight masks and keeps the
-most readable); a table's order page would otherwise draw ten on every visit.
-Tickets issued before the drawing was kept are drawn when shown (once per process
-per code).
+A table's order page would otherwise draw ten on every visit. Tickets issued before
+the drawing was kept are drawn when shown (once per process per code).
+
+segno took about 2 ms to draw one, most of it trying all eight masks to keep the most
+readable, as the standard asks: `make` scores the eight here with numpy, exactly as
+segno does, and has segno draw the one chosen (about half the time).
 """
 
 from __future__ import annotations
@@ -14,14 +16,16 @@ from __future__ import annotations
 import functools
 import io
 
+import numpy as np
 import segno
 from markupsafe import Markup, escape
+from segno import encoder
 
 
 def draw(code: str) -> str:
     """The QR code of `code` as inline SVG without a title (no style attributes, so the
     page's Content-Security-Policy allows it)."""
-    svg = segno.make_qr(code, error="m").svg_inline(scale=4)
+    svg = make(code).svg_inline(scale=4)
     return svg.replace("<svg ", '<svg role="img" focusable="false" ', 1)
 
 
@@ -39,10 +43,112 @@ def titled(svg: str | None, code: str, title: str) -> Markup:
 def png(code: str) -> bytes:
     """The QR code of `code` as a PNG image, the same size as the page's drawing."""
     image = io.BytesIO()
-    segno.make_qr(code, error="m").save(image, kind="png", scale=4)
+    make(code).save(image, kind="png", scale=4)
     return image.getvalue()
 
 
 def content_id(ticket_id: int) -> str:
     """The Content-ID of a ticket's QR code image in an email."""
     return f"ticket-{ticket_id}.qr@digital-inclusion-leeds"
+
+
+# --- Choosing the mask ---------------------------------------------------------------
+#
+# The standard (ISO/IEC 18004:2015, 7.8.3) asks for the mask with the lowest penalty of
+# the eight. segno tries each in pure Python, most of the time a ticket's code takes; the
+# same penalties are worked out here for all eight at once with numpy, exactly as segno
+# scores them (its quirks included), and segno is then told which mask to use. The layout
+# before masking comes from segno's encoder (not its public API, so tests/test_qr.py
+# checks every score and choice against segno's own for many codes: a segno that lays
+# codes out differently fails them).
+
+
+@functools.cache
+def _layout(width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For a QR code of this width, as segno lays it out before masking: the function
+    patterns and reserved areas, where the data is (the modules a mask changes), and
+    each mask's pattern."""
+    base = encoder.make_matrix(width, width)
+    encoder.add_finder_patterns(base, width, width)
+    encoder.add_alignment_patterns(base, width, width)
+    layout = np.array([list(row) for row in base], dtype=np.uint8)
+    data = layout > 0x1
+    data[-8, 8] = False  # the dark module
+    rows, columns = np.indices((width, width))
+    patterns = np.array(
+        [
+            np.vectorize(lambda i, j, fn=fn: bool(fn(i, j)))(rows, columns)
+            for fn in encoder.get_data_mask_functions(False)
+        ]
+    )
+    return layout, data, patterns & data
+
+
+_FINDER_LIKE = np.array([1, 0, 1, 1, 1, 0, 1], dtype=np.uint8)
+
+
+def _penalties(masked: np.ndarray) -> list[int]:
+    """The penalty score of each masked matrix (masks x width x width), as segno's
+    `encoder.mask_scores` counts it (N1 + N2 + N3 + N4)."""
+    count, width = masked.shape[0], masked.shape[1]
+    lines = np.concatenate([masked, masked.transpose(0, 2, 1)], axis=1)  # rows, columns
+    # N1: each run of five or more modules of one value in a row or column: its length - 2.
+    change = np.ones((count, 2 * width, width + 1), dtype=bool)
+    change[..., 1:width] = lines[..., 1:] != lines[..., :-1]
+    starts = np.flatnonzero(change)
+    runs = np.diff(starts)
+    n1 = np.bincount(
+        starts[:-1] // (2 * width * (width + 1)),
+        weights=np.where(runs >= 5, runs - 2, 0),
+        minlength=count,
+    )
+    # N2: each 2 x 2 block of one value: 3.
+    corner = masked[:, 1:, 1:]
+    blocks = (
+        (corner == masked[:, 1:, :-1])
+        & (corner == masked[:, :-1, 1:])
+        & (corner == masked[:, :-1, :-1])
+    )
+    n2 = 3 * blocks.sum(axis=(1, 2))
+    # N3: 1:1:3:1:1 with four light modules before or after it: 40 each, found as segno
+    # searches (after one that counts it looks on from its end, after one that does not
+    # from its fifth module). Two can overlap only 4 or 6 modules apart, so one is
+    # passed over when one that counts starts 4 or 6 before it: worked out for every
+    # place at once, again until nothing changes (a place depends on earlier ones only).
+    places = width - 6
+    found = np.ones((count, 2 * width, places), dtype=bool)
+    for offset, value in enumerate(_FINDER_LIKE):
+        found &= lines[..., offset : offset + places] == value
+    n3 = np.zeros(count, dtype=np.int64)
+    if found.any():
+        lit = np.zeros((count, 2 * width, width + 1), dtype=np.int32)
+        lit[..., 1:] = np.cumsum(lines != 0, axis=2)
+        place = np.arange(places)
+        before = lit[..., place] - lit[..., np.maximum(place - 4, 0)]
+        after = lit[..., np.minimum(place + 11, width)] - lit[..., place + 7]
+        candidates = found & ((before == 0) | (after == 0))
+        counted = candidates
+        while True:
+            passed_over = np.zeros_like(found)
+            passed_over[..., 4:] |= counted[..., :-4]
+            passed_over[..., 6:] |= counted[..., :-6]
+            again = candidates & ~passed_over
+            if np.array_equal(again, counted):
+                break
+            counted = again
+        n3 = 40 * counted.sum(axis=(1, 2))
+    # N4: how far the share of dark modules is from half, in steps of 5%: 10 each.
+    dark = masked.sum(axis=(1, 2), dtype=np.int64)
+    n4 = [10 * int(abs(float(d) / (width**2) * 100 - 50) / 5) for d in dark.tolist()]
+    return [int(a) + int(b) + int(c) + d for a, b, c, d in zip(n1, n2, n3, n4, strict=True)]
+
+
+def make(code: str) -> segno.QRCode:
+    """The QR code of `code` (error correction M), with the mask segno would choose."""
+    first = segno.make_qr(code, error="m", mask=0)
+    matrix = np.array([list(row) for row in first.matrix], dtype=np.uint8)
+    layout, data, patterns = _layout(len(matrix))
+    unmasked = np.where(data, matrix ^ patterns[0], layout)
+    penalties = _penalties(unmasked[np.newaxis] ^ patterns.astype(np.uint8))
+    best = penalties.index(min(penalties))  # the first of the lowest, as segno
+    return first if best == 0 else segno.make_qr(code, error="m", mask=best)

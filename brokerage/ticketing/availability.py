@@ -169,8 +169,29 @@ def seats_taken(ball: Ball, now: datetime | None = None) -> int:
 @dataclass
 class OnSale:
     ticket_type: TicketType
-    left: int  # tickets of this type that can still be bought now
+    left: int | None  # tickets of this type that can still be bought now (None: not counted)
     reason: str | None  # why none can be bought ("Sold out", "On sale from ..."), or None
+
+
+def offered(ball: Ball, code: str | None = None) -> list[OnSale]:
+    """The ticket types `on_sale` shows, in page order, read but not counted (what is
+    left is not known): enough to read the buyer's form, whose hold counts them again
+    under the ball's lock."""
+    types = db.session.scalars(_types_statement(), {"ball_id": ball.id})
+    return [
+        OnSale(ticket_type, None, None)
+        for ticket_type in types
+        if not ticket_type.hidden or code_matches(ticket_type, code)
+    ]
+
+
+@functools.cache
+def _types_statement():
+    return (
+        select(TicketType)
+        .where(TicketType.ball_id == bindparam("ball_id"))
+        .order_by(TicketType.position, TicketType.id)
+    )
 
 
 def on_sale(ball: Ball, now: datetime | None = None, code: str | None = None) -> list[OnSale]:

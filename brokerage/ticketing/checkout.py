@@ -9,11 +9,12 @@ decided under the ball's lock (see availability.py).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app, url_for
-from sqlalchemy import inspect, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -31,6 +32,7 @@ from brokerage.ticketing.availability import (
     not_on_sale,
     sales_open,
 )
+from brokerage.ticketing.inserts import write_order, write_tickets
 from brokerage.ticketing.invoice_models import Invoice
 from brokerage.ticketing.models import (
     Ball,
@@ -39,8 +41,8 @@ from brokerage.ticketing.models import (
     OrderLine,
     OrderStatus,
     Refund,
-    Ticket,
     TicketStatus,
+    TicketType,
     new_ticket_code,
     new_token,
     next_order_status,
@@ -64,12 +66,16 @@ def order_with_lines():
 
 def order_for_session(session_id: str) -> Order | None:
     """The order paid for by this Checkout session, with its ball and lines."""
+    return db.session.scalars(_for_session(), {"session_id": session_id}).unique().first()
+
+
+@functools.cache
+def _for_session():
+    """`order_for_session`'s statement, built once (as costly as running it)."""
     return (
-        db.session.scalars(
-            select(Order).where(Order.stripe_session_id == session_id).options(*order_with_lines())
-        )
-        .unique()
-        .first()
+        select(Order)
+        .where(Order.stripe_session_id == bindparam("session_id"))
+        .options(*order_with_lines())
     )
 
 
@@ -116,13 +122,27 @@ def _declared(declaration: gift_aid.Declaration | None, now: datetime) -> dict:
     }
 
 
-def hold(ball: Ball, basket: Basket, now: datetime | None = None) -> Order:
+def hold(
+    ball: Ball,
+    basket: Basket,
+    now: datetime | None = None,
+    types: list[TicketType] | None = None,
+) -> Order:
     """Hold the seats for `hold_minutes` and make a pending order priced on the server.
-    Under the ball's lock, so the check and the hold are one decision."""
+    The seats are counted under the ball's lock, so the check and the hold are one
+    decision. `types`: the ball's ticket types as the caller read them (its page's);
+    read here if not given.
+
+    The order is written first and the ball's lock taken last, just before the count:
+    the lock is then held for the count and the commit alone, not for writing the order
+    too, and every buyer in a rush queues on it. A hold refused under the lock leaves
+    nothing (the caller rolls back). Every check on the ticket types is made again under
+    the lock on the types as they are then (the team changes them under the same lock),
+    and a price or seats per ticket changed since the order was written refuses it."""
     now = now or utcnow()
     if not sales_open(ball, now):
         raise DomainError("Tickets are not on sale now")
-    wanted = {type_id: q for type_id, q in basket.quantities.items() if q}
+    wanted = {type_id: q for type_id, q in sorted(basket.quantities.items()) if q}
     if not wanted:
         raise FieldError("tickets", "Choose at least one ticket")
     if basket.donation_pence < 0 or basket.donation_pence > MAX_DONATION_PENCE:
@@ -131,52 +151,23 @@ def hold(ball: Ball, basket: Basket, now: datetime | None = None) -> Order:
         raise FieldError("gift_aid", "Gift Aid is for a donation: add one, or untick Gift Aid")
     declaration = basket.declaration()
 
-    lock_ball(ball)
-    taken = counted_types(ball, now)
-    types = {row.ticket_type.id: row.ticket_type for row in taken.types}
-    free_seats = ball.capacity - taken.seats
+    read = {t.id: t for t in (ball.ticket_types if types is None else types)}
     lines, seats, pence = [], 0, 0
-    for type_id, quantity in sorted(wanted.items()):
-        ticket_type = types.get(type_id)
-        if ticket_type is None or (
-            ticket_type.hidden and not code_matches(ticket_type, basket.code)
-        ):
-            raise FieldError("tickets", "Choose tickets from the list")
-        reason = not_on_sale(ball, ticket_type, now)
-        if reason:
-            raise FieldError(f"quantity-{type_id}", f"{ticket_type.name}: {reason.lower()}")
-        if quantity > ticket_type.per_order_limit:
-            raise FieldError(
-                f"quantity-{type_id}",
-                f"You can buy up to {ticket_type.per_order_limit} of {ticket_type.name} at once",
-            )
-        left = ticket_type.quantity - taken.tickets(type_id)
-        if quantity > left:
-            raise FieldError(
-                f"quantity-{type_id}",
-                f"Only {max(left, 0)} of {ticket_type.name} left"
-                if left > 0
-                else f"{ticket_type.name} is sold out",
-            )
+    for type_id, quantity in wanted.items():
+        ticket_type = _buyable(ball, read.get(type_id), type_id, quantity, basket.code, now)
         seats += quantity * ticket_type.seats_per_ticket
         pence += quantity * ticket_type.price_pence
         lines.append(
-            OrderLine(
-                ticket_type=ticket_type,
-                quantity=quantity,
-                unit_price_pence=ticket_type.price_pence,
-                seats_per_ticket=ticket_type.seats_per_ticket,
-            )
+            {
+                "ticket_type_id": type_id,
+                "quantity": quantity,
+                "unit_price_pence": ticket_type.price_pence,
+                "seats_per_ticket": ticket_type.seats_per_ticket,
+            }
         )
-    if seats > free_seats:
-        raise FieldError(
-            "tickets",
-            f"Only {max(free_seats, 0)} seats are left"
-            if free_seats > 0
-            else "The ball is sold out",
-        )
-    order = Order(
-        ball=ball,
+    order = write_order(
+        ball,
+        lines,
         token=new_token(),
         status=OrderStatus.PENDING,
         buyer_name=basket.buyer_name.strip(),
@@ -187,11 +178,88 @@ def hold(ball: Ball, basket: Basket, now: datetime | None = None) -> Order:
         **_declared(declaration, now),
         seats=seats,
         hold_expires_at=now + timedelta(minutes=current_app.config["BALL_HOLD_MINUTES"]),
-        lines=lines,
     )
-    db.session.add(order)
-    db.session.flush()
+
+    lock_ball(ball)
+    try:
+        _count_under_lock(ball, order, basket.code, now)
+    except DomainError:
+        _forget_hold(order)
+        raise
     return order
+
+
+def _count_under_lock(ball: Ball, order: Order, code: str | None, now: datetime) -> None:
+    """Whether the ball still has the seats for a hold just written (see `hold`)."""
+    # Counted with this order among the live holds: what others took is the rest.
+    taken = counted_types(ball, now)
+    types_now = {row.ticket_type.id: row.ticket_type for row in taken.types}
+    for line in order.lines:
+        ticket_type = _buyable(
+            ball, types_now.get(line.ticket_type_id), line.ticket_type_id, line.quantity, code, now
+        )
+        if (ticket_type.price_pence, ticket_type.seats_per_ticket) != (
+            line.unit_price_pence,
+            line.seats_per_ticket,
+        ):
+            raise DomainError(
+                f"{ticket_type.name} has just changed: check the tickets and try again"
+            )
+        left = ticket_type.quantity - (taken.tickets(ticket_type.id) - line.quantity)
+        if line.quantity > left:
+            raise FieldError(
+                f"quantity-{ticket_type.id}",
+                f"Only {max(left, 0)} of {ticket_type.name} left"
+                if left > 0
+                else f"{ticket_type.name} is sold out",
+            )
+    free_seats = ball.capacity - (taken.seats - order.seats)
+    if order.seats > free_seats:
+        raise FieldError(
+            "tickets",
+            f"Only {max(free_seats, 0)} seats are left"
+            if free_seats > 0
+            else "The ball is sold out",
+        )
+
+
+def _forget_hold(order: Order) -> None:
+    """A hold refused under the lock is deleted at once, so that nothing of it is left
+    in the caller's transaction whether or not it rolls back."""
+    db.session.execute(  # its lines go with it (ON DELETE CASCADE)
+        delete(Order).where(Order.id == order.id),
+        execution_options={"synchronize_session": False},
+    )
+    for line in order.lines:
+        db.session.expunge(line)
+    db.session.expunge(order)
+
+
+def _buyable(
+    ball: Ball,
+    ticket_type: TicketType | None,
+    type_id: int,
+    quantity: int,
+    code: str | None,
+    now: datetime,
+) -> TicketType:
+    """The ticket type a buyer asked for, if they may buy `quantity` of it now (whether
+    enough are left is counted under the ball's lock)."""
+    if (
+        ticket_type is None
+        or ticket_type.ball_id != ball.id
+        or (ticket_type.hidden and not code_matches(ticket_type, code))
+    ):
+        raise FieldError("tickets", "Choose tickets from the list")
+    reason = not_on_sale(ball, ticket_type, now)
+    if reason:
+        raise FieldError(f"quantity-{type_id}", f"{ticket_type.name}: {reason.lower()}")
+    if quantity > ticket_type.per_order_limit:
+        raise FieldError(
+            f"quantity-{type_id}",
+            f"You can buy up to {ticket_type.per_order_limit} of {ticket_type.name} at once",
+        )
+    return ticket_type
 
 
 def start_checkout(order: Order) -> str:
@@ -388,23 +456,25 @@ def queue_confirmation(order: Order, again: bool = False) -> None:
 
 
 def _issue_tickets(order: Order) -> None:
-    if "tickets" in inspect(order).unloaded:
-        # Only paid orders have tickets, and this one has just become paid: its list is
-        # empty, so there is nothing to read before adding to it.
-        set_committed_value(order, "tickets", [])
-    for line in order.lines:
-        for _ in range(line.quantity * line.seats_per_ticket):
-            code = new_ticket_code()
-            order.tickets.append(
-                Ticket(
-                    code=code,
-                    qr_svg=qr.draw(code),
-                    order_line_id=line.id,
-                    ticket_type_id=line.ticket_type_id,
-                    status=TicketStatus.VALID,
-                )
-            )
-    db.session.flush()
+    """One ticket per seat, each with its code's QR drawing."""
+    codes = [
+        (line, new_ticket_code())
+        for line in order.lines
+        for _ in range(line.quantity * line.seats_per_ticket)
+    ]
+    write_tickets(
+        order,
+        [
+            {
+                "code": code,
+                "qr_svg": qr.draw(code),
+                "order_line_id": line.id,
+                "ticket_type_id": line.ticket_type_id,
+                "status": TicketStatus.VALID,
+            }
+            for line, code in codes
+        ],
+    )
 
 
 def _refund_late(order: Order, now: datetime) -> None:

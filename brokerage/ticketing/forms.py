@@ -7,6 +7,7 @@ those types (`ball_form`); the guests form likewise for an order's seats (`guest
 
 from __future__ import annotations
 
+import functools
 import re
 
 from wtforms import BooleanField, Field, HiddenField, StringField, SubmitField, TextAreaField
@@ -162,14 +163,25 @@ def _gift_aid_text(label: str, description: str | None = None) -> StringField:
 def ball_form(rows: list[OnSale], charity: str, **kwargs) -> BallForm:
     """The ball form for these ticket types, in page order (the error summary follows
     the fields' order)."""
+    shown = tuple(
+        (row.ticket_type.id, row.ticket_type.name, row.ticket_type.per_order_limit) for row in rows
+    )
+    form = _ball_form_class(shown, charity)(**kwargs)
+    form.rows = rows
+    return form
+
+
+# A form class is made for each set of ticket types shown, and kept: making one (and
+# WTForms' first look at its fields) cost more than the rest of reading the form, and
+# in a rush every buyer's hold asks for the same one. Only what the fields show is in
+# the key, so a renamed type or a new limit makes a new class.
+@functools.lru_cache(maxsize=64)
+def _ball_form_class(shown: tuple[tuple[int, str, int], ...], charity: str) -> type[BallForm]:
     fields: dict[str, object] = {}
-    first = f"quantity_{rows[0].ticket_type.id}" if rows else "tickets"
+    first = f"quantity_{shown[0][0]}" if shown else "tickets"
     fields["tickets"] = GroupErrors("Tickets", id=first)
-    for row in rows:
-        ticket_type = row.ticket_type
-        fields[f"quantity_{ticket_type.id}"] = QuantityField(
-            ticket_type.name, name_for_errors=ticket_type.name, limit=ticket_type.per_order_limit
-        )
+    for type_id, name, limit in shown:
+        fields[f"quantity_{type_id}"] = QuantityField(name, name_for_errors=name, limit=limit)
     fields["donation"] = DonationField(
         "Donation (optional)",
         description="An extra gift to the programme's digital inclusion grants, "
@@ -213,10 +225,7 @@ def ball_form(rows: list[OnSale], charity: str, **kwargs) -> BallForm:
     )
     fields["code"] = HiddenField(filters=[strip], validators=[Optional(), Length(max=64)])
     fields["submit"] = SubmitField("Continue to payment", widget=GovSubmitInput())
-    form_class = type("BoundBallForm", (BallForm,), fields)
-    form = form_class(**kwargs)
-    form.rows = rows
-    return form
+    return type("BoundBallForm", (BallForm,), fields)
 
 
 class StandInForm(Form):

@@ -10,6 +10,7 @@ never by its id.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from time import monotonic
 
@@ -27,7 +28,7 @@ from flask import (
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, undefer
 
 from brokerage.clock import utcnow
@@ -61,27 +62,35 @@ def _limit(setting: str):
     return limiter.limit(lambda: current_app.config[setting], methods=["POST"])
 
 
-def _order_by_token(kwargs: dict, *options) -> Order:
+def _order_by_token(kwargs: dict, whole: bool) -> Order:
     token = kwargs.pop("token")
-    found = db.session.scalars(select(Order).where(Order.token == token).options(*options))
-    order = found.unique().first()
+    order = db.session.scalars(_by_token(whole), {"token": token}).unique().first()
     if order is None:
         abort(404)
     return order
 
 
+# Built once: building a statement with its loader options cost about as much as running
+# it, and every buyer's last pages ask for their order by its token.
+@functools.cache
+def _by_token(whole: bool):
+    statement = select(Order).where(Order.token == bindparam("token"))
+    if not whole:
+        return statement.options(joinedload(Order.ball))
+    return statement.options(
+        *checkout.order_with_lines(),
+        joinedload(Order.tickets).options(joinedload(Ticket.ticket_type), undefer(Ticket.qr_svg)),
+    )
+
+
 def load_order(kwargs: dict) -> Order:
     """The order named by the token in the URL (404 for any other token), with its ball."""
-    return _order_by_token(kwargs, joinedload(Order.ball))
+    return _order_by_token(kwargs, whole=False)
 
 
 def load_whole_order(kwargs: dict) -> Order:
     """As `load_order`, with the lines and the tickets the order page shows."""
-    return _order_by_token(
-        kwargs,
-        *checkout.order_with_lines(),
-        joinedload(Order.tickets).options(joinedload(Ticket.ticket_type), undefer(Ticket.qr_svg)),
-    )
+    return _order_by_token(kwargs, whole=True)
 
 
 def _order_view(order: Order, now: datetime) -> str:
@@ -159,7 +168,8 @@ def _check_out(current, form, now: datetime) -> tuple[str | None, int]:
     form's errors, if not) and the page's status."""
     order = None
     try:
-        order = checkout.hold(current, form.basket(), now)
+        types = [row.ticket_type for row in form.rows]
+        order = checkout.hold(current, form.basket(), now, types=types)
         # Commit the hold (and so free the ball's lock) before asking Stripe: no
         # other buyer waits on Stripe's answer. What was just written is still what
         # the database holds, so it is not read back.
@@ -187,6 +197,17 @@ def _check_out(current, form, now: datetime) -> tuple[str | None, int]:
         db.session.commit()
         return checkout_url, 200
     return None, 200
+
+
+def _counted_for(form, current, now: datetime, code: str) -> list:
+    """The form's ticket types counted, to show its page again (a POST reads them
+    uncounted: the hold counts them under the ball's lock)."""
+    shown = {row.ticket_type.id for row in form.rows}
+    return [
+        row
+        for row in availability.on_sale(current, now, code=code or None)
+        if row.ticket_type.id in shown  # the form's boxes (the team may add a type)
+    ]
 
 
 def _ball_page(current, rows, form, now: datetime, code: str, posted: bool) -> str:
@@ -232,9 +253,14 @@ def ball():
         return render_template("ticketing/no_ball.html")
     posted = request.method == "POST"
     code = ((request.form if posted else request.args).get("code") or "").strip()[:64]
-    rows = availability.on_sale(current, now, code=code or None)
     charity = current_app.config["SERVICE_NAME"]
-    form = ball_form(rows, charity) if posted else ball_form(rows, charity, data={"code": code})
+    if posted:
+        # What is left is counted under the ball's lock by the hold, and here only if
+        # the page is shown again.
+        form = ball_form(availability.offered(current, code or None), charity)
+    else:
+        rows = availability.on_sale(current, now, code=code or None)
+        form = ball_form(rows, charity, data={"code": code})
     status = 200
     if form.validate_on_submit():
         checkout_url, status = _check_out(current, form, now)
@@ -242,6 +268,7 @@ def ball():
             return redirect(checkout_url, code=303)
     if posted:
         status = max(status, 400)
+        rows = form.rows = _counted_for(form, current, now, code)
     page = _ball_page(current, rows, form, now, code, posted)
     if shared and status == 200:
         _keep_shared_page(page)

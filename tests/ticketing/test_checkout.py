@@ -645,3 +645,17 @@ def test_no_page_of_the_journey_has_inline_script_or_style(client):
     for page in pages:
         assert page.status_code in (200, 400), page.request.path
         assert inline_code(page.get_data(as_text=True)) == [], page.request.path
+
+
+def test_a_form_sent_back_shows_what_is_left_counted_after_the_buyers_own_try(client):
+    # A POST reads the types without counting them (the hold counts under the lock): a
+    # page shown again for a mistake counts them then.
+    ball = ticketing_make.ball(capacity=30)
+    single, table, _ = ball.ticket_types
+    checkout(client, {table.id: 1})  # ten seats held: 20 left
+    response = checkout(client, {single.id: 2}, buyer_name="")
+    assert response.status_code == 400
+    text = page_text(response)
+    assert "Enter your full name" in text
+    assert "20 left; up to 10 in one order" in text  # single seats
+    assert f"2 left; up to {table.per_order_limit} in one order" in text  # tables of 10
