@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from flask import current_app, request
+from flask import current_app
 from markupsafe import Markup
 
 from brokerage.listings.search import ListedItem
@@ -21,11 +21,12 @@ from brokerage.listings.search import ListedItem
 RESULTS_KEPT = 4096
 
 
-def result(item: ListedItem, endpoint: str, closes_label: str) -> Markup:
+def result(item: ListedItem, endpoint: str, closes_label: str, script_root: str) -> Markup:
+    """The result's markup; `script_root` the request's (its links start with it)."""
     environment = current_app.jinja_env
     if environment.auto_reload:
         return _draw(environment, item, endpoint, closes_label)
-    return _kept(environment, request.script_root, item, endpoint, closes_label)
+    return _kept(environment, script_root, item, endpoint, closes_label)
 
 
 @lru_cache(maxsize=RESULTS_KEPT)
