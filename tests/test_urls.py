@@ -49,6 +49,7 @@ def test_what_is_not_kept_is_still_built_as_flask_builds_it(app):
 
 def test_a_full_memory_starts_again_and_paths_stay_right(app, monkeypatch):
     monkeypatch.setattr(urls, "PATHS_KEPT", 3)
+    app._paths.clear()  # what earlier tests built would otherwise all be there already
     with app.test_request_context("/", base_url="http://localhost"):
         for item_id in range(1, 20):
             assert url_for("needs.show", item_id=item_id) == f"/needs/{item_id}"
