@@ -13,7 +13,19 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import cache
 
-from sqlalchemy import bindparam, func, literal, literal_column, or_, select, union_all
+from sqlalchemy import (
+    Integer,
+    bindparam,
+    column,
+    false,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    table,
+    union_all,
+)
 
 from brokerage import page_cache
 from brokerage.extensions import db
@@ -25,11 +37,12 @@ from brokerage.listings.models import (
     ListingMixin,
     LocationMode,
     Skill,
+    fts_table,
 )
 from brokerage.organisations.models import BeneficiaryGroup, Organisation, Ward
 from brokerage.pagination import Page, page_count, page_number
 from brokerage.taxonomy import offered
-from brokerage.text_search import containing, contains
+from brokerage.text_search import every_word_matching
 
 PAGE_SIZE = 20
 # Listings matched by other filters or words are counted up to this many (50 pages).
@@ -179,20 +192,25 @@ def _row_filters(model, filters: Filters) -> list:
 
 
 def _word_filters(model, filters: Filters) -> list:
-    """Every word searched for, in the title or the description: on PostgreSQL by
-    English full-text search (any form of the word: "computers" finds "computer"),
-    read from a GIN index; on SQLite as typed, anywhere in the text (LIKE)."""
+    """Every word searched for, in the title or the description, in any form of the
+    word ("computers" finds "computer"), read from an index: on PostgreSQL by English
+    full-text search; on SQLite by FTS5, meaning the same (text_search's
+    `every_word_matching`). Only stop words, or only punctuation: nothing is found."""
     words = filters.q.split()[:8]
     if not words:
         return []
     if db.engine.dialect.name == "postgresql":
         query = func.plainto_tsquery(ENGLISH, " ".join(words))
         return [_document(model).op("@@")(query)]
-    conditions = []
-    for word in words:
-        pattern = containing(word)
-        conditions.append(or_(contains(model.title, pattern), contains(model.description, pattern)))
-    return conditions
+    query = every_word_matching(" ".join(words))
+    if query is None:
+        return [false()]
+    # Joined to the index (the condition names its table), not `id IN (...)`: the
+    # listings are read from the index's matches, and counting them up to COUNT_LIMIT
+    # stops there, where IN first copied every match into a temporary table for each
+    # of the page's two uses of it (twice as slow for a word most listings have).
+    index = _full_text_index(model)
+    return [index.c.rowid == model.id, index.c[index.name].op("MATCH")(query)]
 
 
 # A constant, not a parameter: plainto_tsquery with a configuration the planner knows.
@@ -203,6 +221,14 @@ def _document(model):
     """The stored English tsvector of a listing's title and description (PostgreSQL's
     generated column, models.SEARCH_VECTOR: read, not worked out per row)."""
     return literal_column(f"{model.__tablename__}.{SEARCH_VECTOR}")
+
+
+@cache
+def _full_text_index(model):
+    """SQLite's FTS5 table of the listings of `model` (migration 0027_sqlite_fts): its
+    rowid is the listing's id; its own name, as a column, is the whole row to MATCH."""
+    name = fts_table(model.__tablename__)
+    return table(name, column("rowid", Integer), column(name))
 
 
 def filter_conditions(model, filters: Filters, today: date) -> list:
