@@ -14,8 +14,10 @@ from datetime import date, timedelta
 from functools import cache
 
 from sqlalchemy import (
+    ColumnElement,
     Integer,
     bindparam,
+    case,
     column,
     false,
     func,
@@ -195,22 +197,63 @@ def _word_filters(model, filters: Filters) -> list:
     """Every word searched for, in the title or the description, in any form of the
     word ("computers" finds "computer"), read from an index: on PostgreSQL by English
     full-text search; on SQLite by FTS5, meaning the same (text_search's
-    `every_word_matching`). Only stop words, or only punctuation: nothing is found."""
+    `every_word_matching`), the listings joined to the index's matches (see
+    _IndexedWords). Only stop words, or only punctuation: nothing is found."""
     words = filters.q.split()[:8]
     if not words:
         return []
     if db.engine.dialect.name == "postgresql":
         query = func.plainto_tsquery(ENGLISH, " ".join(words))
         return [_document(model).op("@@")(query)]
-    query = every_word_matching(" ".join(words))
-    if query is None:
-        return [false()]
-    # Joined to the index (the condition names its table), not `id IN (...)`: the
-    # listings are read from the index's matches, and counting them up to COUNT_LIMIT
-    # stops there, where IN first copied every match into a temporary table for each
-    # of the page's two uses of it (twice as slow for a word most listings have).
-    index = _full_text_index(model)
-    return [index.c.rowid == model.id, index.c[index.name].op("MATCH")(query)]
+    indexed = _indexed_words(model, filters)
+    return indexed.joined() if indexed else [false()]
+
+
+@dataclass(frozen=True)
+class _IndexedWords:
+    """A words search on SQLite: FTS5's query `query` of the index of `model`'s
+    listings (migration 0027_sqlite_fts), whose rowid is the listing's id.
+
+    Two ways to read it. Joined, the listings are read from the index's matches: right
+    for counting up to COUNT_LIMIT (it stops there) and for words few listings have.
+    Checked, listing by listing as the page's order reads them (each check a search of
+    the index, ~10 us): right for a page of a word most listings have, where reading
+    every match to sort them is what costs (40 ms at 100,000 listings). `common` says
+    which, as the query runs: the words are in 1 listing in 20 or more."""
+
+    model: type
+    query: str
+
+    @property
+    def _index(self):
+        return _full_text_index(self.model)
+
+    def _match(self):
+        return self._index.c[self._index.name].op("MATCH")(self.query)
+
+    def joined(self) -> list:
+        return [self._index.c.rowid == self.model.id, self._match()]
+
+    def checked(self):
+        index = self._index
+        return select(literal(1)).where(index.c.rowid == self.model.id, self._match()).exists()
+
+    def common(self):
+        index = self._index
+        # max(id) is read from the primary key's end: near enough how many listings.
+        listings = select(func.coalesce(func.max(self.model.id), 0)).scalar_subquery()
+        some = select(index.c.rowid).where(self._match()).limit(listings // COMMON + 1).subquery()
+        return select(func.count()).select_from(some).scalar_subquery() * COMMON >= listings
+
+
+# The words are common (`_IndexedWords.common`) in 1 listing in COMMON or more.
+COMMON = 20
+
+
+def _indexed_words(model, filters: Filters) -> _IndexedWords | None:
+    """SQLite's words search for `filters`, or None when no word is left to find."""
+    query = every_word_matching(" ".join(filters.q.split()[:8]))
+    return _IndexedWords(model, query) if query else None
 
 
 # A constant, not a parameter: plainto_tsquery with a configuration the planner knows.
@@ -276,7 +319,14 @@ def open_listings(model, filters: Filters, today: date) -> Page:
     # all (a second at 100,000 listings and a common word), so they are counted up to
     # COUNT_LIMIT, reading no further, and the page says "more than" past it.
     exact = not (others or words)
-    chosen = (conditions, dates + others + words)
+    chosen = _Chosen(conditions, dates + others + words)
+    if sqlite and (indexed := _indexed_words(model, filters)):
+        # A word most listings have is checked listing by listing as the page's order
+        # reads them, whatever the dates: see _IndexedWords.
+        opened = [model.status.in_(OPEN_STATUSES), closes >= today]
+        likely = [_likely(c, sqlite) for c in opened + _closing(model, filters, today)]
+        checked = likely + others + [indexed.checked()]
+        chosen = replace(chosen, checked=checked, common=indexed.common())
     items, total = _page_of(model, chosen, order, filters.page, exact)
     shown = _page(items, total, filters.page, exact)
     if (items and filters.page <= shown.pages) or filters.page == 1:
@@ -287,6 +337,18 @@ def open_listings(model, filters: Filters, today: date) -> Page:
     pages = _page(None, total, 1, exact).pages
     items, _ = _page_of(model, chosen, order, pages, exact)
     return _page(items, total, pages, exact)
+
+
+@dataclass(frozen=True)
+class _Chosen:
+    """The conditions of a page: as counted, and as the page is read (with the
+    planner's hints); for a words search on SQLite, also with the words checked row
+    by row, which the page is read with when the words are `common`."""
+
+    counted: list
+    read: list
+    checked: list | None = None
+    common: ColumnElement[bool] | None = None
 
 
 def _count(model, conditions: list, exact: bool):
@@ -306,30 +368,37 @@ def _page(items: list | None, total: int, page: int, exact: bool) -> Page:
     return Page(items or [], total, page, page_count(total, PAGE_SIZE), more=more)
 
 
-def _page_of(
-    model, chosen: tuple[list, list], order, page: int, exact: bool
-) -> tuple[list[ListedItem], int]:
+def _page_of(model, chosen: _Chosen, order, page: int, exact: bool) -> tuple[list[ListedItem], int]:
     """The listings on page `page`, and how many match in all (0 if the page is empty;
-    up to COUNT_LIMIT + 1 unless `exact`). `chosen` is the conditions twice: as
-    counted, and as the page is read (with the planner's hints).
+    up to COUNT_LIMIT + 1 unless `exact`).
 
     The page's ids are chosen from narrow rows first (a subquery), then just those rows
     are joined to their organisation and device: sorting thousands of wide rows is what
     makes lists slow. For how the matches are counted, see `open_listings`."""
-    counted, read = chosen
     # Not correlated with the page's rows: the database works it out once.
-    total = _count(model, counted, exact).correlate(None).scalar_subquery()
-    chosen = (
-        select(model.id, total.label("total"))
-        .where(*read)
-        .order_by(*order)
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
-        .subquery()
-    )
+    total = _count(model, chosen.counted, exact).correlate(None).scalar_subquery()
+
+    def ids(conditions: list, limit=PAGE_SIZE):
+        return (
+            select(model.id)
+            .where(*conditions)
+            .order_by(*order)
+            .limit(limit)
+            .offset((page - 1) * PAGE_SIZE)
+            .subquery()
+        )
+
+    if chosen.checked is None:
+        chosen_ids = ids(chosen.read)
+    else:
+        # Both ways of reading the words (_IndexedWords), each with a LIMIT of 0 unless
+        # it is the one to use: SQLite reads nothing for a LIMIT of 0.
+        walked = ids(chosen.checked, case((chosen.common, PAGE_SIZE), else_=0))
+        joined = ids(chosen.read, case((chosen.common, 0), else_=PAGE_SIZE))
+        chosen_ids = union_all(select(walked.c.id), select(joined.c.id)).subquery()
     rows = db.session.execute(
-        select(*_listed_columns(model), chosen.c.total)
-        .join(chosen, model.id == chosen.c.id)
+        select(*_listed_columns(model), total.label("total"))
+        .join(chosen_ids, model.id == chosen_ids.c.id)
         .join(Organisation, Organisation.id == model.organisation_id)
         .outerjoin(DeviceType, DeviceType.id == model.device_type_id)
         .order_by(*order)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import insert, text
+from sqlalchemy import insert, literal, text
 from sqlalchemy import select as sa_select
 from werkzeug.datastructures import MultiDict
 
@@ -447,6 +447,34 @@ def _index_agrees_with_the_listings() -> None:
         return
     for name in ("need_fts", "offer_fts"):
         db.session.execute(text(f"INSERT INTO {name} ({name}) VALUES ('integrity-check')"))
+
+
+@pytest.mark.skipif(ON_POSTGRESQL, reason="SQLite's two ways of reading its FTS5 index")
+@pytest.mark.parametrize(
+    "filters",
+    [
+        dict(q="bulk"),
+        dict(q="bulk", page=2),
+        dict(q="bulk", page=3),
+        dict(q="bulk", sort="closing"),
+        dict(q="bulk", sort="closing", page=2),
+        dict(q="bulk", closing_within="31"),
+        dict(q="rare bulk"),
+        dict(q="bulks 1"),
+    ],
+)
+def test_both_ways_of_reading_the_words_find_the_same_page(community, monkeypatch, filters):
+    # A page of a common word is read in the list's order and each listing checked; of
+    # a rare word, from the index's matches (search._IndexedWords): the same listings.
+    bulk(Need, community, 45)
+    bulk(Need, community, 3, description="A rare word.")
+    pages = {}
+    for common in (True, False):
+        monkeypatch.setattr(search._IndexedWords, "common", lambda self, c=common: literal(c))
+        page = open_listings(Need, Filters(**filters), today())
+        pages[common] = (page.total, page.more, page.page, [item.id for item in page.items])
+    assert pages[True] == pages[False]
+    assert pages[True][3]  # something was found
 
 
 def test_no_results_is_one_empty_page():
