@@ -7,10 +7,11 @@ from flask import Flask
 from brokerage import config as config_module
 from brokerage import static_files
 from brokerage.config import ROOT
+from brokerage.urls import BrokerageApp
 
 
 def create_app(config: dict | None = None) -> Flask:
-    app = Flask(
+    app = BrokerageApp(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),

@@ -22,6 +22,7 @@ only ever find nothing.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 
 from flask import Flask, request
@@ -131,6 +132,23 @@ def strip(value):
 
 class ActionForm(Form):
     """A button that changes something: carries only the CSRF token."""
+
+
+class OnFirstUse:
+    """A form made when the template first reads it, for a page that may show any of
+    several and shows one or two (the match page offers five): making a form binds
+    every field, a tenth of that page's time."""
+
+    __slots__ = ("_form", "_make")
+
+    def __init__(self, make: Callable[[], Form]) -> None:
+        self._make = make
+        self._form: Form | None = None
+
+    def __getattr__(self, name: str):
+        if self._form is None:
+            self._form = self._make()
+        return getattr(self._form, name)
 
 
 class WholeNumberField(StringField):

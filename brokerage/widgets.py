@@ -38,7 +38,51 @@ def render_widget(widget: GovFormBase, params: dict) -> Markup:
             )
     if macro is False:
         return _LIBRARY_RENDER(widget, params)
-    return Markup(macro(params))  # noqa: S704 (GOV.UK's macro escapes what it is given)
+    key = _frozen((widget.template, params))
+    if key is None:
+        return Markup(macro(params))  # noqa: S704 (GOV.UK's macro escapes what it is given)
+    drawn = _drawn.get(key)
+    if drawn is None:
+        drawn = Markup(macro(params))  # noqa: S704 (as above)
+        if len(_drawn) >= DRAWN_KEPT:
+            _drawn.clear()
+        _drawn[key] = drawn
+    return drawn
+
+
+# A macro's HTML depends only on its parameters: a field drawn with the same ones (an
+# empty form's, mostly) is drawn once per process and kept. Parameters holding anything
+# but plain values, or long text, are drawn every time.
+DRAWN_KEPT = 2048
+LONGEST_KEPT = 1_000
+_drawn: dict = {}
+
+
+def _frozen(value):
+    """`value` (dicts, lists and plain values) as something hashable, or None."""
+    # With its type: Markup("<b>") equals "<b>" and True equals 1, but a macro draws them
+    # differently.
+    if isinstance(value, str):
+        return (type(value), value) if len(value) <= LONGEST_KEPT else None
+    if value is None or isinstance(value, bool | int | float):
+        return (type(value), value)
+    if isinstance(value, dict):
+        items = []
+        for name, item in value.items():
+            frozen = _frozen(item)
+            if frozen is None:
+                return None
+            items.append((name, frozen))
+        return ("dict", tuple(items))
+    if isinstance(value, list | tuple):
+        items = []
+        for item in value:
+            frozen = _frozen(item)
+            if frozen is None:
+                return None
+            items.append(frozen)
+        return ("list", tuple(items))
+    return None
 
 
 class FastRender:

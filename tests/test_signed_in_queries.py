@@ -9,8 +9,9 @@ import pytest
 from brokerage.extensions import db
 from brokerage.listings.models import ListingKind
 from brokerage.matches import services
+from brokerage.notifications import services as notices
 from brokerage.organisations.models import OrganisationKind
-from tests.helpers import counted_statements
+from tests.helpers import counted_statements, elements
 from tests.listings import factories as lm
 from tests.matches import factories as brokering_make
 
@@ -29,14 +30,14 @@ def company(make):
     return make.organisation(kind=OrganisationKind.COMPANY)
 
 
-def test_the_offers_list_signed_in_is_five_statements(login, make, company):
+def test_the_offers_list_signed_in_is_four_statements(login, make, company):
     for n in range(25):  # more than a page
         lm.offer(company, title=f"Laptops lot {n}")
     client = login(company.owners[0])
     statements = _statements(client, "/offers", "Laptops lot 24")
-    # The session with its person, memberships and organisations; the page of offers;
-    # their wards and skills; the filters' options; the person's unseen notices.
-    assert len(statements) == 5, statements
+    # The session with its person, memberships, organisations and how many notices are
+    # new; the page of offers; their wards and skills; the filters' options.
+    assert len(statements) == 4, statements
 
 
 def test_a_match_page_is_at_most_eight_statements_whoever_wrote_on_it(login, make):
@@ -55,3 +56,34 @@ def test_a_match_page_is_at_most_eight_statements_whoever_wrote_on_it(login, mak
     services.post_message(match, lm.team_member(), "From the team")
     db.session.commit()
     assert len(_statements(client, url, "From the team")) == len(first)
+
+
+def _notices_link(response) -> str:
+    links = elements(response.get_data(as_text=True), lambda tag, a: a.get("href") == "/notices")
+    [(_, text)] = links
+    return text
+
+
+def test_the_navigation_counts_new_notices_with_the_session(login, make, company):
+    owner = company.owners[0]
+    someone_else = make.member(company)
+    client = login(owner)
+    client.get("/notices")  # whatever setting up the company sent them
+    assert _notices_link(client.get("/offers")) == "Notices"
+
+    notices.notify([owner], "Your offer was published", "/offers")
+    notices.notify([owner, someone_else], "A match was proposed", "/matches")
+    db.session.commit()
+    assert _notices_link(client.get("/offers")) == "Notices (2 new)"
+
+    # Opening them marks them seen: that page's own navigation already has none new.
+    opened = client.get("/notices")
+    assert "A match was proposed" in opened.get_data(as_text=True)
+    assert _notices_link(opened) == "Notices"
+    assert _notices_link(client.get("/offers")) == "Notices"
+
+    # Only this person's new ones count.
+    notices.notify([someone_else], "For someone else", "/offers")
+    notices.notify([owner], "Your match was accepted", "/matches")
+    db.session.commit()
+    assert _notices_link(client.get("/matches")) == "Notices (1 new)"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from govuk_frontend_wtf import wtforms_widgets as library
 from govuk_frontend_wtf.gov_form_base import GovFormBase
+from markupsafe import Markup
 from wtforms import (
     BooleanField,
     PasswordField,
@@ -64,3 +65,44 @@ def test_the_html_is_the_librarys(app, name):
 
 def test_the_library_is_left_as_it_was():
     assert GovFormBase.render.__module__ == "govuk_frontend_wtf.gov_form_base"
+
+
+@pytest.mark.parametrize("name", sorted(FIELDS))
+def test_a_field_drawn_again_from_the_kept_html_is_still_the_librarys(app, name):
+    """Drawn twice with the same parameters (the second from what was kept), with an
+    error, and again clean: each time what the library draws."""
+    value = {"GovDateInput": None, "GovCheckboxesInput": ["a"], "GovCheckboxInput": True}
+
+    def drawn(widget_class, data):
+        form = BaseForm([("field", FIELDS[name](widget_class()))])
+        form.process(data=data)
+        if data:
+            form["field"].errors = ["Something is wrong"]
+        return str(form["field"]()).strip()
+
+    for data in ({}, {}, {"field": value.get(name, "a")}, {"field": value.get(name, "a")}, {}):
+        assert drawn(getattr(widgets, name), data) == drawn(getattr(library, name), data)
+
+
+def test_what_is_kept_tells_markup_from_text_and_true_from_one(app):
+    field = StringField("Name", widget=widgets.GovTextInput())
+    form = BaseForm([("field", field)])
+    form.process(data={})
+
+    def label(text):
+        return str(form["field"](params={"label": {"html": None, "text": text}}))
+
+    assert "<b>bold</b>" not in label("<b>bold</b>")
+    assert "&lt;b&gt;bold&lt;/b&gt;" in label("<b>bold</b>")
+    assert "<b>bold</b>" in label(Markup("<b>bold</b>"))
+    assert "&lt;b&gt;" in label("<b>bold</b>")  # and the escaped one again, after
+    assert widgets._frozen(True) != widgets._frozen(1)
+
+
+def test_long_text_and_odd_values_are_drawn_each_time_not_kept(app):
+    widgets._drawn.clear()
+    form = BaseForm([("field", TextAreaField("About", widget=widgets.GovTextArea()))])
+    form.process(data={"field": "x" * (widgets.LONGEST_KEPT + 1)})
+    assert ("x" * (widgets.LONGEST_KEPT + 1)) in str(form["field"]())
+    assert widgets._drawn == {}
+    assert widgets._frozen({"value": object()}) is None

@@ -3,13 +3,14 @@ ended by signing out, from another device, or by a password change or reset."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Row, Select, bindparam, select, update
+from sqlalchemy.orm import contains_eager
 
 from brokerage.accounts.models import User, UserSession
 from brokerage.clock import utcnow
@@ -79,30 +80,47 @@ def start(user: User, user_agent: str | None, now: datetime | None = None) -> st
     return token
 
 
-def find(user_id: int, token: str | None) -> UserSession | None:
-    """The live session this token names for this person, or None (ended, someone
-    else's, or no token at all)."""
-    if not token or not isinstance(token, str):
-        return None
+def live_query(*columns) -> Select:
+    """The statement `find` runs, with `columns` about the person alongside the session
+    (each column may refer to `User`). Built once by its caller and run with
+    `session_id` and `user_id`: building it again on every request cost more than the
+    database's answer."""
     # One query for the session, its person and their memberships with each
     # organisation: this runs on every signed-in request, and the permission checks and
     # the navigation read the memberships (permissions.py) instead of querying again.
     return (
+        select(UserSession, *columns)
+        .join(UserSession.user)
+        .options(
+            contains_eager(UserSession.user)
+            .joinedload(User.memberships)
+            .joinedload(Membership.organisation)
+        )
+        .where(
+            UserSession.id == bindparam("session_id"),
+            UserSession.user_id == bindparam("user_id"),
+            UserSession.ended_at.is_(None),
+        )
+    )
+
+
+@functools.cache
+def _session_only() -> Select:
+    return live_query()
+
+
+def find(user_id: int, token: str | None, query: Select | None = None) -> Row | None:
+    """The live session this token names for this person (with `query`'s other columns
+    after it: a `live_query`), or None (ended, someone else's, or no token at all)."""
+    if not token or not isinstance(token, str):
+        return None
+    return (
         db.session.execute(
-            select(UserSession)
-            .options(
-                joinedload(UserSession.user)
-                .joinedload(User.memberships)
-                .joinedload(Membership.organisation)
-            )
-            .where(
-                UserSession.id == token_hash(token),
-                UserSession.user_id == user_id,
-                UserSession.ended_at.is_(None),
-            )
+            _session_only() if query is None else query,
+            {"session_id": token_hash(token), "user_id": user_id},
         )
         .unique()
-        .scalar_one_or_none()
+        .one_or_none()
     )
 
 

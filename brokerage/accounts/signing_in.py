@@ -3,11 +3,14 @@ request (accounts/sessions.py keeps them), and Flask-Login told how."""
 
 from __future__ import annotations
 
+import functools
+
 from flask import Flask, g, request, session
 from flask_login import LoginManager, current_user
 
 from brokerage.accounts import sessions
 from brokerage.extensions import db
+from brokerage.notifications import services as notices
 
 # The key in the signed cookie that holds this browser's session token.
 SESSION_KEY = "_sid"
@@ -19,15 +22,23 @@ def load_user(user_id: str):
         return None
     # The session must be live on the server: signing out ends it, so a copy of the
     # cookie taken before then opens nothing.
-    found = sessions.find(int(ident), session.get(SESSION_KEY))
-    if found is None:
+    row = sessions.find(int(ident), session.get(SESSION_KEY), _session_query())
+    if row is None:
         return None
+    found, unseen = row
     user = found.user
     # A changed password replaces the token, which signs out every older session.
     if not token or user.session_token != token:
         return None
     g.user_session = found
+    # The navigation's "Notices (n new)", counted in the same query.
+    g.unseen_notices = (user.notices_seen_at, unseen)
     return user
+
+
+@functools.cache
+def _session_query():
+    return sessions.live_query(notices.unseen_count_column())
 
 
 def note_the_session_is_in_use() -> None:

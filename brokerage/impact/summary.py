@@ -8,10 +8,12 @@ sessions and hour logs its hours come from, the months of the completed matches
 concerned (before and after the change) are recomputed, in the same transaction, with
 the very queries the pages used to run (figures.select_confirmed). Session events do
 it, so that no way of changing a match is missed: the services' flushes and their
-conditional UPDATEs (an hour log's confirmation) alike. On PostgreSQL a month is
-locked while it is recomputed, so that two transactions completing matches in the same
-month cannot each write a month without the other's match. Rows written behind the
-session's back (SQL sent straight to the connection) are not seen:
+conditional UPDATEs (an hour log's confirmation) alike. Each flush notes the months;
+they are recomputed once, at the commit (or before the summary is read). On PostgreSQL
+a month is locked while it is recomputed, so that two transactions completing matches
+in the same month cannot each write a month without the other's match; the locks are
+taken together, in month order, so two transactions cannot wait for each other. Rows
+written behind the session's back (SQL sent straight to the connection) are not seen:
 `flask rebuild-impact-summary` rebuilds every month from the matches.
 
 Reading. The summary answers for whole months only, and without a ward, kind, group or
@@ -249,6 +251,7 @@ def _match_ids(connection, matches, needs, logs, sessions) -> set[int]:
 
 
 def _after_flush(session: Session, _context) -> None:
+    """New matches, hour logs and sessions: their matches' months, at the commit."""
     if session.info.get(PAUSED):
         return
     pending = session.info.setdefault(MATCHES, set())
@@ -257,12 +260,17 @@ def _after_flush(session: Session, _context) -> None:
             pending.add(obj.id)
         elif isinstance(obj, HourLog | VolunteerSession):
             pending.add(obj.match_id)
-    catch_up(session)
 
 
 def catch_up(session: Session) -> None:
-    """Recompute the months waiting to be: those the matches changed so far count in,
-    before and after the change."""
+    """Flush, then recompute the months waiting to be: those the matches changed so far
+    count in, before and after the change. Run at the commit (and before the summary is
+    read), not at every flush: a service that flushes three times recomputes a month
+    once, and takes the months' locks together, in order (PostgreSQL), so that two
+    transactions cannot each hold a month the other waits for."""
+    if session.info.get(PAUSED):
+        return
+    session.flush()
     months = session.info.pop(MONTHS, set())
     matches = session.info.pop(MATCHES, set())
     if not months and not matches:
@@ -309,7 +317,12 @@ def _statement(state: ORMExecuteState) -> None:
         session.info.setdefault(MATCHES, set()).update(ids)
 
 
-def _forget(session: Session, *_args) -> None:
+def _forget(session: Session, previous_transaction) -> None:
+    """A rollback of the whole transaction undoes its changes: nothing is left to
+    recompute. A savepoint's rollback (begin_nested) leaves what was changed before it
+    waiting: recomputing a month again is harmless, missing one is not."""
+    if previous_transaction.nested:
+        return
     session.info.pop(MONTHS, None)
     session.info.pop(MATCHES, None)
 
@@ -322,7 +335,7 @@ def configure() -> None:
     event.listen(Session, "after_flush", _after_flush)
     event.listen(Session, "do_orm_execute", _statement)
     event.listen(Session, "before_commit", catch_up)
-    event.listen(Session, "after_rollback", _forget)
+    event.listen(Session, "after_soft_rollback", _forget)
 
 
 # --- Reading ----------------------------------------------------------------------------------

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from functools import cache
+from functools import cache, lru_cache
 
 from sqlalchemy import (
-    ColumnElement,
     Integer,
+    Select,
     bindparam,
     case,
     column,
@@ -295,7 +295,35 @@ def _likely(condition, sqlite: bool):
 
 def open_listings(model, filters: Filters, today: date) -> Page:
     """One page of open listings of `model` (Need or Offer) matching `filters`."""
-    sqlite = db.engine.dialect.name == "sqlite"
+    # Arguments, read now: tests change the sizes (and a process may serve two databases).
+    sizes = (PAGE_SIZE, COUNT_LIMIT, db.engine.dialect.name)
+    page_query, count_query, exact = _statements(model, filters, today, *sizes)
+    items, total = _page_of(model, page_query)
+    shown = _page(items, total, filters.page, exact)
+    if (items and filters.page <= shown.pages) or filters.page == 1:
+        return shown
+
+    # A page too far: count, and show the last page instead.
+    total = db.session.scalar(count_query) or 0
+    pages = _page(None, total, 1, exact).pages
+    last = replace(filters, page=pages)
+    items, _ = _page_of(model, _statements(model, last, today, *sizes)[0])
+    return _page(items, total, pages, exact)
+
+
+@lru_cache(maxsize=256)
+def _statements(
+    model, filters: Filters, today: date, page_size: int, count_limit: int, dialect: str
+) -> tuple[Select, Select, bool]:
+    """The statement for the page `filters` ask for (with the count of every match),
+    the count's own, and whether it counts exactly. Built once for the same filters on
+    the same day and kept (the most recent 256): building them took as long as the
+    database took to answer them.
+
+    The page's ids are chosen from narrow rows first (a subquery), then just those rows
+    are joined to their organisation and device: sorting thousands of wide rows is what
+    makes lists slow."""
+    sqlite = dialect == "sqlite"
     closes = model.closes_on_column()
     # What is open, and when it closes: an index alone answers these.
     dates = [model.status.in_(OPEN_STATUSES), closes >= today, *_closing(model, filters, today)]
@@ -319,43 +347,56 @@ def open_listings(model, filters: Filters, today: date) -> Page:
     # all (a second at 100,000 listings and a common word), so they are counted up to
     # COUNT_LIMIT, reading no further, and the page says "more than" past it.
     exact = not (others or words)
-    chosen = _Chosen(conditions, dates + others + words)
-    if sqlite and (indexed := _indexed_words(model, filters)):
-        # A word most listings have is checked listing by listing as the page's order
-        # reads them, whatever the dates: see _IndexedWords.
+    # Not correlated with the page's rows: the database works it out once.
+    total = _count(model, conditions, exact, count_limit).correlate(None).scalar_subquery()
+
+    def ids(conditions: list, limit=page_size):
+        return (
+            select(model.id)
+            .where(*conditions)
+            .order_by(*order)
+            .limit(limit)
+            .offset((filters.page - 1) * page_size)
+            .subquery()
+        )
+
+    indexed = _indexed_words(model, filters) if sqlite else None
+    if indexed is None:
+        chosen = (
+            select(model.id, total.label("total"))
+            .where(*dates, *others, *words)
+            .order_by(*order)
+            .limit(page_size)
+            .offset((filters.page - 1) * page_size)
+            .subquery()
+        )
+    else:
+        # A page of a word most listings have is read in the list's order, each listing
+        # checked against the index, whatever the dates; of a rarer word, from the
+        # index's matches (_IndexedWords). Both are there, each with a LIMIT of 0 unless
+        # it is the one to use: SQLite reads nothing for a LIMIT of 0.
         opened = [model.status.in_(OPEN_STATUSES), closes >= today]
         likely = [_likely(c, sqlite) for c in opened + _closing(model, filters, today)]
-        checked = likely + others + [indexed.checked()]
-        chosen = replace(chosen, checked=checked, common=indexed.common())
-    items, total = _page_of(model, chosen, order, filters.page, exact)
-    shown = _page(items, total, filters.page, exact)
-    if (items and filters.page <= shown.pages) or filters.page == 1:
-        return shown
-
-    # A page too far: count, and show the last page instead.
-    total = db.session.scalar(_count(model, conditions, exact)) or 0
-    pages = _page(None, total, 1, exact).pages
-    items, _ = _page_of(model, chosen, order, pages, exact)
-    return _page(items, total, pages, exact)
-
-
-@dataclass(frozen=True)
-class _Chosen:
-    """The conditions of a page: as counted, and as the page is read (with the
-    planner's hints); for a words search on SQLite, also with the words checked row
-    by row, which the page is read with when the words are `common`."""
-
-    counted: list
-    read: list
-    checked: list | None = None
-    common: ColumnElement[bool] | None = None
+        common = indexed.common()
+        walked = ids(likely + others + [indexed.checked()], case((common, page_size), else_=0))
+        joined = ids(dates + others + words, case((common, 0), else_=page_size))
+        both = union_all(select(walked.c.id), select(joined.c.id)).subquery()
+        chosen = select(both.c.id, total.label("total")).subquery()
+    page = (
+        select(*_listed_columns(model), chosen.c.total)
+        .join(chosen, model.id == chosen.c.id)
+        .join(Organisation, Organisation.id == model.organisation_id)
+        .outerjoin(DeviceType, DeviceType.id == model.device_type_id)
+        .order_by(*order)
+    )
+    return page, _count(model, conditions, exact, count_limit), exact
 
 
-def _count(model, conditions: list, exact: bool):
-    """How many listings meet `conditions`: up to COUNT_LIMIT + 1 unless `exact`."""
+def _count(model, conditions: list, exact: bool, count_limit: int):
+    """How many listings meet `conditions`: up to `count_limit` + 1 unless `exact`."""
     if exact:
         return select(func.count(model.id)).where(*conditions)
-    some = select(model.id).where(*conditions).limit(COUNT_LIMIT + 1).subquery()
+    some = select(model.id).where(*conditions).limit(count_limit + 1).subquery()
     return select(func.count()).select_from(some)
 
 
@@ -368,41 +409,10 @@ def _page(items: list | None, total: int, page: int, exact: bool) -> Page:
     return Page(items or [], total, page, page_count(total, PAGE_SIZE), more=more)
 
 
-def _page_of(model, chosen: _Chosen, order, page: int, exact: bool) -> tuple[list[ListedItem], int]:
-    """The listings on page `page`, and how many match in all (0 if the page is empty;
-    up to COUNT_LIMIT + 1 unless `exact`).
-
-    The page's ids are chosen from narrow rows first (a subquery), then just those rows
-    are joined to their organisation and device: sorting thousands of wide rows is what
-    makes lists slow. For how the matches are counted, see `open_listings`."""
-    # Not correlated with the page's rows: the database works it out once.
-    total = _count(model, chosen.counted, exact).correlate(None).scalar_subquery()
-
-    def ids(conditions: list, limit=PAGE_SIZE):
-        return (
-            select(model.id)
-            .where(*conditions)
-            .order_by(*order)
-            .limit(limit)
-            .offset((page - 1) * PAGE_SIZE)
-            .subquery()
-        )
-
-    if chosen.checked is None:
-        chosen_ids = ids(chosen.read)
-    else:
-        # Both ways of reading the words (_IndexedWords), each with a LIMIT of 0 unless
-        # it is the one to use: SQLite reads nothing for a LIMIT of 0.
-        walked = ids(chosen.checked, case((chosen.common, PAGE_SIZE), else_=0))
-        joined = ids(chosen.read, case((chosen.common, 0), else_=PAGE_SIZE))
-        chosen_ids = union_all(select(walked.c.id), select(joined.c.id)).subquery()
-    rows = db.session.execute(
-        select(*_listed_columns(model), total.label("total"))
-        .join(chosen_ids, model.id == chosen_ids.c.id)
-        .join(Organisation, Organisation.id == model.organisation_id)
-        .outerjoin(DeviceType, DeviceType.id == model.device_type_id)
-        .order_by(*order)
-    ).all()
+def _page_of(model, statement: Select) -> tuple[list[ListedItem], int]:
+    """The listings `statement` (from `_statements`) reads, and how many match in all
+    (0 if the page is empty; up to COUNT_LIMIT + 1 unless counted exactly)."""
+    rows = db.session.execute(statement).all()
     if not rows:
         return [], 0
     names = _term_names(model, [row.id for row in rows])

@@ -18,7 +18,7 @@ from brokerage.errors import DomainError, IllegalTransition
 from brokerage.exports import csv_response, dated
 from brokerage.extensions import db
 from brokerage.forms import ActionForm
-from brokerage.listings import exports, search, services
+from brokerage.listings import exports, rendering, search, services
 from brokerage.listings.forms import ListingForm, NeedForm, OfferForm, ReviewForm, TermForm
 from brokerage.listings.models import (
     LISTING_TRANSITIONS,
@@ -177,6 +177,7 @@ def index(side: Side):
         page=page,
         options=search.filter_options(),
         sort_choices=search.SORTS,
+        result=rendering.result,
     )
 
 

@@ -11,7 +11,7 @@ from brokerage.clock import today_in_leeds
 from brokerage.errors import Conflict, DomainError, FieldError, IllegalTransition
 from brokerage.exports import csv_response, dated
 from brokerage.extensions import db
-from brokerage.forms import ActionForm
+from brokerage.forms import ActionForm, OnFirstUse
 from brokerage.ids import query_id
 from brokerage.listings.models import ListingKind, ListingSide, ListingStatus, Need, Offer
 from brokerage.matches import allocation, exports, help_offers, people, queries, services
@@ -212,11 +212,13 @@ def propose():
 def _render_match(match: Match, status: int = 200, **forms):
     side = people.side_of(current_user, match)
     team = bool(current_user.is_team)
+    # Made only if the page shows them (what it shows depends on the match, the side
+    # and the team), each as it would be made here.
     defaults = {
-        "answer_form": AnswerForm(prefix="answer"),
-        "message_form": MessageForm(prefix="message"),
-        "note_form": NoteForm(prefix="note"),
-        "feedback_form": FeedbackForm(prefix="feedback"),
+        "answer_form": OnFirstUse(lambda: AnswerForm(prefix="answer")),
+        "message_form": OnFirstUse(lambda: MessageForm(prefix="message")),
+        "note_form": OnFirstUse(lambda: NoteForm(prefix="note")),
+        "feedback_form": OnFirstUse(lambda: FeedbackForm(prefix="feedback")),
     }
     defaults.update(forms)
     if forms:  # the form with errors, for the page's error summary
@@ -227,8 +229,11 @@ def _render_match(match: Match, status: int = 200, **forms):
         side=side,
         team=team,
         next_action=queries.next_action(match, side),
-        session_minutes=hours.session_minutes(match),
-        action_form=ActionForm(),
+        # Shown only once the match is completed: one query saved on every other page.
+        session_minutes=(
+            hours.session_minutes(match) if match.status is MatchStatus.COMPLETED else None
+        ),
+        action_form=OnFirstUse(ActionForm),
         Status=MatchStatus,
         Side=ListingSide,
         Kind=ListingKind,

@@ -20,6 +20,7 @@ from flask import current_app, render_template
 from sqlalchemy import and_, func, or_, select, update
 
 from brokerage import qr
+from brokerage.accounts.models import User
 from brokerage.clock import utcnow
 from brokerage.extensions import db
 from brokerage.notifications.models import Notice, OutboxEmail, OutboxStatus
@@ -323,6 +324,21 @@ def notices_for(user, limit: int = 50) -> list[Notice]:
             .order_by(Notice.created_at.desc(), Notice.id.desc())
             .limit(limit)
         )
+    )
+
+
+def unseen_count_column():
+    """unseen_count as a column of a query that selects from `User` (the person signed
+    in: accounts/signing_in.py loads it with their session)."""
+    return (
+        select(func.count(Notice.id))
+        .where(
+            Notice.user_id == User.id,
+            or_(User.notices_seen_at.is_(None), Notice.created_at > User.notices_seen_at),
+        )
+        .correlate(User)
+        .scalar_subquery()
+        .label("unseen_notices")
     )
 
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import g, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -48,6 +48,15 @@ def notice_list():
 def unseen_notices() -> int:
     if not current_user.is_authenticated:
         return 0
+    # Counted with the session when the person was loaded (accounts/signing_in.py):
+    # still true unless this request has opened their notices since, or changed things.
+    loaded = g.get("unseen_notices")
+    if (
+        loaded is not None
+        and request.method in ("GET", "HEAD")
+        and loaded[0] == current_user.notices_seen_at
+    ):
+        return loaded[1]
     return notices.unseen_count(current_user)
 
 

@@ -240,6 +240,22 @@ def test_a_second_page_of_results(side, role, open_as, world, monkeypatch, check
     check_page(page)
 
 
+def test_more_matches_than_are_counted(open_as, world, monkeypatch, check_page):
+    """Past COUNT_LIMIT a filtered list says "more than" and lists the first ones."""
+    monkeypatch.setattr(search, "PAGE_SIZE", 1)
+    monkeypatch.setattr(search, "COUNT_LIMIT", 2)
+    for n in range(3):
+        listings_make.need(db.session.get(Organisation, world.org_a), title=f"Laptop drive {n}")
+    page, response = open_as("anonymous", "/needs?q=laptop")
+    assert response.status == 200
+    expect(
+        page.get_by_role("heading", name="More than 2 open needs match your filters")
+    ).to_be_visible()
+    expect(page.get_by_text("The first 2, in the order chosen, are listed here.")).to_be_visible()
+    expect(page.get_by_role("link", name="Next")).to_be_visible()
+    check_page(page)
+
+
 # Pages with a form whose error state the test shows: endpoint -> (role, button, fill).
 # `button` is the button's name, or a function that finds it where names repeat.
 # `fill(page)` puts the form into a state that fails validation; None submits it empty.

@@ -80,4 +80,8 @@ def copies(match: Match, count: int, **values) -> list[int]:
     columns.update(values)
     db.session.execute(insert(Match), [dict(columns) for _ in range(count)])
     db.session.commit()
-    return list(db.session.scalars(select(Match.id).where(Match.need_id == match.need_id)))
+    return list(
+        db.session.scalars(
+            select(Match.id).where(Match.need_id == match.need_id).order_by(Match.id)
+        )
+    )

@@ -182,6 +182,35 @@ def test_changes_not_yet_flushed_or_committed_are_counted_when_read(spread):
     assert_summary_is_right()
 
 
+def test_a_savepoint_rolled_back_leaves_the_changes_before_it_counted(spread):
+    """Months are recomputed at the commit: a savepoint undone on the way (a service's
+    begin_nested that met a duplicate) must not make the summary forget the rest."""
+    spread[0].people_reached = 777
+    db.session.flush()
+    with pytest.raises(RuntimeError), db.session.begin_nested():
+        spread[1].people_reached = 5
+        db.session.flush()
+        raise RuntimeError("a duplicate, say")
+    db.session.commit()
+    assert summary.totals(ImpactFilters()).figures.people == 111 - 1 + 777
+    assert_summary_is_right()
+
+
+def test_a_month_is_recomputed_once_however_often_the_service_flushes(spread, monkeypatch):
+    match = brokering_make.agreed(ListingKind.EQUIPMENT)
+    recomputed = []
+    real = summary.recompute
+    monkeypatch.setattr(summary, "recompute", lambda c, m: recomputed.append(set(m)) or real(c, m))
+    charity = match.need.organisation.owners[0]
+    brokering.complete(match, charity, brokering.Delivery(devices=3, people_reached=2))
+    db.session.flush()
+    match.people_reached = 4
+    db.session.flush()
+    db.session.commit()
+    assert len(recomputed) == 1
+    assert_summary_is_right()
+
+
 @pytest.fixture
 def sessions():
     """A completed volunteering match with a session that two volunteers were on."""

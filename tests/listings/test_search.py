@@ -471,8 +471,10 @@ def test_both_ways_of_reading_the_words_find_the_same_page(community, monkeypatc
     pages = {}
     for common in (True, False):
         monkeypatch.setattr(search._IndexedWords, "common", lambda self, c=common: literal(c))
+        search._statements.cache_clear()  # built again, with `common` as set here
         page = open_listings(Need, Filters(**filters), today())
         pages[common] = (page.total, page.more, page.page, [item.id for item in page.items])
+    search._statements.cache_clear()  # none kept with `common` set by this test
     assert pages[True] == pages[False]
     assert pages[True][3]  # something was found
 

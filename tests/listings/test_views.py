@@ -1311,6 +1311,28 @@ def test_each_listed_item_says_who_what_where_and_by_when(client, login, make, s
     assert count(model) == 3
 
 
+def test_a_result_drawn_once_follows_edits_and_the_sites_address(client, make):
+    """Each result's markup is kept once drawn (listings/rendering.py): a change to the
+    listing shows at once, and a site served under a path prefix links under it."""
+    need = listings_make.need(title="Volunteers for a coding club", volunteers=2)
+    for _ in range(2):
+        assert titles_listed(client.get("/needs")) == ["Volunteers for a coding club"]
+    need.title = "Volunteers for a homework club"
+    need.volunteers = 3
+    db.session.commit()
+    [shown] = texts(client.get("/needs"), "app-results__item")
+    assert shown.startswith("Volunteers for a homework club")
+    assert "3 volunteers" in shown
+
+    def links(response) -> list[str]:
+        return [a["href"] for a, _ in elements(main_html(response), lambda t, a: t == "a")]
+
+    assert f"/needs/{need.id}" in links(client.get("/needs"))
+    prefixed = client.get("/needs", environ_overrides={"SCRIPT_NAME": "/programme"})
+    assert f"/programme/needs/{need.id}" in links(prefixed)
+    assert f"/needs/{need.id}" in links(client.get("/needs"))
+
+
 # --- The review form and the lists form -----------------------------------------------------
 
 CHOOSE = "Choose publish, ask for changes, or do not accept"

@@ -28,12 +28,18 @@ REMINDERS = ("is waiting for", "been delivered?", "Leave feedback", "closes on")
 
 def _notices(user) -> list[str]:
     """The reminders among `user`'s notices (the services' own notices left out)."""
-    messages = db.session.scalars(select(Notice.message).where(Notice.user_id == user.id))
+    messages = db.session.scalars(
+        select(Notice.message).where(Notice.user_id == user.id).order_by(Notice.id)
+    )
     return [m for m in messages if any(words in m for words in REMINDERS)]
 
 
 def _emails(template: str) -> list[OutboxEmail]:
-    return list(db.session.scalars(select(OutboxEmail).where(OutboxEmail.template == template)))
+    return list(
+        db.session.scalars(
+            select(OutboxEmail).where(OutboxEmail.template == template).order_by(OutboxEmail.id)
+        )
+    )
 
 
 def _people(org) -> list:

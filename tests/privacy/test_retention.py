@@ -40,7 +40,9 @@ def ball():
 
 def _tickets(order: Order) -> list[Ticket]:
     db.session.expire_all()
-    return list(db.session.scalars(select(Ticket).where(Ticket.order_id == order.id)))
+    return list(
+        db.session.scalars(select(Ticket).where(Ticket.order_id == order.id).order_by(Ticket.id))
+    )
 
 
 def test_guests_needs_go_thirty_days_after_the_ball_and_not_a_minute_before(app, ball):

@@ -113,11 +113,13 @@ def test_a_correction_needs_a_reason_the_volunteer_sees(setting):
     assert [(m.label, m.minutes) for m in mine.months] == [(f"{log.worked_on:%B %Y}", 60)]
 
 
-def test_impact_counts_confirmed_hours_for_a_match_with_sessions(setting):
+def test_impact_counts_confirmed_hours_for_a_match_with_sessions(setting, login):
     org, _lead, match, session, asha, ben = setting
     hours.confirm_hours(hours.log_hours(session, asha, 150), charity_of(match), 150, None)
     hours.log_hours(session, ben, 120)  # not confirmed: not counted
     db.session.commit()
+    client = login(charity_of(match))
+    assert "given, as the volunteers" not in page_text(client.get(f"/matches/{match.id}"))
     brokering.complete(match, charity_of(match), brokering.Delivery(hours=40, people_reached=5))
     # A match without sessions still counts the number given at delivery.
     matches_make.completed(ListingKind.VOLUNTEERING, volunteers=1, hours_per_volunteer=7)
@@ -127,6 +129,9 @@ def test_impact_counts_confirmed_hours_for_a_match_with_sessions(setting):
     statement = statements.company_statement(org, date(2000, 1, 1), date(2100, 1, 1))
     assert [m.hours for m in statement.matches] == [3]
     assert hours.session_minutes(match) == 150
+    # The completed match's page says what was given: the confirmed hours, not the 40.
+    shown = page_text(client.get(f"/matches/{match.id}"))
+    assert "2 hours 30 minutes given, as the volunteers' hours at its sessions were" in shown
 
 
 def test_the_company_report_per_volunteer_and_match_and_share(setting):

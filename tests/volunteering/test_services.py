@@ -34,7 +34,11 @@ from tests.volunteering import make
 
 
 def _notices(user) -> list[str]:
-    return list(db.session.scalars(select(Notice.message).where(Notice.user_id == user.id)))
+    return list(
+        db.session.scalars(
+            select(Notice.message).where(Notice.user_id == user.id).order_by(Notice.id)
+        )
+    )
 
 
 # --- Joining and leaving ----------------------------------------------------------------
