@@ -343,23 +343,37 @@ need_ward = link_table(ListingSide.NEED, "ward", "ward")
 need_beneficiary_group = link_table(ListingSide.NEED, "beneficiary_group", "beneficiary_group")
 
 
-# What the lists' word search reads on PostgreSQL: each need's and offer's English
-# tsvector of its title and description ("computers" finds "computer"), which
-# PostgreSQL keeps in a generated column with a GIN index (migration
-# 0025_search_vector), so a search never works it out again row by row. It is
-# PostgreSQL's alone, and not in the models: the ORM never reads or writes it
-# (search.py names it), and Alembic is told to leave it be. SQLite uses LIKE.
+# What the lists' word search reads: each need's and offer's words of its title and
+# description, stemmed ("computers" finds "computer"). On PostgreSQL an English
+# tsvector, kept in a generated column with a GIN index (migration 0025_search_vector),
+# so a search never works it out again row by row; on SQLite FTS5 tables, need_fts and
+# offer_fts, kept in step by triggers (migration 0027_sqlite_fts). Neither is in the
+# models: the ORM never reads or writes them (search.py names them), and Alembic is
+# told to leave them be, with the tables FTS5 keeps for each (its "shadow" tables).
 SEARCH_VECTOR = "search_vector"
+
+
+def fts_table(listing: str) -> str:
+    """The name of SQLite's FTS5 table of `listing`s ("need" or "offer")."""
+    return f"{listing}_fts"
+
+
+_FTS_SHADOWS = ("", "_data", "_idx", "_docsize", "_config", "_content")
 _OUTSIDE_THE_MODELS = {
     ("column", SEARCH_VECTOR),
     ("index", "ix_need_search"),
     ("index", "ix_offer_search"),
+    *(
+        ("table", fts_table(listing) + shadow)
+        for listing in ("need", "offer")
+        for shadow in _FTS_SHADOWS
+    ),
 }
 
 
 def outside_the_models(obj, name, type_, reflected, compare_to) -> bool:
-    """Alembic's `include_object`: False for the search column and its indexes, which
-    the database has and the models do not describe."""
+    """Alembic's `include_object`: False for the search column, tables and indexes,
+    which the database has and the models do not describe."""
     return (type_, name) not in _OUTSIDE_THE_MODELS
 
 

@@ -13,7 +13,21 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import cache, lru_cache
 
-from sqlalchemy import Select, bindparam, func, literal, literal_column, or_, select, union_all
+from sqlalchemy import (
+    Integer,
+    Select,
+    bindparam,
+    case,
+    column,
+    false,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    table,
+    union_all,
+)
 
 from brokerage import page_cache
 from brokerage.extensions import db
@@ -25,11 +39,12 @@ from brokerage.listings.models import (
     ListingMixin,
     LocationMode,
     Skill,
+    fts_table,
 )
 from brokerage.organisations.models import BeneficiaryGroup, Organisation, Ward
 from brokerage.pagination import Page, page_count, page_number
 from brokerage.taxonomy import offered
-from brokerage.text_search import containing, contains
+from brokerage.text_search import every_word_matching
 
 PAGE_SIZE = 20
 # Listings matched by other filters or words are counted up to this many (50 pages).
@@ -179,20 +194,66 @@ def _row_filters(model, filters: Filters) -> list:
 
 
 def _word_filters(model, filters: Filters) -> list:
-    """Every word searched for, in the title or the description: on PostgreSQL by
-    English full-text search (any form of the word: "computers" finds "computer"),
-    read from a GIN index; on SQLite as typed, anywhere in the text (LIKE)."""
+    """Every word searched for, in the title or the description, in any form of the
+    word ("computers" finds "computer"), read from an index: on PostgreSQL by English
+    full-text search; on SQLite by FTS5, meaning the same (text_search's
+    `every_word_matching`), the listings joined to the index's matches (see
+    _IndexedWords). Only stop words, or only punctuation: nothing is found."""
     words = filters.q.split()[:8]
     if not words:
         return []
     if db.engine.dialect.name == "postgresql":
         query = func.plainto_tsquery(ENGLISH, " ".join(words))
         return [_document(model).op("@@")(query)]
-    conditions = []
-    for word in words:
-        pattern = containing(word)
-        conditions.append(or_(contains(model.title, pattern), contains(model.description, pattern)))
-    return conditions
+    indexed = _indexed_words(model, filters)
+    return indexed.joined() if indexed else [false()]
+
+
+@dataclass(frozen=True)
+class _IndexedWords:
+    """A words search on SQLite: FTS5's query `query` of the index of `model`'s
+    listings (migration 0027_sqlite_fts), whose rowid is the listing's id.
+
+    Two ways to read it. Joined, the listings are read from the index's matches: right
+    for counting up to COUNT_LIMIT (it stops there) and for words few listings have.
+    Checked, listing by listing as the page's order reads them (each check a search of
+    the index, ~10 us): right for a page of a word most listings have, where reading
+    every match to sort them is what costs (40 ms at 100,000 listings). `common` says
+    which, as the query runs: the words are in 1 listing in 20 or more."""
+
+    model: type
+    query: str
+
+    @property
+    def _index(self):
+        return _full_text_index(self.model)
+
+    def _match(self):
+        return self._index.c[self._index.name].op("MATCH")(self.query)
+
+    def joined(self) -> list:
+        return [self._index.c.rowid == self.model.id, self._match()]
+
+    def checked(self):
+        index = self._index
+        return select(literal(1)).where(index.c.rowid == self.model.id, self._match()).exists()
+
+    def common(self):
+        index = self._index
+        # max(id) is read from the primary key's end: near enough how many listings.
+        listings = select(func.coalesce(func.max(self.model.id), 0)).scalar_subquery()
+        some = select(index.c.rowid).where(self._match()).limit(listings // COMMON + 1).subquery()
+        return select(func.count()).select_from(some).scalar_subquery() * COMMON >= listings
+
+
+# The words are common (`_IndexedWords.common`) in 1 listing in COMMON or more.
+COMMON = 20
+
+
+def _indexed_words(model, filters: Filters) -> _IndexedWords | None:
+    """SQLite's words search for `filters`, or None when no word is left to find."""
+    query = every_word_matching(" ".join(filters.q.split()[:8]))
+    return _IndexedWords(model, query) if query else None
 
 
 # A constant, not a parameter: plainto_tsquery with a configuration the planner knows.
@@ -203,6 +264,14 @@ def _document(model):
     """The stored English tsvector of a listing's title and description (PostgreSQL's
     generated column, models.SEARCH_VECTOR: read, not worked out per row)."""
     return literal_column(f"{model.__tablename__}.{SEARCH_VECTOR}")
+
+
+@cache
+def _full_text_index(model):
+    """SQLite's FTS5 table of the listings of `model` (migration 0027_sqlite_fts): its
+    rowid is the listing's id; its own name, as a column, is the whole row to MATCH."""
+    name = fts_table(model.__tablename__)
+    return table(name, column("rowid", Integer), column(name))
 
 
 def filter_conditions(model, filters: Filters, today: date) -> list:
@@ -280,14 +349,39 @@ def _statements(
     exact = not (others or words)
     # Not correlated with the page's rows: the database works it out once.
     total = _count(model, conditions, exact, count_limit).correlate(None).scalar_subquery()
-    chosen = (
-        select(model.id, total.label("total"))
-        .where(*dates, *others, *words)
-        .order_by(*order)
-        .limit(page_size)
-        .offset((filters.page - 1) * page_size)
-        .subquery()
-    )
+
+    def ids(conditions: list, limit=page_size):
+        return (
+            select(model.id)
+            .where(*conditions)
+            .order_by(*order)
+            .limit(limit)
+            .offset((filters.page - 1) * page_size)
+            .subquery()
+        )
+
+    indexed = _indexed_words(model, filters) if sqlite else None
+    if indexed is None:
+        chosen = (
+            select(model.id, total.label("total"))
+            .where(*dates, *others, *words)
+            .order_by(*order)
+            .limit(page_size)
+            .offset((filters.page - 1) * page_size)
+            .subquery()
+        )
+    else:
+        # A page of a word most listings have is read in the list's order, each listing
+        # checked against the index, whatever the dates; of a rarer word, from the
+        # index's matches (_IndexedWords). Both are there, each with a LIMIT of 0 unless
+        # it is the one to use: SQLite reads nothing for a LIMIT of 0.
+        opened = [model.status.in_(OPEN_STATUSES), closes >= today]
+        likely = [_likely(c, sqlite) for c in opened + _closing(model, filters, today)]
+        common = indexed.common()
+        walked = ids(likely + others + [indexed.checked()], case((common, page_size), else_=0))
+        joined = ids(dates + others + words, case((common, 0), else_=page_size))
+        both = union_all(select(walked.c.id), select(joined.c.id)).subquery()
+        chosen = select(both.c.id, total.label("total")).subquery()
     page = (
         select(*_listed_columns(model), chosen.c.total)
         .join(chosen, model.id == chosen.c.id)
