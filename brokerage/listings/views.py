@@ -178,6 +178,7 @@ def index(side: Side):
         options=search.filter_options(),
         sort_choices=search.SORTS,
         result=rendering.result,
+        filter_form=rendering.filter_form,
     )
 
 

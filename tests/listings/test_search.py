@@ -4,6 +4,7 @@ the filters in the URL, and a list page whose query count does not grow with the
 from __future__ import annotations
 
 import os
+from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -641,3 +642,11 @@ def test_a_page_of_listings_costs_two_queries(community, filters):
     assert page.total == 45 and len(page.items) == PAGE_SIZE
     assert {item.id for item in page.items} <= set(ids)
     assert len(statements) == 2, statements
+
+
+@pytest.mark.parametrize("model", [Need, Offer], ids=["need", "offer"])
+def test_a_listed_items_values_are_read_into_the_fields_of_their_names(model):
+    """A page's rows become ListedItems by position (quicker than by name): the columns
+    read must be the fields, in their order, followed by the wards and skills."""
+    names = [column.key for column in search._listed_columns(model)]
+    assert [*names, "ward_names", "skill_names"] == [f.name for f in fields(search.ListedItem)]

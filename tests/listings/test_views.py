@@ -1333,6 +1333,56 @@ def test_a_result_drawn_once_follows_edits_and_the_sites_address(client, make):
     assert f"/needs/{need.id}" in links(client.get("/needs"))
 
 
+def test_the_filter_form_drawn_once_follows_the_terms_the_choices_and_the_address(
+    client, lists_restored
+):
+    """The filter form is kept once drawn (listings/rendering.py): a term renamed, added
+    or retired shows at once, the choices made are the ones selected, a later page has
+    the same form, and a site served under a path prefix sends the form under it."""
+
+    def skills(response) -> list[tuple[str, bool]]:
+        html = main_html(response)
+        [(_, _)] = elements(html, lambda t, a: t == "select" and a.get("name") == "skill")
+        found = re.search(r'<select[^>]*name="skill"[^>]*>(.*?)</select>', html, flags=re.S)
+        options = re.findall(r'<option value="([^"]*)"( selected)?', found.group(1))
+        return [(value, bool(chosen)) for value, chosen in options]
+
+    def form_action(response) -> str:
+        [(form, _)] = elements(main_html(response), lambda t, a: t == "form")
+        return form["action"]
+
+    skill = db.session.scalar(select(Skill).where(Skill.active.is_(True)).order_by(Skill.id))
+    offered = skills(client.get("/needs"))
+    assert offered[0] == ("", False)  # "Any"
+    assert (skill.slug, False) in offered
+    assert skills(client.get(f"/needs?skill={skill.slug}")) == [
+        (value, value == skill.slug) for value, _ in offered
+    ]
+    # A later page's form is the first page's.
+    assert skills(client.get(f"/needs?skill={skill.slug}&page=2")) == skills(
+        client.get(f"/needs?skill={skill.slug}")
+    )
+
+    added = Skill(slug="brand-new-skill", name="Brand new skill", position=999)
+    db.session.add(added)
+    db.session.commit()
+    assert [value for value, _ in skills(client.get("/needs"))] == [
+        *(value for value, _ in offered),
+        "brand-new-skill",
+    ]
+    added.slug = "renamed-skill"
+    db.session.commit()
+    assert [value for value, _ in skills(client.get("/needs"))][-1] == "renamed-skill"
+    added.active = False
+    db.session.commit()
+    assert skills(client.get("/needs")) == offered
+
+    assert form_action(client.get("/needs")) == "/needs"
+    prefixed = client.get("/needs", environ_overrides={"SCRIPT_NAME": "/programme"})
+    assert form_action(prefixed) == "/programme/needs"
+    assert form_action(client.get("/needs")) == "/needs"
+
+
 # --- The review form and the lists form -----------------------------------------------------
 
 CHOOSE = "Choose publish, ask for changes, or do not accept"
