@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from brokerage import page_cache
 from brokerage.extensions import db
-from brokerage.listings.models import Skill
+from brokerage.listings.models import ListingStatus, Skill
 from brokerage.organisations.models import OrganisationKind
 from tests.helpers import counted_statements
 from tests.listings import factories as lm
@@ -123,6 +123,43 @@ def test_the_lists_filter_options_are_read_once_and_a_change_shows_at_once(shari
         skill.active = True
         db.session.commit()
     assert option in member.get("/offers").get_data(as_text=True)
+
+
+def test_a_signed_in_lists_count_of_open_listings_is_shared_and_a_change_shows_at_once(
+    sharing, login, make
+):
+    """The count of every open offer (no filters but dates) is the same for everyone: it
+    is counted once for the next seconds, and a listing published or closed in this
+    process shows in it at once."""
+    company = make.organisation(kind=OrganisationKind.COMPANY)
+    member = login(company.owners[0])
+    first = lm.offer(company, title="Spare laptops")
+    assert "1 open offer" in member.get("/offers").get_data(as_text=True)
+
+    def counted() -> list[str]:
+        return [s for s in statements if "count(offer.id)" in s.lower()]
+
+    with counted_statements() as statements:
+        page = member.get("/offers").get_data(as_text=True)
+    assert "1 open offer" in page
+    assert "Spare laptops" in page
+    assert counted() == [], statements
+    # Filtered by a closing date, it is another count, shared in its turn.
+    with counted_statements() as statements:
+        member.get("/offers?closing=31")
+    assert counted(), statements
+
+    lm.offer(company, title="Spare tablets")  # committed in this process
+    with counted_statements() as statements:
+        page = member.get("/offers").get_data(as_text=True)
+    assert "2 open offers" in page
+    assert "Spare tablets" in page
+    assert counted()
+    first.status = ListingStatus.WITHDRAWN
+    db.session.commit()
+    page = member.get("/offers").get_data(as_text=True)
+    assert "1 open offer" in page
+    assert "Spare laptops" not in page
 
 
 def test_a_shared_value_is_made_once_until_it_is_too_old_or_something_changes(

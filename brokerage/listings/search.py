@@ -23,6 +23,7 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
+    null,
     or_,
     select,
     table,
@@ -299,6 +300,8 @@ def open_listings(model, filters: Filters, today: date) -> Page:
     sizes = (PAGE_SIZE, COUNT_LIMIT, db.engine.dialect.name)
     page_query, count_query, exact = _statements(model, filters, today, *sizes)
     items, total = _page_of(model, page_query)
+    if exact:
+        total = _open_count(model, filters, today, count_query)
     shown = _page(items, total, filters.page, exact)
     if (items and filters.page <= shown.pages) or filters.page == 1:
         return shown
@@ -311,12 +314,23 @@ def open_listings(model, filters: Filters, today: date) -> Page:
     return _page(items, total, pages, exact)
 
 
+def _open_count(model, filters: Filters, today: date, count_query: Select) -> int:
+    """How many listings are open (closing within the filter's days, if any): the same
+    for everyone, so counted once for every list page shown in the next seconds in this
+    process (page_cache.shared_value, as the public pages are). Counting reads an entry
+    of the index for each open listing: it was the one cost of a signed-in list page
+    that grew with the number of listings."""
+    key = f"listings.open.{model.__tablename__}.{today.isoformat()}.{filters.closing_within}"
+    return page_cache.shared_value(key, lambda: db.session.scalar(count_query) or 0)
+
+
 @lru_cache(maxsize=256)
 def _statements(
     model, filters: Filters, today: date, page_size: int, count_limit: int, dialect: str
 ) -> tuple[Select, Select, bool]:
-    """The statement for the page `filters` ask for (with the count of every match),
-    the count's own, and whether it counts exactly. Built once for the same filters on
+    """The statement for the page `filters` ask for (with the count of every match,
+    unless it counts exactly: that count is made apart), the count's own, and whether
+    it counts exactly. Built once for the same filters on
     the same day and kept (the most recent 256): building them took as long as the
     database took to answer them.
 
@@ -347,8 +361,13 @@ def _statements(
     # all (a second at 100,000 listings and a common word), so they are counted up to
     # COUNT_LIMIT, reading no further, and the page says "more than" past it.
     exact = not (others or words)
-    # Not correlated with the page's rows: the database works it out once.
-    total = _count(model, conditions, exact, count_limit).correlate(None).scalar_subquery()
+    # Not correlated with the page's rows: the database works it out once. An exact
+    # count is made apart and shared for a few seconds (_open_count).
+    total = (
+        null()
+        if exact
+        else _count(model, conditions, exact, count_limit).correlate(None).scalar_subquery()
+    )
 
     def ids(conditions: list, limit=page_size):
         return (
@@ -409,9 +428,9 @@ def _page(items: list | None, total: int, page: int, exact: bool) -> Page:
     return Page(items or [], total, page, page_count(total, PAGE_SIZE), more=more)
 
 
-def _page_of(model, statement: Select) -> tuple[list[ListedItem], int]:
+def _page_of(model, statement: Select) -> tuple[list[ListedItem], int | None]:
     """The listings `statement` (from `_statements`) reads, and how many match in all
-    (0 if the page is empty; up to COUNT_LIMIT + 1 unless counted exactly)."""
+    (0 if the page is empty; up to COUNT_LIMIT + 1; None where counted exactly, apart)."""
     # Plain rows, through the connection: the ORM's handling of a statement that loads no
     # objects cost more than the database's answer.
     rows = db.session.connection().execute(statement).all()

@@ -626,22 +626,24 @@ def test_the_list_costs_the_same_queries_for_10_or_1000_items(make, client, logi
 
 
 @pytest.mark.parametrize(
-    "filters",
+    ("filters", "queries"),
     [
-        pytest.param(Filters(), id="dates-only"),
-        pytest.param(Filters(kind=VOL, ward="armley", sort="closing"), id="row-filters"),
-        pytest.param(Filters(q="bulk", page=2), id="words"),
+        pytest.param(Filters(), 3, id="dates-only"),
+        pytest.param(Filters(kind=VOL, ward="armley", sort="closing"), 2, id="row-filters"),
+        pytest.param(Filters(q="bulk", page=2), 2, id="words"),
     ],
 )
-def test_a_page_of_listings_costs_two_queries(community, filters):
+def test_a_page_of_listings_costs_two_queries(community, filters, queries):
     """One for the page's rows, with their organisation, device and how many match in
-    all; one for the names of their wards and skills."""
+    all; one for the names of their wards and skills. Filtered by dates only, the exact
+    count of open listings is a query of its own, shared between pages for a few seconds
+    where pages are shared (tests/test_page_cache.py; not in these tests)."""
     ids = bulk(Need, community, 45)
     with counted_statements() as statements:
         page = open_listings(Need, filters, today())
     assert page.total == 45 and len(page.items) == PAGE_SIZE
     assert {item.id for item in page.items} <= set(ids)
-    assert len(statements) == 2, statements
+    assert len(statements) == queries, statements
 
 
 @pytest.mark.parametrize("model", [Need, Offer], ids=["need", "offer"])
