@@ -330,9 +330,8 @@ def _statements(
 ) -> tuple[Select, Select, bool]:
     """The statement for the page `filters` ask for (with the count of every match,
     unless it counts exactly: that count is made apart), the count's own, and whether
-    it counts exactly. Built once for the same filters on
-    the same day and kept (the most recent 256): building them took as long as the
-    database took to answer them.
+    it counts exactly. Built once for the same filters on the same day and kept (the
+    most recent 256): building them took as long as the database took to answer them.
 
     The page's ids are chosen from narrow rows first (a subquery), then just those rows
     are joined to their organisation and device: sorting thousands of wide rows is what
