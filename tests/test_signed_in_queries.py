@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from brokerage import page_cache
 from brokerage.extensions import db
 from brokerage.listings.models import ListingKind
 from brokerage.matches import services
@@ -30,14 +31,26 @@ def company(make):
     return make.organisation(kind=OrganisationKind.COMPANY)
 
 
-def test_the_offers_list_signed_in_is_four_statements(login, make, company):
+def test_the_offers_list_signed_in_is_five_statements_and_three_where_shared(
+    app, login, make, company, monkeypatch
+):
     for n in range(25):  # more than a page
         lm.offer(company, title=f"Laptops lot {n}")
     client = login(company.owners[0])
     statements = _statements(client, "/offers", "Laptops lot 24")
     # The session with its person, memberships, organisations and how many notices are
-    # new; the page of offers; their wards and skills; the filters' options.
-    assert len(statements) == 4, statements
+    # new; the page of offers; their wards and skills; the filters' options; how many
+    # offers are open.
+    assert len(statements) == 5, statements
+    # With pages shared for a few seconds, as in production (not in these tests), the
+    # filters' options and the count of open offers are read once for the next pages.
+    monkeypatch.setitem(app.config, "SHARED_PAGE_SECONDS", 10)
+    page_cache.clear()
+    try:
+        shared = _statements(client, "/offers", "Laptops lot 24")
+    finally:
+        page_cache.clear()
+    assert len(shared) == 3, shared
 
 
 def test_a_match_page_is_at_most_eight_statements_whoever_wrote_on_it(login, make):
