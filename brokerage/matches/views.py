@@ -223,12 +223,14 @@ def _render_match(match: Match, status: int = 200, **forms):
     defaults.update(forms)
     if forms:  # the form with errors, for the page's error summary
         defaults["form"] = next(iter(forms.values()))
+    talk = queries.conversation(match.id)
     page = render_template(
         "matches/match.html",
         match=match,
+        talk=talk,
         side=side,
         team=team,
-        next_action=queries.next_action(match, side),
+        next_action=queries.next_action(match, side, talk.feedback_from),
         # Shown only once the match is completed: one query saved on every other page.
         session_minutes=(
             hours.session_minutes(match) if match.status is MatchStatus.COMPLETED else None

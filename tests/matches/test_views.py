@@ -15,7 +15,15 @@ from brokerage.extensions import db
 from brokerage.listings.models import ListingKind, ListingStatus
 from brokerage.matches import services as brokering
 from brokerage.matches.help_offers import offer_help
-from brokerage.matches.models import Feedback, HelpOffer, Match, MatchMessage, MatchStatus
+from brokerage.matches.models import (
+    Feedback,
+    HelpOffer,
+    Match,
+    MatchAction,
+    MatchEvent,
+    MatchMessage,
+    MatchStatus,
+)
 from brokerage.organisations.models import OrganisationKind
 from tests.helpers import (
     counted_statements,
@@ -278,6 +286,64 @@ def test_an_empty_message_or_note_is_refused(client, login):
     response = submit(client, f"{url}/notes", {"note-body": ""}, page=url)
     assert field_errors(response) == {"note-body": "Enter the note"}
     assert count(MatchMessage) == 0
+
+
+def test_the_match_page_says_who_wrote_and_did_what_in_order(client, login, make):
+    match = brokering_make.completed(EQUIPMENT)
+    charity, company = match.need.organisation, match.offer.organisation
+    team = listings_make.team_member()
+    writer = make.member(charity, make.user("Dawn Okafor"))
+    brokering.post_message(match, writer, "The laptops came on Monday.")
+    brokering.post_message(match, team, "Thank you both.")
+    brokering.post_message(match, company.owners[0], "Glad they arrived.")
+    brokering.leave_feedback(match, writer, 5, "Set up and ready", quote_allowed=True)
+    # A line of history no person wrote (the column allows it): the service's own.
+    match.events.append(
+        MatchEvent(
+            action=MatchAction.COMPLETE,
+            actor=None,
+            from_status=MatchStatus.COMPLETED,
+            to_status=MatchStatus.COMPLETED,
+            comment="Closed on its own",
+        )
+    )
+    db.session.commit()
+    url = f"/matches/{match.id}"
+
+    login(team)
+    text = page_text(client.get(url))
+    said = [
+        f"Dawn Okafor, {charity.name}",
+        "The laptops came on Monday.",
+        f"{team.name}, programme team",
+        "Thank you both.",
+        f"{company.owners[0].name}, {company.name}",
+        "Glad they arrived.",
+    ]
+    places = [text.index(part) for part in said]
+    assert places == sorted(places), text
+    assert f"{charity.name}: 5 of 5: “Set up and ready” (Dawn Okafor, " in text
+    assert "may be quoted" in text
+    assert f"{company.name}: no feedback yet" in text
+    history = table_rows(client.get(url))
+    assert [row[1] for row in history] == [
+        "Proposed",
+        "Accepted",
+        "Accepted by both: agreed",
+        "Delivery confirmed",
+        "Delivery confirmed",
+    ]
+    assert history[0][2:] == [f"{team.name} (programme team)", ""]
+    assert history[-2][2] == f"{charity.owners[0].name} ({charity.name})"
+    assert history[-1][2:] == ["The service", "Closed on its own"]
+
+    # Each side sees its own feedback, or is asked for it.
+    login(writer)
+    assert "You rated it 5 of 5: “Set up and ready”" in page_text(client.get(url))
+    login(company.owners[0])
+    page = page_text(client.get(url))
+    assert "Your next step: leave feedback." in page
+    assert "no feedback yet" not in page  # the team's summary only
 
 
 def test_money_towards_laptops_asks_only_for_the_money_and_says_so(client, login):
