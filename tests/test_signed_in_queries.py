@@ -61,8 +61,8 @@ def test_a_match_page_is_three_statements_whoever_wrote_on_it(login, make):
     client = login(owner)
     url = f"/matches/{match.id}"
     first = _statements(client, url, "We can bring them on Tuesday.")
-    # The session with the person; the match with both listings, organisations and the
-    # laptops' device type; its messages, history and feedback with their authors' names. Was 11 when each
+    # The session with the person; the match with both listings, their organisations and
+    # device types; its messages, history and feedback with their authors' names. Was 11 when each
     # listing, organisation, author and actor was lazy-loaded, then 6.
     assert len(first) == 3, [s[:150] for s in first]
     # More messages from more people: their authors come with the messages.

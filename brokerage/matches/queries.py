@@ -28,7 +28,7 @@ from brokerage.accounts.models import User
 from brokerage.bank_holidays import working_days_between
 from brokerage.clock import utcnow
 from brokerage.extensions import db
-from brokerage.listings.models import ListingKind, ListingSide, Need, Offer
+from brokerage.listings.models import DeviceType, ListingKind, ListingSide, Need, Offer
 from brokerage.matches.models import (
     Feedback,
     HelpOffer,
@@ -39,6 +39,7 @@ from brokerage.matches.models import (
     MatchEvent,
     MatchMessage,
     MatchStatus,
+    TeamNote,
 )
 from brokerage.matches.people import side_of
 from brokerage.organisations.models import MembershipStatus, Organisation
@@ -47,24 +48,113 @@ from brokerage.pagination import Page, page_number, paginate
 # --- One match ---------------------------------------------------------------------
 
 
-def match_for_page(match_id: int) -> Match | None:
-    """The match with both listings, their organisations and the need's device type (what
-    the page says is given), in one statement built once per process. What its page
-    lists (messages, history, feedback) is `conversation`'s."""
-    return db.session.scalar(_match_statement(), {"match_id": match_id})
+@dataclass(frozen=True, slots=True)
+class Named:
+    """An organisation or a device type, as far as the match page names it."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class PageListing:
+    """A match's need or offer, as far as the match page shows it."""
+
+    id: int
+    kind: ListingKind
+    title: str
+    organisation: Named
+    device_type: Named | None
+
+
+# The match's own columns its page shows or its rules read.
+_PAGE_COLUMNS = (
+    "id",
+    "status",
+    "volunteers",
+    "hours_per_volunteer",
+    "quantity",
+    "amount_pence",
+    "note_to_parties",
+    "proposed_at",
+    "need_accepted_at",
+    "offer_accepted_at",
+    "declined_by_side",
+    "reason",
+    "delivered_hours",
+    "delivered_devices",
+    "delivered_pence",
+    "people_reached",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PageMatch:
+    """A match as its page shows it: read as plain values in one statement. Loading the
+    match, both listings, their organisations and the device type as ORM objects was the
+    page's largest cost. What is worked out from the values follows Match's own rules
+    (the methods and property below are Match's), and the permission rules read it as
+    they read a Match (`need.organisation.id`)."""
+
+    id: int
+    status: MatchStatus
+    volunteers: int | None
+    hours_per_volunteer: int | None
+    quantity: int | None
+    amount_pence: int | None
+    note_to_parties: str | None
+    proposed_at: datetime
+    need_accepted_at: datetime | None
+    offer_accepted_at: datetime | None
+    declined_by_side: ListingSide | None
+    reason: str | None
+    delivered_hours: int | None
+    delivered_devices: int | None
+    delivered_pence: int | None
+    people_reached: int | None
+    need: PageListing
+    offer: PageListing
+
+    total_hours = Match.total_hours
+    accepted_at = Match.accepted_at
+    organisation_of = Match.organisation_of
+
+
+def match_for_page(match_id: int) -> PageMatch | None:
+    """The match with both listings, their organisations and device types, as plain
+    values, in one statement built once per process. What its page lists (messages,
+    history, feedback, the team's notes) is `conversation`'s."""
+    row = db.session.connection().execute(_match_statement(), {"match_id": match_id}).first()
+    if row is None:
+        return None
+    own = len(_PAGE_COLUMNS)
+    need, offer = (_page_listing(row[at : at + 7]) for at in (own, own + 7))
+    return PageMatch(*row[:own], need=need, offer=offer)
+
+
+def _page_listing(values) -> PageListing:
+    listing_id, kind, title, org_id, org_name, device_id, device_name = values
+    device = Named(device_id, device_name) if device_id is not None else None
+    return PageListing(listing_id, kind, title, Named(org_id, org_name), device)
 
 
 @cache
 def _match_statement():
-    return (
-        select(Match)
-        .where(Match.id == bindparam("match_id"))
-        .options(
-            joinedload(Match.need).joinedload(Need.organisation),
-            joinedload(Match.need).joinedload(Need.device_type),
-            joinedload(Match.offer).joinedload(Offer.organisation),
+    match = Match.__table__
+    columns = [match.c[name] for name in _PAGE_COLUMNS]
+    joined = match
+    for model, key in ((Need, match.c.need_id), (Offer, match.c.offer_id)):
+        listing = model.__table__.alias()
+        org = Organisation.__table__.alias()
+        device = DeviceType.__table__.alias()
+        joined = (
+            joined.join(listing, listing.c.id == key)
+            .join(org, org.c.id == listing.c.organisation_id)
+            .outerjoin(device, device.c.id == listing.c.device_type_id)
         )
-    )
+        columns += [listing.c.id, listing.c.kind, listing.c.title, org.c.id, org.c.name]
+        columns += [device.c.id, device.c.name]
+    return select(*columns).select_from(joined).where(match.c.id == bindparam("match_id"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,17 +177,19 @@ class Conversation:
     messages: tuple[Said, ...]
     events: tuple[Said, ...]
     feedback: tuple[Said, ...]
+    notes: tuple[Said, ...]  # the team's own: read only for the team
 
     def feedback_from(self, side: ListingSide) -> Said | None:
         return next((f for f in self.feedback if f.side is side), None)
 
 
-def conversation(match_id: int) -> Conversation:
-    """A match's messages, history and feedback with their authors' names, in one
-    statement read as plain values. Loading them as ORM objects with their authors was
-    three statements and half the page's database time."""
-    parts: tuple[list[Said], list[Said], list[Said]] = ([], [], [])
-    rows = db.session.connection().execute(_conversation_statement(), {"match_id": match_id})
+def conversation(match_id: int, notes: bool = False) -> Conversation:
+    """A match's messages, history and feedback (and with `notes`, the team's notes) with
+    their authors' names, in one statement read as plain values. Loading them as ORM
+    objects with their authors was three statements and half the page's database time."""
+    parts: tuple[list[Said], ...] = ([], [], [], [])
+    statement = _conversation_statement(notes)
+    rows = db.session.connection().execute(statement, {"match_id": match_id})
     for part, _id, created_at, side, by, text, action, rating, quote_allowed in rows:
         parts[part].append(
             Said(
@@ -114,10 +206,12 @@ def conversation(match_id: int) -> Conversation:
 
 
 @cache
-def _conversation_statement():
+def _conversation_statement(notes: bool):
     match_id = bindparam("match_id")
     person = User.__table__
-    message, event, feedback = (m.__table__ for m in (MatchMessage, MatchEvent, Feedback))
+    message, event, feedback, note = (
+        m.__table__ for m in (MatchMessage, MatchEvent, Feedback, TeamNote)
+    )
     nothing = {
         "action": cast(null(), String(32)),
         "rating": cast(null(), Integer),
@@ -132,7 +226,7 @@ def _conversation_statement():
                 literal(number, Integer).label("part"),
                 table.c.id.label("row_id"),
                 table.c.created_at,
-                table.c.side,
+                (table.c.side if "side" in table.c else cast(null(), String(32))).label("side"),
                 person.c.name,
                 text.label("text"),
                 chosen["action"].label("action"),
@@ -143,7 +237,7 @@ def _conversation_statement():
             .where(table.c.match_id == match_id)
         )
 
-    statement = union_all(
+    parts = [
         part(0, message, message.c.author_id, message.c.body),
         part(
             1,
@@ -161,7 +255,10 @@ def _conversation_statement():
             rating=feedback.c.rating,
             quote_allowed=feedback.c.quote_allowed,
         ),
-    )
+    ]
+    if notes:
+        parts.append(part(3, note, note.c.author_id, note.c.body))
+    statement = union_all(*parts)
     columns = statement.selected_columns
     return statement.order_by(columns.part, columns.row_id)
 

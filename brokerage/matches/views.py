@@ -39,7 +39,7 @@ def load_match(kwargs: dict) -> Match:
     return db.get_or_404(Match, kwargs.pop("match_id"))
 
 
-def load_match_page(kwargs: dict) -> Match:
+def load_match_page(kwargs: dict) -> queries.PageMatch:
     match = queries.match_for_page(kwargs.pop("match_id"))
     if match is None:
         abort(404)
@@ -209,7 +209,9 @@ def propose():
 # --- The match page ------------------------------------------------------------------
 
 
-def _render_match(match: Match, status: int = 200, **forms):
+def _render_match(match: Match | queries.PageMatch, status: int = 200, **forms):
+    """The match page, from a Match (a form sent back with its errors) or the plain
+    values `queries.match_for_page` reads for the page itself."""
     side = people.side_of(current_user, match)
     team = bool(current_user.is_team)
     # Made only if the page shows them (what it shows depends on the match, the side
@@ -223,7 +225,7 @@ def _render_match(match: Match, status: int = 200, **forms):
     defaults.update(forms)
     if forms:  # the form with errors, for the page's error summary
         defaults["form"] = next(iter(forms.values()))
-    talk = queries.conversation(match.id)
+    talk = queries.conversation(match.id, notes=team)
     page = render_template(
         "matches/match.html",
         match=match,
@@ -246,7 +248,7 @@ def _render_match(match: Match, status: int = 200, **forms):
 
 @bp.route("/matches/<int:match_id>")
 @require(Action.MATCH_SEE, load=load_match_page)
-def match(match: Match):
+def match(match: queries.PageMatch):
     return _render_match(match)
 
 

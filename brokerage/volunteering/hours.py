@@ -89,9 +89,10 @@ def hours_of(minutes: int | None) -> int | None:
 
 def session_minutes(match: Match) -> int | None:
     """The confirmed minutes of a match with sessions; None for one without (its
-    delivery's number of hours counts). One query, built once: building it took longer
-    than the database's answer."""
-    found = db.session.execute(_session_minutes_of(), {"match_id": match.id}).one()
+    delivery's number of hours counts). One query, built once (building it took longer
+    than the database's answer) and sent through the connection: it loads no objects."""
+    statement = _session_minutes_of()
+    found = db.session.connection().execute(statement, {"match_id": match.id}).one()
     return int(found[1]) if found[0] else None
 
 

@@ -297,6 +297,7 @@ def test_the_match_page_says_who_wrote_and_did_what_in_order(client, login, make
     brokering.post_message(match, team, "Thank you both.")
     brokering.post_message(match, company.owners[0], "Glad they arrived.")
     brokering.leave_feedback(match, writer, 5, "Set up and ready", quote_allowed=True)
+    brokering.add_note(match, team, "Ask them for a photo for the newsletter")
     # A line of history no person wrote (the column allows it): the service's own.
     match.events.append(
         MatchEvent(
@@ -325,6 +326,8 @@ def test_the_match_page_says_who_wrote_and_did_what_in_order(client, login, make
     assert f"{charity.name}: 5 of 5: “Set up and ready” (Dawn Okafor, " in text
     assert "may be quoted" in text
     assert f"{company.name}: no feedback yet" in text
+    notes = text[text.index("Team notes") : text.index("History")]
+    assert f"{team.name}, " in notes and "Ask them for a photo for the newsletter" in notes
     history = table_rows(client.get(url))
     assert [row[1] for row in history] == [
         "Proposed",
@@ -339,7 +342,9 @@ def test_the_match_page_says_who_wrote_and_did_what_in_order(client, login, make
 
     # Each side sees its own feedback, or is asked for it.
     login(writer)
-    assert "You rated it 5 of 5: “Set up and ready”" in page_text(client.get(url))
+    page = page_text(client.get(url))
+    assert "You rated it 5 of 5: “Set up and ready”" in page
+    assert "Team notes" not in page and "Ask them for a photo" not in page
     login(company.owners[0])
     page = page_text(client.get(url))
     assert "Your next step: leave feedback." in page
