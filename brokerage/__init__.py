@@ -27,6 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
         forms,
         ids,
         models,
+        navigation,
         page_cache,
         security,
         templating,
@@ -104,6 +105,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(listings.offers_bp)
     matches.register_globals(app)
     notifications.register_globals(app)
+    navigation.register_globals(app)
 
     errors.register(app)
     cli.register(app)

@@ -28,12 +28,14 @@ MAX_VIEW_LINES = 30
 FUNCTION_IMPORTS_ALLOWED = {"brokerage/__init__.py"}
 # Modules that sit above the features and may import them all.
 # The app's wiring sits above the features: the factory, the CLI, the models' index,
-# and permissions.py (the one place every role's rights are written, so it knows each
-# domain's models) with the two modules that hand it to templates and responses.
+# permissions.py (the one place every role's rights are written, so it knows each
+# domain's models) with the two modules that hand it to templates and responses, and
+# the navigation (what each person can reach, with their count of new notices).
 TOP_FLOOR = {
     "brokerage/__init__.py",
     "brokerage/cli.py",
     "brokerage/models.py",
+    "brokerage/navigation.py",
     "brokerage/permissions.py",
     "brokerage/security.py",
     "brokerage/templating.py",
@@ -213,9 +215,11 @@ def test_only_views_touch_the_request():
 
 # Plumbing that exists to read the request for everyone else: who is signed in, the
 # error pages, the shared form base (NUL in URLs), the session store, sign-in
-# redirects, the security headers, links, the static files' caching and the shared
-# public pages (page_cache: whether a request carries a cookie, and what it wrote).
+# redirects, the security headers, links, the static files' caching, the shared
+# public pages (page_cache: whether a request carries a cookie, and what it wrote) and
+# the navigation (which page is open, for the menu drawn once and kept).
 REQUEST_PLUMBING = {
+    "brokerage/navigation.py",
     "brokerage/accounts/signing_in.py",
     "brokerage/errors.py",
     "brokerage/permissions.py",
