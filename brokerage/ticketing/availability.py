@@ -34,9 +34,18 @@ from brokerage.ticketing.models import (
 
 def current_ball(now: datetime | None = None) -> Ball | None:
     """The ball on the public page: the next one to start."""
-    now = now or utcnow()
-    return db.session.scalar(
-        select(Ball).where(Ball.starts_at > now).order_by(Ball.starts_at, Ball.id).limit(1)
+    return db.session.scalar(_current_statement(), {"now": now or utcnow()})
+
+
+# The statements every buyer's requests run are built once, with bound parameters:
+# building one (and its cache key) cost about as much as running it.
+@functools.cache
+def _current_statement():
+    return (
+        select(Ball)
+        .where(Ball.starts_at > bindparam("now", type_=UTCDateTime()))
+        .order_by(Ball.starts_at, Ball.id)
+        .limit(1)
     )
 
 
@@ -45,11 +54,19 @@ def lock_ball(ball: Ball) -> None:
     and read the ball as it is now: the team may have changed its capacity or sales
     window while this request was on its way."""
     db.session.execute(
-        update(Ball)
-        .where(Ball.id == ball.id)
-        .values(lock_version=Ball.lock_version + 1)
-        .returning(Ball),
+        _lock_statement(),
+        {"ball_id": ball.id},
         execution_options={"synchronize_session": False, "populate_existing": True},
+    )
+
+
+@functools.cache
+def _lock_statement():
+    return (
+        update(Ball)
+        .where(Ball.id == bindparam("ball_id"))
+        .values(lock_version=Ball.lock_version + 1)
+        .returning(Ball)
     )
 
 

@@ -79,6 +79,13 @@ def _for_session():
     )
 
 
+@functools.cache
+def _paid_for_session():
+    """The order a payment is for, as a webhook finds it (without its lines: the stand-in's
+    page has them already, and the email loads them if not)."""
+    return select(Order).where(Order.stripe_session_id == bindparam("session_id"))
+
+
 @dataclass
 class Basket:
     """What a buyer asks for: ticket type id -> quantity, and the rest of the form."""
@@ -299,22 +306,34 @@ def start_checkout(order: Order) -> str:
     return session.url
 
 
-def _write(order: Order, values: dict, *conditions) -> bool:
-    """Set `values` on the order with one UPDATE (only if it still meets `conditions`),
-    and the order in memory to what the database then holds (its lines and ball stay
-    loaded). Whether the row was written."""
+def _write(order: Order, values: dict, unpaid_only: bool = False) -> bool:
+    """Set `values` on the order with one UPDATE (`unpaid_only`: only if it is still
+    pending or expired), and the order in memory to what the database then holds (its
+    lines and ball stay loaded). Whether the row was written."""
+    db.session.flush()  # what else the caller changed goes first, as before any ORM statement
     written = db.session.execute(
-        update(Order)
-        .where(Order.id == order.id, *conditions)
-        .values(**values)
-        .returning(Order.updated_at),
-        execution_options={"synchronize_session": False},
+        _update_statement(tuple(values), unpaid_only),
+        {"order_id": order.id, **{f"new_{key}": value for key, value in values.items()}},
     ).first()
     if written is None:
         return False
     for key, value in {**values, "updated_at": written.updated_at}.items():
         set_committed_value(order, key, value)
     return True
+
+
+@functools.cache
+def _update_statement(keys: tuple[str, ...], unpaid_only: bool):
+    """`_write`'s UPDATE of these columns, built once: in SQL on the table (the ORM's
+    UPDATE and a new statement each time cost more than running it, for every buyer's
+    checkout and payment). The order's `updated_at` is set as the ORM would."""
+    table = Order.__table__
+    statement = update(table).where(table.c.id == bindparam("order_id"))
+    if unpaid_only:
+        statement = statement.where(table.c.status.in_([OrderStatus.PENDING, OrderStatus.EXPIRED]))
+    return statement.values(
+        {key: bindparam(f"new_{key}", type_=table.c[key].type) for key in keys}
+    ).returning(table.c.updated_at)
 
 
 @dataclass(frozen=True)
@@ -356,7 +375,7 @@ def fulfil(payment: Payment, now: datetime | None = None) -> Order | None:
     late payment never oversells the ball, and no money is kept without seats."""
     # Its lines and ball are loaded when the email needs them (the stand-in's page has
     # them already).
-    order = db.session.scalar(select(Order).where(Order.stripe_session_id == payment.session_id))
+    order = db.session.scalar(_paid_for_session(), {"session_id": payment.session_id})
     if order is None or not payment.paid:
         return order
     if payment.currency != payments.CURRENCY or payment.amount_pence != order.total_pence:
@@ -402,7 +421,7 @@ def settle(
         "paid_pence": amount_pence,
         "stripe_payment_intent_id": payment_intent_id,
     }
-    if not _write(order, paid, Order.status.in_([OrderStatus.PENDING, OrderStatus.EXPIRED])):
+    if not _write(order, paid, unpaid_only=True):
         db.session.refresh(order)
         _paid_twice(order, payment_intent_id)
         return order  # someone else fulfilled it (or it was already refunded)

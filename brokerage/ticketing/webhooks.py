@@ -3,6 +3,8 @@ once by their id, then acted on."""
 
 from __future__ import annotations
 
+import functools
+
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -37,13 +39,7 @@ def _record_event(event_id: str, kind: str) -> bool:
     values = {"id": event_id, "type": kind, "received_at": utcnow()}
     dialect = db.session.get_bind().dialect.name
     if dialect in ("postgresql", "sqlite"):
-        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        recorded = db.session.scalar(
-            insert(StripeEvent)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=["id"])
-            .returning(StripeEvent.id)
-        )
+        recorded = db.session.scalar(_record_statement(dialect), values)
         return recorded is not None
     try:
         with db.session.begin_nested():
@@ -52,6 +48,15 @@ def _record_event(event_id: str, kind: str) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+@functools.cache
+def _record_statement(dialect: str):
+    """`_record_event`'s INSERT ... ON CONFLICT DO NOTHING, built once per dialect (every
+    payment runs it): in SQL on the table, its values bound when it runs."""
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    table = StripeEvent.__table__
+    return insert(table).on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id)
 
 
 def handle_event(event: dict) -> str:
