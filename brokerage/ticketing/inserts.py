@@ -26,13 +26,10 @@ def write_order(ball: Ball, lines: list[dict], **values) -> Order:
     """A new order of the ball with `values` and `lines` (each an OrderLine's columns but
     its order): the order in memory is what the database holds, its lines and ball
     loaded."""
-    row = db.session.execute(
-        insert(Order.__table__).values(ball_id=ball.id, **values).returning(*_ORDER_COLUMNS)
-    ).one()
+    row = db.session.execute(_insert(Order), {"ball_id": ball.id, **values}).one()
     order = _persistent(Order, row, _ORDER_COLUMNS)
     rows = db.session.execute(
-        insert(OrderLine.__table__).returning(*_LINE_COLUMNS, sort_by_parameter_order=True),
-        [{"order_id": order.id, **line} for line in lines],
+        _insert(OrderLine), [{"order_id": order.id, **line} for line in lines]
     ).all()
     written = [_persistent(OrderLine, line, _LINE_COLUMNS) for line in rows]
     set_committed_value(order, "ball", ball)
@@ -49,8 +46,7 @@ def write_tickets(order: Order, tickets: list[dict]) -> None:
     issued = [] if "tickets" in inspect(order).unloaded else list(order.tickets)
     if tickets:
         rows = db.session.execute(
-            insert(Ticket.__table__).returning(*_TICKET_COLUMNS, sort_by_parameter_order=True),
-            [{"order_id": order.id, **values} for values in tickets],
+            _insert(Ticket), [{"order_id": order.id, **values} for values in tickets]
         ).all()
         for row, values in zip(rows, tickets, strict=True):
             ticket = _persistent(Ticket, row, _TICKET_COLUMNS, qr_svg=values.get("qr_svg"))
@@ -60,16 +56,31 @@ def write_tickets(order: Order, tickets: list[dict]) -> None:
 
 
 @functools.cache
+def _insert(model: type):
+    """The model's INSERT ... RETURNING (rows in the order given), built once: its values
+    are bound when it runs, and building it cost as much as running it."""
+    returned = {Order: _ORDER_COLUMNS, OrderLine: _LINE_COLUMNS, Ticket: _TICKET_COLUMNS}[model]
+    return insert(model.__table__).returning(*returned, sort_by_parameter_order=True)
+
+
+@functools.cache
 def _attribute_keys(model: type, columns: tuple) -> tuple[str, ...]:
     """The model's attribute for each of these columns of its table."""
     mapper = inspect(model)
     return tuple(mapper.get_property_by_column(column).key for column in columns)
 
 
+@functools.cache
+def _manager(model: type):
+    return inspect(model).class_manager
+
+
 def _persistent(model: type, row, columns: tuple, **more) -> object:
     """The object for a row just written in SQL (`columns` returned; `more`: the rest),
-    in the session as if loaded from it."""
-    obj = model(**dict(zip(_attribute_keys(model, columns), row, strict=True)), **more)
-    make_transient_to_detached(obj)  # nothing to write: as loaded
+    in the session as if loaded from it: its values put in place as the ORM's loading does
+    (the constructor records each as a change, which is then thrown away)."""
+    obj = _manager(model).new_instance()
+    obj.__dict__.update(zip(_attribute_keys(model, columns), row, strict=True), **more)
+    make_transient_to_detached(obj)  # its identity, and nothing to write
     db.session.add(obj)
     return obj
