@@ -25,9 +25,34 @@ from segno import encoder
 
 def draw(code: str) -> str:
     """The QR code of `code` as inline SVG without a title (no style attributes, so the
-    page's Content-Security-Policy allows it)."""
-    svg = make(code).svg_inline(scale=4)
-    return svg.replace("<svg ", '<svg role="img" focusable="false" ', 1)
+    page's Content-Security-Policy allows it): what segno's `svg_inline(scale=4)` writes,
+    written here from the rows' runs of dark modules found with numpy (segno walks every
+    module in Python: a third of a ticket's drawing)."""
+    matrix = np.array(make(code).matrix, dtype=np.int8)
+    size = (len(matrix) + 2 * _BORDER) * _SCALE
+    # Each row's runs of dark modules: where a run starts, and where it ends.
+    edges = np.diff(np.pad(matrix, ((0, 0), (1, 1))), axis=1)
+    rows, starts = np.nonzero(edges == 1)
+    ends = np.nonzero(edges == -1)[1]
+    # segno's path: a move from the end of the last run (relative, but the first) and a
+    # horizontal line along the middle of each row.
+    path, x, y = [], 0, 0
+    for row, start, end in zip(rows.tolist(), starts.tolist(), ends.tolist(), strict=True):
+        x1, y1 = start + _BORDER, row + _BORDER
+        if path:
+            path.append(f"m{x1 - x} {y1 - y}h{end - start}")
+        else:
+            path.append(f"M{x1} {y1}.5h{end - start}")
+        x, y = end + _BORDER, y1
+    return (
+        f'<svg role="img" focusable="false" width="{size}" height="{size}" class="segno">'
+        f'<path transform="scale({_SCALE})" class="qrline" stroke="#000" d="{"".join(path)}"/>'
+        "</svg>"
+    )
+
+
+_SCALE = 4  # pixels a module
+_BORDER = 4  # modules of quiet zone, as the standard asks
 
 
 _drawn_when_shown = functools.lru_cache(maxsize=4096)(draw)

@@ -1,6 +1,7 @@
 """The QR codes' mask: chosen by brokerage/qr.py with numpy exactly as segno chooses it
 (the standard's lowest penalty of the eight), for ticket codes and for other texts of
-every length a code could be, so that the drawing is the one segno would make."""
+every length a code could be, so that the drawing is the one segno would make; and the
+page's SVG, written by brokerage/qr.py, is the one segno writes."""
 
 from __future__ import annotations
 
@@ -46,6 +47,12 @@ def test_every_masks_penalty_is_the_one_segno_counts():
             for matrix in masked
         ]
         assert qr._penalties(masked) == theirs, text
+
+
+def test_the_drawing_is_the_svg_segno_writes():
+    for text in _texts():
+        theirs = segno.make_qr(text, error="m").svg_inline(scale=4)
+        assert qr.draw(text) == theirs.replace("<svg ", '<svg role="img" focusable="false" ', 1)
 
 
 def test_the_page_and_the_email_draw_the_same_code():
