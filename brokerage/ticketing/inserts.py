@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 
 from sqlalchemy import insert, inspect
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm import configure_mappers, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from brokerage.extensions import db
@@ -72,6 +72,7 @@ def _attribute_keys(model: type, columns: tuple) -> tuple[str, ...]:
 
 @functools.cache
 def _manager(model: type):
+    configure_mappers()  # the attributes are set up only then (no query may have run yet)
     return inspect(model).class_manager
 
 

@@ -54,6 +54,20 @@ def test_queue_email_writes_in_the_callers_transaction(make):
     assert committed_outbox_count() == 1
 
 
+def test_the_queued_email_is_the_row_the_database_holds(make):
+    """queue_email writes the row with one INSERT and hands back the row as loaded: every
+    column as the database has it, nothing left to write."""
+    person = make.user(name="Sam Reid", email="sam@example.org")
+    queued = queue_email(
+        person.email, "password_changed", "Changed", qr_images=[("cid-1", "CODE")], user=person
+    )
+    assert queued in db.session and not db.session.dirty and not db.session.new
+    as_written = {c.key: getattr(queued, c.key) for c in OutboxEmail.__table__.c}
+    again = reload(queued)
+    assert {c.key: getattr(again, c.key) for c in OutboxEmail.__table__.c} == as_written
+    assert again.message_id == queued.message_id and again.qr_images == '[["cid-1", "CODE"]]'
+
+
 def test_nothing_is_queued_when_the_change_is_rolled_back():
     user = accounts.sign_up("Tia Moss", "tia@example.org", "purple otter umbrella")
     assert user is not None
