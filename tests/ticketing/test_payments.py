@@ -4,6 +4,7 @@ signatures, and the stand-in's refusal in production."""
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -42,6 +43,26 @@ def test_webhooks_are_verified_with_the_configured_secret(app, monkeypatch):
     monkeypatch.setitem(app.config, "STRIPE_WEBHOOK_SECRET", None)
     with pytest.raises(payments.BadSignature, match="No webhook secret"):
         payments.parse_event(body.encode(), headers["Stripe-Signature"])
+
+
+def test_a_webhook_body_changed_old_or_not_an_event_is_refused(app, monkeypatch):
+    """Stripe's own check of the signature and its age (5 minutes), and its refusal of a
+    thin event, as its construct_event makes them."""
+    monkeypatch.setitem(app.config, "STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET)
+    completed = event("checkout.session.completed", {"id": "cs_1", "amount_total": 9500})
+    body, headers = signed(completed)
+    changed = body.replace("9500", "1")
+    with pytest.raises(payments.BadSignature):
+        payments.parse_event(changed.encode(), headers["Stripe-Signature"])
+    old_body, old_headers = signed(completed, timestamp=int(time.time()) - 301)
+    with pytest.raises(payments.BadSignature, match="tolerance"):
+        payments.parse_event(old_body.encode(), old_headers["Stripe-Signature"])
+    thin, thin_headers = signed({"id": "evt_1", "object": "v2.core.event", "type": "x"})
+    with pytest.raises(payments.BadSignature, match="not a webhook event"):
+        payments.parse_event(thin.encode(), thin_headers["Stripe-Signature"])
+    not_json, not_json_headers = signed("not json")
+    with pytest.raises(payments.BadSignature):
+        payments.parse_event(not_json.encode(), not_json_headers["Stripe-Signature"])
 
 
 def test_with_a_stripe_key_the_published_stand_in_secret_verifies_nothing(app, monkeypatch):
