@@ -7,9 +7,10 @@ A table's order page would otherwise draw ten on every visit. Tickets issued bef
 the drawing was kept are drawn when shown (once per process per code).
 
 segno took about 2 ms to draw one, most of it trying all eight masks to keep the most
-readable, as the standard asks: `make` scores the eight here with numpy, exactly as
-segno does, and applies the one chosen as segno's encoder would (about a third of the
-time).
+readable, as the standard asks, and walking every module in Python: `make` has segno's
+encoder lay the code out, scores the eight masks here with numpy exactly as segno does,
+applies the one chosen as segno's encoder would, and `draw` writes segno's SVG from the
+rows' runs (about 1 ms in all).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import io
 import numpy as np
 import segno
 from markupsafe import Markup, escape
-from segno import encoder
+from segno import consts, encoder
 
 
 def draw(code: str) -> str:
@@ -171,18 +172,41 @@ def _penalties(masked: np.ndarray) -> list[int]:
 
 def make(code: str) -> segno.QRCode:
     """The QR code of `code` (error correction M), with the mask segno would choose."""
-    first = segno.make_qr(code, error="m", mask=0)
-    matrix = np.array([list(row) for row in first.matrix], dtype=np.uint8)
-    layout, data, patterns = _layout(len(matrix))
-    unmasked = np.where(data, matrix ^ patterns[0], layout)
+    placed, version, error, segments = _placed(code)
+    unmasked = np.array(placed, dtype=np.uint8)
+    _, data, patterns = _layout(len(unmasked))
     penalties = _penalties(unmasked[np.newaxis] ^ patterns.astype(np.uint8))
     best = penalties.index(min(penalties))  # the first of the lowest, as segno
-    if best == 0:
-        return first
-    # The chosen mask on the data modules instead of mask 0, and its format information,
-    # as segno's encoder writes them: encoding the text again took a third of the time.
-    masked = np.where(data, matrix ^ patterns[0] ^ patterns[best], matrix)
+    # The chosen mask on the data modules, then the format and version information, as
+    # segno's encoder writes them.
+    masked = np.where(data, unmasked ^ patterns[best], unmasked)
     rows = tuple(bytearray(row) for row in masked.tolist())
-    encoder.add_format_info(rows, first._version, first._error, best)
-    first.matrix, first.mask = rows, best
-    return first
+    encoder.add_format_info(rows, version, error, best)
+    encoder.add_version_info(rows, version)
+    return segno.QRCode(encoder.Code(rows, version, error, best, segments))
+
+
+def _placed(code: str) -> tuple[tuple[bytearray, ...], int, int, object]:
+    """The matrix of `code` as segno's encoder lays it out before masking (its
+    `segno.make_qr(code, error="m")`, to the codewords' placement), with the version,
+    error correction level and segments it chose. Not segno's public API: tests/test_qr.py
+    checks every matrix against segno's own. segno's own masking walked every module in
+    Python (a third of a ticket's drawing), and masks are applied here with numpy."""
+    segments = encoder.prepare_data(code, None, None)
+    error = consts.ERROR_LEVEL_M
+    version = encoder.find_version(segments, error, eci=False, micro=False)
+    error = encoder.boost_error_level(version, error, segments, False)
+    buffer = encoder.Buffer()
+    for segment in segments:
+        encoder.write_segment(buffer, segment, None, encoder.version_range(version), False)
+    capacity = consts.SYMBOL_CAPACITY[version][error]
+    encoder.write_terminator(buffer, capacity, None, len(buffer))
+    encoder.write_padding_bits(buffer, version, len(buffer))
+    encoder.write_pad_codewords(buffer, version, capacity, len(buffer))
+    message = encoder.make_final_message(version, error, buffer)
+    width = encoder.calc_matrix_size(version)
+    matrix = encoder.make_matrix(width, width)
+    encoder.add_finder_patterns(matrix, width, width)
+    encoder.add_alignment_patterns(matrix, width, width)
+    encoder.add_codewords(matrix, message, version)
+    return matrix, version, error, segments
