@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.orm import joinedload
 
 from brokerage.clock import format_datetime, utcnow
 from brokerage.columns import UTCDateTime
@@ -32,21 +33,24 @@ from brokerage.ticketing.models import (
 )
 
 
-def current_ball(now: datetime | None = None) -> Ball | None:
-    """The ball on the public page: the next one to start."""
-    return db.session.scalar(_current_statement(), {"now": now or utcnow()})
+def current_ball(now: datetime | None = None, with_types: bool = False) -> Ball | None:
+    """The ball on the public page: the next one to start (`with_types`: with its ticket
+    types, in page order, in the same statement)."""
+    found = db.session.scalars(_current_statement(with_types), {"now": now or utcnow()})
+    return found.unique().first()
 
 
 # The statements every buyer's requests run are built once, with bound parameters:
 # building one (and its cache key) cost about as much as running it.
 @functools.cache
-def _current_statement():
-    return (
+def _current_statement(with_types: bool):
+    statement = (
         select(Ball)
         .where(Ball.starts_at > bindparam("now", type_=UTCDateTime()))
         .order_by(Ball.starts_at, Ball.id)
         .limit(1)
     )
+    return statement.options(joinedload(Ball.ticket_types)) if with_types else statement
 
 
 def lock_ball(ball: Ball) -> None:
@@ -193,22 +197,13 @@ class OnSale:
 def offered(ball: Ball, code: str | None = None) -> list[OnSale]:
     """The ticket types `on_sale` shows, in page order, read but not counted (what is
     left is not known): enough to read the buyer's form, whose hold counts them again
-    under the ball's lock."""
-    types = db.session.scalars(_types_statement(), {"ball_id": ball.id})
+    under the ball's lock. Read with the ball when it was (`current_ball(with_types=True)`),
+    else now."""
     return [
         OnSale(ticket_type, None, None)
-        for ticket_type in types
+        for ticket_type in ball.ticket_types
         if not ticket_type.hidden or code_matches(ticket_type, code)
     ]
-
-
-@functools.cache
-def _types_statement():
-    return (
-        select(TicketType)
-        .where(TicketType.ball_id == bindparam("ball_id"))
-        .order_by(TicketType.position, TicketType.id)
-    )
 
 
 def on_sale(ball: Ball, now: datetime | None = None, code: str | None = None) -> list[OnSale]:
