@@ -257,14 +257,7 @@ def ball():
     if current is None:
         return render_template("ticketing/no_ball.html")
     code = ((request.form if posted else request.args).get("code") or "").strip()[:64]
-    charity = current_app.config["SERVICE_NAME"]
-    if posted:
-        # What is left is counted under the ball's lock by the hold, and here only if
-        # the page is shown again.
-        form = ball_form(availability.offered(current, code or None), charity)
-    else:
-        rows = availability.on_sale(current, now, code=code or None)
-        form = ball_form(rows, charity, data={"code": code})
+    form, rows = _form_for(current, code, now, posted)
     status = 200
     if form.validate_on_submit():
         checkout_url, status = _check_out(current, form, now)
@@ -277,6 +270,17 @@ def ball():
     if shared and status == 200:
         _keep_shared_page(page)
     return page, status
+
+
+def _form_for(current, code: str, now: datetime, posted: bool) -> tuple:
+    """The ball's form and, for a GET, the rows on sale. A POST's form is read against
+    the ticket types: what is left is counted under the ball's lock by the hold, and
+    for the page only if it is shown again."""
+    charity = current_app.config["SERVICE_NAME"]
+    if posted:
+        return ball_form(availability.offered(current, code or None), charity), None
+    rows = availability.on_sale(current, now, code=code or None)
+    return ball_form(rows, charity, data={"code": code}), rows
 
 
 # --- Stripe: the webhook, and the stand-in that plays Stripe without keys ------------------
