@@ -73,14 +73,14 @@ def test_a_match_page_is_three_statements_whoever_wrote_on_it(login, make):
     assert len(_statements(client, url, "From the team")) == len(first)
 
 
-def test_a_completed_match_page_adds_only_its_hours(login):
+def test_a_completed_match_page_reads_its_hours_with_the_match(login):
     match = brokering_make.completed(ListingKind.VOLUNTEERING)
     services.leave_feedback(match, match.need.organisation.owners[0], 5, "Patient volunteers")
     db.session.commit()
     client = login(match.need.organisation.owners[0])
     statements = _statements(client, f"/matches/{match.id}", "You rated it 5 of 5")
-    # The three above, and the hours confirmed at the match's sessions.
-    assert len(statements) == 4, [s[:150] for s in statements]
+    # The same three: the minutes confirmed at its sessions come with the match.
+    assert len(statements) == 3, [s[:150] for s in statements]
 
 
 def _notices_link(response) -> str:

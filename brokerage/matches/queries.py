@@ -44,6 +44,7 @@ from brokerage.matches.models import (
 from brokerage.matches.people import side_of
 from brokerage.organisations.models import MembershipStatus, Organisation
 from brokerage.pagination import Page, page_number, paginate
+from brokerage.volunteering import hours
 
 # --- One match ---------------------------------------------------------------------
 
@@ -114,6 +115,9 @@ class PageMatch:
     people_reached: int | None
     need: PageListing
     offer: PageListing
+    # The minutes the charity confirmed at the match's sessions; None for a match with
+    # no sessions (its delivery's number of hours counts): hours.session_minutes' answer.
+    session_minutes: int | None
 
     total_hours = Match.total_hours
     accepted_at = Match.accepted_at
@@ -121,15 +125,18 @@ class PageMatch:
 
 
 def match_for_page(match_id: int) -> PageMatch | None:
-    """The match with both listings, their organisations and device types, as plain
-    values, in one statement built once per process. What its page lists (messages,
+    """The match with both listings, their organisations and device types, and the
+    minutes confirmed at its sessions, as plain values, in one statement built once per
+    process. What its page lists (messages,
     history, feedback, the team's notes) is `conversation`'s."""
     row = db.session.connection().execute(_match_statement(), {"match_id": match_id}).first()
     if row is None:
         return None
     own = len(_PAGE_COLUMNS)
     need, offer = (_page_listing(row[at : at + 7]) for at in (own, own + 7))
-    return PageMatch(*row[:own], need=need, offer=offer)
+    has_sessions, minutes = row[own + 14 :]
+    minutes = int(minutes) if has_sessions else None
+    return PageMatch(*row[:own], need=need, offer=offer, session_minutes=minutes)
 
 
 def _page_listing(values) -> PageListing:
@@ -154,6 +161,7 @@ def _match_statement():
         )
         columns += [listing.c.id, listing.c.kind, listing.c.title, org.c.id, org.c.name]
         columns += [device.c.id, device.c.name]
+    columns += [hours.has_sessions(match.c.id), hours.confirmed_minutes(match.c.id)]
     return select(*columns).select_from(joined).where(match.c.id == bindparam("match_id"))
 
 

@@ -233,10 +233,7 @@ def _render_match(match: Match | queries.PageMatch, status: int = 200, **forms):
         side=side,
         team=team,
         next_action=queries.next_action(match, side, talk.feedback_from),
-        # Shown only once the match is completed: one query saved on every other page.
-        session_minutes=(
-            hours.session_minutes(match) if match.status is MatchStatus.COMPLETED else None
-        ),
+        session_minutes=_session_minutes(match),
         action_form=OnFirstUse(ActionForm),
         Status=MatchStatus,
         Side=ListingSide,
@@ -244,6 +241,15 @@ def _render_match(match: Match | queries.PageMatch, status: int = 200, **forms):
         **defaults,
     )
     return page, status
+
+
+def _session_minutes(match: Match | queries.PageMatch) -> int | None:
+    """Shown only once the match is completed; the page's own read brings them along."""
+    if match.status is not MatchStatus.COMPLETED:
+        return None
+    if isinstance(match, queries.PageMatch):
+        return match.session_minutes
+    return hours.session_minutes(match)
 
 
 @bp.route("/matches/<int:match_id>")
