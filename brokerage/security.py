@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from brokerage.extensions import limiter
 from brokerage.permissions import enforce_declared_access
+
+# Methods that no rate limit counts: every limit is declared for POST alone
+# (tests/test_security.py checks each one).
+UNLIMITED_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@limiter.request_filter
+def _no_limit_applies() -> bool:
+    """Reading a page is never rate limited: Flask-Limiter is told so before it works out
+    which limits a view has, which cost about a tenth of a simple page's time."""
+    return request.method in UNLIMITED_METHODS
+
 
 # No inline script or style anywhere: everything comes from our own static files.
 CONTENT_SECURITY_POLICY = "; ".join(

@@ -9,11 +9,11 @@ import pytest
 from flask import url_for
 
 from brokerage import create_app
-from brokerage.extensions import db
+from brokerage.extensions import db, limiter
 from brokerage.notifications.services import queue_email
 from brokerage.organisations.models import OrganisationStatus
 from brokerage.permissions import Action
-from tests.helpers import submit
+from tests.helpers import csrf_token, submit
 
 LAYOUT_MARKERS = ('class="govuk-template__body"', "Digital Inclusion Leeds", "Privacy notice")
 
@@ -291,3 +291,27 @@ def test_a_view_that_declares_no_access_rule_is_refused(app, client, monkeypatch
     response = client.get("/privacy")
     assert response.status_code == 403
     assert "should never be served" not in response.get_data(as_text=True)
+
+
+def test_every_rate_limit_counts_posts_alone(app):
+    """Reading a page skips the limiter (brokerage/security.py): true only while every
+    limit is declared for POST alone, which this checks of each one the views declare."""
+    manager = limiter.limit_manager
+    declared = [limit for limits in manager._decorated_limits.values() for limit in limits]
+    declared += [limit for limits in manager._blueprint_limits.values() for limit in limits]
+    assert len(declared) >= 8  # sign-in, sign-up, resets, password change, checkouts...
+    assert {tuple(limit.methods or ()) for limit in declared} == {("post",)}
+    assert not manager.default_limits and not manager.application_limits
+
+
+def test_a_page_is_read_past_its_forms_limit_and_the_form_is_still_refused(client, make):
+    make.user(email="rae@example.org")
+    token = csrf_token(client, "/account/sign-in")
+    for _ in range(10):
+        wrong = {"csrf_token": token, "email": "rae@example.org", "password": "a wrong guess"}
+        assert client.post("/account/sign-in", data=wrong).status_code == 200
+    # The form may not be sent again this minute, but the page is still read.
+    assert [client.get("/account/sign-in").status_code for _ in range(15)] == [200] * 15
+    assert client.head("/account/sign-in").status_code == 200
+    right = {"csrf_token": token, "email": "rae@example.org", "password": make.PASSWORD}
+    assert client.post("/account/sign-in", data=right).status_code == 429
