@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import os
@@ -18,14 +17,14 @@ from email.message import EmailMessage
 from typing import Protocol
 
 from flask import current_app, render_template
-from sqlalchemy import and_, func, insert, inspect, or_, select, update
-from sqlalchemy.orm import configure_mappers, make_transient_to_detached
+from sqlalchemy import and_, func, or_, select, update
 
 from brokerage import qr
 from brokerage.accounts.models import User
 from brokerage.clock import utcnow
 from brokerage.extensions import db
 from brokerage.notifications.models import Notice, OutboxEmail, OutboxStatus
+from brokerage.written import as_loaded, insert_returning
 
 log = logging.getLogger(__name__)
 
@@ -74,27 +73,11 @@ def queue_email(
     # One INSERT ... RETURNING, the row then put in the session as if loaded: a ticket
     # rush queues an email for every payment, and a flush of one new object cost more
     # than the INSERT itself.
-    row = db.session.execute(_insert_email(), values).one()
-    email = _manager().new_instance()
-    email.__dict__.update(zip(_EMAIL_KEYS, row, strict=True))
-    make_transient_to_detached(email)
-    db.session.add(email)
-    return email
+    row = db.session.execute(insert_returning(OutboxEmail, _EMAIL_COLUMNS), values).one()
+    return as_loaded(OutboxEmail, row, _EMAIL_COLUMNS)
 
 
 _EMAIL_COLUMNS = tuple(OutboxEmail.__table__.c)
-_EMAIL_KEYS = tuple(column.key for column in _EMAIL_COLUMNS)  # the attributes' own names
-
-
-@functools.cache
-def _insert_email():
-    return insert(OutboxEmail.__table__).returning(*_EMAIL_COLUMNS)
-
-
-@functools.cache
-def _manager():
-    configure_mappers()  # the attributes are set up only then (no query may have run yet)
-    return inspect(OutboxEmail).class_manager
 
 
 class Sender(Protocol):
