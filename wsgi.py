@@ -1,5 +1,5 @@
-"""Entry point for gunicorn: gunicorn wsgi:app"""
+"""Entry point for gunicorn: gunicorn wsgi:app (ready before it takes a request)."""
 
-from brokerage import create_app
+from brokerage import create_app, ready_to_serve
 
-app = create_app()
+app = ready_to_serve(create_app())

@@ -98,6 +98,15 @@ def error_summary(form) -> dict:
     return {"titleText": "There is a problem", "errorList": items}
 
 
+def compile_all(app: Flask) -> int:
+    """Compile every template the app can find (its own, GOV.UK Frontend's) into Jinja's
+    cache, as the first request to use each would; how many there are."""
+    names = app.jinja_env.list_templates()
+    for name in names:
+        app.jinja_env.get_template(name)
+    return len(names)
+
+
 def configure(app: Flask) -> None:
     app.jinja_loader = ChoiceLoader(
         [

@@ -166,3 +166,32 @@ def test_the_bench_starts_each_process_with_the_recipe():
     assert Path(web[0]).name == "gunicorn"
     assert web[1:] == ["--bind", "127.0.0.1:5601", "wsgi:app"]
     assert recipe.argv("worker", {})[1:] == ["--app", "brokerage", "worker"]
+
+
+READY = r"""
+import json
+import wsgi
+env = wsgi.app.jinja_env
+compiled = {name for _loader, name in env.cache.keys()}
+print(json.dumps({"templates": len(env.list_templates()),
+                  "not_compiled": sorted(set(env.list_templates()) - compiled)}))
+"""
+
+
+def test_the_served_app_compiles_every_template_before_its_first_request(app):
+    # gunicorn's wsgi:app: the order page and the confirmation email are ready before a
+    # worker takes its first buyer, not compiled on that buyer's time.
+    env = dict(os.environ, APP_ENV="testing", DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"])
+    done = subprocess.run(
+        [sys.executable, "-c", READY],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found["templates"] > 300  # ours and GOV.UK Frontend's
+    assert found["not_compiled"] == []
