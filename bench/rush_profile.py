@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rush.constants import CSRF, QUANTITY, STEPS, UNSET
+from rush.constants import CSRF, QUANTITY, SOLD_OUT, STEPS, UNSET
 from rush.server import make_ball
 from scratch_database import load_average, scratch_database
 from sqlalchemy import event
@@ -40,6 +40,9 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=0, help="each step's costliest functions")
     parser.add_argument("--sort", default="tottime", help="cProfile's order for --top")
     parser.add_argument("--only", default="", help="--top lists functions matching this")
+    parser.add_argument(
+        "--refused", type=int, default=0, help="then as many buyers whose hold is refused"
+    )
     args = parser.parse_args()
     for name in UNSET:
         os.environ.pop(name, None)
@@ -56,7 +59,8 @@ def main() -> None:
         app = create_app()
         with app.app_context():
             upgrade()
-            make_ball(args.buyers + 10)
+            # With --refused, exactly the paid buyers' seats: the rest find it sold out.
+            make_ball(args.buyers + 1 if args.refused else args.buyers + 10)
             db.session.remove()
         try:
             _walks(app, args)
@@ -74,6 +78,7 @@ def _walks(app, args) -> None:
 
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute", count)
+    waiting = _waiting(app, args)
     cpu = defaultdict(list)
     sent = {}
     calls = {}
@@ -112,8 +117,49 @@ def _walks(app, args) -> None:
         total[2] += calls[step]
         print(f"{step:14} {best:8.2f} {median:8.2f} {sent[step]:4} {calls[step]:7}")
     print(f"{'a paid buyer':14} {total[0]:8.2f} {'':8} {total[1]:4} {total[2]:7}")
+    if args.refused:
+        _refused(waiting, statements)
     for step, text in tops.items():
         print(f"\n=== {step}\n{text}")
+
+
+def _waiting(app, args) -> list:
+    """The --refused buyers, each with the ball page as they saw it while seats were left."""
+    waiting = []
+    for number in range(args.refused):
+        client = app.test_client()
+        waiting.append((client, client.get("/ball"), args.buyers + 1 + number))
+    return waiting
+
+
+def _refused(waiting, statements) -> None:
+    """Buyers who find the ball sold out when they ask for a seat: the hold's CPU and
+    statements (a rush has more of them than seats)."""
+    cpu, sent = [], 0
+    for client, page, number in waiting:
+        before_sql = statements[0]
+        started = time.process_time()
+        response = client.post("/ball", data=_form(page, number))
+        cpu.append(time.process_time() - started)
+        sent = statements[0] - before_sql
+        if response.status_code != 400 or not SOLD_OUT.search(response.get_data(as_text=True)):
+            raise RuntimeError(f"a refused hold: {response.status_code}, not 400 sold out")
+    cpu.sort()
+    best, median = cpu[0] * 1000, cpu[len(cpu) // 2] * 1000
+    print(f"{'refused hold':14} {best:8.2f} {median:8.2f} {sent:4}")
+
+
+def _form(page, number: int) -> dict:
+    text = page.get_data(as_text=True)
+    return {
+        "csrf_token": CSRF.search(text).group(1),
+        QUANTITY.search(text).group(1): "1",
+        "donation": "",
+        "buyer_name": f"Buyer {number}",
+        "buyer_email": f"buyer{number}@example.org",
+        "code": "",
+        "submit": "Continue to payment",
+    }
 
 
 def _walk(client, number: int):
@@ -125,19 +171,7 @@ def _walk(client, number: int):
         return box["page"]
 
     def hold():
-        text = box["page"].get_data(as_text=True)
-        box["held"] = client.post(
-            "/ball",
-            data={
-                "csrf_token": CSRF.search(text).group(1),
-                QUANTITY.search(text).group(1): "1",
-                "donation": "",
-                "buyer_name": f"Buyer {number}",
-                "buyer_email": f"buyer{number}@example.org",
-                "code": "",
-                "submit": "Continue to payment",
-            },
-        )
+        box["held"] = client.post("/ball", data=_form(box["page"], number))
         return box["held"]
 
     def checkout_page():

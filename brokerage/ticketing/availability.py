@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager
 
 from brokerage.clock import format_datetime, utcnow
 from brokerage.columns import UTCDateTime
@@ -33,24 +33,21 @@ from brokerage.ticketing.models import (
 )
 
 
-def current_ball(now: datetime | None = None, with_types: bool = False) -> Ball | None:
-    """The ball on the public page: the next one to start (`with_types`: with its ticket
-    types, in page order, in the same statement)."""
-    found = db.session.scalars(_current_statement(with_types), {"now": now or utcnow()})
-    return found.unique().first()
+def current_ball(now: datetime | None = None) -> Ball | None:
+    """The ball on the public page: the next one to start."""
+    return db.session.scalars(_current_statement(), {"now": now or utcnow()}).first()
 
 
 # The statements every buyer's requests run are built once, with bound parameters:
 # building one (and its cache key) cost about as much as running it.
 @functools.cache
-def _current_statement(with_types: bool):
-    statement = (
+def _current_statement():
+    return (
         select(Ball)
         .where(Ball.starts_at > bindparam("now", type_=UTCDateTime()))
         .order_by(Ball.starts_at, Ball.id)
         .limit(1)
     )
-    return statement.options(joinedload(Ball.ticket_types)) if with_types else statement
 
 
 def lock_ball(ball: Ball) -> None:
@@ -112,11 +109,9 @@ class Taken:
         return next((row.tickets for row in self.types if row.ticket_type.id == type_id), 0)
 
 
-@functools.cache
-def _counted_statement():
-    """The statement behind `counted_types`, built once: building it costs more than
-    running it, and it runs for every buyer (twice for a hold)."""
-    ball_id, now = bindparam("ball_id"), bindparam("now", type_=UTCDateTime())
+def _held_and_sold(ball_id, now):
+    """What of the ball `ball_id` is held (pending orders whose hold is live) and sold
+    (valid tickets of paid orders), by ticket type, as two subqueries."""
     held = (
         select(
             OrderLine.ticket_type_id.label("type_id"),
@@ -150,12 +145,72 @@ def _counted_statement():
         .group_by(Ticket.ticket_type_id)
         .subquery("sold")
     )
+    return held, sold
+
+
+@functools.cache
+def _counted_statement():
+    """The statement behind `counted_types`, built once: building it costs more than
+    running it, and it runs for every buyer's hold."""
+    ball_id, now = bindparam("ball_id"), bindparam("now", type_=UTCDateTime())
+    held, sold = _held_and_sold(ball_id, now)
     return (
         select(TicketType, held.c.tickets, held.c.seats, sold.c.seats, sold.c.per)
         .outerjoin(held, held.c.type_id == TicketType.id)
         .outerjoin(sold, sold.c.type_id == TicketType.id)
         .where(TicketType.ball_id == ball_id)
         .order_by(TicketType.position, TicketType.id)
+    )
+
+
+@functools.cache
+def _current_counted_statement():
+    """The statement behind `current_ball_counted`, built once."""
+    now = bindparam("now", type_=UTCDateTime())
+    current_id = (
+        select(Ball.id)
+        .where(Ball.starts_at > now)
+        .order_by(Ball.starts_at, Ball.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    held, sold = _held_and_sold(current_id, now)
+    return (
+        select(Ball, TicketType, held.c.tickets, held.c.seats, sold.c.seats, sold.c.per)
+        .outerjoin(Ball.ticket_types)
+        .outerjoin(held, held.c.type_id == TicketType.id)
+        .outerjoin(sold, sold.c.type_id == TicketType.id)
+        .where(Ball.id == current_id)
+        .order_by(TicketType.position, TicketType.id)
+        .options(contains_eager(Ball.ticket_types))
+    )
+
+
+def current_ball_counted(now: datetime | None = None) -> tuple[Ball | None, Taken]:
+    """The ball on the public page (`current_ball`) with its ticket types, in page
+    order, each counted as `counted_types` counts them: all in one statement, which the
+    ball page runs for every visitor it is not shared with and every buyer's form.
+
+    The count is not taken under the ball's lock: it is what the page shows, and it may
+    refuse a buyer (what was taken a moment ago stays taken until a hold expires or a
+    refund, which the page says); seats are granted only on a count under the lock."""
+    # Rows differ by ticket type: unique() is what SQLAlchemy asks of a joined collection.
+    found = db.session.execute(_current_counted_statement(), {"now": now or utcnow()})
+    rows = found.unique().all()
+    if not rows:
+        return None, Taken([])
+    return rows[0][0], Taken(
+        [_counted(*row[1:]) for row in rows if row[1] is not None]  # a ball with no types
+    )
+
+
+def _counted(ticket_type, held_tickets, held_seats, sold_seats, per) -> Counted:
+    return Counted(
+        ticket_type,
+        held_tickets=int(held_tickets or 0),
+        held_seats=int(held_seats or 0),
+        sold_tickets=-(-int(sold_seats or 0) // int(per or 1)),
+        sold_seats=int(sold_seats or 0),
     )
 
 
@@ -168,18 +223,7 @@ def counted_types(ball: Ball, now: datetime | None = None) -> Taken:
         {"ball_id": ball.id, "now": now or utcnow()},
         execution_options={"populate_existing": True},
     ).all()
-    return Taken(
-        [
-            Counted(
-                ticket_type,
-                held_tickets=int(held_tickets or 0),
-                held_seats=int(held_seats or 0),
-                sold_tickets=-(-int(sold_seats or 0) // int(per or 1)),
-                sold_seats=int(sold_seats or 0),
-            )
-            for ticket_type, held_tickets, held_seats, sold_seats, per in rows
-        ]
-    )
+    return Taken([_counted(*row) for row in rows])
 
 
 def seats_taken(ball: Ball, now: datetime | None = None) -> int:
@@ -194,22 +238,13 @@ class OnSale:
     reason: str | None  # why none can be bought ("Sold out", "On sale from ..."), or None
 
 
-def offered(ball: Ball, code: str | None = None) -> list[OnSale]:
-    """The ticket types `on_sale` shows, in page order, read but not counted (what is
-    left is not known): enough to read the buyer's form, whose hold counts them again
-    under the ball's lock. Read with the ball when it was (`current_ball(with_types=True)`),
-    else now."""
-    return [
-        OnSale(ticket_type, None, None)
-        for ticket_type in ball.ticket_types
-        if not ticket_type.hidden or code_matches(ticket_type, code)
-    ]
-
-
-def on_sale(ball: Ball, now: datetime | None = None, code: str | None = None) -> list[OnSale]:
-    """Each visible ticket type with how many can still be bought, for the public page."""
+def on_sale(
+    ball: Ball, now: datetime | None = None, code: str | None = None, taken: Taken | None = None
+) -> list[OnSale]:
+    """Each visible ticket type with how many can still be bought, for the public page
+    (`taken`: the ball counted already, by `current_ball_counted`; counted now if not)."""
     now = now or utcnow()
-    taken = counted_types(ball, now)
+    taken = taken if taken is not None else counted_types(ball, now)
     free_seats = ball.capacity - taken.seats
     rows = []
     for row in taken.types:

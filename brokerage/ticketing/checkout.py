@@ -26,6 +26,7 @@ from brokerage.links import site_url
 from brokerage.notifications.services import queue_email
 from brokerage.ticketing import gift_aid, payments
 from brokerage.ticketing.availability import (
+    Taken,
     code_matches,
     counted_types,
     lock_ball,
@@ -129,16 +130,28 @@ def _declared(declaration: gift_aid.Declaration | None, now: datetime) -> dict:
     }
 
 
+class RefusedBeforeHold(FieldError):
+    """Not enough left on the count the caller read before the hold (`hold`'s `taken`):
+    nothing was written, and that count is what the buyer's page should show."""
+
+
 def hold(
     ball: Ball,
     basket: Basket,
     now: datetime | None = None,
     types: list[TicketType] | None = None,
+    taken: Taken | None = None,
 ) -> Order:
     """Hold the seats for `hold_minutes` and make a pending order priced on the server.
     The seats are counted under the ball's lock, so the check and the hold are one
     decision. `types`: the ball's ticket types as the caller read them (its page's);
-    read here if not given.
+    read here if not given. `taken`: the ball as the caller counted it in this
+    transaction, without the lock (`current_ball_counted`): a basket it has not the
+    seats for is refused at once (RefusedBeforeHold), before anything is written. What
+    is taken stays taken until a hold expires or an order is refunded, and in a rush
+    most buyers are refused: this spares each of them the order written, the lock
+    waited for, the count and the order deleted. Seats are still granted only on the
+    count under the lock.
 
     The order is written first and the ball's lock taken last, just before the count:
     the lock is then held for the count and the commit alone, not for writing the order
@@ -159,11 +172,12 @@ def hold(
     declaration = basket.declaration()
 
     read = {t.id: t for t in (ball.ticket_types if types is None else types)}
-    lines, seats, pence = [], 0, 0
+    lines, seats, pence, asked = [], 0, 0, []
     for type_id, quantity in wanted.items():
         ticket_type = _buyable(ball, read.get(type_id), type_id, quantity, basket.code, now)
         seats += quantity * ticket_type.seats_per_ticket
         pence += quantity * ticket_type.price_pence
+        asked.append((ticket_type, quantity))
         lines.append(
             {
                 "ticket_type_id": type_id,
@@ -172,6 +186,8 @@ def hold(
                 "seats_per_ticket": ticket_type.seats_per_ticket,
             }
         )
+    if taken is not None:
+        _enough_left(ball, taken, asked, seats, counted=False, refused=RefusedBeforeHold)
     order = write_order(
         ball,
         lines,
@@ -201,6 +217,7 @@ def _count_under_lock(ball: Ball, order: Order, code: str | None, now: datetime)
     # Counted with this order among the live holds: what others took is the rest.
     taken = counted_types(ball, now)
     types_now = {row.ticket_type.id: row.ticket_type for row in taken.types}
+    asked = []
     for line in order.lines:
         ticket_type = _buyable(
             ball, types_now.get(line.ticket_type_id), line.ticket_type_id, line.quantity, code, now
@@ -212,17 +229,34 @@ def _count_under_lock(ball: Ball, order: Order, code: str | None, now: datetime)
             raise DomainError(
                 f"{ticket_type.name} has just changed: check the tickets and try again"
             )
-        left = ticket_type.quantity - (taken.tickets(ticket_type.id) - line.quantity)
-        if line.quantity > left:
-            raise FieldError(
+        asked.append((ticket_type, line.quantity))
+    _enough_left(ball, taken, asked, order.seats, counted=True, refused=FieldError)
+
+
+def _enough_left(
+    ball: Ball,
+    taken: Taken,
+    asked: list[tuple[TicketType, int]],
+    seats: int,
+    counted: bool,
+    refused: type[FieldError],
+) -> None:
+    """Refuse (`refused`, naming the field) a basket of `asked` (ticket type, quantity)
+    and `seats` seats in all that `taken` has not the tickets or seats left for.
+    `counted`: `taken` counts this very basket (a hold written before the count)."""
+    for ticket_type, quantity in asked:
+        others = taken.tickets(ticket_type.id) - (quantity if counted else 0)
+        left = ticket_type.quantity - others
+        if quantity > left:
+            raise refused(
                 f"quantity-{ticket_type.id}",
                 f"Only {max(left, 0)} of {ticket_type.name} left"
                 if left > 0
                 else f"{ticket_type.name} is sold out",
             )
-    free_seats = ball.capacity - (taken.seats - order.seats)
-    if order.seats > free_seats:
-        raise FieldError(
+    free_seats = ball.capacity - (taken.seats - (seats if counted else 0))
+    if seats > free_seats:
+        raise refused(
             "tickets",
             f"Only {max(free_seats, 0)} seats are left"
             if free_seats > 0

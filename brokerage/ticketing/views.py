@@ -166,22 +166,27 @@ def _buyer_email() -> str:
     return f"email:{typed}" if typed else f"ip:{get_remote_address()}"
 
 
-def _check_out(current, form, now: datetime) -> tuple[str | None, int]:
+def _check_out(current, form, now: datetime, taken) -> tuple[str | None, int, bool]:
     """Hold the seats and open the checkout: where to send the buyer (None, with the
-    form's errors, if not) and the page's status."""
+    form's errors, if not), the page's status, and whether the form's rows are still
+    counted as they are (else the hold changed or counted them again)."""
     order = None
     try:
         types = [row.ticket_type for row in form.rows]
-        order = checkout.hold(current, form.basket(), now, types=types)
+        order = checkout.hold(current, form.basket(), now, types=types, taken=taken)
         # Commit the hold (and so free the ball's lock) before asking Stripe: no
         # other buyer waits on Stripe's answer. What was just written is still what
         # the database holds, so it is not read back.
         _commit_without_expiring()
         checkout_url = checkout.start_checkout(order)
+    except checkout.RefusedBeforeHold as exc:
+        # Nothing was written, and the ball as read (with its count) is the page's: not
+        # rolled back, which would have the page read it all again.
+        _show_beside(form, exc)
+        return None, 200, True
     except FieldError as exc:
         db.session.rollback()
-        field = form.field_for(exc.field)
-        (field.errors if field is not None else form.form_errors).append(str(exc))
+        _show_beside(form, exc)
     except DomainError as exc:
         db.session.rollback()
         form.form_errors.append(str(exc))
@@ -195,16 +200,21 @@ def _check_out(current, form, now: datetime) -> tuple[str | None, int]:
             "We could not start the payment. Nothing was charged and no seats are "
             "held: try again in a few minutes."
         )
-        return None, 503
+        return None, 503, False
     else:
         db.session.commit()
-        return checkout_url, 200
-    return None, 200
+        return checkout_url, 200, False
+    return None, 200, False
+
+
+def _show_beside(form, exc: FieldError) -> None:
+    field = form.field_for(exc.field)
+    (field.errors if field is not None else form.form_errors).append(str(exc))
 
 
 def _counted_for(form, current, now: datetime, code: str) -> list:
-    """The form's ticket types counted, to show its page again (a POST reads them
-    uncounted: the hold counts them under the ball's lock)."""
+    """The form's ticket types counted again, to show its page after a hold that was
+    refused under the ball's lock or could not start its checkout."""
     shown = {row.ticket_type.id for row in form.rows}
     return [
         row
@@ -252,35 +262,29 @@ def ball():
         return page
     now = utcnow()
     posted = request.method == "POST"
-    # A POST reads the ticket types with the ball (the form is read against them).
-    current = availability.current_ball(now, with_types=posted)
+    # The ball, its ticket types and what of each is taken, in one statement: the page
+    # shows it, and a buyer's hold is refused on it at once if they are gone.
+    current, taken = availability.current_ball_counted(now)
     if current is None:
         return render_template("ticketing/no_ball.html")
     code = ((request.form if posted else request.args).get("code") or "").strip()[:64]
-    form, rows = _form_for(current, code, now, posted)
+    rows = availability.on_sale(current, now, code=code or None, taken=taken)
+    charity = current_app.config["SERVICE_NAME"]
+    # A POST's form is read from the request, a GET's shows the code it was given.
+    form = ball_form(rows, charity) if posted else ball_form(rows, charity, data={"code": code})
     status = 200
     if form.validate_on_submit():
-        checkout_url, status = _check_out(current, form, now)
+        checkout_url, status, still_counted = _check_out(current, form, now, taken)
         if checkout_url is not None:
             return redirect(checkout_url, code=303)
+        if not still_counted:
+            rows = form.rows = _counted_for(form, current, now, code)
     if posted:
         status = max(status, 400)
-        rows = form.rows = _counted_for(form, current, now, code)
     page = _ball_page(current, rows, form, now, code, posted)
     if shared and status == 200:
         _keep_shared_page(page)
     return page, status
-
-
-def _form_for(current, code: str, now: datetime, posted: bool) -> tuple:
-    """The ball's form and, for a GET, the rows on sale. A POST's form is read against
-    the ticket types: what is left is counted under the ball's lock by the hold, and
-    for the page only if it is shown again."""
-    charity = current_app.config["SERVICE_NAME"]
-    if posted:
-        return ball_form(availability.offered(current, code or None), charity), None
-    rows = availability.on_sale(current, now, code=code or None)
-    return ball_form(rows, charity, data={"code": code}), rows
 
 
 # --- Stripe: the webhook, and the stand-in that plays Stripe without keys ------------------

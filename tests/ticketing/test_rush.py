@@ -13,7 +13,7 @@ from brokerage.ticketing import availability, views
 from brokerage.ticketing.models import OrderStatus
 from tests.helpers import counted_statements, page_text
 from tests.ticketing import factories as ticketing_make
-from tests.ticketing.buying import ball_form, latest_order, stand_in_path
+from tests.ticketing.buying import ball_form, buy, latest_order, order_count, stand_in_path
 
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
@@ -134,13 +134,13 @@ def test_each_step_of_a_purchase_sends_a_handful_of_statements(app, client):
         return response, len([s for s in statements if not s.startswith(many)])
 
     page, sent = step(client.get, "/ball")
-    assert page.status_code == 200 and sent <= 2
+    assert page.status_code == 200 and sent == 1  # the ball, its types, what is taken
     data = ball_form({single.id: 2, table.id: 1})
     data["csrf_token"] = token_on(page)
     held, sent = step(client.post, "/ball", data=data)
     assert held.status_code == 303
-    # the ball with its types, the order; under the lock: the lock, the types counted;
-    # after it, the Checkout session
+    # the ball with its types counted, the order; under the lock: the lock, the types
+    # counted again; after it, the Checkout session
     assert sent == 5
     stand_in = stand_in_path(held)
     checkout, sent = step(client.get, stand_in)
@@ -156,3 +156,41 @@ def test_each_step_of_a_purchase_sends_a_handful_of_statements(app, client):
     page, sent = step(client.get, f"/ball/orders/{order.token}")
     assert page.get_data(as_text=True).count('<svg role="img"') == 12
     assert sent <= 1  # the order with its ball, lines and tickets, joined
+
+
+def test_a_buyer_too_late_for_the_last_seat_is_told_in_one_statement_and_nothing_is_written(
+    app, client
+):
+    """In a rush most buyers find the seats gone: the count the ball page reads refuses
+    them before an order is written or the ball's lock waited for."""
+    ball = ticketing_make.ball(capacity=4)
+    single = ball.ticket_types[0]
+    page = client.get("/ball")  # seen while seats were left
+    assert "4 left" in page_text(page)
+    other = app.test_client()
+    assert hold_one(other, single.id, token_on(other.get("/ball")), "b@x.org").status_code == 303
+    orders_before = order_count()
+
+    data = ball_form({single.id: 4}, buyer_email="late@example.org")
+    data["csrf_token"] = token_on(page)
+    with counted_statements() as statements:
+        refused = client.post("/ball", data=data)
+    assert refused.status_code == 400
+    assert len(statements) == 1  # the ball, its types and what is taken: nothing else
+    text = page_text(refused)
+    assert "Only 3 of Single seat left" in text
+    assert "3 left" in text  # the page counted as the refusal was
+    assert order_count() == orders_before
+    assert availability.seats_taken(ball) == 1
+
+
+def test_a_sold_out_ball_refuses_a_buyer_whose_page_still_showed_seats(app, client):
+    ball = ticketing_make.ball(capacity=3)
+    single = ball.ticket_types[0]
+    page = client.get("/ball")
+    buy(ball, {single.id: 3}, email="first@example.org")
+
+    refused = hold_one(client, single.id, token_on(page), "late@example.org")
+    assert refused.status_code == 400
+    assert "Single seat is sold out" in page_text(refused)
+    assert order_count() == 1  # theirs was never written
