@@ -3,8 +3,11 @@ pages the way a person does (the text of the main part, errors beside fields, ta
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
+import subprocess
+import sys
 from contextlib import contextmanager
 from html.parser import HTMLParser
 
@@ -186,3 +189,21 @@ def counted_statements():
         yield statements
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
+
+
+def python_says(script: str, env: dict, *args: str) -> dict:
+    """Run `script` in a new Python process (in the project's folder, with `env`), as a
+    server or a command would start, and return the JSON object its last line prints."""
+    from brokerage.config import ROOT
+
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])

@@ -13,14 +13,13 @@ import json
 import os
 import re
 import socket
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
 import pytest
 
 from brokerage.config import ROOT
+from tests.helpers import python_says
 
 SCRIPT = r"""
 import json, os, sys
@@ -50,17 +49,7 @@ print(json.dumps({"codes": codes, "storage": type(limiter.storage).__name__}))
 
 def _run(app, extra: dict, *addresses: str) -> dict:
     env = dict(os.environ, DB_URL=app.config["SQLALCHEMY_DATABASE_URI"], EXTRA=json.dumps(extra))
-    done = subprocess.run(
-        [sys.executable, "-c", SCRIPT, *addresses],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return python_says(SCRIPT, env, *addresses)
 
 
 def test_sign_in_limits_are_shared_through_redis(app):
@@ -182,16 +171,6 @@ def test_the_served_app_compiles_every_template_before_its_first_request(app):
     # gunicorn's wsgi:app: the order page and the confirmation email are ready before a
     # worker takes its first buyer, not compiled on that buyer's time.
     env = dict(os.environ, APP_ENV="testing", DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"])
-    done = subprocess.run(
-        [sys.executable, "-c", READY],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    found = json.loads(done.stdout.strip().splitlines()[-1])
+    found = python_says(READY, env)
     assert found["templates"] > 300  # ours and GOV.UK Frontend's
     assert found["not_compiled"] == []
