@@ -20,6 +20,7 @@ from sqlalchemy.orm import contains_eager
 
 from brokerage.clock import format_datetime, utcnow
 from brokerage.columns import UTCDateTime
+from brokerage.errors import FieldError
 from brokerage.extensions import db
 from brokerage.ticketing.models import (
     PAID_STATUSES,
@@ -283,3 +284,61 @@ def not_on_sale(ball: Ball, ticket_type: TicketType, now: datetime) -> str | Non
     if ticket_type.on_sale_until and now >= ticket_type.on_sale_until:
         return "No longer on sale"
     return None
+
+
+def buyable(
+    ball: Ball,
+    ticket_type: TicketType | None,
+    type_id: int,
+    quantity: int,
+    code: str | None,
+    now: datetime,
+) -> TicketType:
+    """The ticket type a buyer asked for, if they may buy `quantity` of it now (whether
+    enough are left is `refuse_if_short`'s question)."""
+    if (
+        ticket_type is None
+        or ticket_type.ball_id != ball.id
+        or (ticket_type.hidden and not code_matches(ticket_type, code))
+    ):
+        raise FieldError("tickets", "Choose tickets from the list")
+    reason = not_on_sale(ball, ticket_type, now)
+    if reason:
+        raise FieldError(f"quantity-{type_id}", f"{ticket_type.name}: {reason.lower()}")
+    if quantity > ticket_type.per_order_limit:
+        raise FieldError(
+            f"quantity-{type_id}",
+            f"You can buy up to {ticket_type.per_order_limit} of {ticket_type.name} at once",
+        )
+    return ticket_type
+
+
+def refuse_if_short(
+    ball: Ball,
+    taken: Taken,
+    asked: list[tuple[TicketType, int]],
+    seats: int,
+    counted: bool,
+    refused: type[FieldError],
+) -> None:
+    """Refuse (`refused`, naming the field) a basket of `asked` (ticket type, quantity)
+    and `seats` seats in all that `taken` has not the tickets or seats left for.
+    `counted`: `taken` counts this very basket (a hold written before the count)."""
+    for ticket_type, quantity in asked:
+        others = taken.tickets(ticket_type.id) - (quantity if counted else 0)
+        left = ticket_type.quantity - others
+        if quantity > left:
+            raise refused(
+                f"quantity-{ticket_type.id}",
+                f"Only {max(left, 0)} of {ticket_type.name} left"
+                if left > 0
+                else f"{ticket_type.name} is sold out",
+            )
+    free_seats = ball.capacity - (taken.seats - (seats if counted else 0))
+    if seats > free_seats:
+        raise refused(
+            "tickets",
+            f"Only {max(free_seats, 0)} seats are left"
+            if free_seats > 0
+            else "The ball is sold out",
+        )

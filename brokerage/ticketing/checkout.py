@@ -27,10 +27,10 @@ from brokerage.notifications.services import queue_email
 from brokerage.ticketing import gift_aid, payments
 from brokerage.ticketing.availability import (
     Taken,
-    code_matches,
+    buyable,
     counted_types,
     lock_ball,
-    not_on_sale,
+    refuse_if_short,
     sales_open,
 )
 from brokerage.ticketing.inserts import write_order, write_tickets
@@ -174,7 +174,7 @@ def hold(
     read = {t.id: t for t in (ball.ticket_types if types is None else types)}
     lines, seats, pence, asked = [], 0, 0, []
     for type_id, quantity in wanted.items():
-        ticket_type = _buyable(ball, read.get(type_id), type_id, quantity, basket.code, now)
+        ticket_type = buyable(ball, read.get(type_id), type_id, quantity, basket.code, now)
         seats += quantity * ticket_type.seats_per_ticket
         pence += quantity * ticket_type.price_pence
         asked.append((ticket_type, quantity))
@@ -187,7 +187,7 @@ def hold(
             }
         )
     if taken is not None:
-        _enough_left(ball, taken, asked, seats, counted=False, refused=RefusedBeforeHold)
+        refuse_if_short(ball, taken, asked, seats, counted=False, refused=RefusedBeforeHold)
     order = write_order(
         ball,
         lines,
@@ -219,7 +219,7 @@ def _count_under_lock(ball: Ball, order: Order, code: str | None, now: datetime)
     types_now = {row.ticket_type.id: row.ticket_type for row in taken.types}
     asked = []
     for line in order.lines:
-        ticket_type = _buyable(
+        ticket_type = buyable(
             ball, types_now.get(line.ticket_type_id), line.ticket_type_id, line.quantity, code, now
         )
         if (ticket_type.price_pence, ticket_type.seats_per_ticket) != (
@@ -230,38 +230,7 @@ def _count_under_lock(ball: Ball, order: Order, code: str | None, now: datetime)
                 f"{ticket_type.name} has just changed: check the tickets and try again"
             )
         asked.append((ticket_type, line.quantity))
-    _enough_left(ball, taken, asked, order.seats, counted=True, refused=FieldError)
-
-
-def _enough_left(
-    ball: Ball,
-    taken: Taken,
-    asked: list[tuple[TicketType, int]],
-    seats: int,
-    counted: bool,
-    refused: type[FieldError],
-) -> None:
-    """Refuse (`refused`, naming the field) a basket of `asked` (ticket type, quantity)
-    and `seats` seats in all that `taken` has not the tickets or seats left for.
-    `counted`: `taken` counts this very basket (a hold written before the count)."""
-    for ticket_type, quantity in asked:
-        others = taken.tickets(ticket_type.id) - (quantity if counted else 0)
-        left = ticket_type.quantity - others
-        if quantity > left:
-            raise refused(
-                f"quantity-{ticket_type.id}",
-                f"Only {max(left, 0)} of {ticket_type.name} left"
-                if left > 0
-                else f"{ticket_type.name} is sold out",
-            )
-    free_seats = ball.capacity - (taken.seats - (seats if counted else 0))
-    if seats > free_seats:
-        raise refused(
-            "tickets",
-            f"Only {max(free_seats, 0)} seats are left"
-            if free_seats > 0
-            else "The ball is sold out",
-        )
+    refuse_if_short(ball, taken, asked, order.seats, counted=True, refused=FieldError)
 
 
 def _forget_hold(order: Order) -> None:
@@ -274,33 +243,6 @@ def _forget_hold(order: Order) -> None:
     for line in order.lines:
         db.session.expunge(line)
     db.session.expunge(order)
-
-
-def _buyable(
-    ball: Ball,
-    ticket_type: TicketType | None,
-    type_id: int,
-    quantity: int,
-    code: str | None,
-    now: datetime,
-) -> TicketType:
-    """The ticket type a buyer asked for, if they may buy `quantity` of it now (whether
-    enough are left is counted under the ball's lock)."""
-    if (
-        ticket_type is None
-        or ticket_type.ball_id != ball.id
-        or (ticket_type.hidden and not code_matches(ticket_type, code))
-    ):
-        raise FieldError("tickets", "Choose tickets from the list")
-    reason = not_on_sale(ball, ticket_type, now)
-    if reason:
-        raise FieldError(f"quantity-{type_id}", f"{ticket_type.name}: {reason.lower()}")
-    if quantity > ticket_type.per_order_limit:
-        raise FieldError(
-            f"quantity-{type_id}",
-            f"You can buy up to {ticket_type.per_order_limit} of {ticket_type.name} at once",
-        )
-    return ticket_type
 
 
 def start_checkout(order: Order) -> str:
