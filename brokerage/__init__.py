@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from flask import Flask
 
 from brokerage import config as config_module
@@ -112,13 +114,25 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
+# A served process's garbage collector: a request makes and drops tens of thousands of
+# objects, nearly all freed as soon as they are dropped; Python's default (a young
+# collection every 700 new objects) scanned the request's live objects again and again,
+# 5-10% of a ticket buyer's CPU (bench/rush_profile.py, median of 60 buyers).
+SERVED_GC_THRESHOLD = (20_000, 20, 20)
+
+
 def ready_to_serve(app: Flask) -> Flask:
     """Do before the first request what the first requests would each do: configure the
     models' mappers, compile every template (about 1.5 s) and draw one ticket's QR code
     (the QR layout's and numpy's first use). gunicorn imports wsgi.py once in its master
     with --preload, else in each worker as it starts: either way before it takes a request.
     A worker would otherwise compile the order page and the confirmation email on the
-    time of the first buyers it serves (about 60 ms in a ticket rush)."""
+    time of the first buyers it serves (about 60 ms in a ticket rush).
+
+    Then what exists now (the app, its models, its templates: kept for the process's
+    life) is frozen out of the garbage collector's scans (with --preload, the workers
+    share those pages with the master rather than copy them as it scans), and young
+    objects are collected less often (SERVED_GC_THRESHOLD): cycles are still collected."""
     from sqlalchemy.orm import configure_mappers
 
     from brokerage import qr, templating
@@ -127,4 +141,7 @@ def ready_to_serve(app: Flask) -> Flask:
     configure_mappers()
     templating.compile_all(app)
     qr.draw(new_ticket_code())
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*SERVED_GC_THRESHOLD)
     return app
