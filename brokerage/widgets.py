@@ -14,7 +14,7 @@ import re
 from flask import current_app
 from govuk_frontend_wtf import wtforms_widgets as gov
 from govuk_frontend_wtf.gov_form_base import GovFormBase
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 # govuk-frontend-wtf's widget templates are one line each: import a GOV.UK macro, call it.
 _LIBRARY_RENDER = GovFormBase.render
@@ -38,16 +38,21 @@ def render_widget(widget: GovFormBase, params: dict) -> Markup:
             )
     if macro is False:
         return _LIBRARY_RENDER(widget, params)
-    key = _frozen((widget.template, params))
+    stand_ins, own = _stand_ins(widget.template, params)
+    key = _frozen((widget.template, stand_ins))
     if key is None:
         return Markup(macro(params))  # noqa: S704 (GOV.UK's macro escapes what it is given)
     drawn = _drawn.get(key)
     if drawn is None:
-        drawn = Markup(macro(params))  # noqa: S704 (as above)
+        drawn = Markup(macro(stand_ins))  # noqa: S704 (as above)
+        if own and _filled(drawn, own) != macro(params):
+            drawn = _NOT_KEPT  # this shape uses its own values otherwise than written out
         if len(_drawn) >= DRAWN_KEPT:
             _drawn.clear()
         _drawn[key] = drawn
-    return drawn
+    if drawn is _NOT_KEPT:
+        return Markup(macro(params))  # noqa: S704 (as above)
+    return Markup(_filled(drawn, own)) if own else drawn  # noqa: S704 (escaped in _filled)
 
 
 # A macro's HTML depends only on its parameters: a field drawn with the same ones (an
@@ -56,6 +61,39 @@ def render_widget(widget: GovFormBase, params: dict) -> Markup:
 DRAWN_KEPT = 2048
 LONGEST_KEPT = 1_000
 _drawn: dict = {}
+
+
+# A text box's id, name and text are written out by GOV.UK's macro, escaped, and used for
+# nothing else (the hint's and error's ids are the id and a suffix): each text box is drawn
+# once per shape (label, hint, error, attributes) with stand-ins for them, and each
+# field's own are put in their place. Otherwise a form showing what someone typed, or
+# with a field per ticket (an order's guests), was drawn afresh every time. The first of
+# each shape is also drawn with its own values and compared, and a shape that differs
+# is drawn every time.
+_SLOTTED_TEMPLATES = frozenset(
+    {"govuk_frontend_wtf/input.html", "govuk_frontend_wtf/textarea.html"}
+)
+_SLOT = re.compile("zqslot(id|name|value)qz")
+_NOT_KEPT = Markup("")
+
+
+def _stand_ins(template: str, params: dict) -> tuple[dict, dict]:
+    """`params` with a text box's id, name and text (if plain, non-empty text) replaced
+    by stand-ins, and those of its own, escaped as the macro escapes them."""
+    if template not in _SLOTTED_TEMPLATES:
+        return params, {}
+    own, stand_ins = {}, dict(params)
+    for name in ("id", "name", "value"):
+        value = params.get(name)
+        if type(value) is str and value:  # non-empty stays non-empty: the same branches
+            own[name] = str(escape(value))
+            stand_ins[name] = f"zqslot{name}qz"
+    return stand_ins, own
+
+
+def _filled(drawn: str, own: dict) -> str:
+    # In one pass: what is put in is not searched again.
+    return _SLOT.sub(lambda found: own.get(found.group(1), found.group(0)), drawn)
 
 
 def _frozen(value):

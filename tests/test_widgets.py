@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from govuk_frontend_wtf import wtforms_widgets as library
 from govuk_frontend_wtf.gov_form_base import GovFormBase
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from markupsafe import Markup
 from wtforms import (
     BooleanField,
@@ -84,10 +86,61 @@ def test_what_is_kept_tells_markup_from_text_and_true_from_one(app):
     assert widgets._frozen(True) != widgets._frozen(1)
 
 
-def test_long_text_and_odd_values_are_drawn_each_time_not_kept(app):
+def test_long_text_and_odd_values_are_never_kept(app):
     widgets._drawn.clear()
     form = BaseForm([("field", TextAreaField("About", widget=widgets.GovTextArea()))])
     form.process(data={"field": "x" * (widgets.LONGEST_KEPT + 1)})
     assert ("x" * (widgets.LONGEST_KEPT + 1)) in str(form["field"]())
-    assert widgets._drawn == {}
+    # The text box is kept with a stand-in for its text, not the text.
+    assert not any("x" * 100 in str(drawn) for drawn in widgets._drawn.values())
+    long_label = BaseForm([("field", StringField("y" * 2000, widget=widgets.GovTextInput()))])
+    long_label.process(data={})
+    assert "y" * 2000 in str(long_label["field"]())
+    assert not any("y" * 100 in str(drawn) for drawn in widgets._drawn.values())
     assert widgets._frozen({"value": object()}) is None
+
+
+# What people type, and what ids and names a form gives its fields, as text boxes show
+# them: angle brackets, ampersands, quotes, other scripts, the stand-ins' own words.
+TYPED = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(
+        ["zqslotidqz", "zqslotvalueqz zqslotnameqz", "<script>x</script>", "a\"b'c&amp;", " "]
+    ),
+)
+NAMES = st.from_regex(r"[a-z][a-z0-9_-]{0,20}", fullmatch=True) | st.sampled_from(
+    ["zqslotidqz", "a&b", 'q"uote']
+)
+
+
+@pytest.mark.parametrize("name", ["GovTextInput", "GovTextArea", "GovPasswordInput"])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(field_name=NAMES, field_id=NAMES, typed=TYPED, error=st.booleans())
+def test_text_boxes_with_their_own_ids_names_and_text_are_the_librarys(
+    app, name, field_name, field_id, typed, error
+):
+    def drawn(widget_class):
+        form = BaseForm([(field_name, FIELDS[name](widget_class()))])
+        form.process(data={field_name: typed})
+        if error:
+            form[field_name].errors = ["Something is wrong"]
+        return str(form[field_name](id=field_id)).strip()
+
+    library_html = drawn(getattr(library, name))
+    assert drawn(getattr(widgets, name)) == library_html  # drawn, or filled in if kept
+    assert drawn(getattr(widgets, name)) == library_html  # filled in from what was kept
+
+
+def test_a_field_per_ticket_is_drawn_once_and_filled_in(app):
+    widgets._drawn.clear()
+    fields = [
+        (f"guest_{n}", StringField("Guest's full name", widget=widgets.GovTextInput()))
+        for n in range(1, 11)
+    ]
+    form = BaseForm(fields)
+    form.process(data={f"guest_{n}": f"Guest <{n}>" for n in range(1, 11)})
+    html = [str(form[f"guest_{n}"]()) for n in range(1, 11)]
+    assert len(widgets._drawn) == 1
+    assert 'id="guest_7" name="guest_7" type="text" value="Guest &lt;7&gt;"' in html[6]
