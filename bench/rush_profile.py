@@ -30,7 +30,7 @@ from rush.server import make_ball
 from scratch_database import load_average, scratch_database
 from sqlalchemy import event
 
-from brokerage import create_app
+from brokerage import create_app, ready_to_serve
 from brokerage.extensions import db
 
 
@@ -56,7 +56,7 @@ def main() -> None:
         )
         from flask_migrate import upgrade
 
-        app = create_app()
+        app = ready_to_serve(create_app())  # as wsgi.py serves it
         with app.app_context():
             upgrade()
             # With --refused, exactly the paid buyers' seats: the rest find it sold out.

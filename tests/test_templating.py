@@ -6,7 +6,7 @@ import pytest
 from jinja2 import DictLoader, Environment, Template
 
 from brokerage.clock import format_days
-from brokerage.templating import QuickImportTemplate, option_tags, plural
+from brokerage.templating import QuickImportTemplate, compile_all, option_tags, plural
 from tests.helpers import page_text
 from tests.listings import factories as listings_make
 from tests.matches import factories as brokering_make
@@ -94,6 +94,16 @@ def test_an_import_reuses_the_module_jinja_keeps():
 
 def test_the_app_draws_its_pages_with_quick_imports(app):
     assert isinstance(app.jinja_env.get_template("base.html"), QuickImportTemplate)
+
+
+def test_every_compiled_template_is_kept_without_a_least_recently_used_list(app):
+    # All are compiled at start (ready_to_serve); Jinja's own LRU cache moved a template to
+    # the end of a list of every one on each lookup.
+    count = compile_all(app)
+    cache = app.jinja_env.cache
+    assert type(cache) is dict and len(cache) >= count > 300
+    kept = next(iter(cache.values()))
+    assert app.jinja_env.get_template(kept.name) is kept
 
 
 def test_option_tags_select_the_current_value_and_escape():
