@@ -117,7 +117,7 @@ def create_app(config: dict | None = None) -> Flask:
 # A served process's garbage collector: a request makes and drops tens of thousands of
 # objects, nearly all freed as soon as they are dropped; Python's default (a young
 # collection every 700 new objects) scanned the request's live objects again and again,
-# 5-10% of a ticket buyer's CPU (bench/rush_profile.py, median of 60 buyers).
+# 3-10% of a ticket buyer's CPU (bench/rush_profile.py, medians, four pairs of runs).
 SERVED_GC_THRESHOLD = (20_000, 20, 20)
 
 

@@ -122,8 +122,8 @@ def configure(app: Flask) -> None:
     app.jinja_env.template_class = QuickImportTemplate
     # Every template stays compiled once it is (ready_to_serve compiles them all at start):
     # Jinja's default keeps the last 400 used, and each lookup moved its template to the
-    # end of a list of them, a scan of all 320 once they were all compiled (13 us a
-    # lookup, about 30 a ticket buyer's six requests).
+    # end of a list of them, a scan of all 320 once they were all compiled (7.6 us a
+    # lookup, against 0.3 in a dict; about 30 lookups in a ticket buyer's six requests).
     app.jinja_env.cache = {}
     WTFormsHelpers(app)
     app.jinja_env.filters["datetime"] = format_datetime

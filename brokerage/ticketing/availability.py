@@ -167,15 +167,8 @@ def _counted_statement():
 @functools.cache
 def _current_counted_statement():
     """The statement behind `current_ball_counted`, built once."""
-    now = bindparam("now", type_=UTCDateTime())
-    current_id = (
-        select(Ball.id)
-        .where(Ball.starts_at > now)
-        .order_by(Ball.starts_at, Ball.id)
-        .limit(1)
-        .scalar_subquery()
-    )
-    held, sold = _held_and_sold(current_id, now)
+    current_id = _current_statement().with_only_columns(Ball.id).scalar_subquery()
+    held, sold = _held_and_sold(current_id, bindparam("now", type_=UTCDateTime()))
     return (
         select(Ball, TicketType, held.c.tickets, held.c.seats, sold.c.seats, sold.c.per)
         .outerjoin(Ball.ticket_types)
@@ -193,8 +186,8 @@ def current_ball_counted(now: datetime | None = None) -> tuple[Ball | None, Take
     ball page runs for every visitor it is not shared with and every buyer's form.
 
     The count is not taken under the ball's lock: it is what the page shows, and it may
-    refuse a buyer (what was taken a moment ago stays taken until a hold expires or a
-    refund, which the page says); seats are granted only on a count under the lock."""
+    refuse a buyer (what was taken a moment ago stays taken until a hold ends or an
+    order is refunded); seats are granted only on a count under the lock."""
     # Rows differ by ticket type: unique() is what SQLAlchemy asks of a joined collection.
     found = db.session.execute(_current_counted_statement(), {"now": now or utcnow()})
     rows = found.unique().all()

@@ -148,7 +148,7 @@ def hold(
     read here if not given. `taken`: the ball as the caller counted it in this
     transaction, without the lock (`current_ball_counted`): a basket it has not the
     seats for is refused at once (RefusedBeforeHold), before anything is written. What
-    is taken stays taken until a hold expires or an order is refunded, and in a rush
+    is taken stays taken until a hold ends or an order is refunded, and in a rush
     most buyers are refused: this spares each of them the order written, the lock
     waited for, the count and the order deleted. Seats are still granted only on the
     count under the lock.
