@@ -49,6 +49,54 @@ class DeadlineConnection(psycopg.Connection):
             raise
 
 
+class KeptStatementsConnection(DeadlineConnection):
+    """A psycopg connection that keeps its prepared statements over a ROLLBACK.
+
+    psycopg prepares a statement on the server after its fifth run on a connection, and
+    from then on PostgreSQL neither parses nor plans it again. But psycopg forgets every
+    prepared statement at each ROLLBACK (and sends DEALLOCATE ALL), to be safe: the
+    rollback may have undone a table one was prepared against. Every request that only
+    reads ends in a ROLLBACK, so here almost nothing was ever prepared: in the ticket
+    rush PostgreSQL parsed and planned the seat count afresh for every buyer (0.7-1.2 ms
+    of its CPU at 200 seats sold; 0.4 ms prepared), and a paid buyer cost it 6.8 ms in
+    all (3.5 ms with its statements kept; bench/rush_profile.py, one buyer at a time).
+
+    The app changes no tables on these connections (migrations run in their own process,
+    and psycopg still forgets everything after a DROP or ALTER it runs itself), and
+    PostgreSQL keeps a prepared statement over a ROLLBACK: one made against a table a
+    migration changed since is planned again by PostgreSQL, and one whose columns'
+    types changed under it fails once and its connection is replaced
+    (`replace_stale_statements`)."""
+
+    def rollback(self) -> None:
+        prepared = self._prepared
+        prepared.clear = _kept  # for this ROLLBACK only (an instance attribute)
+        try:
+            super().rollback()
+        finally:
+            del prepared.clear
+
+
+def _kept() -> bool:
+    return False  # PrepareManager.clear's answer: nothing to deallocate
+
+
+# A prepared statement PostgreSQL can no longer run as prepared: its result's columns
+# changed type under it (a migration, while this instance served), or it is gone.
+STALE_STATEMENT = (
+    (psycopg.errors.FeatureNotSupported, "cached plan must not change result type"),
+    (psycopg.errors.InvalidSqlStatementName, ""),
+)
+
+
+def replace_stale_statements(context) -> None:
+    """SQLAlchemy's handle_error: a stale prepared statement fails its request (a 503,
+    "try again") and its connection is replaced, rather than failing on it for good."""
+    error = context.original_exception
+    if any(isinstance(error, kind) and words in str(error) for kind, words in STALE_STATEMENT):
+        context.is_disconnect = True
+
+
 class DescribedCursor(psycopg.Cursor):
     """A psycopg cursor whose `description` makes each column's Column only when it is
     read.
@@ -130,7 +178,7 @@ def attach(app: Flask) -> None:
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg"):
         return
 
-    class Connection(DeadlineConnection):
+    class Connection(KeptStatementsConnection):
         read_deadline_s = _timeouts(app)["statement"] + READ_MARGIN_S
 
     def connect(dialect, connection_record, cargs, cparams):
@@ -139,6 +187,7 @@ def attach(app: Flask) -> None:
     with app.app_context():
         for engine in db.engines.values():
             event.listen(engine, "do_connect", connect)
+            event.listen(engine, "handle_error", replace_stale_statements)
 
 
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:

@@ -1,0 +1,104 @@
+"""PostgreSQL connections keep their prepared statements over a ROLLBACK
+(brokerage/database.py, KeptStatementsConnection): a statement the app runs again and
+again is parsed and planned once, though every request that only reads ends in a
+ROLLBACK; and one that a migration made stale fails once, not for good."""
+
+from __future__ import annotations
+
+import uuid
+
+import psycopg
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from brokerage.extensions import db
+from tests.listings import factories as lm
+
+
+@pytest.fixture
+def postgres(app):
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only: SQLite has no prepared statements on a server")
+    return url.replace("postgresql+psycopg", "postgresql")
+
+
+@pytest.fixture
+def table(postgres):
+    """A table of its own (one word), made and dropped outside the app's connections."""
+    name = f"kept_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres, autocommit=True) as outside:
+        outside.execute(f"CREATE TABLE {name} (id integer PRIMARY KEY, word varchar(20))")
+        outside.execute(f"INSERT INTO {name} VALUES (1, 'first'), (2, 'second')")
+    yield name
+    db.session.remove()
+    db.engine.dispose()  # no connection of the app's still holds a statement on it
+    with psycopg.connect(postgres, autocommit=True) as outside:
+        outside.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def _one_connection() -> None:
+    """The pool emptied, so that these reads, one after another, all use one connection
+    (the pool hands its connections out in turn, and statements are prepared on each)."""
+    db.session.remove()
+    db.engine.dispose()
+
+
+def _prepared_on_the_server(name: str) -> list[str]:
+    return list(
+        db.session.scalars(
+            text("SELECT statement FROM pg_prepared_statements WHERE statement LIKE :like"),
+            {"like": f"%FROM {name} %"},
+        )
+    )
+
+
+def _word(name: str, row_id: int) -> str:
+    return db.session.scalar(text(f"SELECT word FROM {name} WHERE id = :id"), {"id": row_id})
+
+
+def test_a_statement_read_in_request_after_request_is_prepared_once(app, table):
+    _one_connection()
+    # Each read ends as a request that only reads ends: in a ROLLBACK.
+    for turn in range(8):
+        assert _word(table, 1 + turn % 2) == ("first" if turn % 2 == 0 else "second")
+        db.session.rollback()
+    assert len(_prepared_on_the_server(table)) == 1
+    db.session.rollback()
+    # Prepared, it still reads what is there now.
+    db.session.execute(text(f"UPDATE {table} SET word = 'changed' WHERE id = 1"))
+    assert _word(table, 1) == "changed"
+    db.session.rollback()
+    assert _word(table, 1) == "first"  # the change was rolled back, the statement kept
+    assert len(_prepared_on_the_server(table)) == 1
+
+
+def test_a_statement_made_stale_by_a_migration_fails_once_then_reads_again(app, table, postgres):
+    _one_connection()
+    for _ in range(6):
+        _word(table, 1)
+        db.session.rollback()
+    assert _prepared_on_the_server(table)
+    db.session.rollback()
+    with psycopg.connect(postgres, autocommit=True) as migration:
+        migration.execute(f"ALTER TABLE {table} ALTER COLUMN word TYPE text")
+    with pytest.raises(DBAPIError, match="cached plan must not change result type") as failed:
+        _word(table, 1)
+    # Its connection is replaced (the request answers 503, errors.py): not failing again.
+    assert failed.value.connection_invalidated
+    db.session.rollback()
+    assert _word(table, 2) == "second"
+    assert _word(table, 1) == "first"
+
+
+def test_a_search_asked_again_and_again_finds_each_words_own_listings(client, app):
+    lm.need(title="Laptops for the homework club")
+    lm.need(title="Printer ink for the advice centre")
+    # Past psycopg's five runs of a statement before it prepares it: each search,
+    # prepared or not, finds its own words' listings and not the other's.
+    for turn in range(8):
+        word, other = ("laptops", "Printer") if turn % 2 == 0 else ("printer", "Laptops")
+        page = client.get(f"/needs?q={word}&turn={turn}").get_data(as_text=True)
+        assert word.capitalize() in page
+        assert f"{other} " not in page
