@@ -13,7 +13,10 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from brokerage.extensions import db
+from tests.helpers import page_text, submit
 from tests.listings import factories as lm
+from tests.ticketing import factories as ticketing_make
+from tests.ticketing.buying import ball_form
 
 
 @pytest.fixture
@@ -102,3 +105,33 @@ def test_a_search_asked_again_and_again_finds_each_words_own_listings(client, ap
         page = client.get(f"/needs?q={word}&turn={turn}").get_data(as_text=True)
         assert word.capitalize() in page
         assert f"{other} " not in page
+
+
+def _plans(like: str) -> tuple[int, int]:
+    """(generic, custom) plans PostgreSQL made for this connection's prepared statement."""
+    row = db.session.execute(
+        text(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements"
+            " WHERE statement LIKE :like"
+        ),
+        {"like": like},
+    ).one()
+    return row.generic_plans, row.custom_plans
+
+
+def test_the_seat_count_keeps_its_plan_and_other_statements_are_planned_each_time(
+    app, client, table
+):
+    ball = ticketing_make.ball(capacity=100)
+    single_id = ball.ticket_types[0].id
+    db.session.commit()
+    _one_connection()
+    for _ in range(8):
+        # No tickets chosen: the form comes back, counted (the count runs all the same).
+        answer = submit(client, "/ball", ball_form({single_id: 0}), page="/ball")
+        assert "Choose at least one ticket" in page_text(answer)
+        _word(table, 1)
+        db.session.remove()
+    generic, _ = _plans("%held.tickets%")
+    assert generic >= 2  # planned once, then that plan kept (availability.generic_plans)
+    assert _plans(f"%FROM {table} %") == (0, 8 - 5)  # planned for each run's own values
