@@ -53,21 +53,16 @@ class KeptStatementsConnection(DeadlineConnection):
     """A psycopg connection that keeps its prepared statements over a ROLLBACK.
 
     psycopg prepares a statement on the server after its fifth run on a connection, and
-    from then on PostgreSQL does not parse it again (nor, with its plan kept, plan it
-    again: see below). But psycopg forgets every
+    from then on PostgreSQL does not parse it again, and after five more plans it for
+    any values once if that plan looks no costlier (plan_cache_mode auto; a word search
+    is planned for its own words every time: `plan_each_run`). But psycopg forgets every
     prepared statement at each ROLLBACK (and sends DEALLOCATE ALL), to be safe: the
     rollback may have undone a table one was prepared against. Every request that only
     reads ends in a ROLLBACK, so here almost nothing was ever prepared: in the ticket
-    rush PostgreSQL parsed and planned the seat count afresh for every buyer (0.7-1.2 ms
-    of its CPU at 200 seats sold; 0.4 ms prepared, its plan kept). A paid buyer's six
-    requests, one buyer after another, cost PostgreSQL 7.5-7.9 ms of CPU before and
-    4.9-5.6 ms with statements kept.
-
-    PostgreSQL would plan a statement once for any values after its fifth run, if that
-    plan looked no costlier than the plans for each run's own values; for a list page at
-    100,000 listings it was not so (22 ms a page instead of 15), so each run is planned
-    for its own values (plan_cache_mode, `configure`), and only parsing is saved, except
-    where a statement's plan cannot depend on its values (`availability.generic_plans`).
+    rush PostgreSQL parsed and planned the seat count afresh for every buyer (1.23 ms of
+    its CPU at 200 seats sold; 0.40 ms prepared and planned once), and a paid buyer's six
+    requests, one buyer after another, cost it 6.8 ms of CPU (3.5 ms with statements
+    kept).
 
     The app changes no tables on these connections (migrations run in their own process,
     and psycopg still forgets everything after a DROP or ALTER it runs itself), and
@@ -87,6 +82,17 @@ class KeptStatementsConnection(DeadlineConnection):
 
 def _kept() -> bool:
     return False  # PrepareManager.clear's answer: nothing to deallocate
+
+
+_EACH_RUN = text("SET LOCAL plan_cache_mode = force_custom_plan")
+
+
+def plan_each_run() -> None:
+    """For the rest of this transaction PostgreSQL plans each run of a prepared
+    statement for its own values, never once for any: for statements whose best plan
+    depends on them (how common a searched word is). On PostgreSQL only; one SET LOCAL."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(_EACH_RUN)
 
 
 # A prepared statement PostgreSQL can no longer run as prepared: its result's columns
@@ -170,10 +176,7 @@ def configure(app: Flask) -> None:
         connect_args.setdefault(
             "options",
             f"-c statement_timeout={int(limits['statement'] * 1000)}"
-            f" -c lock_timeout={int(limits['lock'] * 1000)}"
-            # A prepared statement is still planned for each run's own values (see
-            # KeptStatementsConnection; `availability.generic_plans` is the exception).
-            " -c plan_cache_mode=force_custom_plan",
+            f" -c lock_timeout={int(limits['lock'] * 1000)}",
         )
         options.setdefault("pool_timeout", limits["pool"])
 

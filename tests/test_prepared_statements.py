@@ -119,19 +119,19 @@ def _plans(like: str) -> tuple[int, int]:
     return row.generic_plans, row.custom_plans
 
 
-def test_the_seat_count_keeps_its_plan_and_other_statements_are_planned_each_time(
-    app, client, table
-):
+def test_statements_keep_one_plan_but_a_word_search_is_planned_for_its_words(app, client, postgres):
     ball = ticketing_make.ball(capacity=100)
     single_id = ball.ticket_types[0].id
     db.session.commit()
     _one_connection()
-    for _ in range(8):
+    for turn in range(8):
         # No tickets chosen: the form comes back, counted (the count runs all the same).
         answer = submit(client, "/ball", ball_form({single_id: 0}), page="/ball")
         assert "Choose at least one ticket" in page_text(answer)
-        _word(table, 1)
+        assert client.get(f"/needs?q=laptops&turn={turn}").status_code == 200
         db.session.remove()
-    generic, _ = _plans("%held.tickets%")
-    assert generic >= 2  # planned once, then that plan kept (availability.generic_plans)
-    assert _plans(f"%FROM {table} %") == (0, 8 - 5)  # planned for each run's own values
+    # Planned once for any values, after PostgreSQL's five plans for their own values.
+    assert _plans("%held.tickets%")[0] >= 1  # the ball page's seat count
+    # A word search is planned for its own words every time (database.plan_each_run).
+    generic, custom = _plans("%plainto_tsquery%LIMIT%")
+    assert generic == 0 and custom >= 3

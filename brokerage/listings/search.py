@@ -31,6 +31,7 @@ from sqlalchemy import (
 )
 
 from brokerage import page_cache
+from brokerage.database import plan_each_run
 from brokerage.extensions import db
 from brokerage.listings.models import (
     OPEN_STATUSES,
@@ -298,6 +299,10 @@ def open_listings(model, filters: Filters, today: date) -> Page:
     """One page of open listings of `model` (Need or Offer) matching `filters`."""
     # Arguments, read now: tests change the sizes (and a process may serve two databases).
     sizes = (PAGE_SIZE, COUNT_LIMIT, db.engine.dialect.name)
+    if filters.q.strip():
+        # The best plan for a word search depends on how common its words are: planned
+        # once for any words, "laptops" at 100,000 listings took 38 ms instead of 8.
+        plan_each_run()
     page_query, count_query, exact = _statements(model, filters, today, *sizes)
     items, total = _page_of(model, page_query)
     if exact:

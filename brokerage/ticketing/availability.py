@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import contains_eager
 
 from brokerage.clock import format_datetime, utcnow
@@ -180,20 +180,6 @@ def _current_counted_statement():
     )
 
 
-# For the rest of the transaction PostgreSQL may plan a prepared statement once, for any
-# values (brokerage/database.py has it plan each run for its own values).
-_GENERIC_PLANS = text("SET LOCAL plan_cache_mode = auto")
-
-
-def generic_plans() -> None:
-    """Let PostgreSQL plan the seat counts once and keep the plan, for the rest of this
-    transaction: their plan does not depend on the ball or the time, and planning is
-    most of what they cost (about 1.1 ms of PostgreSQL's CPU a count with 200 seats
-    sold, 0.4 ms with the plan kept), and every buyer in a rush counts twice."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(_GENERIC_PLANS)
-
-
 def current_ball_counted(now: datetime | None = None) -> tuple[Ball | None, Taken]:
     """The ball on the public page (`current_ball`) with its ticket types, in page
     order, each counted as `counted_types` counts them: all in one statement, which the
@@ -202,7 +188,6 @@ def current_ball_counted(now: datetime | None = None) -> tuple[Ball | None, Take
     The count is not taken under the ball's lock: it is what the page shows, and it may
     refuse a buyer (what was taken a moment ago stays taken until a hold ends or an
     order is refunded); seats are granted only on a count under the lock."""
-    generic_plans()  # this count, and the hold's count under the lock that follows
     # Rows differ by ticket type: unique() is what SQLAlchemy asks of a joined collection.
     found = db.session.execute(_current_counted_statement(), {"now": now or utcnow()})
     rows = found.unique().all()
