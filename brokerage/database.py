@@ -53,16 +53,16 @@ class KeptStatementsConnection(DeadlineConnection):
     """A psycopg connection that keeps its prepared statements over a ROLLBACK.
 
     psycopg prepares a statement on the server after its fifth run on a connection, and
-    from then on PostgreSQL does not parse it again, and after five more plans it for
-    any values once if that plan looks no costlier (plan_cache_mode auto; a word search
-    is planned for its own words every time: `plan_each_run`). But psycopg forgets every
-    prepared statement at each ROLLBACK (and sends DEALLOCATE ALL), to be safe: the
-    rollback may have undone a table one was prepared against. Every request that only
-    reads ends in a ROLLBACK, so here almost nothing was ever prepared: in the ticket
-    rush PostgreSQL parsed and planned the seat count afresh for every buyer (1.23 ms of
-    its CPU at 200 seats sold; 0.40 ms prepared and planned once), and a paid buyer's six
-    requests, one buyer after another, cost it 6.8 ms of CPU (3.5 ms with statements
-    kept).
+    from then on PostgreSQL does not parse it again; after five runs planned for their
+    own values, it plans it once for any values if that plan looks no costlier (a word
+    search is planned for its own words every time: `plan_each_run`). But psycopg
+    forgets every prepared statement at each ROLLBACK (and sends DEALLOCATE ALL), to be
+    safe: the rollback may have undone a table one was prepared against. Every request
+    that only reads ends in a ROLLBACK, so here almost nothing was ever prepared: in the
+    ticket rush PostgreSQL parsed and planned the seat count afresh for every buyer
+    (1.23 ms of its CPU at 200 seats sold; 0.40 ms prepared and planned once), and a
+    paid buyer's six requests, one buyer after another, cost it 6.8 ms of CPU (3.5 ms
+    with statements kept).
 
     The app changes no tables on these connections (migrations run in their own process,
     and psycopg still forgets everything after a DROP or ALTER it runs itself), and
