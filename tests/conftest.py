@@ -171,6 +171,22 @@ def clock():
 
 
 @pytest.fixture
+def postgres(app) -> str:
+    """The app's database URL, for tests of what only a PostgreSQL server does (skipped
+    on SQLite)."""
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only")
+    return url
+
+
+@pytest.fixture
+def libpq_url(postgres) -> str:
+    """The same database as a URL psycopg.connect takes (no SQLAlchemy driver name)."""
+    return postgres.replace("postgresql+psycopg", "postgresql")
+
+
+@pytest.fixture
 def client(app) -> IsolatedClient:
     return app.test_client()
 

@@ -11,15 +11,6 @@ from brokerage.accounts.models import User
 from brokerage.database import DescribedCursor
 from brokerage.extensions import db
 
-
-@pytest.fixture
-def postgres(app):
-    url = app.config["SQLALCHEMY_DATABASE_URI"]
-    if not url.startswith("postgresql"):
-        pytest.skip("PostgreSQL only: SQLite's cursors are the standard library's")
-    return url.replace("postgresql+psycopg", "postgresql")
-
-
 STATEMENTS = [
     "SELECT 1 AS one, 'two'::text AS two, now() AS three, 4.5::numeric(6, 2) AS four",
     "SELECT id, name FROM generate_series(1, 3) AS id, (SELECT 'x'::varchar(20) AS name) n",
@@ -30,10 +21,10 @@ STATEMENTS = [
 ]
 
 
-def test_each_result_is_described_as_psycopg_describes_it(postgres):
+def test_each_result_is_described_as_psycopg_describes_it(libpq_url):
     with (
-        psycopg.connect(postgres) as plain,
-        psycopg.connect(postgres, cursor_factory=DescribedCursor) as described,
+        psycopg.connect(libpq_url) as plain,
+        psycopg.connect(libpq_url, cursor_factory=DescribedCursor) as described,
     ):
         for statement in STATEMENTS:
             expected = plain.execute(statement).description
@@ -47,8 +38,8 @@ def test_each_result_is_described_as_psycopg_describes_it(postgres):
             assert [tuple(c) for c in got[::-1]] == [tuple(c) for c in expected[::-1]]
 
 
-def test_a_description_read_after_the_next_statement_is_refused(postgres):
-    with psycopg.connect(postgres, cursor_factory=DescribedCursor) as connection:
+def test_a_description_read_after_the_next_statement_is_refused(libpq_url):
+    with psycopg.connect(libpq_url, cursor_factory=DescribedCursor) as connection:
         cursor = connection.cursor()
         first = cursor.execute("SELECT 1 AS one").description
         cursor.execute("SELECT 2 AS two, 3 AS three")

@@ -9,8 +9,6 @@ import time
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
-import pytest
-
 from brokerage import create_app
 from brokerage.database import READ_MARGIN_S
 from brokerage.extensions import db
@@ -38,14 +36,6 @@ def test_a_database_that_cannot_be_opened_gives_the_busy_page(tmp_path):
     text = page_text(response)
     assert "Sorry, the service is busy" in text
     assert "Try again in a minute" in text
-
-
-@pytest.fixture
-def postgres(app):
-    url = app.config["SQLALCHEMY_DATABASE_URI"]
-    if not url.startswith("postgresql"):
-        pytest.skip("PostgreSQL only: the timeouts and the proxy are for a database server")
-    return url
 
 
 @contextmanager

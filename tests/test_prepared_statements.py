@@ -20,24 +20,15 @@ from tests.ticketing.buying import ball_form
 
 
 @pytest.fixture
-def postgres(app):
-    url = app.config["SQLALCHEMY_DATABASE_URI"]
-    if not url.startswith("postgresql"):
-        pytest.skip("PostgreSQL only: SQLite has no prepared statements on a server")
-    return url.replace("postgresql+psycopg", "postgresql")
-
-
-@pytest.fixture
-def table(postgres):
+def table(libpq_url):
     """A table of its own (one word), made and dropped outside the app's connections."""
     name = f"kept_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(postgres, autocommit=True) as outside:
+    with psycopg.connect(libpq_url, autocommit=True) as outside:
         outside.execute(f"CREATE TABLE {name} (id integer PRIMARY KEY, word varchar(20))")
         outside.execute(f"INSERT INTO {name} VALUES (1, 'first'), (2, 'second')")
     yield name
-    db.session.remove()
-    db.engine.dispose()  # no connection of the app's still holds a statement on it
-    with psycopg.connect(postgres, autocommit=True) as outside:
+    _one_connection()  # none of the app's connections still holds a statement on it
+    with psycopg.connect(libpq_url, autocommit=True) as outside:
         outside.execute(f"DROP TABLE IF EXISTS {name}")
 
 
@@ -77,14 +68,14 @@ def test_a_statement_read_in_request_after_request_is_prepared_once(app, table):
     assert len(_prepared_on_the_server(table)) == 1
 
 
-def test_a_statement_made_stale_by_a_migration_fails_once_then_reads_again(app, table, postgres):
+def test_a_statement_made_stale_by_a_migration_fails_once_then_reads_again(app, table, libpq_url):
     _one_connection()
     for _ in range(6):
         _word(table, 1)
         db.session.rollback()
     assert _prepared_on_the_server(table)
     db.session.rollback()
-    with psycopg.connect(postgres, autocommit=True) as migration:
+    with psycopg.connect(libpq_url, autocommit=True) as migration:
         migration.execute(f"ALTER TABLE {table} ALTER COLUMN word TYPE text")
     with pytest.raises(DBAPIError, match="cached plan must not change result type") as failed:
         _word(table, 1)
