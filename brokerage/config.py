@@ -259,6 +259,7 @@ def load(overrides: dict | None = None) -> dict:
         "APP_ENV": env,
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": _database_url(env),
+        # Pooled connections are checked before use (PostgreSQL: database.py).
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         # No wait on the database is unbounded (brokerage/database.py).
         **{

@@ -16,16 +16,21 @@ answers with the 503 page (errors.py) and the worker with a pause and a retry.
 from __future__ import annotations
 
 import os
+import select
+import time
 from collections.abc import Sequence
 
 import psycopg
 from flask import Flask
-from sqlalchemy import event, text
+from sqlalchemy import event, exc, text
 
 from brokerage.extensions import db
 
 # How much longer than the statement timeout a read waits for a silent server.
 READ_MARGIN_S = 5.0
+
+# A pooled PostgreSQL connection idle for longer than this is pinged before use.
+IDLE_CHECK_S = 1.0
 
 
 class DeadlineConnection(psycopg.Connection):
@@ -179,6 +184,8 @@ def configure(app: Flask) -> None:
             f" -c lock_timeout={int(limits['lock'] * 1000)}",
         )
         options.setdefault("pool_timeout", limits["pool"])
+        # Checked on checkout by check_on_checkout instead (attach).
+        options["pool_pre_ping"] = False
 
 
 def attach(app: Flask) -> None:
@@ -202,6 +209,56 @@ def attach(app: Flask) -> None:
         for engine in db.engines.values():
             event.listen(engine, "do_connect", connect)
             event.listen(engine, "handle_error", replace_stale_statements)
+            event.listen(engine, "checkin", note_checkin)
+            event.listen(engine, "checkout", check_on_checkout(engine.dialect))
+
+
+def note_checkin(dbapi_connection, connection_record) -> None:
+    connection_record.info["idle_since"] = time.monotonic()
+
+
+def check_on_checkout(dialect):
+    """The pool's checkout listener for `dialect`'s connections: see check_pooled."""
+
+    def check(dbapi_connection, connection_record, connection_proxy) -> None:
+        check_pooled(dialect, dbapi_connection, connection_record)
+
+    return check
+
+
+def check_pooled(dialect, dbapi_connection, connection_record) -> None:
+    """Make sure a pooled connection still reaches PostgreSQL before a request uses
+    it, so that after a database restart an instance recovers without being restarted.
+
+    A ping (a round trip) on every checkout (`pool_pre_ping`) costs a ticket buyer six
+    round trips. Instead, as Go's database/sql and pgx do, a connection is pinged only
+    when it may be dead: when its socket has something to read while the connection is
+    idle (a restarting server sends its FATAL notice and closes the connection), or when
+    it has been idle for over IDLE_CHECK_S (pgxpool's rule: a host that vanished
+    without a word). A failed ping replaces this connection and every pooled one older
+    than it, as the pre-ping does; a fresh connection is used as it is."""
+    idle_since = connection_record.info.pop("idle_since", None)
+    if idle_since is None:
+        return
+    if time.monotonic() - idle_since < IDLE_CHECK_S and not _has_news(dbapi_connection):
+        return
+    try:
+        dialect.do_ping(dbapi_connection)
+    except psycopg.Error as error:
+        raise exc.InvalidatePoolError(f"pooled connection failed its check: {error}") from error
+
+
+def _has_news(dbapi_connection: psycopg.Connection) -> bool:
+    """Whether an idle connection's socket is readable (or closed): nothing is due
+    from the server between transactions, so anything there is a goodbye."""
+    if dbapi_connection.closed:
+        return True
+    try:
+        poller = select.poll()
+        poller.register(dbapi_connection.fileno(), select.POLLIN)
+    except (AttributeError, OSError, psycopg.Error):
+        return True  # no poll (not Linux) or no socket: ping instead
+    return bool(poller.poll(0))
 
 
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:

@@ -9,7 +9,7 @@ import time
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
-from brokerage import create_app
+from brokerage import create_app, database
 from brokerage.database import READ_MARGIN_S
 from brokerage.extensions import db
 from brokerage.notifications.models import OutboxEmail, OutboxStatus
@@ -128,10 +128,49 @@ def test_the_worker_survives_a_database_restart_and_sends_everything_once(
     assert statuses == {OutboxStatus.SENT}
 
 
-def test_every_pooled_connection_is_checked_before_a_request_uses_it(tmp_path):
-    # After a database restart the pool holds dead connections: each is tested on
-    # checkout and replaced, so an instance recovers without being restarted.
-    fresh = _app_for(f"sqlite:///{tmp_path}/brokerage.db")
-    with fresh.app_context():
-        assert db.engine.pool._pre_ping
-        db.engine.dispose()
+def _counting_pings(monkeypatch, app) -> list[int]:
+    pings: list[int] = []
+    with app.app_context():
+        dialect = db.engine.dialect
+    real = dialect.do_ping
+
+    def ping(dbapi_connection):
+        pings.append(1)
+        return real(dbapi_connection)
+
+    monkeypatch.setattr(dialect, "do_ping", ping)
+    return pings
+
+
+def test_a_pooled_connection_the_database_dropped_is_replaced_before_a_request_uses_it(
+    postgres, monkeypatch
+):
+    # PostgreSQL restarted: the pool holds connections the server has closed. Each is
+    # checked on checkout and replaced, so the instance recovers without a restart and
+    # without showing anyone the busy page.
+    with _through_proxy(postgres) as (proxy, faulty):
+        client = faulty.test_client()
+        pings = _counting_pings(monkeypatch, faulty)
+        assert client.get("/healthz").status_code == 200
+        assert client.get("/healthz").status_code == 200
+        assert pings == []  # a connection in steady use costs no extra round trip
+
+        assert proxy.drop_connections() >= 1
+        response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert pings == [1]
+
+
+def test_a_pooled_connection_idle_for_a_while_is_pinged_first(postgres, monkeypatch):
+    # A host that vanished without a word leaves nothing to read on the socket: a
+    # connection idle for longer than IDLE_CHECK_S is pinged before use all the same.
+    monkeypatch.setattr(database, "IDLE_CHECK_S", 0.05)
+    with _through_proxy(postgres) as (_proxy, faulty):
+        client = faulty.test_client()
+        pings = _counting_pings(monkeypatch, faulty)
+        assert client.get("/healthz").status_code == 200
+        time.sleep(0.1)
+        assert client.get("/healthz").status_code == 200
+
+    assert pings == [1]
