@@ -44,20 +44,27 @@ def configure(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     app.before_request(enforce_declared_access)
 
+    always = (
+        ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        ("Referrer-Policy", "same-origin"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+        ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()"),
+    )
+    if app.config["HSTS"]:
+        always += (("Strict-Transport-Security", "max-age=31536000; includeSubDomains"),)
+    # Pages can hold personal data: never keep them in shared caches.
+    pages = (*always, ("Cache-Control", "no-store"))
+
     @app.after_request
     def security_headers(response: Response) -> Response:
+        # Each header is added unless the view set its own. The names a view set are read
+        # once: werkzeug's setdefault searched the headers (raising and catching a
+        # KeyError when absent) for each of them, about 2% of a ticket buyer's CPU.
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        headers.setdefault(
-            "Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()"
-        )
-        if app.config["HSTS"]:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        # Pages can hold personal data: never keep them in shared caches.
-        if response.mimetype == "text/html":
-            headers.setdefault("Cache-Control", "no-store")
+        present = {name.lower() for name, _value in headers}
+        for name, value in pages if response.mimetype == "text/html" else always:
+            if name.lower() not in present:
+                headers.add(name, value)
         return response
