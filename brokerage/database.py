@@ -15,7 +15,9 @@ answers with the 503 page (errors.py) and the worker with a pause and a retry.
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import select
 import time
 from collections.abc import Sequence
@@ -87,6 +89,66 @@ class KeptStatementsConnection(DeadlineConnection):
 
 def _kept() -> bool:
     return False  # PrepareManager.clear's answer: nothing to deallocate
+
+
+class ReadsAloneConnection(KeptStatementsConnection):
+    """A psycopg connection that runs a plain SELECT on its own (in autocommit) and
+    starts a transaction only at the first statement that needs one.
+
+    psycopg opens a transaction before a connection's first statement (a BEGIN, one
+    round trip of its own) and SQLAlchemy ends it with a COMMIT or ROLLBACK (another): a
+    signed-in page that reads three times made five round trips, and a ticket buyer's
+    order page three for its one statement. Under READ COMMITTED, PostgreSQL's and
+    this app's level, each statement sees the data as committed when it starts, inside
+    a transaction or not, and a plain SELECT takes no lock that outlives it; so a read
+    before any write gives the same answer alone. The first statement that is not a
+    plain SELECT (`needs_transaction`: a write, a SAVEPOINT, SET LOCAL, a row lock, an
+    advisory lock, a server-side cursor) starts the transaction, and everything after
+    it runs in that transaction until its COMMIT or ROLLBACK, as before
+    (`begin_before_writing`, SQLAlchemy's before_cursor_execute)."""
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self._reads_alone()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self._reads_alone()
+
+    def _reads_alone(self) -> None:
+        if not self.autocommit and not self.closed and self.pgconn.transaction_status == _IDLE:
+            self.autocommit = True
+
+
+_IDLE = psycopg.pq.TransactionStatus.IDLE
+
+# What makes a SELECT more than a read: a row lock held to the end of the transaction,
+# an advisory lock, a sequence or a setting changed.
+_MORE_THAN_A_READ = re.compile(
+    r"\bFOR\s+(UPDATE|SHARE|NO\s+KEY\s+UPDATE|KEY\s+SHARE)\b"
+    r"|advisory|nextval|setval|set_config|txid_current|pg_current_xact_id",
+    re.IGNORECASE,
+)
+
+
+@functools.lru_cache(maxsize=2048)
+def needs_transaction(statement: str) -> bool:
+    """Whether a statement must run in a transaction (anything but a plain SELECT)."""
+    if statement.lstrip()[:6].upper() != "SELECT":
+        return True
+    return _MORE_THAN_A_READ.search(statement) is not None
+
+
+def begin_before_writing(conn, cursor, statement, parameters, context, executemany) -> None:
+    connection = cursor.connection
+    if connection.autocommit and (
+        isinstance(cursor, psycopg.ServerCursor) or needs_transaction(statement)
+    ):
+        connection.autocommit = False  # psycopg sends BEGIN before this statement
 
 
 _EACH_RUN = text("SET LOCAL plan_cache_mode = force_custom_plan")
@@ -199,16 +261,19 @@ def attach(app: Flask) -> None:
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg"):
         return
 
-    class Connection(KeptStatementsConnection):
+    class Connection(ReadsAloneConnection):
         read_deadline_s = _timeouts(app)["statement"] + READ_MARGIN_S
 
     def connect(dialect, connection_record, cargs, cparams):
-        return Connection.connect(*cargs, cursor_factory=DescribedCursor, **cparams)
+        return Connection.connect(
+            *cargs, cursor_factory=DescribedCursor, autocommit=True, **cparams
+        )
 
     with app.app_context():
         for engine in db.engines.values():
             event.listen(engine, "do_connect", connect)
             event.listen(engine, "handle_error", replace_stale_statements)
+            event.listen(engine, "before_cursor_execute", begin_before_writing)
             event.listen(engine, "checkin", note_checkin)
             event.listen(engine, "checkout", check_on_checkout(engine.dialect))
 

@@ -1,0 +1,109 @@
+"""PostgreSQL connections run a plain SELECT on its own and open a transaction only at
+the first statement that needs one (brokerage/database.py, ReadsAloneConnection): a
+page that only reads makes no BEGIN and no ROLLBACK round trips, and whatever writes is
+still all or nothing, its row locks held to its end."""
+
+from __future__ import annotations
+
+import uuid
+
+import psycopg
+import pytest
+from sqlalchemy import text
+
+from brokerage.database import needs_transaction
+from brokerage.extensions import db
+from tests.helpers import page_text
+
+IDLE = psycopg.pq.TransactionStatus.IDLE
+INTRANS = psycopg.pq.TransactionStatus.INTRANS
+
+
+@pytest.mark.parametrize(
+    ("statement", "needs"),
+    [
+        ("SELECT need.id FROM need WHERE need.id = %(id)s", False),
+        ("  select count(*) from ticket", False),
+        ("SELECT ticket_order.id FROM ticket_order WHERE id = 1 FOR UPDATE", True),
+        ("SELECT outbox_email.id FROM outbox_email FOR UPDATE SKIP LOCKED", True),
+        ("SELECT id FROM ball FOR NO KEY UPDATE", True),
+        ("SELECT id FROM ball FOR SHARE", True),
+        ("SELECT pg_advisory_xact_lock(%(a)s, %(b)s) AS x", True),
+        ("SELECT nextval('need_id_seq')", True),
+        ("INSERT INTO need (title) VALUES (%(title)s) RETURNING need.id", True),
+        ("UPDATE ball SET lock_version=(ball.lock_version + 1)", True),
+        ("DELETE FROM session", True),
+        ("SAVEPOINT sa_savepoint_1", True),
+        ("SET LOCAL plan_cache_mode = force_custom_plan", True),
+        ("WITH moved AS (DELETE FROM x RETURNING id) SELECT id FROM moved", True),
+    ],
+)
+def test_only_a_plain_select_runs_outside_a_transaction(statement, needs):
+    assert needs_transaction(statement) is needs
+
+
+@pytest.fixture
+def table(libpq_url):
+    name = f"alone_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(libpq_url, autocommit=True) as outside:
+        outside.execute(f"CREATE TABLE {name} (id integer PRIMARY KEY, word varchar(20))")
+        outside.execute(f"INSERT INTO {name} VALUES (1, 'first')")
+    yield name
+    db.session.remove()
+    db.engine.dispose()
+    with psycopg.connect(libpq_url, autocommit=True) as outside:
+        outside.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def _status():
+    return db.session.connection().connection.dbapi_connection.info.transaction_status
+
+
+def test_reads_open_no_transaction_and_a_write_opens_one(app, table):
+    assert db.session.scalar(text(f"SELECT word FROM {table} WHERE id = 1")) == "first"
+    assert _status() == IDLE  # no BEGIN was sent, and no ROLLBACK is due
+
+    db.session.execute(text(f"INSERT INTO {table} VALUES (2, 'second')"))
+    assert _status() == INTRANS
+    # A read after the write is in its transaction: it sees what was written.
+    assert db.session.scalar(text(f"SELECT count(*) FROM {table}")) == 2
+    db.session.execute(text(f"INSERT INTO {table} VALUES (3, 'third')"))
+    db.session.rollback()
+
+    # Both writes went with the rollback, and the connection reads alone again.
+    assert db.session.scalar(text(f"SELECT count(*) FROM {table}")) == 1
+    assert _status() == IDLE
+
+
+def test_a_failed_write_leaves_nothing_of_its_transaction(app, table):
+    db.session.execute(text(f"INSERT INTO {table} VALUES (2, 'second')"))
+    with pytest.raises(Exception, match="duplicate key"):
+        db.session.execute(text(f"INSERT INTO {table} VALUES (1, 'again')"))
+    db.session.rollback()
+
+    assert db.session.scalars(text(f"SELECT word FROM {table} ORDER BY id")).all() == ["first"]
+
+
+def test_a_row_lock_is_held_until_its_transaction_ends(app, table, libpq_url):
+    db.session.execute(text(f"SELECT id FROM {table} WHERE id = 1 FOR UPDATE"))
+    with psycopg.connect(libpq_url, autocommit=True) as other:
+        with pytest.raises(psycopg.errors.LockNotAvailable):
+            other.execute(f"SELECT id FROM {table} WHERE id = 1 FOR UPDATE NOWAIT")
+        db.session.commit()
+        other.execute(f"SELECT id FROM {table} WHERE id = 1 FOR UPDATE NOWAIT")
+
+
+def test_a_page_that_only_reads_sends_no_begin(postgres, client, monkeypatch):
+    begun = []
+    start = psycopg.Connection._get_tx_start_command  # what psycopg sends as its BEGIN
+
+    def counted(self):
+        begun.append(1)
+        return start(self)
+
+    monkeypatch.setattr(psycopg.Connection, "_get_tx_start_command", counted)
+    response = client.get("/needs?kind=volunteering")
+
+    assert response.status_code == 200
+    assert "What community organisations need" in page_text(response)
+    assert begun == []
