@@ -120,11 +120,17 @@ class ReadsAloneConnection(KeptStatementsConnection):
             self._reads_alone()
 
     def _reads_alone(self) -> None:
-        if not self.autocommit and not self.closed and self.pgconn.transaction_status == _IDLE:
+        if (
+            not self.autocommit
+            and self.isolation_level in _READ_COMMITTED  # not a snapshot kept for longer
+            and not self.closed
+            and self.pgconn.transaction_status == _IDLE
+        ):
             self.autocommit = True
 
 
 _IDLE = psycopg.pq.TransactionStatus.IDLE
+_READ_COMMITTED = (None, psycopg.IsolationLevel.READ_COMMITTED)  # None: the server's
 
 # What makes a SELECT more than a read: a row lock held to the end of the transaction,
 # an advisory lock, a sequence or a setting changed.
@@ -145,9 +151,9 @@ def needs_transaction(statement: str) -> bool:
 
 def begin_before_writing(conn, cursor, statement, parameters, context, executemany) -> None:
     connection = cursor.connection
-    if connection.autocommit and (
-        isinstance(cursor, psycopg.ServerCursor) or needs_transaction(statement)
-    ):
+    if not connection.autocommit or "isolation_level" in conn.get_execution_options():
+        return  # in a transaction, or a level chosen for this connection (AUTOCOMMIT...)
+    if isinstance(cursor, psycopg.ServerCursor) or needs_transaction(statement):
         connection.autocommit = False  # psycopg sends BEGIN before this statement
 
 

@@ -107,3 +107,22 @@ def test_a_page_that_only_reads_sends_no_begin(postgres, client, monkeypatch):
     assert response.status_code == 200
     assert "What community organisations need" in page_text(response)
     assert begun == []
+
+
+def test_a_level_chosen_for_a_connection_is_left_as_it_is(app, table):
+    db.engine.dispose()  # one connection, used by each block in turn
+    with db.engine.connect() as conn:
+        # AUTOCOMMIT, as the benches run VACUUM: never turned into a transaction.
+        conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
+    with db.engine.connect() as conn:
+        # REPEATABLE READ: every read in one snapshot, so in the transaction.
+        conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        assert conn.scalar(text(f"SELECT word FROM {table} WHERE id = 1")) == "first"
+        assert conn.connection.dbapi_connection.info.transaction_status == INTRANS
+        conn.rollback()
+    with db.engine.connect() as conn:
+        # Back at READ COMMITTED in the pool: it reads alone again after one transaction.
+        conn.scalar(text("SELECT 1"))
+        conn.rollback()
+        conn.scalar(text("SELECT 1"))
+        assert conn.connection.dbapi_connection.info.transaction_status == IDLE
