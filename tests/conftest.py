@@ -17,7 +17,9 @@ import contextvars
 import os
 import socket
 import threading
+import uuid
 
+import psycopg
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, event, inspect, text
@@ -184,6 +186,22 @@ def postgres(app) -> str:
 def libpq_url(postgres) -> str:
     """The same database as a URL psycopg.connect takes (no SQLAlchemy driver name)."""
     return postgres.replace("postgresql+psycopg", "postgresql")
+
+
+@pytest.fixture
+def words_table(libpq_url):
+    """A PostgreSQL table of its own, (1, 'first') and (2, 'second') in (id, word), made
+    and dropped outside the app's connections; the app's pool is emptied before it goes,
+    so that none of its connections still holds a statement on it."""
+    name = f"words_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(libpq_url, autocommit=True) as outside:
+        outside.execute(f"CREATE TABLE {name} (id integer PRIMARY KEY, word varchar(20))")
+        outside.execute(f"INSERT INTO {name} VALUES (1, 'first'), (2, 'second')")
+    yield name
+    db.session.remove()
+    db.engine.dispose()
+    with psycopg.connect(libpq_url, autocommit=True) as outside:
+        outside.execute(f"DROP TABLE IF EXISTS {name}")
 
 
 @pytest.fixture

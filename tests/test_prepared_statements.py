@@ -5,8 +5,6 @@ ROLLBACK; and one that a migration made stale fails once, not for good."""
 
 from __future__ import annotations
 
-import uuid
-
 import psycopg
 import pytest
 from sqlalchemy import text
@@ -17,19 +15,6 @@ from tests.helpers import page_text, submit
 from tests.listings import factories as lm
 from tests.ticketing import factories as ticketing_make
 from tests.ticketing.buying import ball_form
-
-
-@pytest.fixture
-def table(libpq_url):
-    """A table of its own (one word), made and dropped outside the app's connections."""
-    name = f"kept_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(libpq_url, autocommit=True) as outside:
-        outside.execute(f"CREATE TABLE {name} (id integer PRIMARY KEY, word varchar(20))")
-        outside.execute(f"INSERT INTO {name} VALUES (1, 'first'), (2, 'second')")
-    yield name
-    _one_connection()  # none of the app's connections still holds a statement on it
-    with psycopg.connect(libpq_url, autocommit=True) as outside:
-        outside.execute(f"DROP TABLE IF EXISTS {name}")
 
 
 def _one_connection() -> None:
@@ -52,38 +37,40 @@ def _word(name: str, row_id: int) -> str:
     return db.session.scalar(text(f"SELECT word FROM {name} WHERE id = :id"), {"id": row_id})
 
 
-def test_a_statement_read_in_request_after_request_is_prepared_once(app, table):
+def test_a_statement_read_in_request_after_request_is_prepared_once(app, words_table):
     _one_connection()
     # Each read ends as a request that only reads ends: in a ROLLBACK.
     for turn in range(8):
-        assert _word(table, 1 + turn % 2) == ("first" if turn % 2 == 0 else "second")
+        assert _word(words_table, 1 + turn % 2) == ("first" if turn % 2 == 0 else "second")
         db.session.rollback()
-    assert len(_prepared_on_the_server(table)) == 1
+    assert len(_prepared_on_the_server(words_table)) == 1
     db.session.rollback()
     # Prepared, it still reads what is there now.
-    db.session.execute(text(f"UPDATE {table} SET word = 'changed' WHERE id = 1"))
-    assert _word(table, 1) == "changed"
+    db.session.execute(text(f"UPDATE {words_table} SET word = 'changed' WHERE id = 1"))
+    assert _word(words_table, 1) == "changed"
     db.session.rollback()
-    assert _word(table, 1) == "first"  # the change was rolled back, the statement kept
-    assert len(_prepared_on_the_server(table)) == 1
+    assert _word(words_table, 1) == "first"  # the change was rolled back, the statement kept
+    assert len(_prepared_on_the_server(words_table)) == 1
 
 
-def test_a_statement_made_stale_by_a_migration_fails_once_then_reads_again(app, table, libpq_url):
+def test_a_statement_made_stale_by_a_migration_fails_once_then_reads_again(
+    app, words_table, libpq_url
+):
     _one_connection()
     for _ in range(6):
-        _word(table, 1)
+        _word(words_table, 1)
         db.session.rollback()
-    assert _prepared_on_the_server(table)
+    assert _prepared_on_the_server(words_table)
     db.session.rollback()
     with psycopg.connect(libpq_url, autocommit=True) as migration:
-        migration.execute(f"ALTER TABLE {table} ALTER COLUMN word TYPE text")
+        migration.execute(f"ALTER TABLE {words_table} ALTER COLUMN word TYPE text")
     with pytest.raises(DBAPIError, match="cached plan must not change result type") as failed:
-        _word(table, 1)
+        _word(words_table, 1)
     # Its connection is replaced (the request answers 503, errors.py): not failing again.
     assert failed.value.connection_invalidated
     db.session.rollback()
-    assert _word(table, 2) == "second"
-    assert _word(table, 1) == "first"
+    assert _word(words_table, 2) == "second"
+    assert _word(words_table, 1) == "first"
 
 
 def test_a_search_asked_again_and_again_finds_each_words_own_listings(client, app):

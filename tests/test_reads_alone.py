@@ -5,11 +5,10 @@ still all or nothing, its row locks held to its end."""
 
 from __future__ import annotations
 
-import uuid
-
 import psycopg
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from brokerage.database import needs_transaction
 from brokerage.extensions import db
@@ -42,55 +41,43 @@ def test_only_a_plain_select_runs_outside_a_transaction(statement, needs):
     assert needs_transaction(statement) is needs
 
 
-@pytest.fixture
-def table(libpq_url):
-    name = f"alone_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(libpq_url, autocommit=True) as outside:
-        outside.execute(f"CREATE TABLE {name} (id integer PRIMARY KEY, word varchar(20))")
-        outside.execute(f"INSERT INTO {name} VALUES (1, 'first')")
-    yield name
-    db.session.remove()
-    db.engine.dispose()
-    with psycopg.connect(libpq_url, autocommit=True) as outside:
-        outside.execute(f"DROP TABLE IF EXISTS {name}")
-
-
 def _status():
     return db.session.connection().connection.dbapi_connection.info.transaction_status
 
 
-def test_reads_open_no_transaction_and_a_write_opens_one(app, table):
-    assert db.session.scalar(text(f"SELECT word FROM {table} WHERE id = 1")) == "first"
+def test_reads_open_no_transaction_and_a_write_opens_one(app, words_table):
+    assert db.session.scalar(text(f"SELECT word FROM {words_table} WHERE id = 1")) == "first"
     assert _status() == IDLE  # no BEGIN was sent, and no ROLLBACK is due
 
-    db.session.execute(text(f"INSERT INTO {table} VALUES (2, 'second')"))
+    db.session.execute(text(f"INSERT INTO {words_table} VALUES (3, 'third')"))
     assert _status() == INTRANS
     # A read after the write is in its transaction: it sees what was written.
-    assert db.session.scalar(text(f"SELECT count(*) FROM {table}")) == 2
-    db.session.execute(text(f"INSERT INTO {table} VALUES (3, 'third')"))
+    assert db.session.scalar(text(f"SELECT count(*) FROM {words_table}")) == 3
+    db.session.execute(text(f"INSERT INTO {words_table} VALUES (4, 'fourth')"))
     db.session.rollback()
 
     # Both writes went with the rollback, and the connection reads alone again.
-    assert db.session.scalar(text(f"SELECT count(*) FROM {table}")) == 1
+    assert db.session.scalar(text(f"SELECT count(*) FROM {words_table}")) == 2
     assert _status() == IDLE
 
 
-def test_a_failed_write_leaves_nothing_of_its_transaction(app, table):
-    db.session.execute(text(f"INSERT INTO {table} VALUES (2, 'second')"))
-    with pytest.raises(Exception, match="duplicate key"):
-        db.session.execute(text(f"INSERT INTO {table} VALUES (1, 'again')"))
+def test_a_failed_write_leaves_nothing_of_its_transaction(app, words_table):
+    db.session.execute(text(f"INSERT INTO {words_table} VALUES (3, 'third')"))
+    with pytest.raises(IntegrityError, match="duplicate key"):
+        db.session.execute(text(f"INSERT INTO {words_table} VALUES (1, 'again')"))
     db.session.rollback()
 
-    assert db.session.scalars(text(f"SELECT word FROM {table} ORDER BY id")).all() == ["first"]
+    words = db.session.scalars(text(f"SELECT word FROM {words_table} ORDER BY id")).all()
+    assert words == ["first", "second"]
 
 
-def test_a_row_lock_is_held_until_its_transaction_ends(app, table, libpq_url):
-    db.session.execute(text(f"SELECT id FROM {table} WHERE id = 1 FOR UPDATE"))
+def test_a_row_lock_is_held_until_its_transaction_ends(app, words_table, libpq_url):
+    db.session.execute(text(f"SELECT id FROM {words_table} WHERE id = 1 FOR UPDATE"))
     with psycopg.connect(libpq_url, autocommit=True) as other:
         with pytest.raises(psycopg.errors.LockNotAvailable):
-            other.execute(f"SELECT id FROM {table} WHERE id = 1 FOR UPDATE NOWAIT")
+            other.execute(f"SELECT id FROM {words_table} WHERE id = 1 FOR UPDATE NOWAIT")
         db.session.commit()
-        other.execute(f"SELECT id FROM {table} WHERE id = 1 FOR UPDATE NOWAIT")
+        other.execute(f"SELECT id FROM {words_table} WHERE id = 1 FOR UPDATE NOWAIT")
 
 
 def test_a_page_that_only_reads_sends_no_begin(postgres, client, monkeypatch):
@@ -109,7 +96,7 @@ def test_a_page_that_only_reads_sends_no_begin(postgres, client, monkeypatch):
     assert begun == []
 
 
-def test_a_level_chosen_for_a_connection_is_left_as_it_is(app, table):
+def test_a_level_chosen_for_a_connection_is_left_as_it_is(app, words_table):
     db.engine.dispose()  # one connection, used by each block in turn
     with db.engine.connect() as conn:
         # AUTOCOMMIT, as the benches run VACUUM: never turned into a transaction.
@@ -117,7 +104,7 @@ def test_a_level_chosen_for_a_connection_is_left_as_it_is(app, table):
     with db.engine.connect() as conn:
         # REPEATABLE READ: every read in one snapshot, so in the transaction.
         conn = conn.execution_options(isolation_level="REPEATABLE READ")
-        assert conn.scalar(text(f"SELECT word FROM {table} WHERE id = 1")) == "first"
+        assert conn.scalar(text(f"SELECT word FROM {words_table} WHERE id = 1")) == "first"
         assert conn.connection.dbapi_connection.info.transaction_status == INTRANS
         conn.rollback()
     with db.engine.connect() as conn:
