@@ -227,6 +227,9 @@ class _Described(Sequence):
         return self._columns
 
 
+_PINNED_ISOLATION = r"default_transaction_isolation=read\ committed"
+
+
 def _timeouts(app: Flask) -> dict[str, float]:
     return {
         name: float(app.config[f"DATABASE_{name.upper()}_TIMEOUT_S"])
@@ -251,6 +254,11 @@ def configure(app: Flask) -> None:
             f"-c statement_timeout={int(limits['statement'] * 1000)}"
             f" -c lock_timeout={int(limits['lock'] * 1000)}",
         )
+        # Reads alone (ReadsAloneConnection) is right only under READ COMMITTED: pinned
+        # here, last so that it wins, whatever the server, database or role default
+        # (another level for an engine is SQLAlchemy's isolation_level option).
+        if not connect_args["options"].endswith(_PINNED_ISOLATION):
+            connect_args["options"] += f" -c {_PINNED_ISOLATION}"
         options.setdefault("pool_timeout", limits["pool"])
         # Checked on checkout by check_on_checkout instead (attach).
         options["pool_pre_ping"] = False

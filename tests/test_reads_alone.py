@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
+from brokerage import create_app
 from brokerage.database import needs_transaction
 from brokerage.extensions import db
 from tests.helpers import page_text
@@ -113,3 +114,34 @@ def test_a_level_chosen_for_a_connection_is_left_as_it_is(app, words_table):
         conn.rollback()
         conn.scalar(text("SELECT 1"))
         assert conn.connection.dbapi_connection.info.transaction_status == IDLE
+
+
+def test_the_server_default_level_cannot_take_reads_out_of_a_snapshot(libpq_url):
+    """Reads alone is right only under READ COMMITTED: a role (or database) whose
+    default level is SERIALIZABLE still gets READ COMMITTED from the app's connections,
+    which pin it."""
+    with psycopg.connect(libpq_url, autocommit=True) as admin:
+        admin.execute(
+            "DO $$ BEGIN CREATE ROLE brokerage_serializable LOGIN;"
+            " EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+        )
+        admin.execute(
+            "ALTER ROLE brokerage_serializable SET default_transaction_isolation = 'serializable'"
+        )
+    role_url = libpq_url.replace("postgres@", "brokerage_serializable@", 1)
+    with psycopg.connect(role_url) as plain:  # what the role gets without the pin
+        assert plain.execute("SHOW transaction_isolation").fetchone() == ("serializable",)
+
+    other = create_app(
+        {
+            "APP_ENV": "testing",
+            "SQLALCHEMY_DATABASE_URI": role_url.replace("postgresql", "postgresql+psycopg", 1),
+        }
+    )
+    with other.app_context():
+        try:
+            assert db.session.scalar(text("SHOW transaction_isolation")) == "read committed"
+            db.session.rollback()
+        finally:
+            db.session.remove()
+            db.engine.dispose()
