@@ -275,19 +275,24 @@ def attach(app: Flask) -> None:
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg"):
         return
 
-    class Connection(ReadsAloneConnection):
+    # An engine given its own isolation level (SQLAlchemy's isolation_level option: an
+    # operator's REPEATABLE READ, or AUTOCOMMIT) keeps psycopg's transactions as they are.
+    reads_alone = "isolation_level" not in app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+
+    class Connection(ReadsAloneConnection if reads_alone else KeptStatementsConnection):
         read_deadline_s = _timeouts(app)["statement"] + READ_MARGIN_S
 
     def connect(dialect, connection_record, cargs, cparams):
         return Connection.connect(
-            *cargs, cursor_factory=DescribedCursor, autocommit=True, **cparams
+            *cargs, cursor_factory=DescribedCursor, autocommit=reads_alone, **cparams
         )
 
     with app.app_context():
         for engine in db.engines.values():
             event.listen(engine, "do_connect", connect)
             event.listen(engine, "handle_error", replace_stale_statements)
-            event.listen(engine, "before_cursor_execute", begin_before_writing)
+            if reads_alone:
+                event.listen(engine, "before_cursor_execute", begin_before_writing)
             event.listen(engine, "checkin", note_checkin)
             event.listen(engine, "checkout", check_on_checkout(engine.dialect))
 

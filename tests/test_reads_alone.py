@@ -145,3 +145,33 @@ def test_the_server_default_level_cannot_take_reads_out_of_a_snapshot(libpq_url)
         finally:
             db.session.remove()
             db.engine.dispose()
+
+
+@pytest.mark.parametrize("level", ["REPEATABLE READ", "AUTOCOMMIT"])
+def test_an_engine_given_its_own_level_keeps_it(postgres, words_table, level):
+    """An operator's isolation_level for the engine is kept as SQLAlchemy sets it: at
+    REPEATABLE READ a plain read is in the transaction (one snapshot); at AUTOCOMMIT a
+    write is kept without a commit."""
+    other = create_app(
+        {
+            "APP_ENV": "testing",
+            "SQLALCHEMY_DATABASE_URI": postgres,
+            "SQLALCHEMY_ENGINE_OPTIONS": {"isolation_level": level},
+        }
+    )
+    with other.app_context():
+        try:
+            with db.engine.connect() as conn:
+                shown = conn.scalar(text("SHOW transaction_isolation"))
+                status = conn.connection.dbapi_connection.info.transaction_status
+                conn.execute(text(f"INSERT INTO {words_table} VALUES (3, 'third')"))
+                conn.rollback()
+            with db.engine.connect() as conn:
+                kept = conn.scalar(text(f"SELECT count(*) FROM {words_table}"))
+                conn.rollback()
+        finally:
+            db.engine.dispose()
+    if level == "AUTOCOMMIT":
+        assert (status, kept) == (IDLE, 3)
+    else:
+        assert (shown, status, kept) == ("repeatable read", INTRANS, 2)
