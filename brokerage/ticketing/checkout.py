@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app, url_for
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, inspect, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -85,6 +85,20 @@ def _paid_for_session():
     """The order a payment is for, as a webhook finds it (without its lines: the stand-in's
     page has them already, and the email loads them if not)."""
     return select(Order).where(Order.stripe_session_id == bindparam("session_id"))
+
+
+def _paid_order(session_id: str | None) -> Order | None:
+    """The order a payment is for: the one this request has loaded already (the stand-in's
+    page and the return page read it just before they fulfil it), else as a webhook finds
+    it. Running the query for a loaded order would give back the same object without
+    refreshing it (a query does not overwrite what the session holds), so it would only
+    cost a statement; an order expired by a commit is not taken from memory."""
+    if not session_id:
+        return None
+    for loaded in db.session.identity_map.values():
+        if type(loaded) is Order and inspect(loaded).dict.get("stripe_session_id") == session_id:
+            return loaded
+    return db.session.scalar(_paid_for_session(), {"session_id": session_id})
 
 
 @dataclass
@@ -351,7 +365,7 @@ def fulfil(payment: Payment, now: datetime | None = None) -> Order | None:
     late payment never oversells the ball, and no money is kept without seats."""
     # Its lines and ball are loaded when the email needs them (the stand-in's page has
     # them already).
-    order = db.session.scalar(_paid_for_session(), {"session_id": payment.session_id})
+    order = _paid_order(payment.session_id)
     if order is None or not payment.paid:
         return order
     if payment.currency != payments.CURRENCY or payment.amount_pence != order.total_pence:
