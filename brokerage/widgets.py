@@ -40,6 +40,9 @@ def render_widget(widget: GovFormBase, params: dict) -> Markup:
         return _LIBRARY_RENDER(widget, params)
     stand_ins, own = _stand_ins(widget.template, params)
     key = _frozen((widget.template, stand_ins))
+    if key is None:  # long HTML given to the macro (a checkbox's conditional fields)?
+        stand_ins = _html_slotted(stand_ins, own)
+        key = _frozen((widget.template, stand_ins))
     if key is None:
         return Markup(macro(params))  # noqa: S704 (GOV.UK's macro escapes what it is given)
     drawn = _drawn.get(key)
@@ -73,7 +76,7 @@ _drawn: dict = {}
 _SLOTTED_TEMPLATES = frozenset(
     {"govuk_frontend_wtf/input.html", "govuk_frontend_wtf/textarea.html"}
 )
-_SLOT = re.compile("zqslot(id|name|value)qz")
+_SLOT = re.compile(r"zqslot(id|name|value|html\d+)qz")
 _NOT_KEPT = Markup("")
 
 
@@ -89,6 +92,30 @@ def _stand_ins(template: str, params: dict) -> tuple[dict, dict]:
             own[name] = str(escape(value))
             stand_ins[name] = f"zqslot{name}qz"
     return stand_ins, own
+
+
+def _html_slotted(value, own: dict):
+    """`value` with each long piece of HTML in it (Markup: a checkbox's conditional
+    fields, drawn already, hold what the person typed) replaced by a stand-in, and the
+    HTML put in `own` under the stand-in's name. The macro writes such HTML out as it is
+    given: a field is then kept once per shape, as a text box is, and the first drawing of
+    each shape is checked against the macro's own (`render_widget`)."""
+    if isinstance(value, Markup):
+        if len(value) <= LONGEST_KEPT:
+            return value
+        html = str(value)
+        core = html.strip()
+        name = f"html{len(own)}"
+        own[name] = core
+        # The whitespace around it stays in the stand-in: a macro that trims the HTML
+        # (GOV.UK's do) trims it there too.
+        before, after = html[: len(html) - len(html.lstrip())], html[len(html.rstrip()) :]
+        return Markup(f"{before}zqslot{name}qz{after}")  # noqa: S704 (a stand-in of ours)
+    if isinstance(value, dict):
+        return {key: _html_slotted(item, own) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_html_slotted(item, own) for item in value]
+    return value
 
 
 def _filled(drawn: str, own: dict) -> str:

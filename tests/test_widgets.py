@@ -144,3 +144,33 @@ def test_a_field_per_ticket_is_drawn_once_and_filled_in(app):
     html = [str(form[f"guest_{n}"]()) for n in range(1, 11)]
     assert len(widgets._drawn) == 1
     assert 'id="guest_7" name="guest_7" type="text" value="Guest &lt;7&gt;"' in html[6]
+
+
+def test_a_checkbox_revealing_long_html_is_kept_once_and_shows_each_persons_html(app):
+    """A checkbox's conditional content (the ball page's Gift Aid address, drawn already,
+    holding what the buyer typed) is long HTML: the checkbox is drawn once with a stand-in
+    for it and each person's HTML put in, the library's HTML every time."""
+    widgets._drawn.clear()
+
+    def drawn(widget_class, typed, ticked):
+        form = BaseForm([("gift_aid", BooleanField("Add Gift Aid", widget=widget_class()))])
+        form.process(data={"gift_aid": ticked})
+        # Set in a template, it starts and ends with a line break, which the macro trims.
+        conditional = Markup('\n  <div class="govuk-form-group">{}</div>\n').format(
+            typed + " " * widgets.LONGEST_KEPT
+        )
+        params = {"items": [{"conditional": {"html": conditional}}]}
+        return str(form["gift_aid"](params=params)).strip()
+
+    for typed, ticked in [
+        ("1 Park Row", False),
+        ("<b>2 Lane</b> & zqslothtml0qz", False),
+        ("3 Street", True),
+        ("3 Street", True),
+    ]:
+        ours = drawn(widgets.GovCheckboxInput, typed, ticked)
+        assert ours == drawn(library.GovCheckboxInput, typed, ticked)
+        assert "&lt;b&gt;2 Lane" in ours or "<b>" not in typed
+    assert len(widgets._drawn) == 2  # unticked and ticked, each drawn once
+    assert widgets._NOT_KEPT not in widgets._drawn.values()  # and filled in after
+    assert not any("Park Row" in str(kept) for kept in widgets._drawn.values())
