@@ -130,7 +130,8 @@ class ReadsAloneConnection(KeptStatementsConnection):
 
 
 _IDLE = psycopg.pq.TransactionStatus.IDLE
-_READ_COMMITTED = (None, psycopg.IsolationLevel.READ_COMMITTED)  # None: the server's
+# None: the session default, which configure() pins to READ COMMITTED.
+_READ_COMMITTED = (None, psycopg.IsolationLevel.READ_COMMITTED)
 
 # What makes a SELECT more than a read: a row lock held to the end of the transaction,
 # an advisory lock, a sequence or a setting changed.
