@@ -18,7 +18,7 @@ keep a copy but asks us each time) and `Vary: Cookie`; every other page keeps
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -45,9 +45,12 @@ class Kept:
 
 
 _pages: dict[str, Kept] = {}
-# Values every page shows whoever asks (the lists' filter options), kept as a shared page
-# is: for SHARED_PAGE_SECONDS, dropped when this process commits a change.
-_values: dict[str, tuple[float, object]] = {}
+# Values every page shows whoever asks (the lists' filter options, how many listings
+# match a list's filters), kept as a shared page is: for SHARED_PAGE_SECONDS, dropped
+# when this process commits a change.
+_values: dict[Hashable, tuple[float, object]] = {}
+# A bound on them: every search has a count of its own.
+MAX_VALUES = 1024
 
 
 def clear() -> None:
@@ -56,7 +59,7 @@ def clear() -> None:
     _values.clear()
 
 
-def shared_value(key: str, make: Callable[[], T]) -> T:
+def shared_value(key: Hashable, make: Callable[[], T]) -> T:
     """`make()`, kept under `key` in this process for SHARED_PAGE_SECONDS and dropped
     when this process commits a change (so another process's change shows within that
     time, as on the shared pages). Only for what is the same for everyone: never a
@@ -68,6 +71,8 @@ def shared_value(key: str, make: Callable[[], T]) -> T:
     kept = _values.get(key)
     if kept is None or kept[0] < now:
         kept = (now + seconds, make())
+        if len(_values) >= MAX_VALUES:
+            _values.clear()
         _values[key] = kept
     return kept[1]  # type: ignore[return-value]
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from brokerage import page_cache
 from brokerage.extensions import db
-from brokerage.listings.models import ListingStatus, Skill
+from brokerage.listings.models import ListingKind, ListingStatus, Skill
 from brokerage.organisations.models import OrganisationKind
 from tests.helpers import counted_statements
 from tests.listings import factories as lm
@@ -160,6 +160,51 @@ def test_a_signed_in_lists_count_of_open_listings_is_shared_and_a_change_shows_a
     page = member.get("/offers").get_data(as_text=True)
     assert "1 open offer" in page
     assert "Spare laptops" not in page
+
+
+def test_a_filtered_or_searched_lists_count_is_shared_by_its_filters_alone(sharing, login, make):
+    """How many listings match a list's filters or words is the same for everyone: it is
+    counted once for the next seconds, whatever the page number or the order, and
+    counted again for other filters or when this process commits a change. The page's
+    own listings are always read afresh."""
+    company = make.organisation(kind=OrganisationKind.COMPANY)
+    member = login(company.owners[0])
+    lm.offer(company, title="Spare laptops")
+    lm.offer(company, kind=ListingKind.EQUIPMENT, title="Laptops in a box")
+
+    def counted(url: str) -> tuple[str, list[str]]:
+        with counted_statements() as statements:
+            page = member.get(url).get_data(as_text=True)
+        return page, [s for s in statements if s.lower().startswith("select count(")]
+
+    for url in ("/offers?kind=volunteering", "/offers?q=laptops"):
+        page, counts = counted(url)
+        assert counts, url
+        wanted = "1 open offer matches" if "kind" in url else "2 open offers match"
+        assert wanted in page, url
+        # The same filters, another order or page: the count is not made again.
+        for again in (url, url + "&sort=closing", url + "&page=1"):
+            page, counts = counted(again)
+            assert counts == [], again
+            assert wanted in page and "Spare laptops" in page, again
+    # Other filters are another count.
+    page, counts = counted("/offers?kind=equipment")
+    assert counts and "1 open offer matches" in page
+
+    lm.offer(company, title="More laptops")  # committed in this process
+    page, counts = counted("/offers?kind=volunteering")
+    assert counts and "2 open offers match" in page and "More laptops" in page
+
+
+def test_shared_values_are_bounded(sharing, app, monkeypatch):
+    """Every search has a count of its own: past MAX_VALUES, the kept values start again
+    rather than grow without end."""
+    monkeypatch.setattr(page_cache, "MAX_VALUES", 3)
+    with app.app_context():
+        for n in range(7):
+            page_cache.shared_value(("a search", n), lambda n=n: n)
+            assert len(page_cache._values) <= 3
+        assert page_cache.shared_value(("a search", 6), lambda: "made again") == 6
 
 
 def test_a_shared_value_is_made_once_until_it_is_too_old_or_something_changes(
