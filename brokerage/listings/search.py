@@ -508,8 +508,10 @@ def _term_names(model, ids: list[int]) -> dict[tuple[str, int], list[str]]:
 def _term_name_arrays(model) -> tuple:
     """The names of each listing's wards and skills as two columns of its row, each an
     array in its taxonomy's order (PostgreSQL's ARRAY(subquery), an empty array for
-    none): the page is one statement, not two, and about 0.3 ms less work for each
-    list page. SQLite has no ordered aggregate before 3.44, so it keeps `_term_names`."""
+    none): the page is one statement, not two. Under load at 10,000 listings that was
+    about 0.2 ms less of the app's CPU a list page and 0.1 ms more of PostgreSQL's (the
+    names are looked up row by row). SQLite has no ordered aggregate before 3.44, so it
+    keeps `_term_names`."""
     key = f"{model.__tablename__}_id"
     links = model.link_tables()
     return tuple(
