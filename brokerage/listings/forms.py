@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from brokerage.clock import today_in_leeds
 from brokerage.forms import DayField, Form, PoundsField, WholeNumberField, strip
+from brokerage.listings.choices import filter_choices
 from brokerage.listings.models import (
     Condition,
     ListingAction,
@@ -17,7 +18,6 @@ from brokerage.listings.models import (
     Safeguarding,
     WipeMethod,
 )
-from brokerage.listings.search import filter_choices
 from brokerage.listings.services import (
     MAX_AMOUNT_PENCE,
     MAX_HOURS,

@@ -18,7 +18,7 @@ from brokerage.errors import DomainError, IllegalTransition
 from brokerage.exports import csv_response, dated
 from brokerage.extensions import db
 from brokerage.forms import ActionForm
-from brokerage.listings import exports, rendering, search, services
+from brokerage.listings import choices, exports, rendering, search, services
 from brokerage.listings.forms import ListingForm, NeedForm, OfferForm, ReviewForm, TermForm
 from brokerage.listings.models import (
     LISTING_TRANSITIONS,
@@ -175,7 +175,7 @@ def index(side: Side):
         side=side,
         filters=filters,
         page=page,
-        options=search.filter_options(),
+        options=choices.filter_options(),
         sort_choices=search.SORTS,
         result=rendering.result,
         filter_form=rendering.filter_form,

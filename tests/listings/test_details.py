@@ -12,6 +12,7 @@ from werkzeug.datastructures import MultiDict
 from brokerage.errors import DomainError, NotAllowed
 from brokerage.extensions import db
 from brokerage.listings import services as listings
+from brokerage.listings.choices import filter_choices
 from brokerage.listings.forms import NeedForm, OfferForm
 from brokerage.listings.models import (
     Condition,
@@ -25,7 +26,6 @@ from brokerage.listings.models import (
     Skill,
     WipeMethod,
 )
-from brokerage.listings.search import filter_choices
 from brokerage.listings.services import create_need, create_offer, update_need, update_offer
 from brokerage.organisations.models import BeneficiaryGroup, OrganisationKind, OrganisationStatus
 from tests.listings import factories as lm
