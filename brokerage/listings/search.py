@@ -152,11 +152,11 @@ def _linked(model, link_name: str, target, condition):
     return model.id.in_(select(key).join(target, target.id == target_key).where(condition))
 
 
-def _closing(model, filters: Filters, today: date, day=lambda value: value) -> list:
+def _closing(model, filters: Filters, today: date) -> list:
     if not filters.closing_within:
         return []
     closes = model.closes_on_column()
-    return [closes <= day(today + timedelta(days=int(filters.closing_within)))]
+    return [closes <= _written_day(today + timedelta(days=int(filters.closing_within)))]
 
 
 def _row_filters(model, filters: Filters) -> list:
@@ -351,7 +351,7 @@ def _statements(
     dates = [
         _is_open(model),
         closes >= _written_day(today),
-        *_closing(model, filters, today, _written_day),
+        *_closing(model, filters, today),
     ]
     # The other filters need each listing's row (or its links).
     others = _row_filters(model, filters)
