@@ -225,6 +225,10 @@ def seats_taken(ball: Ball, now: datetime | None = None) -> int:
     return counted_types(ball, now).seats
 
 
+# Why a ticket type cannot be bought when every one of it is taken (the page's tag).
+SOLD_OUT = "Sold out"
+
+
 @dataclass
 class OnSale:
     ticket_type: TicketType
@@ -247,9 +251,20 @@ def on_sale(
             continue
         left = max(0, ticket_type.quantity - row.tickets)
         left = min(left, max(0, free_seats) // ticket_type.seats_per_ticket)
-        reason = not_on_sale(ball, ticket_type, now) or (None if left else "Sold out")
+        reason = not_on_sale(ball, ticket_type, now) or (None if left else SOLD_OUT)
         rows.append(OnSale(ticket_type, 0 if reason else left, reason))
     return rows
+
+
+def gone_while_choosing(ball: Ball, rows: list[OnSale], now: datetime) -> bool:
+    """Sales are open but nothing on the page (`rows`, `on_sale`'s) can be bought now,
+    and something sold out: a buyer who asks for seats now is too late, whatever their
+    form says, since nothing is left to hold for anyone."""
+    return (
+        sales_open(ball, now)
+        and all(row.reason is not None for row in rows)
+        and any(row.reason == SOLD_OUT for row in rows)
+    )
 
 
 def code_matches(ticket_type: TicketType, code: str | None) -> bool:

@@ -223,7 +223,9 @@ def _counted_for(form, current, now: datetime, code: str) -> list:
     ]
 
 
-def _ball_page(current, rows, form, now: datetime, code: str, posted: bool) -> str:
+def _ball_page(
+    current, rows, form, now: datetime, code: str, posted: bool, too_late: bool = False
+) -> str:
     return render_template(
         "ticketing/ball.html",
         ball=current,
@@ -231,7 +233,8 @@ def _ball_page(current, rows, form, now: datetime, code: str, posted: bool) -> s
         form=form,
         selling=availability.sales_open(current, now) and bool(rows),
         # Shown while anything is left, and again with the buyer's errors.
-        show_form=any(row.reason is None for row in rows) or posted,
+        show_form=not too_late and (any(row.reason is None for row in rows) or posted),
+        too_late=too_late,
         opens_later=now < current.sales_open_at,
         code=code,
         unlocked=any(row.ticket_type.hidden for row in rows),
@@ -269,6 +272,12 @@ def ball():
         return render_template("ticketing/no_ball.html")
     code = ((request.form if posted else request.args).get("code") or "").strip()[:64]
     rows = availability.on_sale(current, now, code=code or None, taken=taken)
+    if posted and availability.gone_while_choosing(current, rows, now):
+        # Everything went while this buyer chose: nothing can be held whatever their
+        # form says (or however it is wrong), so they are told so on the sold-out page,
+        # with the waiting list, not shown a form to correct. In a rush most buyers
+        # end here, and this page costs a third of the form's.
+        return _ball_page(current, rows, None, now, code, posted, too_late=True), 400
     charity = current_app.config["SERVICE_NAME"]
     # A POST's form is read from the request, a GET's shows the code it was given.
     form = ball_form(rows, charity) if posted else ball_form(rows, charity, data={"code": code})

@@ -33,6 +33,7 @@ from brokerage.links import site_url
 from brokerage.notifications.services import queue_email
 from brokerage.ticketing import checkout
 from brokerage.ticketing.availability import (
+    SOLD_OUT,
     counted_types,
     current_ball,
     lock_ball,
@@ -58,8 +59,6 @@ from brokerage.ticketing.models import (
 )
 
 log = logging.getLogger(__name__)
-
-SOLD_OUT = "Sold out"
 
 
 def sold_out_types(ball: Ball, now: datetime | None = None) -> list[TicketType]:

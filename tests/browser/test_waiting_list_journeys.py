@@ -9,7 +9,7 @@ import re
 
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from brokerage.extensions import db
 from brokerage.ticketing import refunds
@@ -78,3 +78,27 @@ def test_join_when_sold_out_then_buy_through_the_offer_after_a_refund(
     expect(row).to_contain_text("Bought")
     check_page(team_page)
     assert db.session.get(Order, sold.id).status is OrderStatus.PARTLY_REFUNDED
+
+
+def test_a_buyer_beaten_to_the_last_seat_is_told_and_offered_the_waiting_list(
+    new_context, check_page
+):
+    ball = ticketing_make.ball(capacity=1)
+    single = ball.ticket_types[0]
+    page = new_context().new_page()
+    page.goto("/ball")
+    page.get_by_label("Single seat").fill("1")
+    page.get_by_label("Full name").fill("Lena Late")
+    page.get_by_label("Email address").fill("lena@example.org")
+    buy(ball, {single.id: 1}, name="Quinn Quick", email="quinn@example.org")  # meanwhile
+
+    page.get_by_role("button", name="Continue to payment").click()
+    banner = page.get_by_role("alert")
+    expect(banner).to_contain_text("The last tickets went while you were choosing.")
+    expect(banner).to_contain_text("No seats are held for you and nothing was charged.")
+    expect(page.get_by_text("All the tickets are sold out")).to_be_visible()
+    expect(page.get_by_role("button", name="Continue to payment")).to_have_count(0)
+    check_page(page)
+    page.get_by_role("link", name="Join the waiting list for Single seat").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Waiting list for Single seat")
+    assert db.session.scalar(select(func.count()).select_from(Order)) == 1  # Quinn's alone

@@ -191,7 +191,35 @@ def test_a_sold_out_ball_refuses_a_buyer_whose_page_still_showed_seats(app, clie
     page = client.get("/ball")
     buy(ball, {single.id: 3}, email="first@example.org")
 
-    refused = hold_one(client, single.id, token_on(page), "late@example.org")
+    single_id, token = single.id, token_on(page)
+    with counted_statements() as statements:
+        refused = hold_one(client, single_id, token, "late@example.org")
     assert refused.status_code == 400
-    assert "Single seat is sold out" in page_text(refused)
+    text = page_text(refused)
+    # Told at the top that they were too late, shown the sold-out page with the waiting
+    # list, and not given back a form that can only be refused again.
+    assert text.startswith("Important The last tickets went while you were choosing.")
+    assert "No seats are held for you and nothing was charged." in text
+    assert "All the tickets are sold out." in text
+    assert f'href="/ball/waiting-list/{single_id}"' in refused.get_data(as_text=True)
+    assert "Continue to payment" not in text and 'name="buyer_email"' not in text
+    assert len(statements) == 1  # the ball counted: no lock waited for, nothing written
     assert order_count() == 1  # theirs was never written
+
+
+def test_a_buyer_too_late_is_told_so_whatever_else_is_wrong_with_their_form(app, client):
+    """With nothing left to hold, a form's mistakes are beside the point: the buyer is
+    told the tickets have gone, not asked to correct a form that cannot succeed."""
+    ball = ticketing_make.ball(capacity=3)
+    single = ball.ticket_types[0]
+    page = client.get("/ball")
+    buy(ball, {single.id: 3}, email="first@example.org")
+    data = ball_form({single.id: "two"}, buyer_email="late@", buyer_name=" ")
+    data["csrf_token"] = token_on(page)
+
+    refused = client.post("/ball", data=data)
+    assert refused.status_code == 400
+    text = page_text(refused)
+    assert "The last tickets went while you were choosing." in text
+    assert "There is a problem" not in text and "enter a whole number" not in text
+    assert order_count() == 1
