@@ -12,7 +12,7 @@ from brokerage.listings.models import ListingKind
 from brokerage.matches import services
 from brokerage.notifications import services as notices
 from brokerage.organisations.models import OrganisationKind
-from tests.helpers import counted_statements, elements
+from tests.helpers import counted_statements, elements, main_html
 from tests.listings import factories as lm
 from tests.matches import factories as brokering_make
 
@@ -113,3 +113,22 @@ def test_the_navigation_counts_new_notices_with_the_session(login, make, company
     notices.notify([owner], "Your match was accepted", "/matches")
     db.session.commit()
     assert _notices_link(client.get("/matches")) == "Notices (1 new)"
+
+
+def test_the_notices_page_reads_its_notices_once_however_many_there_are(login, company):
+    owner = company.owners[0]
+    client = login(owner)
+    for n in range(30):
+        notices.notify([owner], f"Notice number {n}", "/offers")
+    db.session.commit()
+    statements = _statements(client, "/notices", "Notice number 29")
+    # The session with its person; the notices; marking them seen. Nothing per notice
+    # (before, the commit expired them and each was read again as the page showed it),
+    # and the navigation's count is known: none are new once they are open.
+    assert len(statements) == 3, statements
+    page = client.get("/notices")
+    shown = elements(
+        main_html(page), lambda tag, attrs: tag == "a" and attrs.get("href") == "/offers"
+    )
+    assert [text for _, text in shown] == [f"Notice number {n}" for n in reversed(range(30))]
+    assert _notices_link(page) == "Notices"

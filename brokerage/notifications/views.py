@@ -41,8 +41,12 @@ def email(message: OutboxEmail):
 def notice_list():
     items = notices.notices_for(current_user)
     previous = notices.mark_seen(current_user)
+    g.unseen_notices = (current_user.notices_seen_at, 0)  # the navigation's: all seen now
+    # Rendered before the commit, which expires what was loaded: after it, every
+    # notice shown was read again, one statement each.
+    page = render_template("notifications/notices.html", items=items, previous=previous)
     db.session.commit()
-    return render_template("notifications/notices.html", items=items, previous=previous)
+    return page
 
 
 def unseen_notices() -> int:
