@@ -11,7 +11,7 @@ then finds the place taken) or on SQLite (one writer at a time).
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -69,11 +69,20 @@ def _members(org) -> list[User]:
 # --- Setting places up and reading them -------------------------------------------------
 
 
-def ensure_places(match: Match) -> None:
+def ensure_places(match: Match) -> bool:
     """Make the match's places (numbered 1 to its volunteers) if they are not there:
-    insert-or-ignore on (match, number), so two first visits at once make each once."""
+    insert-or-ignore on (match, number), so two first visits at once make each once.
+    Whether any were missing (and so written): once they are made, as they are on the
+    first visit, the places page only reads."""
     if not has_places(match) or match.status not in LIVE_STATUSES | {MatchStatus.COMPLETED}:
-        return
+        return False
+    made = db.session.scalar(
+        select(func.count())
+        .select_from(Place)
+        .where(Place.match_id == match.id, Place.number <= match.volunteers)
+    )
+    if made == match.volunteers:
+        return False
     rows = [
         {"match_id": match.id, "number": n, "status": PlaceStatus.UNFILLED.value}
         for n in range(1, match.volunteers + 1)
@@ -87,6 +96,7 @@ def ensure_places(match: Match) -> None:
     )
     db.session.execute(statement)
     db.session.flush()
+    return True
 
 
 def places_of(match: Match) -> list[Place]:

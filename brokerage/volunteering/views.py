@@ -156,9 +156,13 @@ def _places_page(match: Match, status: int = 200, **forms):
 @bp.route("/matches/<int:match_id>/volunteers")
 @require(Action.PLACES_SEE, load=load_match)
 def places(match: Match):
-    place_services.ensure_places(match)
-    db.session.commit()
-    return _places_page(match)
+    made = place_services.ensure_places(match)
+    # Rendered before the commit, which would expire the match and everything the page
+    # reads of it (each read again, one statement each).
+    page = _places_page(match)
+    if made:
+        db.session.commit()
+    return page
 
 
 @bp.route("/matches/<int:match_id>/volunteers/open", methods=["POST"])
