@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from brokerage import history
 from brokerage.accounts.models import User
@@ -411,7 +412,8 @@ def _people_to_tell(listing: Listing) -> list[User]:
 
 
 def review_queue() -> list[Listing]:
-    """Needs and offers waiting for the team, the longest-waiting first."""
+    """Needs and offers waiting for the team, the longest-waiting first, each with its
+    organisation (the queue names it: read one by one, that was a statement each)."""
     waiting: list[Listing] = []
     for model in (Need, Offer):
         waiting.extend(
@@ -419,6 +421,7 @@ def review_queue() -> list[Listing]:
                 select(model)
                 .where(model.status == ListingStatus.SUBMITTED)
                 .order_by(model.submitted_at)
+                .options(joinedload(model.organisation))
             )
         )
     return sorted(waiting, key=lambda item: (item.submitted_at, item.side.value, item.id))
