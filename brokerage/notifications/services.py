@@ -18,6 +18,7 @@ from typing import Protocol
 
 from flask import current_app, render_template
 from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from brokerage import qr
 from brokerage.accounts.models import User
@@ -357,8 +358,15 @@ def unseen_count(user) -> int:
 
 
 def mark_seen(user, now: datetime | None = None) -> datetime | None:
-    """Record this visit; returns the previous one, so the page can mark what is new."""
+    """Record this visit; returns the previous one, so the page can mark what is new.
+    One UPDATE of the column, not the unit of work: a flush of the changed person walks
+    every object loaded with them (their memberships, organisations and the notices on
+    the page) for changed keys, which cost more than the rest of the page's reading."""
     previous = user.notices_seen_at
-    user.notices_seen_at = now or utcnow()
-    db.session.flush()
+    seen = now or utcnow()
+    db.session.execute(
+        update(User).where(User.id == user.id).values(notices_seen_at=seen),
+        execution_options={"synchronize_session": False},
+    )
+    set_committed_value(user, "notices_seen_at", seen)
     return previous
