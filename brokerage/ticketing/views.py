@@ -243,6 +243,14 @@ def _ball_page(
     )
 
 
+def _too_late(current, rows, now: datetime, code: str):
+    """Everything went while this buyer chose: nothing can be held whatever their form
+    says (or however it is wrong), so they are told so on the sold-out page, with the
+    waiting list, not shown a form to correct. In a rush most buyers end here, and this
+    answer makes 5,500 Python calls where the form's made 9,600."""
+    return _ball_page(current, rows, None, now, code, posted=True, too_late=True), 400
+
+
 @bp.route("/ball", methods=["GET", "POST"])
 @require(Action.PUBLIC)
 # Holds are what cost us (seats kept from others while a buyer pays): they are counted
@@ -273,11 +281,7 @@ def ball():
     code = ((request.form if posted else request.args).get("code") or "").strip()[:64]
     rows = availability.on_sale(current, now, code=code or None, taken=taken)
     if posted and availability.gone_while_choosing(current, rows, now):
-        # Everything went while this buyer chose: nothing can be held whatever their
-        # form says (or however it is wrong), so they are told so on the sold-out page,
-        # with the waiting list, not shown a form to correct. In a rush most buyers
-        # end here, and this answer makes 5,500 Python calls where the form's made 9,600.
-        return _ball_page(current, rows, None, now, code, posted, too_late=True), 400
+        return _too_late(current, rows, now, code)
     charity = current_app.config["SERVICE_NAME"]
     # A POST's form is read from the request, a GET's shows the code it was given.
     form = ball_form(rows, charity) if posted else ball_form(rows, charity, data={"code": code})
@@ -288,8 +292,7 @@ def ball():
             return redirect(checkout_url, code=303)
         if not still_counted:
             rows = form.rows = _counted_for(form, current, now, code)
-    if posted:
-        status = max(status, 400)
+    status = max(status, 400) if posted else status
     page = _ball_page(current, rows, form, now, code, posted)
     if shared and status == 200:
         _keep_shared_page(page)
