@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from brokerage import page_cache
 from brokerage.accounts.models import User
 from brokerage.demo import seed_demo
 from brokerage.extensions import db
@@ -25,6 +26,7 @@ from tests.helpers import (
     field_errors,
     main_html,
     page_text,
+    sign_in_as,
 )
 from tests.impact.make import confirmed, copies, feedback
 from tests.matches import factories as brokering_make
@@ -91,6 +93,40 @@ def test_the_public_page_is_for_everyone_and_names_nobody(client, make):
         assert private not in html
     assert shown_figures(response)["hours"] == "15"
     assert shown_figures(response)["matches"] == "2"
+
+
+def test_a_signed_in_person_gets_the_shared_figures_around_their_own_header(app, make, monkeypatch):
+    """The figures are the same for everyone: with pages shared for a few seconds, as in
+    production, a signed-in person's /impact reads only their session (not the ten
+    statements of the figures, the balls and the grants), shows their own header, is
+    never kept as a whole, and a match confirmed in this process shows at once."""
+    monkeypatch.setitem(app.config, "SHARED_PAGE_SECONDS", 10)
+    page_cache.clear()
+    try:
+        confirmed(hours=12, people=9)
+        charity = make.organisation(name="Seacroft Silver Surfers")
+        company = make.organisation(kind=OrganisationKind.COMPANY, name="Kirkstall Code Ltd")
+        one, other = app.test_client(), app.test_client()
+        sign_in_as(one, charity.owners[0])  # both first: a sign-in is a commit
+        sign_in_as(other, company.owners[0])
+        first = one.get("/impact")
+        assert shown_figures(first)["hours"] == "12"
+
+        with counted_statements() as statements:
+            page = other.get("/impact")
+        assert len(statements) == 1, statements  # the session, with the person
+        assert shown_figures(page) == shown_figures(first)
+        assert main_html(page) == main_html(first)
+        assert "Sign out" in page.get_data(as_text=True)
+        assert page.headers["Cache-Control"] == "no-store"
+        # Another measure is its own copy.
+        by_people = other.get("/impact?show=people")
+        assert by_people.status_code == 200 and main_html(by_people) != main_html(page)
+
+        confirmed(hours=3, people=1)  # committed in this process
+        assert shown_figures(other.get("/impact"))["hours"] == "15"
+    finally:
+        page_cache.clear()
 
 
 # --- What the team's pages show -------------------------------------------------------------
