@@ -39,6 +39,7 @@ from brokerage.organisations.registration import (
     normalise_registration_number,
     normalise_website,
 )
+from brokerage.pagination import Page, paginate
 from brokerage.taxonomy import offered
 from brokerage.text_search import containing, contains
 
@@ -239,11 +240,19 @@ def verification_queue() -> list[Organisation]:
     )
 
 
-def organisations_by_status(status: OrganisationStatus | None) -> list[Organisation]:
-    stmt = select(Organisation).order_by(Organisation.name)
+ORGANISATIONS_PER_PAGE = 50
+
+
+def organisations_by_status(
+    status: OrganisationStatus | None, page: int, counts: dict[OrganisationStatus, int]
+) -> Page:
+    """One page of the organisations of `status` (or all of them), by name; `counts`
+    (status_counts, which the page shows anyway) says how many there are."""
+    stmt = select(Organisation).order_by(Organisation.name, Organisation.id)
     if status is not None:
         stmt = stmt.where(Organisation.status == status)
-    return list(db.session.scalars(stmt))
+    total = counts[status] if status is not None else sum(counts.values())
+    return paginate(stmt, total=total, page=page, per_page=ORGANISATIONS_PER_PAGE)
 
 
 ORGANISATION_COLUMNS = [

@@ -25,6 +25,7 @@ from brokerage.organisations.models import (
     OrganisationKind,
     OrganisationStatus,
 )
+from brokerage.pagination import page_number
 from brokerage.permissions import Action, can, require
 
 
@@ -251,11 +252,13 @@ def _status_filter() -> OrganisationStatus | None:
 @require(Action.TEAM)
 def team_list():
     status = _status_filter()
+    counts = services.status_counts()
+    number = page_number(request.args.get("page", ""))
     return render_template(
         "organisations/manage/list.html",
         status=status,
-        organisations=services.organisations_by_status(status),
-        counts=services.status_counts(),
+        page=services.organisations_by_status(status, number, counts),
+        counts=counts,
     )
 
 

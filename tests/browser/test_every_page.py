@@ -28,6 +28,7 @@ from brokerage.extensions import db
 from brokerage.listings import search
 from brokerage.matches import services as brokering
 from brokerage.matches.models import Match
+from brokerage.organisations import services as organisations
 from brokerage.organisations.models import Organisation
 from tests.factories import PASSWORD
 from tests.helpers import emails_to, link_in
@@ -237,6 +238,18 @@ def test_a_second_page_of_results(side, role, open_as, world, monkeypatch, check
     expect(page.get_by_role("link", name="Previous")).to_be_visible()
     expect(page.get_by_role("link", name="Next")).to_be_visible()
     expect(page.locator(".app-results li")).to_have_count(1)
+    check_page(page)
+
+
+def test_a_second_page_of_the_teams_organisations(open_as, world, monkeypatch, check_page):
+    """One organisation to a page: page 2 says where it is and links both ways."""
+    monkeypatch.setattr(organisations, "ORGANISATIONS_PER_PAGE", 1)
+    page, response = open_as("team", "/team/organisations/all?page=2")
+    assert response.status == 200
+    expect(page.get_by_text(re.compile(r"by name\. This is page 2 of"))).to_be_visible()
+    expect(page.get_by_role("link", name="Previous")).to_be_visible()
+    expect(page.get_by_role("link", name="Next")).to_be_visible()
+    expect(page.locator("tbody tr")).to_have_count(1)
     check_page(page)
 
 
