@@ -282,16 +282,22 @@ class Waiting:
     waiting_for: list[str]
 
 
+# How many of each the brokering page lists: the longest-waiting (the rest follow as
+# those are answered; every proposal waiting is on the paged list of matches).
+QUEUE_SHOWN = 50
+
+
 def brokering_queue(now: datetime | None = None) -> tuple[list[Waiting], list[HelpOffer]]:
-    """Proposals waiting for answers (oldest first, flagged past the configured working
-    days), and new "we can help" offers (oldest first)."""
+    """The QUEUE_SHOWN proposals waiting longest for answers (flagged past the
+    configured working days), and the QUEUE_SHOWN oldest new "we can help" offers."""
     now = now or utcnow()
     limit = current_app.config["PROPOSAL_FLAG_WORKING_DAYS"]
     waiting = []
     for match in db.session.scalars(
         select(Match)
         .where(Match.status == MatchStatus.PROPOSED)
-        .order_by(Match.proposed_at)
+        .order_by(Match.proposed_at, Match.id)
+        .limit(QUEUE_SHOWN)
         .options(*_for_lists())
     ):
         days = working_days_between(match.proposed_at, now)
@@ -305,10 +311,29 @@ def brokering_queue(now: datetime | None = None) -> tuple[list[Waiting], list[He
         db.session.scalars(
             select(HelpOffer)
             .where(HelpOffer.status == HelpOfferStatus.NEW)
-            .order_by(HelpOffer.created_at)
+            .order_by(HelpOffer.created_at, HelpOffer.id)
+            .limit(QUEUE_SHOWN)
         )
     )
     return waiting, helps
+
+
+def queue_totals(waiting: list[Waiting], helps: list[HelpOffer]) -> tuple[int, int]:
+    """How many proposals and offers of help wait in all: counted only for a list
+    `brokering_queue` cut short."""
+
+    def total(shown: list, counted) -> int:
+        if len(shown) < QUEUE_SHOWN:
+            return len(shown)
+        return db.session.scalar(counted) or 0
+
+    return (
+        total(waiting, select(func.count(Match.id)).where(Match.status == MatchStatus.PROPOSED)),
+        total(
+            helps,
+            select(func.count(HelpOffer.id)).where(HelpOffer.status == HelpOfferStatus.NEW),
+        ),
+    )
 
 
 @dataclass

@@ -65,12 +65,20 @@ def _match_url(match: Match, anchor: str = "") -> str:
 @require(Action.TEAM)
 def queue():
     waiting, helps = queries.brokering_queue()
+    return _queue_page(waiting, helps, {h.id: HelpAnswerForm(prefix=f"help-{h.id}") for h in helps})
+
+
+def _queue_page(waiting: list, helps: list, forms: dict, **context) -> str:
+    waiting_total, helps_total = queries.queue_totals(waiting, helps)
     return render_template(
         "matches/queue.html",
         waiting=waiting,
         helps=helps,
+        waiting_total=waiting_total,
+        helps_total=helps_total,
         flag_days=queries.flag_days(),
-        forms={h.id: HelpAnswerForm(prefix=f"help-{h.id}") for h in helps},
+        forms=forms,
+        **context,
     )
 
 
@@ -108,17 +116,11 @@ def answer_help(help_offer: HelpOffer):
         flash(f"Your answer is sent to {help_offer.organisation.name}.", "success")
         return redirect(url_for("matches.queue"))
     waiting, helps = queries.brokering_queue()
+    if help_offer not in helps:  # past the oldest shown: shown with its error all the same
+        helps.append(help_offer)
     forms = {h.id: HelpAnswerForm(prefix=f"help-{h.id}") for h in helps}
     forms[help_offer.id] = form
-    page = render_template(
-        "matches/queue.html",
-        waiting=waiting,
-        helps=helps,
-        flag_days=queries.flag_days(),
-        forms=forms,
-        form=form,
-    )
-    return page, 400
+    return _queue_page(waiting, helps, forms, form=form), 400
 
 
 def load_offer(kwargs: dict) -> Offer:
