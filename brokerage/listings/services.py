@@ -411,8 +411,13 @@ def _people_to_tell(listing: Listing) -> list[User]:
     return list(people.values())
 
 
+# How many the team's review page lists: those waiting longest (the next come up as
+# these are reviewed).
+REVIEW_SHOWN = 50
+
+
 def review_queue() -> list[Listing]:
-    """Needs and offers waiting for the team, the longest-waiting first, each with its
+    """The REVIEW_SHOWN needs and offers waiting longest for the team, each with its
     organisation (the queue names it: read one by one, that was a statement each)."""
     waiting: list[Listing] = []
     for model in (Need, Offer):
@@ -420,11 +425,27 @@ def review_queue() -> list[Listing]:
             db.session.scalars(
                 select(model)
                 .where(model.status == ListingStatus.SUBMITTED)
-                .order_by(model.submitted_at)
+                .order_by(model.submitted_at, model.id)
+                .limit(REVIEW_SHOWN)
                 .options(joinedload(model.organisation))
             )
         )
-    return sorted(waiting, key=lambda item: (item.submitted_at, item.side.value, item.id))
+    ordered = sorted(waiting, key=lambda item: (item.submitted_at, item.side.value, item.id))
+    return ordered[:REVIEW_SHOWN]
+
+
+def waiting_for_review(shown: list[Listing]) -> int:
+    """How many needs and offers wait for review in all: counted only when `shown` (the
+    review queue) is cut short."""
+    if len(shown) < REVIEW_SHOWN:
+        return len(shown)
+    return sum(
+        db.session.scalar(
+            select(func.count(model.id)).where(model.status == ListingStatus.SUBMITTED)
+        )
+        or 0
+        for model in (Need, Offer)
+    )
 
 
 def expire_overdue(now: datetime | None = None) -> int:

@@ -353,7 +353,10 @@ def review(side: Side, item):
 @bp.route("/team/reviews")
 @require(Action.TEAM)
 def queue():
-    return render_template("listings/manage/queue.html", waiting=services.review_queue())
+    waiting = services.review_queue()
+    return render_template(
+        "listings/manage/queue.html", waiting=waiting, total=services.waiting_for_review(waiting)
+    )
 
 
 @bp.route("/team/lists")

@@ -228,13 +228,19 @@ def decide_organisation(
     db.session.flush()
 
 
+# How many the team's verification page lists: those waiting longest (every one is on
+# the list of organisations, filtered to those waiting).
+VERIFICATION_SHOWN = 50
+
+
 def verification_queue() -> list[Organisation]:
-    """Organisations waiting for the team, the longest-waiting first."""
+    """The VERIFICATION_SHOWN organisations waiting longest for the team."""
     return list(
         db.session.scalars(
             select(Organisation)
             .where(Organisation.status == OrganisationStatus.PENDING)
             .order_by(Organisation.submitted_at, Organisation.id)
+            .limit(VERIFICATION_SHOWN)
             .options(selectinload(Organisation.wards))
         )
     )

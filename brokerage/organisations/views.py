@@ -239,7 +239,7 @@ def queue():
     return render_template(
         "organisations/manage/queue.html",
         waiting=services.verification_queue(),
-        counts=services.status_counts(),
+        total=services.status_counts()[OrganisationStatus.PENDING],
     )
 
 
