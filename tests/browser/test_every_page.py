@@ -26,6 +26,7 @@ from brokerage.accounts.models import UserSession
 from brokerage.clock import utcnow
 from brokerage.extensions import db
 from brokerage.listings import search
+from brokerage.matches import queries
 from brokerage.matches import services as brokering
 from brokerage.matches.models import Match
 from brokerage.organisations import services as organisations
@@ -33,6 +34,7 @@ from brokerage.organisations.models import Organisation
 from tests.factories import PASSWORD
 from tests.helpers import emails_to, link_in
 from tests.listings import factories as listings_make
+from tests.matches import factories as brokering_make
 from tests.test_permissions import MATRIX, ROLES, World, fresh_world
 
 pytestmark = pytest.mark.browser
@@ -507,6 +509,26 @@ def test_brokering_pages(name, open_as, world, check_page):
     page, response = open_as(role, url.format(match=world.match_id))
     assert response.status == 200, (name, page.url, response.status)
     expect(page.locator("main")).to_contain_text(shows)
+    check_page(page)
+
+
+def test_the_brokering_queue_with_more_waiting_than_it_lists(
+    open_as, world, monkeypatch, check_page
+):
+    """Three proposals waiting, two listed: the page says so and links to them all."""
+    monkeypatch.setattr(queries, "QUEUE_SHOWN", 2)
+    _match_in(world, "proposed")
+    for _ in range(2):
+        brokering_make.proposed()
+    page, response = open_as("team", "/team/brokering")
+    assert response.status == 200
+    expect(page.locator("main")).to_contain_text(
+        "3 proposals are waiting: these are the 2 waiting longest."
+    )
+    expect(page.locator("tbody tr")).to_have_count(2)
+    check_page(page)
+    page.get_by_role("link", name="See every proposal waiting").click()
+    expect(page.locator("main")).to_contain_text("Matches")
     check_page(page)
 
 
