@@ -44,6 +44,14 @@ class Page:
         ]
 
 
+def total_beyond(shown: list, limit: int, count: Select) -> int:
+    """How many rows there are in all, when `shown` holds the first `limit` of them (a
+    queue that lists only those waiting longest): `count` runs only when it is full."""
+    if len(shown) < limit:
+        return len(shown)
+    return db.session.scalar(count) or 0
+
+
 def page_count(total: int, per_page: int) -> int:
     return max(1, math.ceil(total / per_page))
 

@@ -44,6 +44,7 @@ from brokerage.organisations.models import (
     OrganisationStatus,
     Ward,
 )
+from brokerage.pagination import total_beyond
 
 Listing = Need | Offer
 
@@ -435,17 +436,14 @@ def review_queue() -> list[Listing]:
 
 
 def waiting_for_review(shown: list[Listing]) -> int:
-    """How many needs and offers wait for review in all: counted only when `shown` (the
-    review queue) is cut short."""
-    if len(shown) < REVIEW_SHOWN:
-        return len(shown)
-    return sum(
-        db.session.scalar(
-            select(func.count(model.id)).where(model.status == ListingStatus.SUBMITTED)
-        )
-        or 0
+    """How many needs and offers wait for review in all: counted (one statement) only
+    when `shown`, the review queue, is cut short."""
+    submitted = [
+        select(func.count(model.id)).where(model.status == ListingStatus.SUBMITTED)
         for model in (Need, Offer)
-    )
+    ]
+    both = select(submitted[0].scalar_subquery() + submitted[1].scalar_subquery())
+    return total_beyond(shown, REVIEW_SHOWN, both)
 
 
 def expire_overdue(now: datetime | None = None) -> int:

@@ -43,7 +43,7 @@ from brokerage.matches.models import (
 )
 from brokerage.matches.people import side_of
 from brokerage.organisations.models import MembershipStatus, Organisation
-from brokerage.pagination import Page, page_number, paginate
+from brokerage.pagination import Page, page_number, paginate, total_beyond
 from brokerage.volunteering import hours
 
 # --- One match ---------------------------------------------------------------------
@@ -321,19 +321,9 @@ def brokering_queue(now: datetime | None = None) -> tuple[list[Waiting], list[He
 def queue_totals(waiting: list[Waiting], helps: list[HelpOffer]) -> tuple[int, int]:
     """How many proposals and offers of help wait in all: counted only for a list
     `brokering_queue` cut short."""
-
-    def total(shown: list, counted) -> int:
-        if len(shown) < QUEUE_SHOWN:
-            return len(shown)
-        return db.session.scalar(counted) or 0
-
-    return (
-        total(waiting, select(func.count(Match.id)).where(Match.status == MatchStatus.PROPOSED)),
-        total(
-            helps,
-            select(func.count(HelpOffer.id)).where(HelpOffer.status == HelpOfferStatus.NEW),
-        ),
-    )
+    proposed = select(func.count(Match.id)).where(Match.status == MatchStatus.PROPOSED)
+    new = select(func.count(HelpOffer.id)).where(HelpOffer.status == HelpOfferStatus.NEW)
+    return total_beyond(waiting, QUEUE_SHOWN, proposed), total_beyond(helps, QUEUE_SHOWN, new)
 
 
 @dataclass
